@@ -1,0 +1,23 @@
+//! # secreview-model
+//!
+//! The vocabulary every other crate speaks: [`Finding`], [`Location`], [`Severity`], [`Cwe`], the OWASP Top 10
+//! tables of 2021 and 2025 (looked up from a CWE, never hand-written per rule), [`RuleMeta`], [`ChangedFile`] and
+//! the content-based [`Fingerprint`].
+//!
+//! This crate does no I/O and knows nothing of git, tree-sitter or rendering: it is the contract between them.
+
+mod changed;
+mod cwe;
+mod finding;
+mod fingerprint;
+pub mod owasp;
+mod redact;
+mod severity;
+
+pub use changed::{ChangedFile, FileStatus, LineSet, count_lines};
+pub use cwe::Cwe;
+pub use finding::{Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression};
+pub use fingerprint::{Fingerprint, normalize_line, stable_hash};
+pub use owasp::{Edition, OwaspCategory};
+pub use redact::redact_secret;
+pub use severity::{ParseSeverityError, Severity};
