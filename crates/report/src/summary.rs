@@ -1,0 +1,127 @@
+//! Counting and wording shared by the renderers, so every format says the same thing the same way.
+
+use std::collections::BTreeMap;
+
+use secreview_model::{Finding, OwaspCategory, Severity};
+
+use crate::ReportInput;
+
+/// Findings per severity, every severity present, from critical down to info.
+pub(crate) fn severity_counts(findings: &[Finding]) -> [(Severity, usize); 5] {
+    Severity::ALL.map(|s| (s, findings.iter().filter(|f| f.severity == s).count()))
+}
+
+/// `1 critical, 2 high, 1 medium`: only the severities that occur.
+pub(crate) fn severity_breakdown(findings: &[Finding]) -> String {
+    severity_counts(findings)
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Findings per OWASP category of one edition, keyed by code (`A01:2021`) so the order is the category order.
+/// Findings without a category are not counted here.
+pub(crate) fn owasp_counts(
+    findings: &[Finding],
+    pick: impl Fn(&Finding) -> Option<&'static OwaspCategory>,
+) -> BTreeMap<String, (&'static OwaspCategory, usize)> {
+    let mut map = BTreeMap::new();
+    for cat in findings.iter().filter_map(pick) {
+        map.entry(cat.code()).or_insert((cat, 0)).1 += 1;
+    }
+    map
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// `95%`
+pub(crate) fn percent(confidence: f32) -> String {
+    format!("{:.0}%", f64::from(confidence.clamp(0.0, 1.0)) * 100.0)
+}
+
+/// The confidence as a JSON number with two decimals: `f32 → f64` would otherwise print `0.949999988079071`.
+pub(crate) fn confidence_number(confidence: f32) -> f64 {
+    (f64::from(confidence.clamp(0.0, 1.0)) * 100.0).round() / 100.0
+}
+
+/// `A01:2021 / A01:2025`, one of them, or `-`.
+pub(crate) fn owasp_codes(f: &Finding) -> String {
+    let codes: Vec<String> = [f.owasp2021, f.owasp2025]
+        .into_iter()
+        .flatten()
+        .map(OwaspCategory::code)
+        .collect();
+    if codes.is_empty() {
+        "-".to_owned()
+    } else {
+        codes.join(" / ")
+    }
+}
+
+/// `path:line`
+pub(crate) fn location(f: &Finding) -> String {
+    format!("{}:{}", f.location.path, f.location.start_line)
+}
+
+/// `in 9 files scanned, 2 skipped`
+fn files_phrase(input: &ReportInput) -> String {
+    let mut s = format!(
+        "in {} scanned",
+        plural(input.meta.files_scanned as usize, "file")
+    );
+    if input.meta.files_skipped > 0 {
+        s.push_str(&format!(", {} skipped", input.meta.files_skipped));
+    }
+    s
+}
+
+/// `fails on high (3 blocking)`, `never fails`.
+pub(crate) fn gate_phrase(input: &ReportInput) -> String {
+    match input.fail_on {
+        Some(floor) => {
+            let blocking = input.blocking_count();
+            if blocking == 0 {
+                format!("fails on {floor} (none blocking)")
+            } else {
+                format!("fails on {floor} ({blocking} blocking)")
+            }
+        }
+        None => "never fails".to_owned(),
+    }
+}
+
+/// The one-line summary the table, GitHub output and Markdown share:
+/// `7 findings (1 critical, 3 high, …) in 9 files scanned, 2 skipped — fails on high (3 blocking)` or
+/// `nothing found in 9 files scanned, 2 skipped`.
+pub(crate) fn summary_line(input: &ReportInput) -> String {
+    if input.findings.is_empty() {
+        return format!("nothing found {}", files_phrase(input));
+    }
+    format!(
+        "{} ({}) {} — {}",
+        plural(input.findings.len(), "finding"),
+        severity_breakdown(input.findings),
+        files_phrase(input),
+        gate_phrase(input)
+    )
+}
+
+/// Findings ordered by risk: severity, then confidence, both descending; ties keep the report order.
+pub(crate) fn by_risk<'a>(findings: &'a [Finding]) -> Vec<(usize, &'a Finding)> {
+    let mut v: Vec<(usize, &Finding)> = findings.iter().enumerate().collect();
+    v.sort_by(|(ia, a), (ib, b)| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.confidence.total_cmp(&a.confidence))
+            .then(ia.cmp(ib))
+    });
+    v
+}

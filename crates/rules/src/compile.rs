@@ -1,0 +1,329 @@
+//! Raw rule → compiled rule ("parse, don't validate"): everything a matcher needs is checked and built once here,
+//! so the engine never re-parses a query or a regex per file.
+
+use std::sync::Arc;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use secreview_model::{RuleMeta, Severity, owasp};
+use secreview_syntax::Lang;
+use tree_sitter::Query;
+
+use crate::RuleError;
+use crate::schema::{Checksum, RawRule, RuleKind};
+
+/// The sections every rule's `docs` must have, in the ruff/clippy style.
+pub const DOC_SECTIONS: [&str; 4] = [
+    "## What it does",
+    "## Why is this bad?",
+    "## Example",
+    "## Fix",
+];
+
+#[derive(Debug)]
+pub struct CompiledQuery {
+    pub lang: Lang,
+    pub query: Arc<Query>,
+    pub capture: u32,
+    /// Lowercase literals; the file must contain one (case-insensitively) for the query to run.
+    pub keywords: Vec<String>,
+    pub not_inside: Option<Arc<Query>>,
+}
+
+#[derive(Debug)]
+pub struct CompiledPattern {
+    pub name: String,
+    pub regex: Regex,
+    pub group: usize,
+    pub keywords: Vec<String>,
+    pub entropy: Option<f32>,
+    pub checksum: Option<Checksum>,
+    pub confidence: Option<f32>,
+    pub severity: Option<Severity>,
+    pub multiline: bool,
+}
+
+#[derive(Debug)]
+pub enum Matcher {
+    Query(Vec<CompiledQuery>),
+    Regex {
+        patterns: Vec<CompiledPattern>,
+        allow: Vec<Regex>,
+    },
+    Taint {
+        sinks: Vec<String>,
+    },
+    Builtin {
+        analysis: String,
+    },
+}
+
+#[derive(Debug)]
+pub struct CompiledRule {
+    pub meta: RuleMeta,
+    pub matcher: Matcher,
+    pub langs: Vec<Lang>,
+    pub paths: Option<GlobSet>,
+    pub exclude_paths: Option<GlobSet>,
+    /// Where the rule came from (`embedded:authz/x.toml` or a file path), for messages.
+    pub source: String,
+}
+
+impl CompiledRule {
+    /// Whether the rule applies to a file at `path` at all.
+    pub fn applies_to_path(&self, path: &str) -> bool {
+        self.paths.as_ref().is_none_or(|g| g.is_match(path))
+            && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(path))
+    }
+
+    pub fn id(&self) -> &str {
+        &self.meta.id
+    }
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .split('-')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+}
+
+pub(crate) fn compile(raw: RawRule, source: &str, stem: Option<&str>) -> Result<CompiledRule, RuleError> {
+    let invalid = |message: String| RuleError::Invalid {
+        file: source.to_owned(),
+        id: raw.id.clone(),
+        message,
+    };
+    if !is_kebab(&raw.id) {
+        return Err(invalid("the id must be kebab-case (lowercase words joined by `-`)".into()));
+    }
+    if let Some(stem) = stem
+        && stem != raw.id
+    {
+        return Err(invalid(format!("the id must equal the file name stem `{stem}`")));
+    }
+    if !(0.0..=1.0).contains(&raw.confidence) {
+        return Err(invalid(format!("confidence {} is outside 0.0..=1.0", raw.confidence)));
+    }
+    if raw.cwe.is_empty() {
+        return Err(invalid("`cwe` needs at least one entry, e.g. [\"CWE-89\"]".into()));
+    }
+    if let Some(missing) = DOC_SECTIONS.iter().find(|s| !raw.docs.contains(*s)) {
+        return Err(invalid(format!("`docs` lacks the section `{missing}`")));
+    }
+    let langs = languages(&raw, &invalid)?;
+    let owasp2021 = category(raw.owasp2021.as_deref(), &invalid)?
+        .or_else(|| raw.cwe.iter().find_map(|c| c.owasp2021()));
+    let owasp2025 = category(raw.owasp2025.as_deref(), &invalid)?
+        .or_else(|| raw.cwe.iter().find_map(|c| c.owasp2025()));
+    let paths = globs(&raw.paths, &invalid)?;
+    let exclude_paths = globs(&raw.exclude_paths, &invalid)?;
+    let matcher = matcher(&raw, source, &invalid)?;
+    let meta = RuleMeta {
+        id: raw.id,
+        pack: raw.pack,
+        kind: raw.kind.as_str().to_owned(),
+        title: raw.title,
+        severity: raw.severity,
+        confidence: raw.confidence,
+        cwe: raw.cwe,
+        owasp2021,
+        owasp2025,
+        languages: langs.iter().map(|l| l.name().to_owned()).collect(),
+        message: raw.message,
+        recommendation: raw.recommendation,
+        docs: raw.docs,
+        exploit: raw.exploit,
+        references: raw.references,
+    };
+    Ok(CompiledRule {
+        meta,
+        matcher,
+        langs,
+        paths,
+        exclude_paths,
+        source: source.to_owned(),
+    })
+}
+
+fn languages(raw: &RawRule, invalid: &impl Fn(String) -> RuleError) -> Result<Vec<Lang>, RuleError> {
+    let mut langs = Vec::new();
+    for name in &raw.languages {
+        if name == "any" {
+            continue;
+        }
+        let lang = Lang::from_name(name)
+            .ok_or_else(|| invalid(format!("unknown language `{name}` (known: python, rust, any)")))?;
+        langs.push(lang);
+    }
+    if langs.is_empty() && matches!(raw.kind, RuleKind::Taint | RuleKind::Builtin) {
+        return Err(invalid("`languages` must name python and/or rust for this kind".into()));
+    }
+    Ok(langs)
+}
+
+fn category(
+    code: Option<&str>,
+    invalid: &impl Fn(String) -> RuleError,
+) -> Result<Option<&'static owasp::OwaspCategory>, RuleError> {
+    code.map(|c| owasp::by_code(c).ok_or_else(|| invalid(format!("unknown OWASP category `{c}`"))))
+        .transpose()
+}
+
+fn globs(patterns: &[String], invalid: &impl Fn(String) -> RuleError) -> Result<Option<GlobSet>, RuleError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| invalid(format!("bad glob `{p}`: {e}")))?);
+    }
+    b.build().map(Some).map_err(|e| invalid(format!("bad globs: {e}")))
+}
+
+fn matcher(raw: &RawRule, source: &str, invalid: &impl Fn(String) -> RuleError) -> Result<Matcher, RuleError> {
+    let stray = |what: &str, present: bool| -> Result<(), RuleError> {
+        if present {
+            Err(invalid(format!("`{what}` does not apply to kind = \"{}\"", raw.kind.as_str())))
+        } else {
+            Ok(())
+        }
+    };
+    match raw.kind {
+        RuleKind::Query => {
+            stray("pattern", !raw.pattern.is_empty())?;
+            stray("sinks", !raw.sinks.is_empty())?;
+            if raw.query.is_empty() {
+                return Err(invalid("a query rule needs at least one [[query]]".into()));
+            }
+            raw.query
+                .iter()
+                .map(|q| compile_query(raw, q, source, invalid))
+                .collect::<Result<_, _>>()
+                .map(Matcher::Query)
+        }
+        RuleKind::Regex => {
+            stray("query", !raw.query.is_empty())?;
+            if raw.pattern.is_empty() {
+                return Err(invalid("a regex rule needs at least one [[pattern]]".into()));
+            }
+            let patterns = raw
+                .pattern
+                .iter()
+                .map(|p| compile_pattern(raw, p, source))
+                .collect::<Result<_, _>>()?;
+            let allow = raw
+                .allow
+                .iter()
+                .map(|a| regex_or_err(raw, "allow", a, source))
+                .collect::<Result<_, _>>()?;
+            Ok(Matcher::Regex { patterns, allow })
+        }
+        RuleKind::Taint => {
+            stray("query", !raw.query.is_empty())?;
+            stray("pattern", !raw.pattern.is_empty())?;
+            if raw.sinks.is_empty() {
+                return Err(invalid("a taint rule needs `sinks = [\"<class>\"]`".into()));
+            }
+            Ok(Matcher::Taint {
+                sinks: raw.sinks.clone(),
+            })
+        }
+        RuleKind::Builtin => {
+            stray("query", !raw.query.is_empty())?;
+            stray("pattern", !raw.pattern.is_empty())?;
+            let analysis = raw
+                .analysis
+                .clone()
+                .ok_or_else(|| invalid("a builtin rule needs `analysis = \"…\"`".into()))?;
+            Ok(Matcher::Builtin { analysis })
+        }
+    }
+}
+
+fn compile_query(
+    raw: &RawRule,
+    q: &crate::schema::RawQuery,
+    source: &str,
+    invalid: &impl Fn(String) -> RuleError,
+) -> Result<CompiledQuery, RuleError> {
+    let lang = Lang::from_name(&q.language)
+        .ok_or_else(|| invalid(format!("unknown query language `{}`", q.language)))?;
+    let query = build_query(raw, lang, &q.pattern, source)?;
+    let capture_name = q.capture.as_deref().unwrap_or("match");
+    let capture = query
+        .capture_index_for_name(capture_name)
+        .ok_or_else(|| invalid(format!("the query has no capture `@{capture_name}`")))?;
+    let not_inside = match &q.not_inside {
+        Some(src) => {
+            let nq = build_query(raw, lang, src, source)?;
+            if nq.capture_index_for_name("scope").is_none() {
+                return Err(invalid("`not_inside` must capture `@scope`".into()));
+            }
+            Some(Arc::new(nq))
+        }
+        None => None,
+    };
+    Ok(CompiledQuery {
+        lang,
+        query: Arc::new(query),
+        capture,
+        keywords: q.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+        not_inside,
+    })
+}
+
+fn build_query(raw: &RawRule, lang: Lang, src: &str, source: &str) -> Result<Query, RuleError> {
+    Query::new(&lang.grammar(), src).map_err(|e| RuleError::Query {
+        file: source.to_owned(),
+        id: raw.id.clone(),
+        row: e.row + 1,
+        col: e.column + 1,
+        message: e.message.lines().next().unwrap_or("").trim().to_owned(),
+        kind: format!("{:?}", e.kind),
+    })
+}
+
+fn regex_or_err(raw: &RawRule, what: &str, rx: &str, source: &str) -> Result<Regex, RuleError> {
+    Regex::new(rx).map_err(|e| RuleError::Regex {
+        file: source.to_owned(),
+        id: raw.id.clone(),
+        what: what.to_owned(),
+        message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
+    })
+}
+
+fn compile_pattern(
+    raw: &RawRule,
+    p: &crate::schema::RawPattern,
+    source: &str,
+) -> Result<CompiledPattern, RuleError> {
+    let regex = regex_or_err(raw, &format!("pattern `{}`", p.name), &p.regex, source)?;
+    let groups = regex.captures_len() - 1;
+    let group = p.group.unwrap_or(usize::from(groups >= 1));
+    if group > groups {
+        return Err(RuleError::Invalid {
+            file: source.to_owned(),
+            id: raw.id.clone(),
+            message: format!("pattern `{}` has no capture group {group}", p.name),
+        });
+    }
+    if p.confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
+        return Err(RuleError::Invalid {
+            file: source.to_owned(),
+            id: raw.id.clone(),
+            message: format!("pattern `{}` confidence is outside 0.0..=1.0", p.name),
+        });
+    }
+    Ok(CompiledPattern {
+        name: p.name.clone(),
+        regex,
+        group,
+        keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
+        entropy: p.entropy,
+        checksum: p.checksum,
+        confidence: p.confidence,
+        severity: p.severity,
+        multiline: p.multiline,
+    })
+}
