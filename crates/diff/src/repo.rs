@@ -74,7 +74,7 @@ pub(crate) fn head_tree_opt(repo: &Repository) -> Result<Option<Tree<'_>>, DiffE
 pub(crate) fn current_branch(repo: &Repository) -> Option<String> {
     let head = repo.head().ok()?;
     if head.is_branch() {
-        head.shorthand().map(str::to_owned)
+        head.shorthand().ok().map(str::to_owned)
     } else {
         None
     }
@@ -119,7 +119,7 @@ pub(crate) fn resolve_revision<'r>(repo: &'r Repository, name: &str) -> Result<C
 pub(crate) fn default_base_name(repo: &Repository) -> Result<String, DiffError> {
     let mut remotes: Vec<String> = repo
         .remotes()
-        .map(|names| names.iter().flatten().map(str::to_owned).collect())
+        .map(|names| names.iter().flatten().flatten().map(str::to_owned).collect())
         .unwrap_or_default();
     remotes.sort_by_key(|r| (r != "origin", r.clone()));
     if !remotes.iter().any(|r| r == "origin") {
@@ -130,7 +130,7 @@ pub(crate) fn default_base_name(repo: &Repository) -> Result<String, DiffError> 
         let Ok(reference) = repo.find_reference(&format!("refs/remotes/{remote}/HEAD")) else {
             continue;
         };
-        let name = match reference.symbolic_target() {
+        let name = match reference.symbolic_target().ok().flatten() {
             Some(target) => target
                 .strip_prefix("refs/remotes/")
                 .unwrap_or(target)
@@ -210,5 +210,5 @@ pub(crate) fn count_commits(repo: &Repository, hide: Option<Oid>, to: Oid) -> u3
     if walk.push(to).is_err() || hide.is_some_and(|h| walk.hide(h).is_err()) {
         return 0;
     }
-    u32::try_from(walk.filter(Result::is_ok).count()).unwrap_or(u32::MAX)
+    u32::try_from(walk.flatten().count()).unwrap_or(u32::MAX)
 }

@@ -1,1 +1,325 @@
-//! placeholder
+//! # secreview-engine
+//!
+//! Runs compiled rules over changed files, in parallel with rayon: the `query` matcher (tree-sitter queries),
+//! the `regex` matcher (secrets, with a keyword prefilter), the `taint` matcher (intra-procedural data flow) and
+//! the builtin analyses (the authorization route model). Then it applies diff scoping (a finding must touch an
+//! added line; a regression finding must point at a guard the diff removed), inline suppressions, dedupe,
+//! fingerprints and the deterministic sort.
+//!
+//! It prints nothing and reads no files: input is [`ChangedFile`]s, output is [`ScanOutput`]. Everything costly
+//! to build (queries, regexes, automata) is built once in [`Engine::new`] and shared by every worker; tree-sitter
+//! parsers are per thread (in the syntax crate).
+
+mod authz;
+mod emit;
+mod file;
+mod query;
+mod secrets;
+mod suppress;
+mod taint;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
+use secreview_rules::{CompiledRule, Matcher, RuleSet};
+use secreview_syntax::{Lang, ParsedFile};
+
+pub use emit::Hit;
+pub use secrets::shannon_entropy;
+
+use emit::Pending;
+use file::FileCtx;
+
+/// The rule that reports suppressions that do nothing (no reason, expired, or unused).
+pub const INEFFECTIVE_SUPPRESSION: &str = "ineffective-suppression";
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("cannot prepare the rules: {0}")]
+    Setup(String),
+}
+
+/// Knobs that change what the engine reports, not how.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `YYYY-MM-DD`, for suppression expiry; passed in so runs are reproducible.
+    pub today: String,
+}
+
+/// Which families of rules a scan runs: a per-commit scan of a pushed range runs only the secrets detectors,
+/// while the net diff of the same range runs the code rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Kinds {
+    pub code: bool,
+    pub secrets: bool,
+}
+
+impl Kinds {
+    pub const ALL: Kinds = Kinds {
+        code: true,
+        secrets: true,
+    };
+}
+
+#[derive(Debug, Default)]
+pub struct ScanOutput {
+    /// Sorted by (path, line, column, rule id), deduplicated, fingerprinted.
+    pub findings: Vec<Finding>,
+    /// Every suppression comment on a changed line, with how many findings it hid.
+    pub suppressions: Vec<Suppression>,
+    /// Files in a language we parse whose tree had syntax errors (analysed anyway).
+    pub files_with_syntax_errors: Vec<String>,
+}
+
+pub struct Engine {
+    set: RuleSet,
+    settings: Settings,
+    secrets: secrets::SecretsMatcher,
+    query_rules: [Vec<usize>; 2],
+    taint_rules: [Vec<usize>; 2],
+    authz_rules: [Vec<usize>; 2],
+    taint: [taint::Tables; 2],
+    authz: authz::Names,
+}
+
+fn lang_slot(lang: Lang) -> usize {
+    match lang {
+        Lang::Python => 0,
+        Lang::Rust => 1,
+    }
+}
+
+impl Engine {
+    pub fn new(set: RuleSet, settings: Settings) -> Result<Engine, EngineError> {
+        let mut query_rules: [Vec<usize>; 2] = Default::default();
+        let mut taint_rules: [Vec<usize>; 2] = Default::default();
+        let mut authz_rules: [Vec<usize>; 2] = Default::default();
+        let mut regex_rules = Vec::new();
+        for (i, rule) in set.rules.iter().enumerate() {
+            match &rule.matcher {
+                Matcher::Query(qs) => {
+                    for lang in Lang::ALL {
+                        if qs.iter().any(|q| q.lang == lang) {
+                            query_rules[lang_slot(lang)].push(i);
+                        }
+                    }
+                }
+                Matcher::Regex { .. } => regex_rules.push(i),
+                Matcher::Taint { .. } => {
+                    for &lang in &rule.langs {
+                        taint_rules[lang_slot(lang)].push(i);
+                    }
+                }
+                Matcher::Builtin { analysis } => {
+                    if !authz::ANALYSES.contains(&analysis.as_str()) && analysis != "engine.suppressions" {
+                        return Err(EngineError::Setup(format!(
+                            "{}: rule `{}` names an unknown analysis `{analysis}` (known: {}, engine.suppressions)",
+                            rule.source,
+                            rule.meta.id,
+                            authz::ANALYSES.join(", ")
+                        )));
+                    }
+                    if analysis.starts_with("authz.") {
+                        for &lang in &rule.langs {
+                            authz_rules[lang_slot(lang)].push(i);
+                        }
+                    }
+                }
+            }
+        }
+        let secrets = secrets::SecretsMatcher::new(&set, &regex_rules)?;
+        let taint = [
+            taint::Tables::new(Lang::Python, set.taint_table(Lang::Python))?,
+            taint::Tables::new(Lang::Rust, set.taint_table(Lang::Rust))?,
+        ];
+        let authz = authz::Names::new(&set.authz);
+        Ok(Engine {
+            set,
+            settings,
+            secrets,
+            query_rules,
+            taint_rules,
+            authz_rules,
+            taint,
+            authz,
+        })
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.set
+    }
+
+    /// Scans every file in parallel; the result does not depend on the number of threads.
+    pub fn scan(&self, files: &[ChangedFile], kinds: Kinds) -> ScanOutput {
+        let per_file: Vec<FileOutput> = files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
+        let mut pending = Vec::new();
+        let mut out = ScanOutput::default();
+        for f in per_file {
+            pending.extend(f.pending);
+            out.suppressions.extend(f.suppressions);
+            if f.syntax_errors {
+                out.files_with_syntax_errors.push(f.path);
+            }
+        }
+        out.findings = finish(pending);
+        out.suppressions
+            .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+        out.files_with_syntax_errors.sort();
+        out
+    }
+
+    fn scan_file(&self, file: &ChangedFile, kinds: Kinds) -> FileOutput {
+        let ctx = FileCtx::new(file);
+        let mut hits: Vec<(usize, Hit)> = Vec::new();
+        let mut syntax_errors = false;
+        if kinds.code
+            && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
+        {
+            let slot = lang_slot(lang);
+            let active = |ids: &[usize]| -> Vec<usize> {
+                ids.iter()
+                    .copied()
+                    .filter(|&i| self.set.rules[i].applies_to_path(&file.path))
+                    .collect()
+            };
+            let (q, t, a) = (
+                active(&self.query_rules[slot]),
+                active(&self.taint_rules[slot]),
+                active(&self.authz_rules[slot]),
+            );
+            if !(q.is_empty() && t.is_empty() && a.is_empty())
+                && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
+            {
+                syntax_errors = parsed.tree.root_node().has_error();
+                self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+            }
+        }
+        if kinds.secrets {
+            self.secrets.run(&self.set, &ctx, &mut hits);
+        }
+        let mut suppressions = suppress::parse(&file.path, &file.new_text);
+        let mut pending = Vec::new();
+        for (ri, hit) in hits {
+            if !hit.regression && !file.added.intersects(hit.start_line, hit.end_line) {
+                continue;
+            }
+            let rule = &self.set.rules[ri];
+            let line = hit.start_line;
+            let p = emit::pending(rule, &file.path, ctx.line_text(line), hit);
+            if let Some(s) = suppressions.iter_mut().find(|s| {
+                suppress::covers(s, &rule.meta.id, line) && suppress::effective(s, &self.settings.today)
+            }) {
+                s.used += 1;
+                continue;
+            }
+            pending.push(p);
+        }
+        suppressions.retain(|s| file.added.contains(s.line));
+        for s in &mut suppressions {
+            s.expired = s.until.as_deref().is_some_and(|u| u < self.settings.today.as_str());
+        }
+        if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
+            pending.extend(self.ineffective(rule, &ctx, &suppressions));
+        }
+        for p in &mut pending {
+            p.finding.commit.clone_from(&file.commit);
+        }
+        FileOutput {
+            path: file.path.clone(),
+            pending,
+            suppressions,
+            syntax_errors,
+        }
+    }
+
+    fn run_code_rules(
+        &self,
+        ctx: &FileCtx<'_>,
+        parsed: &ParsedFile,
+        query_rules: &[usize],
+        taint_rules: &[usize],
+        authz_rules: &[usize],
+        hits: &mut Vec<(usize, Hit)>,
+    ) {
+        let mut buf = Vec::new();
+        for &ri in query_rules {
+            query::run(&self.set.rules[ri], ctx, parsed, &mut buf);
+            hits.extend(buf.drain(..).map(|h| (ri, h)));
+        }
+        if !taint_rules.is_empty() {
+            let rules: Vec<(usize, &CompiledRule)> =
+                taint_rules.iter().map(|&i| (i, &self.set.rules[i])).collect();
+            taint::run(&self.taint[lang_slot(parsed.lang)], &rules, ctx, parsed, hits);
+        }
+        if !authz_rules.is_empty() {
+            let rules: Vec<(usize, &CompiledRule)> =
+                authz_rules.iter().map(|&i| (i, &self.set.rules[i])).collect();
+            authz::run(&self.authz, &rules, ctx, parsed, hits);
+        }
+    }
+
+    fn ineffective(&self, rule: &CompiledRule, ctx: &FileCtx<'_>, sups: &[Suppression]) -> Vec<Pending> {
+        sups.iter()
+            .filter_map(|s| {
+                let why = if s.reason.is_empty() {
+                    "has no reason, so it suppresses nothing".to_owned()
+                } else if s.expired {
+                    format!("expired on {}", s.until.as_deref().unwrap_or(""))
+                } else if s.used == 0 {
+                    format!("matches no finding of {}", s.rule_ids.join(", "))
+                } else {
+                    return None;
+                };
+                let hit = Hit::at_line(s.line, rule.meta.confidence).detail(why);
+                Some(emit::pending(rule, &s.path, ctx.line_text(s.line), hit))
+            })
+            .collect()
+    }
+}
+
+struct FileOutput {
+    path: String,
+    pending: Vec<Pending>,
+    suppressions: Vec<Suppression>,
+    syntax_errors: bool,
+}
+
+/// Sort, dedupe (same rule at the same place: keep the most confident) and fingerprint.
+fn finish(mut pending: Vec<Pending>) -> Vec<Finding> {
+    pending.sort_by(|a, b| {
+        a.finding
+            .sort_key()
+            .cmp(&b.finding.sort_key())
+            .then(b.finding.confidence.total_cmp(&a.finding.confidence))
+            .then_with(|| a.finding.message.cmp(&b.finding.message))
+    });
+    pending.dedup_by(|b, a| {
+        a.finding.sort_key() == b.finding.sort_key() && a.identity == b.identity
+    });
+    // A secret introduced once and seen again in a later commit of the same push is one leak.
+    let mut seen_secret: HashMap<(String, String, String), ()> = HashMap::new();
+    pending.retain(|p| {
+        p.finding.commit.is_none()
+            || seen_secret
+                .insert(
+                    (p.finding.rule_id.clone(), p.finding.location.path.clone(), p.identity.clone()),
+                    (),
+                )
+                .is_none()
+    });
+    let mut occurrences: HashMap<(String, String, String), u32> = HashMap::new();
+    pending
+        .into_iter()
+        .map(|p| {
+            let mut f = p.finding;
+            let text = normalize_line(&p.identity);
+            let n = occurrences
+                .entry((f.rule_id.clone(), f.location.path.clone(), text.clone()))
+                .or_insert(0);
+            f.fingerprint = Fingerprint::compute(&f.rule_id, &f.location.path, &text, *n);
+            *n += 1;
+            f
+        })
+        .collect()
+}

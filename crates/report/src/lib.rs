@@ -36,7 +36,7 @@ pub use gitlab::GitlabRenderer;
 pub use json::JsonRenderer;
 pub use markdown::{MarkdownRenderer, next_numbered_path};
 pub use sarif::SarifRenderer;
-pub use table::TableRenderer;
+pub use table::{DEFAULT_WIDTH as DEFAULT_TABLE_WIDTH, TableRenderer};
 
 /// The tool name every format reports.
 pub const TOOL_NAME: &str = "secreview";
@@ -210,7 +210,7 @@ pub struct TableOptions {
     /// Colour severities with ANSI codes. The CLI decides (TTY, `NO_COLOR`, `--no-color`); the renderer never
     /// probes the terminal itself.
     pub color: bool,
-    /// The terminal width to wrap to; `None` uses [`table::DEFAULT_WIDTH`] so piped output is stable.
+    /// The terminal width to wrap to; `None` uses [`DEFAULT_TABLE_WIDTH`] so piped output is stable.
     pub width: Option<u16>,
 }
 

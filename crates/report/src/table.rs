@@ -1,7 +1,7 @@
 //! The terminal view: one row per finding, the evidence and data flows under it, then a summary line.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table};
+use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use secreview_model::{Finding, Severity};
 
 use crate::summary::{location, owasp_codes, percent, summary_line};
@@ -92,16 +92,42 @@ impl TableRenderer {
                 Cell::new(&f.message),
             ]);
         }
+        self.constrain(&mut table, input.findings);
         table
     }
 
+    /// Even splitting would break rule ids and paths mid-word while short columns waste space, so: the small
+    /// columns keep their content width, OWASP and CWE wrap at their separators, rule and location stay whole
+    /// when the width allows it, and the message takes the rest.
+    fn constrain(&self, table: &mut Table, findings: &[Finding]) {
+        let width = usize::from(self.options.width.unwrap_or(DEFAULT_WIDTH));
+        let widest = |f: &dyn Fn(&Finding) -> usize| findings.iter().map(f).max().unwrap_or(0);
+        // Widths include the one-space padding on each side.
+        let rule = widest(&|f| f.rule_id.chars().count()).min(40) + 2;
+        let loc = widest(&|f| location(f).chars().count()).min(48) + 2;
+        let severity = widest(&|f| severity_text(f).chars().count()).max("Severity".len()) + 2;
+        let number = findings.len().to_string().len() + 2;
+        let (owasp, cwe) = (10 + 2, 9 + 2);
+        let borders = 9;
+        let message_min = 24 + 2;
+        let need = number + severity + "Conf.".len() + 2 + owasp + cwe + rule + loc + borders + message_min;
+        let fixed = |w: usize| Width::Fixed(u16::try_from(w).unwrap_or(u16::MAX));
+        let mut constraints = vec![
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::UpperBoundary(fixed(owasp)),
+            ColumnConstraint::UpperBoundary(fixed(cwe)),
+        ];
+        if need <= width {
+            constraints.push(ColumnConstraint::LowerBoundary(fixed(rule)));
+            constraints.push(ColumnConstraint::LowerBoundary(fixed(loc)));
+        }
+        table.set_constraints(constraints);
+    }
+
     fn severity_cell(&self, f: &Finding) -> Cell {
-        let text = if f.warning_only {
-            format!("{} (warn)", f.severity)
-        } else {
-            f.severity.to_string()
-        };
-        let cell = Cell::new(text);
+        let cell = Cell::new(severity_text(f));
         if !self.options.color {
             return cell;
         }
@@ -112,6 +138,14 @@ impl TableRenderer {
             Severity::Low => cell.fg(Color::Cyan),
             Severity::Info => cell.fg(Color::DarkGrey),
         }
+    }
+}
+
+fn severity_text(f: &Finding) -> String {
+    if f.warning_only {
+        format!("{} (warn)", f.severity)
+    } else {
+        f.severity.to_string()
     }
 }
 

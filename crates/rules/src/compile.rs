@@ -105,7 +105,8 @@ pub(crate) fn compile(raw: RawRule, source: &str, stem: Option<&str>) -> Result<
     if !(0.0..=1.0).contains(&raw.confidence) {
         return Err(invalid(format!("confidence {} is outside 0.0..=1.0", raw.confidence)));
     }
-    if raw.cwe.is_empty() {
+    // Informational rules about the tool itself (an unused suppression) have no weakness to name.
+    if raw.cwe.is_empty() && raw.severity != Severity::Info {
         return Err(invalid("`cwe` needs at least one entry, e.g. [\"CWE-89\"]".into()));
     }
     if let Some(missing) = DOC_SECTIONS.iter().find(|s| !raw.docs.contains(*s)) {

@@ -24,6 +24,10 @@ pub struct SecretsAllowlist {
     /// Globs of files whose findings get lower confidence (real keys do get committed in tests).
     #[serde(default)]
     pub test_paths: Vec<String>,
+    /// Rules (by id) whose values are also dropped when they look like UUIDs or hex digests: generic
+    /// `token = "…"` assignments hold identifiers and checksums far more often than credentials.
+    #[serde(default)]
+    pub generic_rules: Vec<String>,
 }
 
 /// `rules/injection/_<language>.toml`: the taint tables of one language.

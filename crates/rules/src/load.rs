@@ -139,6 +139,7 @@ impl RuleSet {
                 s.reference_patterns.extend(more.reference_patterns);
                 s.skip_paths.extend(more.skip_paths);
                 s.test_paths.extend(more.test_paths);
+                s.generic_rules.extend(more.generic_rules);
             }
             ("injection", "python" | "rust") => {
                 let more: TaintTable = parse_toml(source, text)?;

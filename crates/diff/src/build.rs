@@ -1,0 +1,321 @@
+//! Turning the deltas of a `git2::Diff` into [`ChangedFile`]s.
+//!
+//! The tree-level diff only says *which* files changed; it loads no content. For each file we then read the new
+//! side once (blob or disk), decide whether it is scannable, read the old blob once, and let libgit2 diff the two
+//! in-memory buffers with zero context lines. Asking libgit2 for the patch of the diff itself (`Patch::from_diff`)
+//! was rejected: it loads both blobs internally and gives no access to their bytes, so every blob would be read
+//! twice.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Delta, Diff, DiffDelta, DiffLineType, DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree};
+use secreview_model::{ChangedFile, FileStatus, LineSet, SkipReason, Skipped, count_lines};
+
+use crate::Options;
+use crate::content::{self, Content, unreadable};
+use crate::error::DiffError;
+
+/// Where the new side of a delta lives.
+#[derive(Clone, Copy)]
+pub(crate) enum NewSide<'a> {
+    /// In the object database (trees, the index).
+    Odb,
+    /// On disk under this working-tree root (worktree mode): git's id for it may be unhashed.
+    Disk(&'a Path),
+}
+
+/// Per-diff context for [`Builder::add_diff`].
+pub(crate) struct DiffCtx<'a, 'r> {
+    pub new_side: NewSide<'a>,
+    /// The commit being scanned, in per-commit scans.
+    pub commit: Option<&'a str>,
+    /// Trees of a merge commit's other parents: a file identical to one of them was only carried over by the
+    /// merge, so it introduced nothing.
+    pub other_parents: &'a [Tree<'r>],
+    /// Keep files whose change only removed lines (regression rules need them); per-commit scans do not.
+    pub keep_deletion_only: bool,
+    /// Fill `disk_path` from this root.
+    pub disk_root: Option<&'a Path>,
+}
+
+pub(crate) struct Builder<'r> {
+    repo: &'r Repository,
+    odb: Odb<'r>,
+    limit: u64,
+    patch_opts: DiffOptions,
+    pub files: Vec<ChangedFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Options for the tree-level diff: which files differ, no content.
+pub(crate) fn tree_diff_options() -> DiffOptions {
+    let mut o = DiffOptions::new();
+    o.context_lines(0)
+        .interhunk_lines(0)
+        .include_typechange(true)
+        // Binary detection is ours (on bytes we read anyway); letting libgit2 do it loads content early.
+        .skip_binary_check(true);
+    o
+}
+
+/// Rename detection only (no copies, no rewrites), bounded like git's `diff.renameLimit`.
+pub(crate) fn find_renames(
+    diff: &mut Diff<'_>,
+    opts: &Options,
+    for_untracked: bool,
+) -> Result<(), DiffError> {
+    if !opts.detect_renames {
+        return Ok(());
+    }
+    let mut find = git2::DiffFindOptions::new();
+    find.renames(true)
+        .copies(false)
+        .for_untracked(for_untracked)
+        .rename_limit(1000);
+    diff.find_similar(Some(&mut find))
+        .map_err(|e| DiffError::git("rename detection failed", e))
+}
+
+impl<'r> Builder<'r> {
+    pub(crate) fn new(repo: &'r Repository, opts: &Options) -> Result<Self, DiffError> {
+        let odb = repo
+            .odb()
+            .map_err(|e| DiffError::git("cannot open the object database", e))?;
+        let mut patch_opts = DiffOptions::new();
+        patch_opts
+            .context_lines(0)
+            .interhunk_lines(0)
+            // The new side passed our binary checks; an odd old side must still yield line numbers.
+            .force_text(true)
+            // Same line attribution as `git diff` (its default since 2.14).
+            .indent_heuristic(true);
+        Ok(Self {
+            repo,
+            odb,
+            limit: opts.max_file_bytes,
+            patch_opts,
+            files: Vec::new(),
+            skipped: Vec::new(),
+        })
+    }
+
+    pub(crate) fn skip(&mut self, path: String, reason: SkipReason) {
+        self.skipped.push(Skipped { path, reason });
+    }
+
+    pub(crate) fn add_diff(&mut self, diff: &Diff<'_>, ctx: &DiffCtx<'_, 'r>) {
+        for delta in diff.deltas() {
+            self.add_delta(&delta, ctx);
+        }
+    }
+
+    fn add_delta(&mut self, delta: &DiffDelta<'_>, ctx: &DiffCtx<'_, 'r>) {
+        let new = delta.new_file();
+        let old = delta.old_file();
+        let path = path_string(new.path_bytes().or(old.path_bytes()));
+        let old_path = old.path_bytes().map(|p| path_string(Some(p)));
+
+        let (status, diff_old) = match delta.status() {
+            Delta::Unmodified | Delta::Ignored => return,
+            Delta::Deleted => {
+                self.skip(old_path.unwrap_or(path), SkipReason::Deleted);
+                return;
+            }
+            Delta::Unreadable => {
+                self.skip(path, unreadable("git could not read it"));
+                return;
+            }
+            Delta::Conflicted if matches!(ctx.new_side, NewSide::Odb) => {
+                self.skip(path, unreadable("unmerged (conflicted) in the index"));
+                return;
+            }
+            // A type change (symlink or submodule to file) has no textual base to compare with.
+            Delta::Added | Delta::Untracked | Delta::Typechange => (FileStatus::Added, false),
+            Delta::Modified | Delta::Conflicted => (FileStatus::Modified, true),
+            Delta::Renamed => (FileStatus::Renamed, true),
+            Delta::Copied => (FileStatus::Added, true),
+        };
+
+        match new.mode() {
+            FileMode::Link => return self.skip(path, SkipReason::Symlink),
+            // `Tree` is an untracked nested repository in worktree mode.
+            FileMode::Commit | FileMode::Tree => return self.skip(path, SkipReason::Submodule),
+            FileMode::Unreadable => return self.skip(path, unreadable("git could not read it")),
+            FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
+        }
+
+        if !ctx.other_parents.is_empty() && taken_from_other_parent(ctx.other_parents, &path, new.id())
+        {
+            return;
+        }
+
+        let loaded = match ctx.new_side {
+            NewSide::Odb => content::read_blob(self.repo, &self.odb, new.id(), self.limit),
+            NewSide::Disk(root) => content::read_disk(&root.join(&path), self.limit),
+        };
+        let new_text = match loaded.and_then(|c| content::to_text(c, Some(self.repo), &path)) {
+            Ok(text) => text,
+            Err(reason) => return self.skip(path, reason),
+        };
+
+        let old_blob = if diff_old && is_blob_mode(old.mode()) && !old.id().is_zero() {
+            self.repo.find_blob(old.id()).ok()
+        } else {
+            None
+        };
+        let (added, removed) = match &old_blob {
+            Some(blob) => {
+                let normalize_crlf = matches!(ctx.new_side, NewSide::Disk(_));
+                match self.line_sets(blob.content(), new_text.as_bytes(), normalize_crlf) {
+                    Ok(sets) => sets,
+                    Err(e) => return self.skip(path, unreadable(e.message())),
+                }
+            }
+            None => (LineSet::all(count_lines(&new_text)), LineSet::new()),
+        };
+
+        if added.is_empty() && (!ctx.keep_deletion_only || (removed.is_empty() && status == FileStatus::Modified))
+        {
+            // Nothing added: per-commit scans only look at additions; a mode-only change has nothing at all.
+            return;
+        }
+
+        let old_text = old_blob
+            .as_ref()
+            .and_then(|b| std::str::from_utf8(b.content()).ok())
+            .map(str::to_owned);
+        let disk_path = ctx.disk_root.map(|r| r.join(&path));
+        self.files.push(ChangedFile {
+            old_path: if old_blob.is_some() || status != FileStatus::Added {
+                old_path
+            } else {
+                None
+            },
+            path,
+            status,
+            new_text,
+            old_text,
+            added,
+            removed,
+            commit: ctx.commit.map(str::to_owned),
+            disk_path,
+        });
+    }
+
+    /// Added (new-side) and removed (old-side) line numbers of `old -> new`.
+    fn line_sets(
+        &mut self,
+        old: &[u8],
+        new: &[u8],
+        normalize_crlf: bool,
+    ) -> Result<(LineSet, LineSet), git2::Error> {
+        // A checkout with `core.autocrlf` has CRLF on disk and LF in the blob; comparing raw bytes would mark
+        // every line as added. Stripping the CR keeps line numbers (lines split on LF) and the text is untouched.
+        let normalized: Vec<u8>;
+        let new = if normalize_crlf && !old.contains(&b'\r') && contains_crlf(new) {
+            normalized = strip_cr_before_lf(new);
+            &normalized
+        } else {
+            new
+        };
+        let patch = Patch::from_buffers(old, None, new, None, Some(&mut self.patch_opts))?;
+        let mut added = LineSet::new();
+        let mut removed = LineSet::new();
+        for h in 0..patch.num_hunks() {
+            let (hunk, lines) = patch.hunk(h)?;
+            let (old_n, new_n) = (hunk.old_lines(), hunk.new_lines());
+            if lines == (old_n + new_n) as usize {
+                // With zero context a hunk is a block of removed lines then a block of added ones: its header
+                // says everything, so we skip the per-line walk (O(hunks), not O(lines)).
+                if new_n > 0 {
+                    added.insert_range(hunk.new_start(), hunk.new_start() + new_n - 1);
+                }
+                if old_n > 0 {
+                    removed.insert_range(hunk.old_start(), hunk.old_start() + old_n - 1);
+                }
+                continue;
+            }
+            // Otherwise (end-of-file newline markers), walk the lines.
+            for l in 0..lines {
+                let line = patch.line_in_hunk(h, l)?;
+                match line.origin_value() {
+                    DiffLineType::Addition => {
+                        if let Some(n) = line.new_lineno() {
+                            added.insert(n);
+                        }
+                    }
+                    DiffLineType::Deletion => {
+                        if let Some(n) = line.old_lineno() {
+                            removed.insert(n);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok((added, removed))
+    }
+}
+
+fn is_blob_mode(mode: FileMode) -> bool {
+    matches!(
+        mode,
+        FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable
+    )
+}
+
+fn taken_from_other_parent(parents: &[Tree<'_>], path: &str, id: Oid) -> bool {
+    parents
+        .iter()
+        .any(|t| t.get_path(Path::new(path)).is_ok_and(|e| e.id() == id))
+}
+
+/// git paths are `/`-separated bytes, almost always UTF-8.
+pub(crate) fn path_string(bytes: Option<&[u8]>) -> String {
+    bytes.map_or_else(String::new, |b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// `/`-separated relative path from a filesystem path.
+pub(crate) fn rel_string(path: &Path) -> String {
+    let mut out = String::new();
+    for (i, c) in path.components().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(&c.as_os_str().to_string_lossy());
+    }
+    out
+}
+
+fn contains_crlf(bytes: &[u8]) -> bool {
+    bytes.windows(2).any(|w| w == b"\r\n")
+}
+
+fn strip_cr_before_lf(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            continue;
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// A file read from disk as a whole (`--all`), or the reason it was skipped.
+pub(crate) fn whole_file(
+    repo: Option<&Repository>,
+    rel: String,
+    full: PathBuf,
+    limit: u64,
+) -> Result<ChangedFile, Skipped> {
+    let text = content::read_disk(&full, limit).and_then(|c: Content<'_>| content::to_text(c, repo, &rel));
+    match text {
+        Ok(text) => {
+            let mut file = ChangedFile::whole(rel, text);
+            file.disk_path = Some(full);
+            Ok(file)
+        }
+        Err(reason) => Err(Skipped { path: rel, reason }),
+    }
+}

@@ -1,0 +1,107 @@
+//! Building findings: every matcher describes a hit as a [`Hit`]; this module turns it into a [`Finding`] with
+//! the rule's metadata, so all matchers fill findings the same way.
+
+use secreview_model::{Evidence, Finding, Fingerprint, Location, Severity};
+use secreview_rules::CompiledRule;
+
+/// What a matcher found, before rule metadata, scoping and fingerprinting.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub start_line: u32,
+    pub start_col: u32,
+    pub end_line: u32,
+    pub end_col: u32,
+    /// Fills `{detail}` in the rule's message.
+    pub detail: String,
+    pub confidence: f32,
+    pub severity: Option<Severity>,
+    pub evidence: Vec<Evidence>,
+    pub flow: Vec<Evidence>,
+    /// Replaces the flagged line's text in the snippet (secrets: the redacted line).
+    pub snippet: Option<String>,
+    /// What identifies the hit for the fingerprint instead of the line text (secrets: a hash of the value).
+    pub identity: Option<String>,
+    /// Regression findings (a removed guard) are reported on unchanged lines.
+    pub regression: bool,
+}
+
+impl Hit {
+    pub fn at_line(line: u32, confidence: f32) -> Self {
+        Hit {
+            start_line: line,
+            start_col: 1,
+            end_line: line,
+            end_col: 1,
+            detail: String::new(),
+            confidence,
+            severity: None,
+            evidence: Vec::new(),
+            flow: Vec::new(),
+            snippet: None,
+            identity: None,
+            regression: false,
+        }
+    }
+
+    pub fn span(start: (u32, u32), end: (u32, u32), confidence: f32) -> Self {
+        Hit {
+            start_line: start.0,
+            start_col: start.1,
+            end_line: end.0,
+            end_col: end.1,
+            ..Hit::at_line(start.0, confidence)
+        }
+    }
+
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = detail.into();
+        self
+    }
+}
+
+/// A finding plus what the engine needs after matching (fingerprint input).
+pub(crate) struct Pending {
+    pub finding: Finding,
+    pub identity: String,
+}
+
+pub(crate) fn pending(rule: &CompiledRule, path: &str, line_text: &str, hit: Hit) -> Pending {
+    let meta = &rule.meta;
+    let fill = |t: &str| t.replace("{detail}", &hit.detail);
+    let message = fill(&meta.message);
+    let snippet = hit.snippet.unwrap_or_else(|| line_text.trim().to_owned());
+    let identity = hit.identity.unwrap_or_else(|| snippet.clone());
+    Pending {
+        finding: Finding {
+            rule_id: meta.id.clone(),
+            pack: meta.pack.clone(),
+            title: meta.title.clone(),
+            severity: hit.severity.unwrap_or(meta.severity),
+            confidence: round2(hit.confidence.clamp(0.0, 1.0)),
+            cwe: meta.cwe.clone(),
+            owasp2021: meta.owasp2021,
+            owasp2025: meta.owasp2025,
+            location: Location {
+                path: path.to_owned(),
+                start_line: hit.start_line.max(1),
+                start_col: hit.start_col.max(1),
+                end_line: hit.end_line.max(hit.start_line).max(1),
+                end_col: hit.end_col.max(1),
+            },
+            snippet,
+            message,
+            recommendation: fill(&meta.recommendation),
+            evidence: hit.evidence,
+            flow: hit.flow,
+            fingerprint: Fingerprint(String::new()),
+            commit: None,
+            warning_only: false,
+        },
+        identity,
+    }
+}
+
+/// Confidence is shown as a percentage; two decimals keep JSON stable across float noise.
+pub(crate) fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
+}

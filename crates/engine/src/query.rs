@@ -1,0 +1,75 @@
+//! The `query` matcher: tree-sitter queries compiled once (in the rules crate) and run here per file.
+
+use secreview_rules::{CompiledQuery, CompiledRule, Matcher};
+use secreview_syntax::ParsedFile;
+use tree_sitter::{QueryCursor, StreamingIterator};
+
+use crate::emit::Hit;
+use crate::file::FileCtx;
+
+pub(crate) fn run(rule: &CompiledRule, ctx: &FileCtx<'_>, parsed: &ParsedFile, out: &mut Vec<Hit>) {
+    let Matcher::Query(queries) = &rule.matcher else {
+        return;
+    };
+    for q in queries.iter().filter(|q| q.lang == parsed.lang) {
+        if !q.keywords.is_empty() && !q.keywords.iter().any(|k| ctx.lower_contains(k)) {
+            continue;
+        }
+        run_query(q, rule.meta.confidence, ctx, parsed, out);
+    }
+}
+
+fn run_query(q: &CompiledQuery, confidence: f32, ctx: &FileCtx<'_>, parsed: &ParsedFile, out: &mut Vec<Hit>) {
+    let root = parsed.tree.root_node();
+    let text = parsed.text.as_bytes();
+    let scopes = q.not_inside.as_ref().map(|nq| {
+        let scope = nq.capture_index_for_name("scope").unwrap_or(0);
+        let mut cursor = QueryCursor::new();
+        let mut ranges = Vec::new();
+        let mut it = cursor.matches(nq, root, text);
+        while let Some(m) = it.next() {
+            ranges.extend(
+                m.captures()
+                    .iter()
+                    .filter(|c| c.index == scope)
+                    .map(|c| c.node.byte_range()),
+            );
+        }
+        ranges
+    });
+    let mut cursor = QueryCursor::new();
+    // Rules see the whole file, but only matches touching the changed lines can be reported: skip the rest.
+    if let Some((first, last)) = ctx.added_span() {
+        cursor.set_point_range(
+            tree_sitter::Point::new(first as usize - 1, 0)..tree_sitter::Point::new(last as usize, 0),
+        );
+    }
+    let mut it = cursor.matches(&q.query, root, text);
+    while let Some(m) = it.next() {
+        for cap in m.captures().iter().filter(|c| c.index == q.capture) {
+            let node = cap.node;
+            let inside = scopes.as_ref().is_some_and(|rs| {
+                rs.iter()
+                    .any(|r| r.start <= node.start_byte() && node.end_byte() <= r.end)
+            });
+            if inside {
+                continue;
+            }
+            let start = parsed.line_col(node.start_byte());
+            let end = parsed.line_col(node.end_byte());
+            let first_line = parsed.text(node).lines().next().unwrap_or("");
+            let detail = truncate(first_line.trim(), 80);
+            out.push(Hit::span(start, end, confidence).detail(detail));
+        }
+    }
+}
+
+pub(crate) fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}

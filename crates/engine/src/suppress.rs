@@ -1,0 +1,90 @@
+//! Inline suppressions: `secreview: ignore[rule-id, other-id] reason until=YYYY-MM-DD` in a comment on the flagged
+//! line or on the line above. A reason is required — a suppression without one suppresses nothing and is itself
+//! reported, as are unused and expired ones, so stale ignores do not pile up silently.
+
+use secreview_model::Suppression;
+
+const MARKER: &str = "secreview: ignore[";
+
+/// Every suppression comment in `text`, in line order.
+pub(crate) fn parse(path: &str, text: &str) -> Vec<Suppression> {
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
+    text.lines()
+        .enumerate()
+        .filter_map(|(i, line)| parse_line(path, i as u32 + 1, line))
+        .collect()
+}
+
+fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
+    let at = text.find(MARKER)?;
+    let rest = &text[at + MARKER.len()..];
+    let close = rest.find(']')?;
+    let rule_ids: Vec<String> = rest[..close]
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    let mut until = None;
+    let mut words = Vec::new();
+    for w in rest[close + 1..].split_whitespace() {
+        match w.strip_prefix("until=") {
+            Some(date) => until = Some(date.to_owned()),
+            None => words.push(w),
+        }
+    }
+    let reason = words.join(" ");
+    // Block-comment closers are syntax, not part of the reason.
+    let reason = reason.trim_end_matches("*/").trim_end_matches("-->").trim().to_owned();
+    Some(Suppression {
+        path: path.to_owned(),
+        line,
+        rule_ids,
+        reason,
+        until,
+        used: 0,
+        expired: false,
+    })
+}
+
+/// True when `s` covers a finding of `rule_id` on `line`.
+pub(crate) fn covers(s: &Suppression, rule_id: &str, line: u32) -> bool {
+    (s.line == line || s.line + 1 == line) && s.rule_ids.iter().any(|r| r == rule_id)
+}
+
+/// Whether a suppression may suppress at all: it has a reason and has not expired (`today` is `YYYY-MM-DD`;
+/// ISO dates compare correctly as strings).
+pub(crate) fn effective(s: &Suppression, today: &str) -> bool {
+    !s.reason.is_empty() && !s.rule_ids.is_empty() && s.until.as_deref().is_none_or(|u| u >= today)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rules_reason_and_expiry() {
+        let s = parse(
+            "a.py",
+            "x = 1\nq = eval(y)  # secreview: ignore[eval-of-request-data, other] trusted admin tool until=2027-01-31\n",
+        );
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].line, 2);
+        assert_eq!(s[0].rule_ids, ["eval-of-request-data", "other"]);
+        assert_eq!(s[0].reason, "trusted admin tool");
+        assert_eq!(s[0].until.as_deref(), Some("2027-01-31"));
+        assert!(covers(&s[0], "other", 2) && covers(&s[0], "other", 3) && !covers(&s[0], "other", 4));
+        assert!(effective(&s[0], "2026-11-24"));
+        assert!(!effective(&s[0], "2027-02-01"));
+    }
+
+    #[test]
+    fn a_suppression_without_reason_is_not_effective() {
+        let s = parse("a.rs", "// secreview: ignore[sql-string-built]\n");
+        assert_eq!(s[0].reason, "");
+        assert!(!effective(&s[0], "2026-01-01"));
+        let s = parse("a.rs", "/* secreview: ignore[sql-string-built] */\n");
+        assert_eq!(s[0].reason, "");
+    }
+}

@@ -1,0 +1,258 @@
+//! The fixture harness and the rules meta-test.
+//!
+//! Every file `fixtures/rules/<pack>/<rule-id>[.<variant>].<ext>` is scanned whole by the real engine with the
+//! embedded rules; its `ruleid:` / `ok:` / `todoruleid:` / `todook:` annotations are compared with the findings.
+//! Every mismatch of every fixture is listed before the test fails.
+
+#[path = "../../../tests/support/fake.rs"]
+#[allow(dead_code)]
+mod fake;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use secreview_engine::{Engine, Kinds, Settings};
+use secreview_model::ChangedFile;
+use secreview_rules::{Matcher, RuleSet};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    RuleId,
+    Ok,
+    TodoRuleId,
+    TodoOk,
+}
+
+/// (line, kind, rule id) for every annotation, resolved to the line it annotates.
+fn annotations(text: &str) -> Vec<(u32, Kind, String)> {
+    let mut out = Vec::new();
+    let mut pending: Vec<(Kind, String)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        let body = ["<!--", "#", "//", "--"]
+            .iter()
+            .find_map(|c| t.strip_prefix(c))
+            .map(str::trim_start);
+        let parsed = body.and_then(|b| {
+            [
+                ("todoruleid:", Kind::TodoRuleId),
+                ("todook:", Kind::TodoOk),
+                ("ruleid:", Kind::RuleId),
+                ("ok:", Kind::Ok),
+            ]
+            .iter()
+            .find_map(|(p, k)| b.strip_prefix(p).map(|rest| (*k, rest)))
+        });
+        match parsed {
+            Some((kind, rest)) => {
+                let rest = rest.trim().trim_end_matches("-->").trim();
+                pending.extend(
+                    rest.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(|id| (kind, id.to_owned())),
+                );
+            }
+            None => {
+                for (kind, id) in pending.drain(..) {
+                    out.push((i as u32 + 1, kind, id));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn fixture_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let dir = root().join("fixtures/rules");
+    for pack in std::fs::read_dir(&dir).expect("fixtures/rules exists") {
+        let pack = pack.unwrap().path();
+        if !pack.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(&pack).unwrap() {
+            let f = f.unwrap().path();
+            if f.is_file() {
+                out.push(f);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn rule_of(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_string_lossy();
+    name.split('.').next().unwrap().to_owned()
+}
+
+fn engine() -> Engine {
+    Engine::new(
+        RuleSet::embedded().expect("embedded rules load"),
+        Settings {
+            today: "2026-11-24".into(),
+        },
+    )
+    .expect("engine builds")
+}
+
+/// The virtual path a fixture is scanned under: its file name inside `app/`, so test-path heuristics
+/// (which lower confidence for `tests/` and `fixtures/`) do not apply to fixtures.
+fn virtual_path(path: &Path) -> String {
+    let name = path.file_name().unwrap().to_string_lossy();
+    // `rule.variant.py` → `app/rule_variant.py`, keeping the real extension for language detection.
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("app/{}.{ext}", stem.replace('.', "_")),
+        None => format!("app/{name}"),
+    }
+}
+
+#[test]
+fn every_fixture_matches_its_annotations() {
+    let engine = engine();
+    let mut problems = Vec::new();
+    let mut detectors_hit: BTreeSet<(String, String)> = BTreeSet::new();
+    let mut checked = 0usize;
+    for path in fixture_files() {
+        let raw = std::fs::read_to_string(&path).unwrap();
+        let (text, _) = fake::expand_fakes(&raw);
+        let rule = rule_of(&path);
+        let anns = annotations(&text);
+        let file = ChangedFile::whole(virtual_path(&path), text);
+        let out = engine.scan(&[file], Kinds::ALL);
+        let found: BTreeSet<(String, u32)> = out
+            .findings
+            .iter()
+            .map(|f| (f.rule_id.clone(), f.location.start_line))
+            .collect();
+        for f in &out.findings {
+            detectors_hit.insert((f.rule_id.clone(), f.message.clone()));
+        }
+        let shown = path.strip_prefix(root()).unwrap_or(&path).display().to_string();
+        let mut expected_lines: BTreeSet<(String, u32)> = BTreeSet::new();
+        for (line, kind, id) in &anns {
+            checked += 1;
+            let hit = found.contains(&(id.clone(), *line));
+            match kind {
+                Kind::RuleId => {
+                    expected_lines.insert((id.clone(), *line));
+                    if !hit {
+                        problems.push(format!("{shown}:{line}: `{id}` should fire and did not"));
+                    }
+                }
+                Kind::Ok if hit => problems.push(format!("{shown}:{line}: `{id}` fired on an ok: line")),
+                Kind::TodoRuleId if hit => problems.push(format!(
+                    "{shown}:{line}: `{id}` now fires on a todoruleid: line — promote it to ruleid:"
+                )),
+                Kind::TodoOk => {
+                    expected_lines.insert((id.clone(), *line));
+                    if !hit {
+                        problems.push(format!(
+                            "{shown}:{line}: `{id}` no longer fires on a todook: line — promote it to ok:"
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (id, line) in &found {
+            if *id == rule && !expected_lines.contains(&(id.clone(), *line)) {
+                let msg = out
+                    .findings
+                    .iter()
+                    .find(|f| f.rule_id == *id && f.location.start_line == *line)
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default();
+                problems.push(format!("{shown}:{line}: unexpected `{id}` finding (not annotated): {msg}"));
+            }
+        }
+    }
+    // Every detector of every regex rule is exercised by at least one ruleid: line.
+    let set = engine.rules();
+    for rule in &set.rules {
+        if let Matcher::Regex { patterns, .. } = &rule.matcher {
+            for p in patterns {
+                let hit = detectors_hit
+                    .iter()
+                    .any(|(id, msg)| *id == rule.meta.id && msg.contains(&p.name));
+                if !hit {
+                    problems.push(format!(
+                        "rule `{}`: detector `{}` is not exercised by any ruleid: fixture line",
+                        rule.meta.id, p.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 0, "no annotations found");
+    assert!(problems.is_empty(), "{} fixture problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn every_rule_has_fixtures_with_positive_and_negative_cases() {
+    let set = RuleSet::embedded().unwrap();
+    let mut by_rule: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for path in fixture_files() {
+        let rule = rule_of(&path);
+        let pack = path.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+        match set.get(&rule) {
+            None => problems.push(format!("{}: orphan fixture, no rule `{rule}`", path.display())),
+            Some(r) if r.meta.pack != pack => problems.push(format!(
+                "{}: fixture is in pack folder `{pack}` but the rule is in `{}`",
+                path.display(),
+                r.meta.pack
+            )),
+            Some(_) => {}
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (line, kind, id) in annotations(&text) {
+            if set.get(&id).is_none() {
+                problems.push(format!("{}:{line}: annotation names unknown rule `{id}`", path.display()));
+            }
+            let e = by_rule.entry(id).or_default();
+            match kind {
+                Kind::RuleId => e.0 += 1,
+                Kind::Ok => e.1 += 1,
+                _ => {}
+            }
+        }
+    }
+    for rule in &set.rules {
+        let (pos, neg) = by_rule.get(&rule.meta.id).copied().unwrap_or_default();
+        if pos == 0 || neg == 0 {
+            problems.push(format!(
+                "rule `{}` needs ≥ 1 ruleid: and ≥ 1 ok: fixture line (has {pos} and {neg})",
+                rule.meta.id
+            ));
+        }
+        for cwe in &rule.meta.cwe {
+            if cwe.name().is_none() {
+                problems.push(format!("rule `{}`: {cwe} is not in the CWE table", rule.meta.id));
+            }
+        }
+        if rule.meta.exploit.trim().is_empty() {
+            problems.push(format!("rule `{}` has no exploit scenario", rule.meta.id));
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn annotations_apply_to_the_next_code_line() {
+    let a = annotations("x\n# ruleid: a, b\n# ok: c\ny = 1\n// todook: d\nz\n");
+    assert_eq!(
+        a,
+        vec![
+            (4, Kind::RuleId, "a".into()),
+            (4, Kind::RuleId, "b".into()),
+            (4, Kind::Ok, "c".into()),
+            (6, Kind::TodoOk, "d".into()),
+        ]
+    );
+}

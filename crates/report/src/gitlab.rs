@@ -1,0 +1,101 @@
+//! `--format gitlab`: the GitLab SAST report (`gl-sast-report.json`), security report schema 15.0.0.
+//!
+//! Schema 15 removed `category`, `message`, `confidence`, `cve` and `scanner` from vulnerabilities, so they are
+//! not emitted: the occurrence text goes into `description`, the fix into `solution`, and the confidence (which
+//! GitLab no longer shows) stays in the JSON and SARIF formats.
+
+use secreview_model::{Finding, OwaspCategory, Severity};
+use serde_json::{Value, json};
+
+use crate::{INFORMATION_URI, ReportInput, Renderer, TOOL_NAME, to_pretty_json};
+
+const SCHEMA_VERSION: &str = "15.0.0";
+/// GitLab wants `YYYY-MM-DDTHH:MM:SS` (no zone) for both times and rejects an empty string.
+const EPOCH: &str = "1970-01-01T00:00:00";
+
+/// `--format gitlab`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GitlabRenderer;
+
+impl Renderer for GitlabRenderer {
+    fn render(&self, input: &ReportInput) -> String {
+        let tool = json!({
+            "id": TOOL_NAME,
+            "name": TOOL_NAME,
+            "url": INFORMATION_URI,
+            "version": input.tool_version,
+            "vendor": { "name": TOOL_NAME },
+        });
+        let vulnerabilities: Vec<Value> = input.findings.iter().map(vulnerability).collect();
+        to_pretty_json(&json!({
+            "version": SCHEMA_VERSION,
+            "scan": {
+                "analyzer": tool,
+                "scanner": tool,
+                "type": "sast",
+                "status": "success",
+                "start_time": gitlab_time(input.started_at),
+                "end_time": gitlab_time(input.finished_at.or(input.started_at)),
+            },
+            "vulnerabilities": vulnerabilities,
+        }))
+    }
+}
+
+fn gitlab_time(t: Option<&str>) -> &str {
+    t.map_or(EPOCH, |t| t.strip_suffix('Z').unwrap_or(t))
+}
+
+fn vulnerability(f: &Finding) -> Value {
+    let start_line = f.location.start_line.max(1);
+    let mut identifiers = vec![json!({
+        "type": "secreview_rule_id",
+        "name": format!("{TOOL_NAME} rule {}", f.rule_id),
+        "value": f.rule_id,
+    })];
+    for c in &f.cwe {
+        identifiers.push(json!({
+            "type": "cwe",
+            "name": c.to_string(),
+            "value": c.0.to_string(),
+            "url": c.url(),
+        }));
+    }
+    for cat in [f.owasp2021, f.owasp2025].into_iter().flatten() {
+        identifiers.push(owasp_identifier(cat));
+    }
+    let mut v = json!({
+        "id": f.fingerprint.as_str(),
+        "name": f.title,
+        "description": f.message,
+        "severity": severity(f.severity),
+        "location": {
+            "file": f.location.path,
+            "start_line": start_line,
+            "end_line": f.location.end_line.max(start_line),
+        },
+        "identifiers": identifiers,
+    });
+    if !f.recommendation.is_empty() {
+        v["solution"] = json!(f.recommendation);
+    }
+    v
+}
+
+fn owasp_identifier(cat: &OwaspCategory) -> Value {
+    json!({
+        "type": "owasp",
+        "name": format!("{} - {}", cat.code(), cat.name),
+        "value": cat.code(),
+    })
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "Critical",
+        Severity::High => "High",
+        Severity::Medium => "Medium",
+        Severity::Low => "Low",
+        Severity::Info => "Info",
+    }
+}
