@@ -8,7 +8,9 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::{Delta, Diff, DiffDelta, DiffLineType, DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree};
+use git2::{
+    Delta, Diff, DiffDelta, DiffLineType, DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree,
+};
 use secreview_model::{ChangedFile, FileStatus, LineSet, SkipReason, Skipped, count_lines};
 
 use crate::Options;
@@ -144,7 +146,8 @@ impl<'r> Builder<'r> {
             FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
         }
 
-        if !ctx.other_parents.is_empty() && taken_from_other_parent(ctx.other_parents, &path, new.id())
+        if !ctx.other_parents.is_empty()
+            && taken_from_other_parent(ctx.other_parents, &path, new.id())
         {
             return;
         }
@@ -174,7 +177,8 @@ impl<'r> Builder<'r> {
             None => (LineSet::all(count_lines(&new_text)), LineSet::new()),
         };
 
-        if added.is_empty() && (!ctx.keep_deletion_only || (removed.is_empty() && status == FileStatus::Modified))
+        if added.is_empty()
+            && (!ctx.keep_deletion_only || (removed.is_empty() && status == FileStatus::Modified))
         {
             // Nothing added: per-commit scans only look at additions; a mode-only change has nothing at all.
             return;
@@ -219,42 +223,49 @@ impl<'r> Builder<'r> {
             new
         };
         let patch = Patch::from_buffers(old, None, new, None, Some(&mut self.patch_opts))?;
-        let mut added = LineSet::new();
-        let mut removed = LineSet::new();
-        for h in 0..patch.num_hunks() {
-            let (hunk, lines) = patch.hunk(h)?;
-            let (old_n, new_n) = (hunk.old_lines(), hunk.new_lines());
-            if lines == (old_n + new_n) as usize {
-                // With zero context a hunk is a block of removed lines then a block of added ones: its header
-                // says everything, so we skip the per-line walk (O(hunks), not O(lines)).
-                if new_n > 0 {
-                    added.insert_range(hunk.new_start(), hunk.new_start() + new_n - 1);
-                }
-                if old_n > 0 {
-                    removed.insert_range(hunk.old_start(), hunk.old_start() + old_n - 1);
-                }
-                continue;
+        patch_line_sets(&patch, true)
+    }
+}
+
+/// Added and removed line numbers of a zero-context patch. With `trust_headers`, a hunk without context lines
+/// is read from its header alone: with zero context it is a block of removed lines then a block of added ones,
+/// so the per-line walk (O(lines) FFI calls) is only needed for hunks carrying end-of-file newline markers.
+fn patch_line_sets(
+    patch: &Patch<'_>,
+    trust_headers: bool,
+) -> Result<(LineSet, LineSet), git2::Error> {
+    let mut added = LineSet::new();
+    let mut removed = LineSet::new();
+    for h in 0..patch.num_hunks() {
+        let (hunk, lines) = patch.hunk(h)?;
+        let (old_n, new_n) = (hunk.old_lines(), hunk.new_lines());
+        if trust_headers && lines == (old_n + new_n) as usize {
+            if new_n > 0 {
+                added.insert_range(hunk.new_start(), hunk.new_start() + new_n - 1);
             }
-            // Otherwise (end-of-file newline markers), walk the lines.
-            for l in 0..lines {
-                let line = patch.line_in_hunk(h, l)?;
-                match line.origin_value() {
-                    DiffLineType::Addition => {
-                        if let Some(n) = line.new_lineno() {
-                            added.insert(n);
-                        }
+            if old_n > 0 {
+                removed.insert_range(hunk.old_start(), hunk.old_start() + old_n - 1);
+            }
+            continue;
+        }
+        for l in 0..lines {
+            let line = patch.line_in_hunk(h, l)?;
+            match line.origin_value() {
+                DiffLineType::Addition => {
+                    if let Some(n) = line.new_lineno() {
+                        added.insert(n);
                     }
-                    DiffLineType::Deletion => {
-                        if let Some(n) = line.old_lineno() {
-                            removed.insert(n);
-                        }
-                    }
-                    _ => {}
                 }
+                DiffLineType::Deletion => {
+                    if let Some(n) = line.old_lineno() {
+                        removed.insert(n);
+                    }
+                }
+                _ => {}
             }
         }
-        Ok((added, removed))
     }
+    Ok((added, removed))
 }
 
 fn is_blob_mode(mode: FileMode) -> bool {
@@ -309,7 +320,8 @@ pub(crate) fn whole_file(
     full: PathBuf,
     limit: u64,
 ) -> Result<ChangedFile, Skipped> {
-    let text = content::read_disk(&full, limit).and_then(|c: Content<'_>| content::to_text(c, repo, &rel));
+    let text =
+        content::read_disk(&full, limit).and_then(|c: Content<'_>| content::to_text(c, repo, &rel));
     match text {
         Ok(text) => {
             let mut file = ChangedFile::whole(rel, text);
@@ -317,5 +329,70 @@ pub(crate) fn whole_file(
             Ok(file)
         }
         Err(reason) => Err(Skipped { path: rel, reason }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic pseudo-random edits: the header fast path must agree with the per-line walk.
+    #[test]
+    fn hunk_headers_agree_with_the_line_walk() {
+        let mut seed: u64 = 0x5eed;
+        let mut next = move |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for case in 0..300 {
+            let old: Vec<String> = (0..next(40)).map(|i| format!("l{}", i % 7)).collect();
+            let mut new = old.clone();
+            for _ in 0..next(6) {
+                let at = next(new.len() as u64 + 1) as usize;
+                match next(3) {
+                    0 => new.insert(at, format!("x{case}")),
+                    1 if at < new.len() => {
+                        new.remove(at);
+                    }
+                    _ if at < new.len() => new[at] = format!("y{case}"),
+                    _ => new.push(String::from("z")),
+                }
+            }
+            let join = |v: &[String], eol: bool| {
+                let mut s = v.join("\n");
+                if eol && !s.is_empty() {
+                    s.push('\n');
+                }
+                s
+            };
+            let old_text = join(&old, next(4) != 0);
+            let new_text = join(&new, next(4) != 0);
+            let mut opts = DiffOptions::new();
+            opts.context_lines(0)
+                .interhunk_lines(0)
+                .force_text(true)
+                .indent_heuristic(true);
+            let patch = Patch::from_buffers(
+                old_text.as_bytes(),
+                None,
+                new_text.as_bytes(),
+                None,
+                Some(&mut opts),
+            )
+            .unwrap();
+            assert_eq!(
+                patch_line_sets(&patch, true).unwrap(),
+                patch_line_sets(&patch, false).unwrap(),
+                "case {case}: {old_text:?} -> {new_text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn strips_only_cr_before_lf() {
+        assert_eq!(strip_cr_before_lf(b"a\r\nb\rc\r\n"), b"a\nb\rc\n");
+        assert!(contains_crlf(b"x\r\n") && !contains_crlf(b"x\n\r"));
     }
 }

@@ -29,10 +29,14 @@ pub enum DiffError {
     )]
     UnbornHead { path: PathBuf },
 
-    #[error("unknown base ref `{name}`: it names no commit in this repository  hint: git fetch origin {fetch}")]
+    #[error(
+        "unknown base ref `{name}`: it names no commit in this repository  hint: git fetch origin {fetch}"
+    )]
     UnknownBaseRef { name: String, fetch: String },
 
-    #[error("unknown revision `{name}`: it names no commit in this repository  hint: check the spelling, or git fetch origin {fetch}")]
+    #[error(
+        "unknown revision `{name}`: it names no commit in this repository  hint: check the spelling, or git fetch origin {fetch}"
+    )]
     UnknownRevision { name: String, fetch: String },
 
     #[error(

@@ -36,8 +36,9 @@ pub enum Mode {
     Worktree,
     /// `tree(from)..tree(to)`: a plain two-tree diff, **not** `merge-base(from, to)..to` (use `Branch` for that).
     Range { from: String, to: String },
-    /// Every tracked file of the working tree, each line counting as added; outside a repository, every
-    /// non-ignored file of the directory.
+    /// Every tracked file (the index's entries, so staged-but-uncommitted files count), read from the working
+    /// tree, each line counting as added; outside a repository, every non-ignored file of the directory
+    /// (`.gitignore` honoured, hidden files such as `.env` included, `.git` skipped).
     All,
 }
 
@@ -169,7 +170,10 @@ pub fn collect_commits(
     }
     let to_commit = repo::resolve_revision(&repo, to)?;
     let (base, hide) = match from {
-        Some(f) => (Some(f.to_owned()), Some(repo::resolve_revision(&repo, f)?.id())),
+        Some(f) => (
+            Some(f.to_owned()),
+            Some(repo::resolve_revision(&repo, f)?.id()),
+        ),
         None => match repo::default_base_name(&repo) {
             Ok(name) => match repo::resolve_base(&repo, &name) {
                 Ok((name, c)) => (Some(name), Some(c.id())),
@@ -317,7 +321,14 @@ fn branch(repo: &Repository, base: Option<&str>, opts: &Options) -> Result<Chang
         commits: repo::count_commits(repo, Some(mb), head.id()),
         ..ScanMeta::default()
     };
-    build(repo, &diff, NewSide::Odb, workdir(repo).as_deref(), meta, opts)
+    build(
+        repo,
+        &diff,
+        NewSide::Odb,
+        workdir(repo).as_deref(),
+        meta,
+        opts,
+    )
 }
 
 fn staged(repo: &Repository, opts: &Options) -> Result<ChangeSet, DiffError> {

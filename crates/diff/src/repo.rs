@@ -37,7 +37,10 @@ pub(crate) fn root(repo: &Repository) -> PathBuf {
         .collect()
 }
 
-pub(crate) fn require_worktree(repo: &Repository, mode: &'static str) -> Result<PathBuf, DiffError> {
+pub(crate) fn require_worktree(
+    repo: &Repository,
+    mode: &'static str,
+) -> Result<PathBuf, DiffError> {
     match repo.workdir() {
         Some(dir) if !repo.is_bare() => Ok(dir.components().collect()),
         _ => Err(DiffError::BareRepository {
@@ -105,7 +108,10 @@ pub(crate) fn resolve_base<'r>(
     })
 }
 
-pub(crate) fn resolve_revision<'r>(repo: &'r Repository, name: &str) -> Result<Commit<'r>, DiffError> {
+pub(crate) fn resolve_revision<'r>(
+    repo: &'r Repository,
+    name: &str,
+) -> Result<Commit<'r>, DiffError> {
     resolve_commit(repo, name).ok_or_else(|| DiffError::UnknownRevision {
         name: name.to_owned(),
         fetch: fetch_name(name),
@@ -119,7 +125,14 @@ pub(crate) fn resolve_revision<'r>(repo: &'r Repository, name: &str) -> Result<C
 pub(crate) fn default_base_name(repo: &Repository) -> Result<String, DiffError> {
     let mut remotes: Vec<String> = repo
         .remotes()
-        .map(|names| names.iter().flatten().flatten().map(str::to_owned).collect())
+        .map(|names| {
+            names
+                .iter()
+                .flatten()
+                .flatten()
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default();
     remotes.sort_by_key(|r| (r != "origin", r.clone()));
     if !remotes.iter().any(|r| r == "origin") {

@@ -45,6 +45,8 @@ pub enum EngineError {
 pub struct Settings {
     /// `YYYY-MM-DD`, for suppression expiry; passed in so runs are reproducible.
     pub today: String,
+    /// Show secret values in full (local triage only; the CLI refuses it under CI).
+    pub show_secrets: bool,
 }
 
 /// Which families of rules a scan runs: a per-commit scan of a pushed range runs only the secrets detectors,
@@ -70,6 +72,21 @@ pub struct ScanOutput {
     pub suppressions: Vec<Suppression>,
     /// Files in a language we parse whose tree had syntax errors (analysed anyway).
     pub files_with_syntax_errors: Vec<String>,
+    /// The web routes the authorization analysis saw, in file order.
+    pub routes: Vec<RouteInfo>,
+}
+
+/// One web route and its protection, for `secreview routes` and the JSON metadata.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RouteInfo {
+    pub file: String,
+    pub line: u32,
+    pub framework: String,
+    pub methods: Vec<String>,
+    pub path: Option<String>,
+    pub handler: String,
+    pub authenticated: bool,
+    pub ownership_checked: bool,
 }
 
 pub struct Engine {
@@ -150,6 +167,11 @@ impl Engine {
         &self.set
     }
 
+    /// Gives the rule set back (reports need every rule's metadata after the scan).
+    pub fn into_rules(self) -> RuleSet {
+        self.set
+    }
+
     /// Scans every file in parallel; the result does not depend on the number of threads.
     pub fn scan(&self, files: &[ChangedFile], kinds: Kinds) -> ScanOutput {
         let per_file: Vec<FileOutput> = files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
@@ -161,6 +183,7 @@ impl Engine {
             if f.syntax_errors {
                 out.files_with_syntax_errors.push(f.path);
             }
+            out.routes.extend(f.routes);
         }
         out.findings = finish(pending);
         out.suppressions
@@ -173,6 +196,7 @@ impl Engine {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
+        let mut routes = Vec::new();
         if kinds.code
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
@@ -192,11 +216,11 @@ impl Engine {
                 && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
             {
                 syntax_errors = parsed.tree.root_node().has_error();
-                self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+                routes = self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
             }
         }
         if kinds.secrets {
-            self.secrets.run(&self.set, &ctx, &mut hits);
+            self.secrets.run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
         }
         let mut suppressions = suppress::parse(&file.path, &file.new_text);
         let mut pending = Vec::new();
@@ -230,6 +254,7 @@ impl Engine {
             pending,
             suppressions,
             syntax_errors,
+            routes,
         }
     }
 
@@ -241,7 +266,7 @@ impl Engine {
         taint_rules: &[usize],
         authz_rules: &[usize],
         hits: &mut Vec<(usize, Hit)>,
-    ) {
+    ) -> Vec<RouteInfo> {
         let mut buf = Vec::new();
         for &ri in query_rules {
             query::run(&self.set.rules[ri], ctx, parsed, &mut buf);
@@ -255,8 +280,9 @@ impl Engine {
         if !authz_rules.is_empty() {
             let rules: Vec<(usize, &CompiledRule)> =
                 authz_rules.iter().map(|&i| (i, &self.set.rules[i])).collect();
-            authz::run(&self.authz, &rules, ctx, parsed, hits);
+            return authz::run(&self.authz, &rules, ctx, parsed, hits);
         }
+        Vec::new()
     }
 
     fn ineffective(&self, rule: &CompiledRule, ctx: &FileCtx<'_>, sups: &[Suppression]) -> Vec<Pending> {
@@ -283,6 +309,7 @@ struct FileOutput {
     pending: Vec<Pending>,
     suppressions: Vec<Suppression>,
     syntax_errors: bool,
+    routes: Vec<RouteInfo>,
 }
 
 /// Sort, dedupe (same rule at the same place: keep the most confident) and fingerprint.

@@ -94,7 +94,7 @@ impl SecretsMatcher {
     }
 
     /// Runs every regex rule on the file's added hunks; `out` receives (rule index, hit).
-    pub fn run(&self, set: &RuleSet, ctx: &FileCtx<'_>, out: &mut Vec<(usize, Hit)>) {
+    pub fn run(&self, set: &RuleSet, ctx: &FileCtx<'_>, show: bool, out: &mut Vec<(usize, Hit)>) {
         let path = ctx.file.path.as_str();
         if self.skips_path(path) {
             return;
@@ -117,23 +117,21 @@ impl SecretsMatcher {
                 let Matcher::Regex { patterns, allow } = &rule.matcher else {
                     continue;
                 };
-                self.run_pattern(rule, &patterns[pi], allow, ctx, offset, hunk, in_tests, |h| {
+                self.run_pattern(rule, &patterns[pi], allow, ctx, (offset, hunk), (in_tests, show), |h| {
                     out.push((ri, h));
                 });
             }
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn run_pattern(
         &self,
         rule: &CompiledRule,
         p: &CompiledPattern,
         allow: &[Regex],
         ctx: &FileCtx<'_>,
-        offset: usize,
-        hunk: &str,
-        in_tests: bool,
+        (offset, hunk): (usize, &str),
+        (in_tests, show): (bool, bool),
         mut emit: impl FnMut(Hit),
     ) {
         for caps in p.regex.captures_iter(hunk) {
@@ -157,7 +155,7 @@ impl SecretsMatcher {
             let start = ctx.line_col(offset + m.start());
             let end = ctx.line_col(offset + m.end());
             let line = ctx.line_text(start.0);
-            let redacted = redact_secret(value);
+            let redacted = if show { value.to_owned() } else { redact_secret(value) };
             let snippet = redact_line(line, value, &redacted);
             let mut hit = Hit::span(start, end, confidence).detail(format!("{} {redacted}", p.name));
             hit.severity = p.severity;

@@ -77,7 +77,8 @@ fn fixture_files() -> Vec<PathBuf> {
         }
         for f in std::fs::read_dir(&pack).unwrap() {
             let f = f.unwrap().path();
-            if f.is_file() {
+            let is_base = f.file_name().is_some_and(|n| n.to_string_lossy().contains(".base."));
+            if f.is_file() && !is_base {
                 out.push(f);
             }
         }
@@ -96,6 +97,7 @@ fn engine() -> Engine {
         RuleSet::embedded().expect("embedded rules load"),
         Settings {
             today: "2026-11-24".into(),
+            show_secrets: false,
         },
     )
     .expect("engine builds")
@@ -112,6 +114,68 @@ fn virtual_path(path: &Path) -> String {
     }
 }
 
+/// `X.base.ext` next to `X.ext` is the base version of a two-version fixture.
+fn base_of(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_string_lossy().to_string();
+    let (stem, ext) = name.rsplit_once('.')?;
+    let base = path.with_file_name(format!("{stem}.base.{ext}"));
+    base.exists().then_some(base)
+}
+
+/// The scanned file: whole, or diffed against its base companion (added/removed lines from a line LCS).
+fn changed_file(path: &Path, text: String) -> ChangedFile {
+    let mut file = ChangedFile::whole(virtual_path(path), text);
+    if let Some(base) = base_of(path) {
+        let (old, _) = fake::expand_fakes(&std::fs::read_to_string(base).unwrap());
+        let (added, removed) = line_diff(&old, &file.new_text);
+        file.added = secreview_model::LineSet::new();
+        for l in added {
+            file.added.insert(l);
+        }
+        for l in removed {
+            file.removed.insert(l);
+        }
+        file.status = secreview_model::FileStatus::Modified;
+        file.old_path = Some(file.path.clone());
+        file.old_text = Some(old);
+    }
+    file
+}
+
+/// Added (new-side) and removed (old-side) 1-based line numbers by longest common subsequence.
+fn line_diff(old: &str, new: &str) -> (Vec<u32>, Vec<u32>) {
+    let a: Vec<&str> = old.lines().collect();
+    let b: Vec<&str> = new.lines().collect();
+    let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+    for i in (0..a.len()).rev() {
+        for j in (0..b.len()).rev() {
+            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let (mut added, mut removed) = (Vec::new(), Vec::new());
+    while i < a.len() || j < b.len() {
+        if i < a.len() && j < b.len() && a[i] == b[j] {
+            i += 1;
+            j += 1;
+        } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
+            added.push(j as u32 + 1);
+            j += 1;
+        } else {
+            removed.push(i as u32 + 1);
+            i += 1;
+        }
+    }
+    (added, removed)
+}
+
+#[test]
+fn line_diff_finds_added_and_removed_lines() {
+    let (a, r) = line_diff("a\nb\nc\n", "a\nx\nc\nd\n");
+    assert_eq!(a, vec![2, 4]);
+    assert_eq!(r, vec![2]);
+}
+
 #[test]
 fn every_fixture_matches_its_annotations() {
     let engine = engine();
@@ -123,7 +187,7 @@ fn every_fixture_matches_its_annotations() {
         let (text, _) = fake::expand_fakes(&raw);
         let rule = rule_of(&path);
         let anns = annotations(&text);
-        let file = ChangedFile::whole(virtual_path(&path), text);
+        let file = changed_file(&path, text);
         let out = engine.scan(&[file], Kinds::ALL);
         let found: BTreeSet<(String, u32)> = out
             .findings

@@ -3,7 +3,7 @@
 use secreview_model::{Finding, Severity};
 
 use crate::summary::{percent, summary_line};
-use crate::{ReportInput, Renderer, TOOL_NAME};
+use crate::{Renderer, ReportInput, TOOL_NAME};
 
 /// `--format github`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -16,7 +16,10 @@ impl Renderer for GithubRenderer {
             out.push_str(&annotation(f));
             out.push('\n');
         }
-        out.push_str(&format!("{TOOL_NAME}: {}\n", summary_line(input)));
+        out.push_str(TOOL_NAME);
+        out.push_str(": ");
+        out.push_str(&summary_line(input));
+        out.push('\n');
         out
     }
 }
@@ -26,16 +29,17 @@ fn annotation(f: &Finding) -> String {
     let loc = &f.location;
     let start_line = loc.start_line.max(1);
     let title = format!("{} ({})", f.rule_id, f.severity);
-    let mut message = format!("{} [{} confidence", f.message, percent(f.confidence));
+    let mut facts = vec![format!("{} confidence", percent(f.confidence))];
     if !f.cwe.is_empty() {
-        message.push_str(&format!(", {}", f.cwe_list()));
+        facts.push(f.cwe_list());
     }
     if let Some(owasp) = f.owasp2021.or(f.owasp2025) {
-        message.push_str(&format!(", {}", owasp.code()));
+        facts.push(owasp.code());
     }
-    message.push(']');
+    let mut message = format!("{} [{}]", f.message, facts.join(", "));
     if !f.recommendation.is_empty() {
-        message.push_str(&format!("\nFix: {}", f.recommendation));
+        message.push_str("\nFix: ");
+        message.push_str(&f.recommendation);
     }
     format!(
         "::{} file={},line={},endLine={},col={},title={}::{}",

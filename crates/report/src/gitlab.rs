@@ -7,7 +7,7 @@
 use secreview_model::{Finding, OwaspCategory, Severity};
 use serde_json::{Value, json};
 
-use crate::{INFORMATION_URI, ReportInput, Renderer, TOOL_NAME, to_pretty_json};
+use crate::{INFORMATION_URI, Renderer, ReportInput, TOOL_NAME, to_pretty_json};
 
 const SCHEMA_VERSION: &str = "15.0.0";
 /// GitLab wants `YYYY-MM-DDTHH:MM:SS` (no zone) for both times and rejects an empty string.

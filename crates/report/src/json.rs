@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::summary::{owasp_counts, severity_counts};
-use crate::{JSON_SCHEMA_VERSION, ReportInput, Renderer, TOOL_NAME, to_pretty_json};
+use crate::{JSON_SCHEMA_VERSION, Renderer, ReportInput, TOOL_NAME, to_pretty_json};
 
 /// `--format json`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -69,13 +69,8 @@ struct BySeverity {
 
 impl Renderer for JsonRenderer {
     fn render(&self, input: &ReportInput) -> String {
-        let [
-            (_, critical),
-            (_, high),
-            (_, medium),
-            (_, low),
-            (_, info),
-        ] = severity_counts(input.findings);
+        let [(_, critical), (_, high), (_, medium), (_, low), (_, info)] =
+            severity_counts(input.findings);
         let blocking = input.blocking_count();
         let codes = |counts: BTreeMap<String, (_, usize)>| {
             counts

@@ -2,6 +2,7 @@
 //! scope, an executive summary, a findings table, then one section per finding with its exploit scenario, fix,
 //! evidence and (redacted) code excerpt.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ use crate::summary::{
     by_risk, location, owasp_codes, owasp_counts, percent, plural, severity_breakdown,
     severity_counts,
 };
-use crate::{ReportInput, Renderer, TOOL_NAME};
+use crate::{Renderer, ReportInput, TOOL_NAME};
 
 /// `--format markdown`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -23,8 +24,8 @@ macro_rules! line {
         $out.push('\n')
     };
     ($out:expr, $($arg:tt)*) => {{
-        $out.push_str(&format!($($arg)*));
-        $out.push('\n');
+        // Writing into a `String` cannot fail.
+        let _ = writeln!($out, $($arg)*);
     }};
 }
 
@@ -72,9 +73,10 @@ fn scope(out: &mut String, input: &ReportInput) {
         line!(out, "- **Merge base:** {}", code(mb));
     }
     if let Some(head) = &m.head {
-        match &m.branch {
-            Some(branch) => line!(out, "- **Head:** {} ({})", code(head), code(branch)),
-            None => line!(out, "- **Head:** {}", code(head)),
+        if let Some(branch) = &m.branch {
+            line!(out, "- **Head:** {} ({})", code(head), code(branch));
+        } else {
+            line!(out, "- **Head:** {}", code(head));
         }
     }
     if m.commits > 0 {
@@ -86,14 +88,15 @@ fn scope(out: &mut String, input: &ReportInput) {
         m.files_scanned,
         m.files_skipped
     );
-    match input.fail_on {
-        Some(floor) => line!(
+    if let Some(floor) = input.fail_on {
+        line!(
             out,
             "- **Gate:** fails on {} and above ({} blocking)",
             floor,
             input.blocking_count()
-        ),
-        None => line!(out, "- **Gate:** off (never fails)"),
+        );
+    } else {
+        line!(out, "- **Gate:** off (never fails)");
     }
     line!(out);
 }
@@ -119,18 +122,32 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
     );
     if let Some(floor) = input.fail_on {
         let blocking = input.blocking_count();
-        lead.push_str(&match blocking {
-            0 => format!(" None is at or above the `{floor}` gate, so the merge is not blocked."),
-            1 => format!(" 1 is at or above the `{floor}` gate and blocks the merge."),
-            b => format!(" {b} are at or above the `{floor}` gate and block the merge."),
-        });
+        let _ = match blocking {
+            0 => write!(
+                lead,
+                " None is at or above the `{floor}` gate, so the merge is not blocked."
+            ),
+            1 => write!(
+                lead,
+                " 1 is at or above the `{floor}` gate and blocks the merge."
+            ),
+            b => write!(
+                lead,
+                " {b} are at or above the `{floor}` gate and block the merge."
+            ),
+        };
     }
     let warn = input.findings.iter().filter(|f| f.warning_only).count();
     if warn > 0 {
-        lead.push_str(&format!(
-            " {} reported as warning only (below the confidence floor or in warn mode) and never fail the gate.",
-            if warn == 1 { "1 is" } else { "some are" }
-        ));
+        let (count, verb) = if warn == 1 {
+            ("1 is".to_owned(), "fails")
+        } else {
+            (format!("{warn} are"), "fail")
+        };
+        let _ = write!(
+            lead,
+            " {count} reported as warning only (below the confidence floor or in warn mode) and never {verb} the gate."
+        );
     }
     line!(out, "{lead}");
     line!(out);
@@ -143,7 +160,11 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
     line!(out);
 
     let owasp = owasp_counts(input.findings, |f| f.owasp2021);
-    let unmapped = input.findings.iter().filter(|f| f.owasp2021.is_none()).count();
+    let unmapped = input
+        .findings
+        .iter()
+        .filter(|f| f.owasp2021.is_none())
+        .count();
     line!(out, "| OWASP Top 10 2021 | Findings |");
     line!(out, "|---|---:|");
     for (cat, count) in owasp.values() {
@@ -178,19 +199,20 @@ fn top_risks(findings: &[Finding]) -> String {
     let mut text = format!("The most urgent risk is {lead}");
     let msg = first.1.message.trim_end_matches('.');
     if !msg.is_empty() {
-        text.push_str(&format!(": {msg}"));
+        let _ = write!(text, ": {msg}");
     }
     text.push('.');
-    match next {
-        [one] => text.push_str(&format!(" Next comes {one}.")),
-        [one, two] => text.push_str(&format!(" Next come {one} and {two}.")),
-        _ => {}
-    }
+    let _ = match next {
+        [one] => write!(text, " Next comes {one}."),
+        [one, two] => write!(text, " Next come {one} and {two}."),
+        _ => Ok(()),
+    };
     if findings.len() > 3 {
-        text.push_str(&format!(
-            " The {} below are ordered by location.",
-            plural(findings.len() - 3, "further finding")
-        ));
+        let _ = write!(
+            text,
+            " All {} are detailed below in file order.",
+            plural(findings.len(), "finding")
+        );
     }
     text
 }
@@ -374,7 +396,11 @@ fn skipped(out: &mut String, input: &ReportInput) {
     line!(out);
     if input.skipped.is_empty() {
         if input.meta.files_skipped > 0 {
-            line!(out, "{} skipped (not listed).", plural(input.meta.files_skipped as usize, "file"));
+            line!(
+                out,
+                "{} skipped (not listed).",
+                plural(input.meta.files_skipped as usize, "file")
+            );
         } else {
             line!(out, "None.");
         }
@@ -384,7 +410,12 @@ fn skipped(out: &mut String, input: &ReportInput) {
     line!(out, "| File | Reason |");
     line!(out, "|---|---|");
     for s in input.skipped {
-        line!(out, "| {} | {} |", code(&s.path), cell(&s.reason.describe()));
+        line!(
+            out,
+            "| {} | {} |",
+            code(&s.path),
+            cell(&s.reason.describe())
+        );
     }
     line!(out);
 }

@@ -2,12 +2,13 @@
 //! typed SARIF crate: we emit a small, fixed subset, and the test suite validates it against the official schema.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use secreview_model::{Cwe, Evidence, Finding, Location, OwaspCategory, RuleMeta, Severity};
 use serde_json::{Map, Value, json};
 
 use crate::summary::confidence_number;
-use crate::{INFORMATION_URI, ReportInput, Renderer, TOOL_NAME, to_pretty_json};
+use crate::{INFORMATION_URI, Renderer, ReportInput, TOOL_NAME, to_pretty_json};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
@@ -69,7 +70,10 @@ impl<'a> RuleView<'a> {
 
     fn descriptor(&self) -> Value {
         let help = if self.docs.trim().is_empty() {
-            format!("{}\n\nRecommendation: {}", self.message, self.recommendation)
+            format!(
+                "{}\n\nRecommendation: {}",
+                self.message, self.recommendation
+            )
         } else {
             self.docs.to_owned()
         };
@@ -104,7 +108,8 @@ impl Renderer for SarifRenderer {
                     .map_or_else(|| RuleView::from_finding(f), RuleView::from_rule)
             });
         }
-        let index: BTreeMap<&str, usize> = used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+        let index: BTreeMap<&str, usize> =
+            used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
         let rules: Vec<Value> = used.values().map(RuleView::descriptor).collect();
         let results: Vec<Value> = input
             .findings
@@ -151,7 +156,13 @@ impl Renderer for SarifRenderer {
 fn result(f: &Finding, rule_index: usize) -> Value {
     let mut physical = physical_location(&f.location);
     if !f.snippet.is_empty() {
-        physical["region"]["snippet"] = json!({ "text": f.snippet });
+        // The snippet is the flagged line(s), wider than the region's columns: SARIF calls that the context region.
+        let region = &physical["region"];
+        physical["contextRegion"] = json!({
+            "startLine": region["startLine"],
+            "endLine": region["endLine"],
+            "snippet": { "text": f.snippet },
+        });
     }
     let owasp: Vec<String> = [f.owasp2021, f.owasp2025]
         .into_iter()
@@ -273,7 +284,7 @@ pub(crate) fn uri(path: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&b) {
             out.push(char::from(b));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}"); // writing into a `String` cannot fail
         }
     }
     out

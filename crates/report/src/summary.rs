@@ -1,6 +1,7 @@
 //! Counting and wording shared by the renderers, so every format says the same thing the same way.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use secreview_model::{Finding, OwaspCategory, Severity};
 
@@ -78,7 +79,7 @@ fn files_phrase(input: &ReportInput) -> String {
         plural(input.meta.files_scanned as usize, "file")
     );
     if input.meta.files_skipped > 0 {
-        s.push_str(&format!(", {} skipped", input.meta.files_skipped));
+        let _ = write!(s, ", {} skipped", input.meta.files_skipped); // into a `String`: cannot fail
     }
     s
 }
@@ -115,7 +116,7 @@ pub(crate) fn summary_line(input: &ReportInput) -> String {
 }
 
 /// Findings ordered by risk: severity, then confidence, both descending; ties keep the report order.
-pub(crate) fn by_risk<'a>(findings: &'a [Finding]) -> Vec<(usize, &'a Finding)> {
+pub(crate) fn by_risk(findings: &[Finding]) -> Vec<(usize, &Finding)> {
     let mut v: Vec<(usize, &Finding)> = findings.iter().enumerate().collect();
     v.sort_by(|(ia, a), (ib, b)| {
         b.severity

@@ -5,11 +5,14 @@ use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, 
 use secreview_model::{Finding, Severity};
 
 use crate::summary::{location, owasp_codes, percent, summary_line};
-use crate::{ReportInput, Renderer, TableOptions};
+use crate::{Renderer, ReportInput, TableOptions};
 
 /// The width used when the CLI does not pass the terminal's: wide enough for the fixed columns plus a readable
 /// message column, narrow enough for a side-by-side terminal or a CI log.
 pub const DEFAULT_WIDTH: u16 = 120;
+
+/// A whole-tree scan can skip hundreds of binaries; the terminal shows the first few.
+const MAX_SKIPPED_LINES: usize = 10;
 
 /// `--format table`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,8 +33,14 @@ impl Renderer for TableRenderer {
             }
         }
         let mut notes = Vec::new();
-        for s in input.skipped {
+        for s in input.skipped.iter().take(MAX_SKIPPED_LINES) {
             notes.push(format!("skipped {}: {}", s.path, s.reason.describe()));
+        }
+        if input.skipped.len() > MAX_SKIPPED_LINES {
+            notes.push(format!(
+                "… and {} more skipped files (the json and markdown formats list them all)",
+                input.skipped.len() - MAX_SKIPPED_LINES
+            ));
         }
         for s in input.suppressions {
             let state = if s.expired {
@@ -61,72 +70,56 @@ impl Renderer for TableRenderer {
 }
 
 impl TableRenderer {
-    fn table(&self, input: &ReportInput) -> Table {
+    fn table(self, input: &ReportInput) -> Table {
         let mut table = Table::new();
         table
             .load_preset(UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(self.options.width.unwrap_or(DEFAULT_WIDTH))
+            .set_width(self.width())
             // The CLI has decided about colour; comfy-table must not look at stdout itself.
             .force_no_tty();
         if self.options.color {
             table.enforce_styling();
         }
-        table.set_header(vec![
-            "#", "Severity", "Conf.", "OWASP", "CWE", "Rule", "Location", "Message",
-        ]);
+        let layout = Layout::choose(input.findings, self.width());
+        let mut header = vec!["#", "Severity", "Conf.", "OWASP", "CWE"];
+        if layout.merged {
+            header.push("Rule / Location");
+        } else {
+            header.extend(["Rule", "Location"]);
+        }
+        header.push("Message");
+        table.set_header(header);
         for (i, f) in input.findings.iter().enumerate() {
             let cwe = if f.cwe.is_empty() {
                 "-".to_owned()
             } else {
                 f.cwe_list()
             };
-            table.add_row(vec![
+            let mut row = vec![
                 Cell::new(i + 1),
                 self.severity_cell(f),
                 Cell::new(percent(f.confidence)),
                 Cell::new(owasp_codes(f)),
                 Cell::new(cwe),
-                Cell::new(&f.rule_id),
-                Cell::new(location(f)),
-                Cell::new(&f.message),
-            ]);
+            ];
+            if layout.merged {
+                row.push(Cell::new(format!("{}\n{}", f.rule_id, location(f))));
+            } else {
+                row.extend([Cell::new(&f.rule_id), Cell::new(location(f))]);
+            }
+            row.push(Cell::new(&f.message));
+            table.add_row(row);
         }
-        self.constrain(&mut table, input.findings);
+        table.set_constraints(layout.constraints);
         table
     }
 
-    /// Even splitting would break rule ids and paths mid-word while short columns waste space, so: the small
-    /// columns keep their content width, OWASP and CWE wrap at their separators, rule and location stay whole
-    /// when the width allows it, and the message takes the rest.
-    fn constrain(&self, table: &mut Table, findings: &[Finding]) {
-        let width = usize::from(self.options.width.unwrap_or(DEFAULT_WIDTH));
-        let widest = |f: &dyn Fn(&Finding) -> usize| findings.iter().map(f).max().unwrap_or(0);
-        // Widths include the one-space padding on each side.
-        let rule = widest(&|f| f.rule_id.chars().count()).min(40) + 2;
-        let loc = widest(&|f| location(f).chars().count()).min(48) + 2;
-        let severity = widest(&|f| severity_text(f).chars().count()).max("Severity".len()) + 2;
-        let number = findings.len().to_string().len() + 2;
-        let (owasp, cwe) = (10 + 2, 9 + 2);
-        let borders = 9;
-        let message_min = 24 + 2;
-        let need = number + severity + "Conf.".len() + 2 + owasp + cwe + rule + loc + borders + message_min;
-        let fixed = |w: usize| Width::Fixed(u16::try_from(w).unwrap_or(u16::MAX));
-        let mut constraints = vec![
-            ColumnConstraint::ContentWidth,
-            ColumnConstraint::ContentWidth,
-            ColumnConstraint::ContentWidth,
-            ColumnConstraint::UpperBoundary(fixed(owasp)),
-            ColumnConstraint::UpperBoundary(fixed(cwe)),
-        ];
-        if need <= width {
-            constraints.push(ColumnConstraint::LowerBoundary(fixed(rule)));
-            constraints.push(ColumnConstraint::LowerBoundary(fixed(loc)));
-        }
-        table.set_constraints(constraints);
+    fn width(self) -> u16 {
+        self.options.width.unwrap_or(DEFAULT_WIDTH)
     }
 
-    fn severity_cell(&self, f: &Finding) -> Cell {
+    fn severity_cell(self, f: &Finding) -> Cell {
         let cell = Cell::new(severity_text(f));
         if !self.options.color {
             return cell;
@@ -137,6 +130,61 @@ impl TableRenderer {
             Severity::Medium => cell.fg(Color::Yellow),
             Severity::Low => cell.fg(Color::Cyan),
             Severity::Info => cell.fg(Color::DarkGrey),
+        }
+    }
+}
+
+/// How the columns share the width. Even splitting (comfy-table's default) breaks rule ids and paths mid-word
+/// while the short columns waste space, so: the small columns keep their content width, OWASP and CWE wrap at
+/// their separators, rule id and location stay whole, and the message takes the rest. When rule and location
+/// do not fit side by side next to a readable message, they share one column on two lines; on a very narrow
+/// terminal comfy-table splits as it must.
+struct Layout {
+    merged: bool,
+    constraints: Vec<ColumnConstraint>,
+}
+
+impl Layout {
+    fn choose(findings: &[Finding], width: u16) -> Self {
+        let width = usize::from(width);
+        let widest = |f: &dyn Fn(&Finding) -> usize| findings.iter().map(f).max().unwrap_or(0);
+        // Every width includes the one-space padding on each side.
+        let rule = widest(&|f| f.rule_id.chars().count()).max(4) + 2;
+        let loc = widest(&|f| location(f).chars().count()).max(8) + 2;
+        let severity = widest(&|f| severity_text(f).chars().count()).max("Severity".len()) + 2;
+        let number = findings.len().to_string().len() + 2;
+        let conf = "Conf.".len() + 2;
+        let (owasp, cwe) = ("A01:2021 /".len() + 2, "CWE-1004,".len() + 2);
+        let message = 30 + 2;
+        let fixed = |w: usize| {
+            ColumnConstraint::LowerBoundary(Width::Fixed(u16::try_from(w).unwrap_or(u16::MAX)))
+        };
+        let upper = |w: usize| {
+            ColumnConstraint::UpperBoundary(Width::Fixed(u16::try_from(w).unwrap_or(u16::MAX)))
+        };
+        let base = number + severity + conf + owasp + cwe + message;
+        let mut constraints = vec![
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::ContentWidth,
+            upper(owasp),
+            upper(cwe),
+        ];
+        // 9 borders with separate columns, 8 with the merged one.
+        if base + rule + loc + 9 <= width {
+            constraints.extend([fixed(rule), fixed(loc)]);
+            return Self {
+                merged: false,
+                constraints,
+            };
+        }
+        let merged = rule.max(loc);
+        if base + merged + 8 <= width {
+            constraints.push(fixed(merged));
+        }
+        Self {
+            merged: true,
+            constraints,
         }
     }
 }

@@ -26,7 +26,14 @@ fn missing_directory_starts_at_01() {
 #[test]
 fn next_number_follows_the_highest_and_ignores_other_files() {
     let dir = tempfile::tempdir().unwrap();
-    for name in ["01-x.md", "02-y.md", "notes.md", "2024_report.md", "README", "-3-z.md"] {
+    for name in [
+        "01-x.md",
+        "02-y.md",
+        "notes.md",
+        "2024_report.md",
+        "README",
+        "-3-z.md",
+    ] {
         fs::write(dir.path().join(name), "").unwrap();
     }
     assert_eq!(

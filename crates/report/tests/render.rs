@@ -81,7 +81,11 @@ fn every_format_ends_with_one_newline_and_no_trailing_spaces() {
         let out = rendered(format);
         assert!(out.ends_with('\n') && !out.ends_with("\n\n"), "{format}");
         for line in out.lines() {
-            assert_eq!(line, line.trim_end(), "{format}: trailing whitespace in {line:?}");
+            assert_eq!(
+                line,
+                line.trim_end(),
+                "{format}: trailing whitespace in {line:?}"
+            );
         }
     }
 }
@@ -178,7 +182,8 @@ fn secrets_stay_redacted_in_every_format() {
 fn markdown_fills_the_exploit_scenario() {
     let out = rendered(Format::Markdown);
     assert!(out.contains(
-        "A logged-in user changes the id in the URL handled at app/routes.py:42 and reads another customer's order."
+        "A logged-in user changes the id in the URL handled at app/routes.py:42 and reads another customer's order \
+         (GET /orders/{order_id} loads an order by id and returns it without comparing its owner to the current user)."
     ));
     assert!(!out.contains("{path}") && !out.contains("{line}") && !out.contains("{detail}"));
     assert!(out.contains("```python\nGITHUB_TOKEN = \"ghp_…(40)\"\n```"));
@@ -197,22 +202,25 @@ fn github_annotations_use_levels_by_severity() {
     // crypto (medium), db (high), debug (low), fetch (high, warning only), routes (high), cors (info), token (critical)
     assert_eq!(
         levels,
-        ["warning", "error", "notice", "warning", "error", "notice", "error"]
+        [
+            "warning", "error", "notice", "warning", "error", "notice", "error"
+        ]
     );
     assert!(out.contains(
         "::error file=config/settings.py,line=3,endLine=3,col=16,title=github-pat (critical)::"
     ));
-    assert!(out.lines().last().is_some_and(|l| l.starts_with("secreview: 7 findings")));
+    assert!(
+        out.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("secreview: 7 findings"))
+    );
 }
 
 #[test]
 fn github_escaping_follows_the_workflow_command_rules() {
     assert_eq!(escape_data("100% sure\r\nnext"), "100%25 sure%0D%0Anext");
     assert_eq!(escape_data("a:b,c"), "a:b,c");
-    assert_eq!(
-        escape_property("dir,x/a:b%.py\n"),
-        "dir%2Cx/a%3Ab%25.py%0A"
-    );
+    assert_eq!(escape_property("dir,x/a:b%.py\n"), "dir%2Cx/a%3Ab%25.py%0A");
     // `%` is escaped first, so an escape sequence already in the text is not decoded by the runner.
     assert_eq!(escape_data("%0A"), "%250A");
 }
@@ -250,4 +258,46 @@ fn gate_counts_ignore_warning_only_findings() {
     let mut lenient = fx.input();
     lenient.fail_on = Some(Severity::Critical);
     assert_eq!(lenient.blocking_count(), 1);
+}
+
+#[test]
+fn table_keeps_rule_ids_and_paths_whole() {
+    let fx = Fixture::new();
+    let at = |width: u16| {
+        render(
+            Format::Table,
+            &fx.input(),
+            &TableOptions {
+                color: false,
+                width: Some(width),
+            },
+        )
+    };
+    let wide = at(160);
+    assert!(wide.contains(" Rule ") && wide.contains(" Location "));
+    let default = at(120);
+    assert!(default.contains("Rule / Location"));
+    for out in [wide, default] {
+        assert!(out.contains("route-missing-ownership-check"));
+        assert!(out.contains("config/settings.py:3"));
+    }
+}
+
+#[test]
+fn table_lists_only_the_first_skipped_files() {
+    let mut fx = Fixture::clean();
+    fx.skipped = (0..25)
+        .map(|i| secreview_model::Skipped {
+            path: format!("assets/img{i:02}.png"),
+            reason: secreview_model::SkipReason::Binary,
+        })
+        .collect();
+    fx.meta.files_skipped = 25;
+    let out = render(Format::Table, &fx.input(), &plain());
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("skipped ")).count(),
+        10
+    );
+    assert!(out.contains("… and 15 more skipped files"));
+    assert!(out.ends_with("nothing found in 9 files scanned, 25 skipped\n"));
 }

@@ -9,11 +9,17 @@ use secreview_report::{Format, TableOptions, render};
 use serde_json::Value;
 
 fn sarif(fx: &Fixture) -> Value {
-    serde_json::from_str(&render(Format::Sarif, &fx.input(), &TableOptions::default())).unwrap()
+    serde_json::from_str(&render(
+        Format::Sarif,
+        &fx.input(),
+        &TableOptions::default(),
+    ))
+    .unwrap()
 }
 
 fn schema_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/schemas/sarif-schema-2.1.0.json")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/schemas/sarif-schema-2.1.0.json")
 }
 
 #[test]
@@ -40,7 +46,11 @@ fn sarif_validates_against_the_official_schema() {
             .iter_errors(&doc)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "SARIF does not validate:\n{}", errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "SARIF does not validate:\n{}",
+            errors.join("\n")
+        );
     }
 }
 
@@ -70,7 +80,10 @@ fn regions_never_have_zero_lines_or_columns() {
     let doc = sarif(&fx);
     let mut found = Vec::new();
     regions(&doc, &mut found);
-    assert!(found.len() >= 7 + 2 + 3, "results, evidence and flow steps all have regions");
+    assert!(
+        found.len() >= 7 + 2 + 3,
+        "results, evidence and flow steps all have regions"
+    );
     for r in &found {
         for key in ["startLine", "startColumn", "endLine", "endColumn"] {
             let n = r[key].as_u64().unwrap_or(0);
@@ -89,7 +102,10 @@ fn rules_carry_tags_security_severity_and_precision() {
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     assert_eq!(ids, sorted, "rules are sorted by id");
-    assert!(!ids.contains(&"eval-of-input"), "only rules used by findings are listed");
+    assert!(
+        !ids.contains(&"eval-of-input"),
+        "only rules used by findings are listed"
+    );
     assert_eq!(ids.len(), 7);
     for r in rules {
         let props = &r["properties"];
@@ -101,17 +117,33 @@ fn rules_carry_tags_security_severity_and_precision() {
             .collect();
         assert!(tags.contains(&"security"), "{r}");
         let sev = props["security-severity"].as_str().unwrap();
-        assert!(sev.parse::<f64>().is_ok(), "security-severity {sev:?} is not numeric");
-        assert!(["very-high", "high", "medium", "low"].contains(&props["precision"].as_str().unwrap()));
+        assert!(
+            sev.parse::<f64>().is_ok(),
+            "security-severity {sev:?} is not numeric"
+        );
+        assert!(
+            ["very-high", "high", "medium", "low"].contains(&props["precision"].as_str().unwrap())
+        );
     }
-    let sql = rules.iter().find(|r| r["id"] == "sql-string-built").unwrap();
+    let sql = rules
+        .iter()
+        .find(|r| r["id"] == "sql-string-built")
+        .unwrap();
     assert_eq!(sql["name"], "SqlStringBuilt");
     assert_eq!(
         sql["properties"]["tags"],
-        serde_json::json!(["security", "external/cwe/cwe-89", "owasp-a03:2021", "owasp-a05:2025"])
+        serde_json::json!([
+            "security",
+            "external/cwe/cwe-89",
+            "owasp-a03:2021",
+            "owasp-a05:2025"
+        ])
     );
     assert_eq!(sql["properties"]["security-severity"], "8.0");
-    assert_eq!(sql["helpUri"], "https://cwe.mitre.org/data/definitions/89.html");
+    assert_eq!(
+        sql["helpUri"],
+        "https://cwe.mitre.org/data/definitions/89.html"
+    );
 
     // Every result points at its own rule.
     for res in run["results"].as_array().unwrap() {
@@ -127,20 +159,44 @@ fn results_carry_levels_flows_evidence_and_notifications() {
     let run = &doc["runs"][0];
     let results = run["results"].as_array().unwrap();
     let levels: Vec<&str> = results.iter().filter_map(|r| r["level"].as_str()).collect();
-    assert_eq!(levels, ["warning", "error", "note", "error", "error", "note", "error"]);
+    assert_eq!(
+        levels,
+        [
+            "warning", "error", "note", "error", "error", "note", "error"
+        ]
+    );
     let sql = &results[1];
-    assert_eq!(sql["codeFlows"][0]["threadFlows"][0]["locations"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        sql["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
     assert_eq!(sql["properties"]["confidence"], 0.8);
-    assert_eq!(sql["properties"]["owasp"], serde_json::json!(["A03:2021", "A05:2025"]));
+    assert_eq!(
+        sql["properties"]["owasp"],
+        serde_json::json!(["A03:2021", "A05:2025"])
+    );
     let authz = &results[4];
     assert_eq!(authz["relatedLocations"].as_array().map(Vec::len), Some(2));
-    assert_eq!(authz["properties"]["cwe"], serde_json::json!(["CWE-639", "CWE-862"]));
-    let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
+    assert_eq!(
+        authz["properties"]["cwe"],
+        serde_json::json!(["CWE-639", "CWE-862"])
+    );
+    let notes = run["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap();
     assert_eq!(notes.len(), 2);
     assert_eq!(notes[0]["message"]["text"], "skipped: binary file");
     let vcp = &run["versionControlProvenance"][0];
-    assert_eq!(vcp["revisionId"], "a9b8c7d6e5f4031201a9b8c7d6e5f4031201a9b8");
-    assert_eq!(vcp["properties"]["mergeBase"], "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c");
+    assert_eq!(
+        vcp["revisionId"],
+        "a9b8c7d6e5f4031201a9b8c7d6e5f4031201a9b8"
+    );
+    assert_eq!(
+        vcp["properties"]["mergeBase"],
+        "1f2e3d4c5b6a79881f2e3d4c5b6a79881f2e3d4c"
+    );
 }
 
 #[test]

@@ -30,7 +30,17 @@ pub struct SecretsAllowlist {
     pub generic_rules: Vec<String>,
 }
 
-/// `rules/injection/_<language>.toml`: the taint tables of one language.
+/// `rules/injection/_<language>.toml`: the taint tables of one language. Names of calls are matched the same way
+/// everywhere (sources, sinks, sanitizers, propagators, terminators):
+///
+/// - `.name` (leading dot) matches a call whose dotted callee ends with `.name` on any receiver: `.execute` matches
+///   `cur.execute(…)` and `self.db.execute(…)`; `.headers.add` matches `resp.headers.add(…)`;
+/// - `mod.func` / `crate::path::func` matches the callee after import resolution (`from os import system` makes
+///   `system(…)` match `os.system`; `use std::process::Command` makes `Command::new` match
+///   `std::process::Command::new`);
+/// - `Type.method` also matches a method called on a variable constructed from `Type` (`s = requests.Session()`,
+///   `s.get(url)` matches `requests.Session.get`);
+/// - a bare `name` matches a direct call of `name` or of any function imported under that name.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintTable {
@@ -40,13 +50,59 @@ pub struct TaintTable {
     pub sink: Vec<TaintSink>,
     #[serde(default)]
     pub sanitizer: Vec<TaintSanitizer>,
-    /// Calls whose result is tainted when any argument is (beyond the built-in string operations).
+    /// Calls whose result is tainted when any argument is, at full confidence (string building, path joining).
+    /// Any other unknown call also passes taint through, but lowers the finding's confidence.
     #[serde(default)]
     pub propagator: Vec<String>,
+    /// Methods that add their arguments to their receiver (`.append`, `.push_str`).
+    #[serde(default)]
+    pub mutator: Vec<String>,
+    /// Calls (and Rust macros) that never return: a branch ending in one does not reach the code after it.
+    #[serde(default)]
+    pub terminator: Vec<String>,
+    /// Parameter / annotation types whose values carry no injectable text (`int`, `UUID`, `i64`) or that are not
+    /// request data at all (`Session`, `State`).
+    #[serde(default)]
+    pub clean_types: Vec<String>,
+    /// Parameter types that are the request object itself: `req: Request` makes `req.query_params` read like
+    /// `request.query_params`.
+    #[serde(default)]
+    pub request_types: Vec<String>,
+    /// Parameter names that are the request object (Django views: the parameters after it are URL kwargs).
+    #[serde(default)]
+    pub request_param_names: Vec<String>,
+    /// Decorator attribute names (`@app.route`, `@router.get`) and Rust attribute names (`#[get]`) that make a
+    /// function a route handler, whose parameters are bound from the request.
+    #[serde(default)]
+    pub handler_markers: Vec<String>,
+    /// Parameter types that are request data only in a route handler (`String`, `Bytes` body extractors).
+    #[serde(default)]
+    pub handler_only_types: Vec<String>,
+    /// Parameter default callables that make a parameter a dependency, not request data (`Depends`).
+    #[serde(default)]
+    pub dependency_defaults: Vec<String>,
+}
+
+impl TaintTable {
+    /// Adds another table's entries (a language's table may be split over several files).
+    pub fn extend(&mut self, more: TaintTable) {
+        self.source.extend(more.source);
+        self.sink.extend(more.sink);
+        self.sanitizer.extend(more.sanitizer);
+        self.propagator.extend(more.propagator);
+        self.mutator.extend(more.mutator);
+        self.terminator.extend(more.terminator);
+        self.clean_types.extend(more.clean_types);
+        self.request_types.extend(more.request_types);
+        self.request_param_names.extend(more.request_param_names);
+        self.handler_markers.extend(more.handler_markers);
+        self.handler_only_types.extend(more.handler_only_types);
+        self.dependency_defaults.extend(more.dependency_defaults);
+    }
 }
 
 /// How much an attacker controls a source; drives confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     /// Data from the HTTP request: attacker-controlled.
@@ -62,13 +118,14 @@ pub enum SourceKind {
 pub struct TaintSource {
     pub kind: SourceKind,
     /// Dotted paths whose value (and any attribute, subscript or method result of it) is tainted:
-    /// `request.args`, `request.GET`, `sys.argv`.
+    /// `request.args`, `request.GET`, `sys.argv`. A leading `self.` in the code is ignored.
     #[serde(default)]
     pub attr: Vec<String>,
-    /// Calls whose result is tainted: `request.get_json`, `input`, `os.getenv`.
+    /// Calls whose result is tainted: `input`, `os.getenv`, `std::env::args`.
     #[serde(default)]
     pub call: Vec<String>,
-    /// Parameter type names that make a handler parameter a source (`Query`, `Json`, `web::Path`).
+    /// Parameter type names that make a parameter a source (`Query`, `Json`, `web::Path`, `UploadFile`); matched
+    /// on the type's last path segment, generic arguments ignored.
     #[serde(default)]
     pub param_type: Vec<String>,
     /// Parameter default callables that make a parameter a source (FastAPI `Query(...)`, `Body(...)`).
@@ -81,24 +138,40 @@ pub struct TaintSource {
 #[serde(deny_unknown_fields)]
 pub struct TaintSink {
     pub class: String,
-    /// Callee names: `execute` matches any `x.execute(...)`; `os.system` must match the dotted name;
-    /// `Command::new` for Rust paths.
+    /// Callee names (see [`TaintTable`] for how names match).
+    #[serde(default)]
     pub call: Vec<String>,
-    /// Positional argument indexes that must not be tainted (default: 0).
+    /// Assignment targets: `x[k] = value` is a sink for `value` when `x` matches one of these names the way a
+    /// callee would (`session`, `request.session`, `.headers`).
+    #[serde(default)]
+    pub store: Vec<String>,
+    /// Positional argument indexes that must not be tainted (default: `[0]` unless `receiver` or `kwargs` is set).
     #[serde(default)]
     pub args: Vec<usize>,
-    /// Keyword arguments that must not be tainted.
+    /// Keyword arguments that must not be tainted (`args` for `subprocess.run(args=…)`).
     #[serde(default)]
     pub kwargs: Vec<String>,
-    /// The sink only counts when this keyword argument has this literal text (`shell = "True"`).
+    /// The receiver of a method call must not be tainted (`tar.extractall()` of an uploaded archive).
+    #[serde(default)]
+    pub receiver: bool,
+    /// For a list/tuple argument only its first element counts (the program of an argv list).
+    #[serde(default)]
+    pub first_element: bool,
+    /// The sink only counts when each of these keyword arguments is present with this text (`shell = "True"`).
     #[serde(default)]
     pub when_kwarg: BTreeMap<String, String>,
-    /// The sink does not count when this keyword argument is present with this text (`Loader = "SafeLoader"`).
+    /// The sink does not count when the keyword argument (or, for a key that is a number, the positional
+    /// argument) is present and its text — or the text of the call that built the variable passed — contains one of
+    /// the strings (`Loader = ["SafeLoader"]`, `"1" = ["SafeLoader"]`); an empty list means "present at all".
     #[serde(default)]
     pub unless_kwarg: BTreeMap<String, Vec<String>>,
-    /// Rust: the sink only counts when the argument is built by `format!` or a non-literal string.
+    /// Method sinks: the call that built the receiver must contain one of these strings
+    /// (`Command::new("sh")` for `.arg`).
     #[serde(default)]
-    pub non_literal_only: bool,
+    pub when_ctor: Vec<String>,
+    /// Callee names that look like this sink but are not (`re.search` for LDAP's `.search`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
     pub note: Option<String>,
 }
 
@@ -108,6 +181,10 @@ pub struct TaintSanitizer {
     pub call: Vec<String>,
     /// Sink classes it neutralises; `["*"]` for all (e.g. `int()`).
     pub classes: Vec<String>,
+    /// A check rather than a transformation: used as an `if` condition it makes its operand safe in the branch
+    /// where it holds (`if not p.startswith(BASE): abort(400)`). `"receiver"` or `"arg0"`, `"arg1"` …
+    #[serde(default)]
+    pub guard: Option<String>,
 }
 
 impl TaintSanitizer {

@@ -148,10 +148,7 @@ impl RuleSet {
                 } else {
                     &mut self.taint_rust
                 };
-                t.source.extend(more.source);
-                t.sink.extend(more.sink);
-                t.sanitizer.extend(more.sanitizer);
-                t.propagator.extend(more.propagator);
+                t.extend(more);
             }
             ("authz", "frameworks") => {
                 let more: AuthzNames = parse_toml(source, text)?;

@@ -52,9 +52,7 @@ impl TestRepo {
     /// `git add -A`.
     pub fn stage_all(&self) {
         let mut index = self.repo.index().unwrap();
-        index
-            .add_all(["*"], IndexAddOption::DEFAULT, None)
-            .unwrap();
+        index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
         index.update_all(["*"], None).unwrap();
         index.write().unwrap();
     }
@@ -143,9 +141,4 @@ pub fn paths(set: &ChangeSet) -> Vec<&str> {
 
 pub fn lines(set: &secreview_model::LineSet) -> Vec<u32> {
     set.iter().collect()
-}
-
-/// Line `n` of the text, for readable assertions.
-pub fn numbered(text: &str) -> String {
-    (1..=100).map(|n| format!("line {n}\n")).take(0).collect::<String>() + text
 }

@@ -1,11 +1,24 @@
 //! The authorization analyses (builtin rules of the authz pack).
+//!
+//! A language front-end extracts a route table per file (`python.rs`, `rust.rs`); the rules below compare each
+//! route with its evidence, with its siblings (routes of the same router, blueprint or class) and, for regression
+//! rules, with the same handler in the base version of the file. Framework knowledge — which names
+//! authenticate, which fields name an owner — is data (`rules/authz/_frameworks.toml`).
 
-use secreview_rules::CompiledRule;
-use secreview_rules::data::AuthzNames;
-use secreview_syntax::ParsedFile;
+mod model;
+mod python;
+mod rust;
 
+use secreview_model::{Evidence, Location};
+use secreview_rules::{CompiledRule, Matcher};
+use secreview_syntax::{Lang, ParsedFile};
+
+use crate::RouteInfo;
 use crate::emit::Hit;
 use crate::file::FileCtx;
+
+pub(crate) use model::Names;
+use model::{Ev, Route};
 
 pub(crate) const ANALYSES: &[&str] = &[
     "authz.ownership",
@@ -16,19 +29,314 @@ pub(crate) const ANALYSES: &[&str] = &[
     "authz.mass-assignment",
 ];
 
-pub(crate) struct Names {}
-
-impl Names {
-    pub fn new(_n: &AuthzNames) -> Self {
-        Names {}
+/// Routes of a file, by language.
+pub(crate) fn routes(names: &Names, parsed: &ParsedFile) -> Vec<Route> {
+    match parsed.lang {
+        Lang::Python => python::PyFile::extract(parsed, names).routes,
+        Lang::Rust => rust::extract(parsed, names),
     }
 }
 
 pub(crate) fn run(
-    _names: &Names,
-    _rules: &[(usize, &CompiledRule)],
-    _ctx: &FileCtx<'_>,
-    _parsed: &ParsedFile,
-    _hits: &mut Vec<(usize, Hit)>,
+    names: &Names,
+    rules: &[(usize, &CompiledRule)],
+    ctx: &FileCtx<'_>,
+    parsed: &ParsedFile,
+    hits: &mut Vec<(usize, Hit)>,
+) -> Vec<RouteInfo> {
+    let routes = routes(names, parsed);
+    if routes.is_empty() {
+        return Vec::new();
+    }
+    let path = ctx.file.path.as_str();
+    // The base version is parsed only when a regression rule is active and the diff removed something.
+    let base_routes = rules
+        .iter()
+        .any(|(_, r)| matches!(analysis(r), "authz.guard-removed" | "authz.permission-weakened"))
+        .then(|| base_routes(names, ctx, parsed.lang))
+        .flatten();
+    let owner_field_visible = names.mentions_owner_field(&parsed.text);
+    for &(ri, rule) in rules {
+        let base = rule.meta.confidence;
+        let mut out = Vec::new();
+        match analysis(rule) {
+            "authz.ownership" => ownership(&routes, base, owner_field_visible, path, &mut out),
+            "authz.authentication" => authentication(names, &routes, base, path, &mut out),
+            "authz.user-id-from-request" => user_id_from_request(&routes, base, path, &mut out),
+            "authz.guard-removed" => {
+                if let Some((old_path, base_routes)) = &base_routes {
+                    guard_removed(&routes, base_routes, ctx, old_path, base, path, &mut out);
+                }
+            }
+            "authz.permission-weakened" => {
+                permission_weakened(&routes, base_routes.as_ref(), ctx, base, path, &mut out);
+            }
+            "authz.mass-assignment" => {
+                for r in &routes {
+                    for m in &r.mass_assignment {
+                        let mut hit = hit_at(m, base).detail(format!("{} in {}", m.note, r.describe()));
+                        hit.evidence.push(evidence(path, &r.def, &format!("handler {}", r.describe())));
+                        out.push(hit);
+                    }
+                }
+            }
+            _ => {}
+        }
+        hits.extend(out.into_iter().map(|h| (ri, h)));
+    }
+    routes
+        .iter()
+        .map(|r| RouteInfo {
+            file: path.to_owned(),
+            line: r.def.line,
+            framework: r.framework.name().to_owned(),
+            methods: r.methods.clone(),
+            path: r.path.clone(),
+            handler: r.name.clone(),
+            authenticated: !r.auth.is_empty(),
+            ownership_checked: r.is_checked(),
+        })
+        .collect()
+}
+
+fn analysis(rule: &CompiledRule) -> &str {
+    match &rule.matcher {
+        Matcher::Builtin { analysis } => analysis,
+        _ => "",
+    }
+}
+
+fn base_routes(names: &Names, ctx: &FileCtx<'_>, lang: Lang) -> Option<(String, Vec<Route>)> {
+    let file = ctx.file;
+    let old = file.old_text.as_ref()?;
+    if file.removed.is_empty() {
+        return None;
+    }
+    let parsed = secreview_syntax::parse(lang, old.clone())?;
+    let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
+    Some((old_path, routes(names, &parsed)))
+}
+
+fn hit_at(e: &Ev, confidence: f32) -> Hit {
+    Hit::span((e.line, e.col), (e.line, e.col), confidence)
+}
+
+fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
+    Evidence {
+        location: Location {
+            path: path.to_owned(),
+            start_line: e.line,
+            start_col: e.col,
+            end_line: e.line,
+            end_col: e.col,
+        },
+        note: note.to_owned(),
+    }
+}
+
+/// `route-missing-ownership-check`: a record selected by a client-supplied key is changed (or, where siblings
+/// check reads, returned) without an ownership or permission check.
+fn ownership(routes: &[Route], base: f32, owner_field_visible: bool, path: &str, out: &mut Vec<Hit>) {
+    for r in routes {
+        if r.is_checked() || r.lookups.is_empty() {
+            continue;
+        }
+        let siblings: Vec<&Route> = routes.iter().filter(|s| s.group == r.group && s.name != r.name).collect();
+        let checked_sibling = siblings.iter().find(|s| s.is_checked() && !s.lookups.is_empty());
+        let mutated = r.lookups.iter().any(|l| l.mutating) || !r.mutations.is_empty();
+        let write_method = r.methods.iter().any(|m| matches!(m.as_str(), "PUT" | "PATCH" | "DELETE"));
+        let (lookup, confidence) = if mutated || write_method && r.writes {
+            let mut c = base;
+            if checked_sibling.is_some() {
+                c += 0.07;
+            }
+            if owner_field_visible {
+                c += 0.04;
+            }
+            if !r.auth.is_empty() {
+                c += 0.03;
+            }
+            (r.lookups.first(), c.min(0.97))
+        } else {
+            // A read: only a finding when a sibling read in the same router checks ownership.
+            let read_checked = siblings.iter().any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
+            if !read_checked || r.mutates() {
+                continue;
+            }
+            (r.lookups.first(), base - 0.2)
+        };
+        let Some(lookup) = lookup else { continue };
+        let action = if mutated { "changes" } else { "returns" };
+        let mut hit = hit_at(&lookup.ev, confidence).detail(format!(
+            "{} {action} the record selected by client-supplied `{}` without checking that it belongs to the \
+             caller; fix: {}",
+            r.describe(),
+            lookup.key,
+            r.framework.ownership_fix()
+        ));
+        hit.evidence.push(evidence(path, &lookup.ev, &lookup.ev.note));
+        for m in r.mutations.iter().filter(|m| m.line != lookup.ev.line).take(2) {
+            hit.evidence.push(evidence(path, m, &format!("state change: {}", m.note)));
+        }
+        hit.evidence.push(evidence(
+            path,
+            &r.def,
+            &format!("handler {} has no ownership or permission check", r.describe()),
+        ));
+        if let Some(s) = checked_sibling
+            && let Some(check) = s.ownership.first().or(s.privilege.first())
+        {
+            hit.evidence.push(evidence(path, check, &format!("sibling `{}` checks: {}", s.name, check.note)));
+        }
+        out.push(hit);
+    }
+}
+
+/// `route-missing-authentication`: a state-changing route with no authentication in a group where others have it.
+fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
+    for r in routes {
+        if !r.auth.is_empty() || !r.mutates() || names.is_public_route(r) || r.allow_any.is_some() {
+            continue;
+        }
+        let siblings: Vec<&Route> = routes
+            .iter()
+            .filter(|s| s.name != r.name && s.framework == r.framework)
+            .collect();
+        let protected: Vec<&&Route> = siblings.iter().filter(|s| !s.auth.is_empty()).collect();
+        if protected.is_empty() {
+            continue;
+        }
+        let share = protected.len() as f32 / siblings.len() as f32;
+        let confidence = base - 0.2 + 0.3 * share;
+        let mut hit = hit_at(&r.def, confidence.min(0.95)).detail(format!(
+            "{} changes state without authentication while {} of {} sibling routes require it",
+            r.describe(),
+            protected.len(),
+            siblings.len()
+        ));
+        hit.evidence.push(evidence(path, &r.def, &format!("handler {} has no auth dependency, decorator or extractor", r.describe())));
+        if let Some(s) = protected.first()
+            && let Some(a) = s.auth.first()
+        {
+            hit.evidence.push(evidence(path, a, &format!("sibling `{}` authenticates: {}", s.name, a.note)));
+        }
+        out.push(hit);
+    }
+}
+
+/// `user-id-from-request`: the acting user's identity comes from the request, not from the authenticated principal.
+fn user_id_from_request(routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
+    for r in routes {
+        if !r.privilege.is_empty() {
+            continue;
+        }
+        for e in &r.request_user_ids {
+            let mut hit = hit_at(e, base).detail(format!("{} in {}", e.note, r.describe()));
+            hit.evidence.push(evidence(path, &r.def, &format!("handler {}", r.describe())));
+            out.push(hit);
+        }
+    }
+}
+
+/// `auth-guard-removed`: the base version of a handler had an authentication or ownership guard that the diff
+/// removed, and the head version has none.
+fn guard_removed(
+    routes: &[Route],
+    base_routes: &[Route],
+    ctx: &FileCtx<'_>,
+    old_path: &str,
+    base: f32,
+    path: &str,
+    out: &mut Vec<Hit>,
 ) {
+    let removed = &ctx.file.removed;
+    for r in routes {
+        let Some(old) = base_routes.iter().find(|b| b.name == r.name && b.group == r.group) else {
+            continue;
+        };
+        let lost_auth = r.auth.is_empty() && old.auth.iter().any(|e| removed.contains(e.line));
+        // A privilege check that became mere authentication is `permission-weakened`, not a removal.
+        let lost_check = !r.is_checked()
+            && old.ownership.iter().any(|e| removed.contains(e.line))
+            && r.lookups.iter().any(|_| true);
+        if !lost_auth && !lost_check {
+            continue;
+        }
+        let (what, guard) = if lost_auth {
+            ("authentication", old.auth.iter().find(|e| removed.contains(e.line)))
+        } else {
+            ("ownership check", old.ownership.iter().find(|e| removed.contains(e.line)))
+        };
+        let Some(guard) = guard else { continue };
+        let mut hit = hit_at(&r.def, base).detail(format!(
+            "the {what} of {} was removed by this change ({} at base line {})",
+            r.describe(),
+            guard.note,
+            guard.line
+        ));
+        hit.regression = true;
+        hit.evidence.push(evidence(old_path, guard, &format!("guard removed here (base line {}): {}", guard.line, guard.note)));
+        hit.evidence.push(evidence(path, &r.def, &format!("handler {} now has no {what}", r.describe())));
+        out.push(hit);
+    }
+}
+
+/// `permission-weakened`: DRF permissions opened to everyone, a privilege check reduced to authentication, or
+/// `@csrf_exempt` added to a state-changing view.
+fn permission_weakened(
+    routes: &[Route],
+    base_routes: Option<&(String, Vec<Route>)>,
+    ctx: &FileCtx<'_>,
+    base: f32,
+    path: &str,
+    out: &mut Vec<Hit>,
+) {
+    let added = &ctx.file.added;
+    let mut reported_lines = Vec::new();
+    for r in routes {
+        let old = base_routes.and_then(|(_, b)| b.iter().find(|o| o.name == r.name && o.group == r.group));
+        if let Some(a) = &r.allow_any
+            && added.contains(a.line)
+            && !reported_lines.contains(&a.line)
+        {
+            let before = old.and_then(|o| o.permission_classes.as_ref()).filter(|_| old.is_some_and(|o| o.allow_any.is_none()));
+            let confidence = if before.is_some() { base } else { base - 0.25 };
+            if before.is_some() || r.mutates() {
+                let mut hit = hit_at(a, confidence).detail(match before {
+                    Some(b) => format!("{} (was `{}`)", a.note, b.note),
+                    None => a.note.clone(),
+                });
+                if let Some(b) = before {
+                    hit.evidence.push(evidence(path, b, &format!("base version: {}", b.note)));
+                }
+                reported_lines.push(a.line);
+                out.push(hit);
+            }
+        }
+        if let Some(c) = &r.csrf_exempt
+            && added.contains(c.line)
+            && r.mutates()
+            && !reported_lines.contains(&c.line)
+        {
+            reported_lines.push(c.line);
+            out.push(hit_at(c, base - 0.1).detail(format!("`@csrf_exempt` added to state-changing view {}", r.describe())));
+        }
+        if let Some(o) = old
+            && !o.privilege.is_empty()
+            && r.privilege.is_empty()
+            && !r.auth.is_empty()
+            && o.privilege.iter().any(|e| ctx.file.removed.contains(e.line))
+        {
+            let p = &o.privilege[0];
+            let mut hit = hit_at(&r.def, base).detail(format!(
+                "{} now only requires authentication; the base version required {}",
+                r.describe(),
+                p.note
+            ));
+            hit.regression = true;
+            let old_path = base_routes.map_or(path, |(p, _)| p.as_str());
+            hit.evidence.push(evidence(old_path, p, &format!("privilege check removed (base line {})", p.line)));
+            out.push(hit);
+        }
+    }
 }

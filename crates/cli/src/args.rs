@@ -1,0 +1,186 @@
+//! Command-line arguments (clap derive). Values here are raw; `scan::Settings` validates and merges them with the
+//! config file.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "secreview",
+    version,
+    about = "Diff-aware security review: broken access control, injection and secrets in what your branch changed",
+    after_help = "Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage or runtime error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan what changed (default: the current branch against its merge-base with the default base).
+    Scan(ScanArgs),
+    /// Write the current findings' fingerprints to a baseline file, so later scans report only new ones.
+    Baseline(BaselineArgs),
+    /// Install or run the git hooks.
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Print a rule's documentation.
+    Explain {
+        /// The rule id, e.g. route-missing-ownership-check.
+        rule_id: String,
+    },
+    /// List the web routes secreview sees in the changed (or all) files, with their protection.
+    Routes(RoutesArgs),
+    /// Write an example repository (a FastAPI course platform with a ratings branch) to a temp dir and scan it.
+    Demo(DemoArgs),
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ModeArgs {
+    /// Base ref; the scan covers merge-base(BASE, HEAD)..HEAD. Default: the remote's HEAD, then main, then master.
+    #[arg(long, value_name = "REF", group = "mode")]
+    pub base: Option<String>,
+    /// Scan staged changes (HEAD..index).
+    #[arg(long, group = "mode")]
+    pub staged: bool,
+    /// Scan uncommitted changes, untracked files included.
+    #[arg(long, group = "mode")]
+    pub worktree: bool,
+    /// Scan a commit range A..B (secrets are checked in every commit of it).
+    #[arg(long, value_name = "A..B", group = "mode")]
+    pub range: Option<String>,
+    /// Scan every tracked file (or every file of a plain directory).
+    #[arg(long, group = "mode")]
+    pub all: bool,
+}
+
+#[derive(Debug, Clone, Args, Default)]
+pub struct ScanArgs {
+    /// Repository (or, with --all, any directory) to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+    /// Output format: table, json, sarif, markdown, github, gitlab.
+    #[arg(long, short = 'f')]
+    pub format: Option<String>,
+    /// Write the report to FILE (or FORMAT=FILE; repeatable) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Vec<String>,
+    /// Write the Markdown report as the next `NN-security-review.md` in DIR.
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: Option<PathBuf>,
+    /// Lowest severity that fails the run (exit 1).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Findings below this confidence are shown as warnings and never fail the run.
+    #[arg(long, value_name = "0.0..1.0")]
+    pub min_confidence: Option<f32>,
+    /// Extra rule directories (same layout as the embedded rules/).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Hide findings recorded in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Configuration file (default: .secreview.toml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+    /// Never colour the output (NO_COLOR is honoured too).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Skip files larger than this many bytes (default 2 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Show secrets in full (local triage only; refused when CI is set).
+    #[arg(long)]
+    pub show_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Where to write the baseline.
+    #[arg(long = "baseline-output", default_value = ".secreview-baseline.json")]
+    pub baseline_output: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// Write .git/hooks/pre-push (or pre-commit) that runs secreview.
+    Install {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Install the pre-push hook (the default).
+        #[arg(long)]
+        pre_push: bool,
+        /// Install a pre-commit hook that scans staged changes.
+        #[arg(long)]
+        pre_commit: bool,
+        /// Replace an existing hook that secreview did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// git's pre-push protocol: reads `<local ref> <local sha> <remote ref> <remote sha>` lines on stdin.
+    PrePush {
+        /// The remote's name and URL, as git passes them (unused).
+        #[arg(num_args = 0..=2)]
+        remote: Vec<String>,
+        #[arg(long, default_value = ".")]
+        path: PathBuf,
+        #[arg(long, value_enum)]
+        fail_on: Option<FailOn>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Only this pack (authz, injection, secrets, meta).
+    #[arg(long)]
+    pub pack: Option<String>,
+    /// `table` (default) or `markdown` (the docs/rules.md index).
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RoutesArgs {
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    #[command(flatten)]
+    pub mode: ModeArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Keep the demo repository in this directory instead of a temporary one.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
+    /// Output format of the demo scan.
+    #[arg(long, short = 'f', default_value = "table")]
+    pub format: String,
+}

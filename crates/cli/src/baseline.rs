@@ -1,0 +1,96 @@
+//! Baselines: the fingerprints of accepted findings. The file is sorted and holds no line numbers or timestamps,
+//! so two branches that both add entries merge cleanly, and moving code does not invalidate it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use secreview_model::Finding;
+use serde::{Deserialize, Serialize};
+
+use crate::Exit;
+use crate::args::BaselineArgs;
+use crate::scan::{Settings, run_scan};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub rule: String,
+    pub path: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Baseline {
+    pub schema: u32,
+    pub findings: BTreeSet<Entry>,
+}
+
+impl Baseline {
+    pub fn from_findings(findings: &[Finding]) -> Baseline {
+        Baseline {
+            schema: 1,
+            findings: findings
+                .iter()
+                .map(|f| Entry {
+                    rule: f.rule_id.clone(),
+                    path: f.location.path.clone(),
+                    fingerprint: f.fingerprint.0.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn read(path: &Path) -> Result<Baseline> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the baseline {}", path.display()))?;
+        let b: Baseline = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a secreview baseline", path.display()))?;
+        if b.schema != 1 {
+            bail!("{}: unsupported baseline schema {}", path.display(), b.schema);
+        }
+        Ok(b)
+    }
+
+    /// Removes baselined findings; returns the fingerprints of entries that matched nothing (to prune).
+    pub fn filter(&self, findings: &mut Vec<Finding>) -> Vec<String> {
+        let mut used = BTreeSet::new();
+        findings.retain(|f| {
+            let hit = self
+                .findings
+                .iter()
+                .find(|e| e.fingerprint == f.fingerprint.0 && e.rule == f.rule_id);
+            if let Some(e) = hit {
+                used.insert(e.fingerprint.clone());
+            }
+            hit.is_none()
+        });
+        self.findings
+            .iter()
+            .filter(|e| !used.contains(&e.fingerprint))
+            .map(|e| format!("{} {} {}", e.rule, e.path, e.fingerprint))
+            .collect()
+    }
+
+    pub fn to_json(&self) -> String {
+        // Serialising owned strings and sets cannot fail.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+pub(crate) fn write(a: &BaselineArgs) -> Result<Exit> {
+    let settings = Settings::from_args(&a.scan)?;
+    let outcome = run_scan(&settings, None)?;
+    let b = Baseline::from_findings(&outcome.output.findings);
+    std::fs::write(&a.baseline_output, b.to_json())
+        .with_context(|| format!("cannot write {}", a.baseline_output.display()))?;
+    eprintln!(
+        "wrote {} finding fingerprint(s) to {}",
+        b.findings.len(),
+        a.baseline_output.display()
+    );
+    Ok(Exit::Clean)
+}

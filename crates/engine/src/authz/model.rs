@@ -1,0 +1,291 @@
+//! The route model the authorization rules reason about: one [`Route`] per handler, with the evidence found in
+//! and around it. The language front-ends (`python.rs`, `rust.rs`) fill it; the rules in `mod.rs` only read it.
+
+use secreview_rules::data::AuthzNames;
+
+/// A place in the file and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ev {
+    pub line: u32,
+    pub col: u32,
+    pub note: String,
+}
+
+impl Ev {
+    pub fn new(line: u32, col: u32, note: impl Into<String>) -> Self {
+        Ev {
+            line,
+            col,
+            note: note.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framework {
+    FastApi,
+    Flask,
+    Django,
+    Drf,
+    Axum,
+    Actix,
+}
+
+impl Framework {
+    pub fn name(self) -> &'static str {
+        match self {
+            Framework::FastApi => "FastAPI",
+            Framework::Flask => "Flask",
+            Framework::Django => "Django",
+            Framework::Drf => "Django REST framework",
+            Framework::Axum => "axum",
+            Framework::Actix => "actix-web",
+        }
+    }
+
+    /// The framework's usual way to check ownership, for recommendations.
+    pub fn ownership_fix(self) -> &'static str {
+        match self {
+            Framework::FastApi => {
+                "compare the owner with the authenticated user (`if obj.user_id != current_user.id: raise \
+                 HTTPException(status_code=404)`), or load it with a user-scoped query \
+                 (`select(Model).where(Model.id == obj_id, Model.user_id == current_user.id)`)"
+            }
+            Framework::Flask => {
+                "load it scoped to the user (`Model.query.filter_by(id=obj_id, user_id=current_user.id).first_or_404()`) \
+                 or `abort(403)` when `obj.user_id != current_user.id`"
+            }
+            Framework::Django | Framework::Drf => {
+                "scope the lookup to the user (`get_object_or_404(Model, pk=pk, owner=request.user)`, or \
+                 `get_queryset()` filtered by `self.request.user`), or add an object-level permission"
+            }
+            Framework::Axum | Framework::Actix => {
+                "scope the query to the authenticated user (`… WHERE id = $1 AND user_id = $2` bound to the \
+                 extractor's user id) and return 404 when no row matches"
+            }
+        }
+    }
+}
+
+/// An object read or written by a client-supplied key.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookup {
+    pub ev: Ev,
+    /// The client-controlled parameter that selects the object.
+    pub key: String,
+    /// The variable the loaded object is bound to, if any.
+    pub var: Option<String>,
+    /// The lookup call itself changes state (`service.delete(id)`, `DELETE … WHERE id = $1`).
+    pub mutating: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    pub name: String,
+    pub framework: Framework,
+    /// Uppercase HTTP methods; empty when unknown.
+    pub methods: Vec<String>,
+    pub path: Option<String>,
+    pub def: Ev,
+    /// Routes in the same group (router object, blueprint, class) are siblings.
+    pub group: String,
+    pub auth: Vec<Ev>,
+    pub ownership: Vec<Ev>,
+    pub privilege: Vec<Ev>,
+    pub lookups: Vec<Lookup>,
+    /// State changes of a looked-up object (or by key).
+    pub mutations: Vec<Ev>,
+    /// Any state change in the handler at all (create, commit …).
+    pub writes: bool,
+    /// Request-supplied user ids used as owner or for an authorization decision.
+    pub request_user_ids: Vec<Ev>,
+    pub mass_assignment: Vec<Ev>,
+    /// `@csrf_exempt` on the view.
+    pub csrf_exempt: Option<Ev>,
+    /// `permission_classes` that let everyone in (`AllowAny`, `[]`).
+    pub allow_any: Option<Ev>,
+    /// `permission_classes` of the route, as written (DRF), for comparisons with the base.
+    pub permission_classes: Option<Ev>,
+}
+
+impl Route {
+    pub fn new(name: String, framework: Framework, def: Ev, group: String) -> Self {
+        Route {
+            name,
+            framework,
+            methods: Vec::new(),
+            path: None,
+            def,
+            group,
+            auth: Vec::new(),
+            ownership: Vec::new(),
+            privilege: Vec::new(),
+            lookups: Vec::new(),
+            mutations: Vec::new(),
+            writes: false,
+            request_user_ids: Vec::new(),
+            mass_assignment: Vec::new(),
+            csrf_exempt: None,
+            allow_any: None,
+            permission_classes: None,
+        }
+    }
+
+    /// True for methods that change state, or (methods unknown) a body that writes.
+    pub fn mutates(&self) -> bool {
+        if self.methods.is_empty() {
+            return self.writes || !self.mutations.is_empty();
+        }
+        self.methods
+            .iter()
+            .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
+    }
+
+    pub fn describe(&self) -> String {
+        let methods = if self.methods.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", self.methods.join("/"))
+        };
+        match &self.path {
+            Some(p) => format!("`{}` ({methods}{p})", self.name),
+            None if methods.is_empty() => format!("`{}`", self.name),
+            None => format!("`{}` ({})", self.name, methods.trim()),
+        }
+    }
+
+    pub fn is_checked(&self) -> bool {
+        !self.ownership.is_empty() || !self.privilege.is_empty()
+    }
+}
+
+/// The names the analysis recognises, lowercased once.
+pub(crate) struct Names {
+    pub auth_markers: Vec<String>,
+    pub auth_names: Vec<String>,
+    pub privilege_markers: Vec<String>,
+    pub owner_fields: Vec<String>,
+    pub principal_markers: Vec<String>,
+    pub public_route_words: Vec<String>,
+    pub allow_all_names: Vec<String>,
+    pub lookup_calls: Vec<String>,
+    pub mutation_calls: Vec<String>,
+}
+
+fn lower(v: &[String]) -> Vec<String> {
+    v.iter().map(|s| s.to_ascii_lowercase()).collect()
+}
+
+impl Names {
+    pub fn new(n: &AuthzNames) -> Self {
+        Names {
+            auth_markers: lower(&n.auth_markers),
+            auth_names: lower(&n.auth_names),
+            privilege_markers: lower(&n.privilege_markers),
+            owner_fields: lower(&n.owner_fields),
+            principal_markers: lower(&n.principal_markers),
+            public_route_words: lower(&n.public_route_words),
+            allow_all_names: n.allow_all_names.clone(),
+            lookup_calls: lower(&n.lookup_calls),
+            mutation_calls: lower(&n.mutation_calls),
+        }
+    }
+
+    /// A dependency, decorator, extractor or call name that authenticates.
+    pub fn is_auth(&self, name: &str) -> bool {
+        let l = name.to_ascii_lowercase();
+        let last = l.rsplit(['.', ':']).next().unwrap_or(&l);
+        self.auth_names.iter().any(|n| n == last || *n == l) || self.auth_markers.iter().any(|m| l.contains(m.as_str()))
+    }
+
+    pub fn is_privilege(&self, text: &str) -> bool {
+        let l = text.to_ascii_lowercase();
+        self.privilege_markers.iter().any(|m| l.contains(m.as_str()))
+    }
+
+    /// `name` is an owner field (`user_id`, `owner`, `author_id` …).
+    pub fn is_owner_field(&self, name: &str) -> bool {
+        let l = name.to_ascii_lowercase();
+        self.owner_fields.iter().any(|f| *f == l)
+    }
+
+    /// Text mentions an owner field as an attribute, keyword, column or dict key.
+    pub fn mentions_owner_field(&self, text: &str) -> bool {
+        let l = text.to_ascii_lowercase();
+        self.owner_fields.iter().any(|f| contains_word(&l, f))
+    }
+
+    pub fn mentions_principal(&self, text: &str) -> bool {
+        let l = text.to_ascii_lowercase();
+        self.principal_markers.iter().any(|m| l.contains(m.as_str()))
+    }
+
+    pub fn is_public_route(&self, route: &Route) -> bool {
+        let mut hay = route.name.to_ascii_lowercase();
+        if let Some(p) = &route.path {
+            hay.push(' ');
+            hay.push_str(&p.to_ascii_lowercase());
+        }
+        self.public_route_words.iter().any(|w| hay.contains(w.as_str()))
+    }
+
+    fn call_matches(list: &[String], callee: &str) -> bool {
+        let l = callee.to_ascii_lowercase();
+        let last = l.rsplit(['.', ':']).next().unwrap_or(&l);
+        list.iter().any(|c| c == last || (c.len() > 3 && last.contains(c.as_str())))
+    }
+
+    pub fn is_lookup_call(&self, callee: &str) -> bool {
+        Self::call_matches(&self.lookup_calls, callee) || self.is_mutation_call(callee)
+    }
+
+    pub fn is_mutation_call(&self, callee: &str) -> bool {
+        Self::call_matches(&self.mutation_calls, callee)
+    }
+}
+
+/// Word-boundary containment for identifiers (`user_id` in `Rating.user_id ==`, not in `reviewer_user_idx`).
+pub(crate) fn contains_word(hay: &str, word: &str) -> bool {
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let bytes = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = hay[from..].find(word) {
+        let s = from + i;
+        let e = s + word.len();
+        let before = s == 0 || !is_ident(bytes[s - 1]);
+        let after = e >= bytes.len() || !is_ident(bytes[e]);
+        if before && after {
+            return true;
+        }
+        from = s + 1;
+    }
+    false
+}
+
+/// SQL text that writes.
+pub(crate) fn sql_writes(text: &str) -> bool {
+    let l = text.to_ascii_lowercase();
+    ["update ", "delete ", "delete\n", "insert "]
+        .iter()
+        .any(|k| l.contains(k))
+        && (l.contains(" set ") || l.contains("delete") || l.contains("insert"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_containment_respects_identifier_boundaries() {
+        assert!(contains_word("rating.user_id == x", "user_id"));
+        assert!(!contains_word("rating.reviewer_user_idx", "user_id"));
+        assert!(contains_word("user_id", "user_id"));
+    }
+
+    #[test]
+    fn recognises_writing_sql() {
+        assert!(sql_writes("UPDATE todos SET done = true WHERE id = $1"));
+        assert!(sql_writes("DELETE FROM notes WHERE id = ?"));
+        assert!(!sql_writes("SELECT * FROM notes WHERE id = ?"));
+    }
+}

@@ -1,0 +1,836 @@
+//! Python front-end of the route model: FastAPI, Flask, Django function views and class-based views, DRF
+//! `@api_view` functions and viewsets.
+
+use std::collections::HashMap;
+
+use secreview_syntax::{ParsedFile, named_children, walk};
+use tree_sitter::Node;
+
+use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, sql_writes};
+
+const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+/// Routes and file-level facts extracted from one Python file.
+pub(crate) struct PyFile<'a> {
+    pub routes: Vec<Route>,
+    /// Same-file functions by name, for following helpers and dependencies one level.
+    funcs: HashMap<String, Node<'a>>,
+    framework: Option<Framework>,
+}
+
+/// Text of a node.
+fn t<'a>(p: &'a ParsedFile, n: Node<'_>) -> &'a str {
+    p.text(n)
+}
+
+fn ev(p: &ParsedFile, n: Node<'_>, note: impl Into<String>) -> Ev {
+    let (line, col) = p.line_col(n.start_byte());
+    Ev::new(line, col, note)
+}
+
+fn framework_of(text: &str) -> Option<Framework> {
+    if text.contains("fastapi") || text.contains("starlette") {
+        Some(Framework::FastApi)
+    } else if text.contains("rest_framework") {
+        Some(Framework::Drf)
+    } else if text.contains("django") {
+        Some(Framework::Django)
+    } else if text.contains("flask") {
+        Some(Framework::Flask)
+    } else {
+        None
+    }
+}
+
+/// The callee of a call as dotted text (`db.session.get`), or the function's text.
+fn callee<'a>(p: &'a ParsedFile, call: Node<'_>) -> &'a str {
+    call.child_by_field_name("function").map_or("", |f| t(p, f))
+}
+
+fn last_segment(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name)
+}
+
+/// The statement that contains `n` (for reporting whole statements' first line).
+fn statement_of(n: Node<'_>) -> Node<'_> {
+    let mut cur = n;
+    while let Some(parent) = cur.parent() {
+        if parent.kind() == "block" || parent.kind() == "module" {
+            return cur;
+        }
+        cur = parent;
+    }
+    cur
+}
+
+/// The variable a statement assigns to, for `x = …`, `x: T = …`, `x = await …`.
+fn assigned_var<'a>(p: &'a ParsedFile, stmt: Node<'_>) -> Option<&'a str> {
+    let expr = if stmt.kind() == "expression_statement" {
+        stmt.named_child(0)?
+    } else {
+        stmt
+    };
+    if expr.kind() != "assignment" {
+        return None;
+    }
+    let left = expr.child_by_field_name("left")?;
+    (left.kind() == "identifier").then(|| t(p, left))
+}
+
+impl<'a> PyFile<'a> {
+    pub fn extract(p: &'a ParsedFile, names: &Names) -> PyFile<'a> {
+        let root = p.tree.root_node();
+        let framework = framework_of(&p.text);
+        let mut funcs = HashMap::new();
+        let mut defs = Vec::new();
+        collect_defs(p, root, &mut funcs, &mut defs);
+        let mut file = PyFile {
+            routes: Vec::new(),
+            funcs,
+            framework,
+        };
+        let Some(framework) = framework else {
+            return file;
+        };
+        let protected_groups = file.protected_groups(p, names);
+        for (def, decorators, class) in defs {
+            if let Some(route) = file.route_for(p, names, framework, def, &decorators, class, &protected_groups) {
+                file.routes.push(route);
+            }
+        }
+        file
+    }
+
+    /// Router objects protected as a whole: `APIRouter(dependencies=[Depends(auth)])`, Flask blueprints with a
+    /// `before_request` hook that checks authentication.
+    fn protected_groups(&self, p: &ParsedFile, names: &Names) -> HashMap<String, Ev> {
+        let mut out = HashMap::new();
+        walk(p.tree.root_node(), &mut |n| {
+            if n.kind() == "assignment"
+                && let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right"))
+                && r.kind() == "call"
+            {
+                let c = callee(p, r);
+                if matches!(last_segment(c), "APIRouter" | "FastAPI")
+                    && let Some(args) = r.child_by_field_name("arguments")
+                {
+                    for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
+                        let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
+                        let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
+                        if key == "dependencies" && depends_names(val).any(|d| names.is_auth(d)) {
+                            out.insert(t(p, l).to_owned(), ev(p, kw, format!("router dependencies {val}")));
+                        }
+                    }
+                }
+            }
+            if n.kind() == "decorated_definition" {
+                for d in named_children(n).filter(|d| d.kind() == "decorator") {
+                    let dt = t(p, d).trim_start_matches('@').trim();
+                    if let Some(group) = dt.strip_suffix(".before_request")
+                        && let Some(def) = n.child_by_field_name("definition")
+                    {
+                        let body = t(p, def);
+                        if body.contains("is_authenticated") || names.is_auth(body) && body.contains("abort")
+                            || body.contains("redirect") && names.is_auth(body)
+                        {
+                            out.insert(group.to_owned(), ev(p, d, format!("`{group}.before_request` checks login")));
+                        }
+                    }
+                }
+            }
+            true
+        });
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn route_for(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        framework: Framework,
+        def: Node<'a>,
+        decorators: &[Node<'a>],
+        class: Option<Node<'a>>,
+        protected_groups: &HashMap<String, Ev>,
+    ) -> Option<Route> {
+        let name = t(p, def.child_by_field_name("name")?).to_owned();
+        let params = params_of(p, def);
+        let def_ev = ev(p, def.child_by_field_name("name")?, "handler");
+        let mut route: Option<Route> = None;
+        let mut key_params: Vec<String> = Vec::new();
+        // Decorator-registered routes (FastAPI, Flask, DRF @api_view).
+        for d in decorators {
+            let expr = d.named_child(0)?;
+            let (fname, args) = if expr.kind() == "call" {
+                (callee(p, expr), expr.child_by_field_name("arguments"))
+            } else {
+                (t(p, expr), None)
+            };
+            let (obj, verb) = fname.rsplit_once('.').unwrap_or(("", fname));
+            let is_route = HTTP_VERBS.contains(&verb) || verb == "route" || verb == "api_route";
+            if !obj.is_empty() && is_route && args.is_some() {
+                let args = args?;
+                let path = named_children(args)
+                    .find(|a| a.kind() == "string")
+                    .map(|s| string_value(t(p, s)));
+                let mut r = Route::new(name.clone(), framework, def_ev.clone(), obj.to_owned());
+                if HTTP_VERBS.contains(&verb) {
+                    r.methods.push(verb.to_ascii_uppercase());
+                }
+                for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
+                    let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
+                    let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
+                    match key {
+                        "methods" => r.methods.extend(string_items(val).map(|m| m.to_ascii_uppercase())),
+                        "dependencies" => {
+                            for dep in depends_names(val) {
+                                self.classify_dependency(p, names, dep, kw, &mut r);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                if verb == "route" && r.methods.is_empty() {
+                    r.methods.push("GET".into());
+                }
+                if let Some(path) = &path {
+                    key_params.extend(path_params(path));
+                }
+                r.path = path;
+                if let Some(g) = protected_groups.get(obj) {
+                    r.auth.push(g.clone());
+                }
+                route = Some(r);
+            } else if fname == "api_view" || fname.ends_with(".api_view") {
+                let mut r = Route::new(name.clone(), Framework::Drf, def_ev.clone(), "api_view".into());
+                if let Some(args) = args {
+                    r.methods.extend(string_items(t(p, args)).map(|m| m.to_ascii_uppercase()));
+                }
+                route = Some(r);
+            }
+        }
+        // Django views: functions taking `request` first in a Django file, and methods of class-based views.
+        if route.is_none() {
+            if let Some(class) = class {
+                if !is_view_class(p, class) || !is_view_method(&name) {
+                    return None;
+                }
+                let cname = class.child_by_field_name("name").map_or("", |n| t(p, n)).to_owned();
+                let fw = if framework == Framework::Drf { Framework::Drf } else { Framework::Django };
+                let mut r = Route::new(name.clone(), fw, def_ev.clone(), cname);
+                r.methods.extend(method_of_view_method(&name).map(str::to_owned));
+                route = Some(r);
+            } else if matches!(framework, Framework::Django | Framework::Drf)
+                && params.first().is_some_and(|(n, _, _)| n == "request")
+            {
+                let fw = framework;
+                let mut r = Route::new(name.clone(), fw, def_ev.clone(), "views".into());
+                for d in decorators {
+                    let dt = t(p, *d);
+                    if dt.contains("require_POST") {
+                        r.methods.push("POST".into());
+                    }
+                    if dt.contains("require_http_methods") {
+                        r.methods.extend(string_items(dt).map(|m| m.to_ascii_uppercase()));
+                    }
+                }
+                route = Some(r);
+            }
+        }
+        let mut route = route?;
+        // Django URL kwargs and DRF `pk`: every parameter after `request` is client-controlled.
+        if matches!(route.framework, Framework::Django | Framework::Drf) {
+            let skip = usize::from(class.is_some()) + 1;
+            key_params.extend(params.iter().skip(skip).map(|(n, _, _)| n.clone()));
+            if class.is_some() {
+                key_params.push("pk".into());
+            }
+        }
+        for d in decorators {
+            self.classify_decorator(p, names, *d, &mut route);
+        }
+        if let Some(class) = class {
+            self.class_evidence(p, names, class, &mut route);
+        }
+        for (pname, annotation, default) in &params {
+            match default.as_deref() {
+                Some(dflt) if dflt.starts_with("Depends(") || dflt.starts_with("Security(") => {
+                    let dep = depends_names(dflt).next().unwrap_or("");
+                    let node = def;
+                    self.classify_dependency(p, names, dep, node, &mut route);
+                    if dep.is_empty() && annotation.as_deref().is_some_and(|a| names.is_auth(a)) {
+                        route.auth.push(ev(p, def, format!("parameter `{pname}: {}`", annotation.as_deref().unwrap_or(""))));
+                    }
+                }
+                _ => {
+                    // FastAPI query/body ids are client-controlled too.
+                    if route.framework == Framework::FastApi && is_id_name(pname) {
+                        key_params.push(pname.clone());
+                    }
+                }
+            }
+        }
+        key_params.sort();
+        key_params.dedup();
+        let body = def.child_by_field_name("body")?;
+        self.body_evidence(p, names, body, &key_params, &params, &mut route);
+        Some(route)
+    }
+
+    fn classify_dependency(&self, p: &ParsedFile, names: &Names, dep: &str, at: Node<'_>, route: &mut Route) {
+        if dep.is_empty() {
+            return;
+        }
+        if names.is_privilege(dep) {
+            route.privilege.push(ev(p, at, format!("dependency `{dep}` requires a privileged user")));
+            route.auth.push(ev(p, at, format!("dependency `{dep}`")));
+            return;
+        }
+        if names.is_auth(dep) {
+            route.auth.push(ev(p, at, format!("dependency `{dep}`")));
+        }
+        // A same-file dependency that authenticates or checks ownership itself (`Depends(get_owned_rating)`).
+        if let Some(f) = self.funcs.get(last_segment(dep)) {
+            let text = t(p, *f);
+            if depends_names(text).any(|d| names.is_auth(d)) || names.is_auth(params_text(p, *f)) {
+                route.auth.push(ev(p, *f, format!("dependency `{dep}` authenticates")));
+            }
+            if let Some(check) = self.check_in(p, names, *f) {
+                route.ownership.push(Ev::new(check.line, check.col, format!("dependency `{dep}`: {}", check.note)));
+            }
+        }
+    }
+
+    fn classify_decorator(&self, p: &ParsedFile, names: &Names, d: Node<'_>, route: &mut Route) {
+        let text = t(p, d).trim_start_matches('@').trim();
+        let name = text.split('(').next().unwrap_or(text);
+        if name.ends_with("csrf_exempt") || text.contains("csrf_exempt") {
+            route.csrf_exempt = Some(ev(p, d, "`@csrf_exempt`"));
+            return;
+        }
+        if name.ends_with("permission_classes") {
+            self.permission_classes(p, names, d, text, route);
+            return;
+        }
+        let (_, verb) = name.rsplit_once('.').unwrap_or(("", name));
+        if HTTP_VERBS.contains(&verb) || verb == "route" || verb == "api_route" || name == "api_view" {
+            return;
+        }
+        if names.is_privilege(name) {
+            route.privilege.push(ev(p, d, format!("decorator `@{name}`")));
+            route.auth.push(ev(p, d, format!("decorator `@{name}`")));
+        } else if names.is_auth(name) {
+            route.auth.push(ev(p, d, format!("decorator `@{name}`")));
+        }
+    }
+
+    fn permission_classes(&self, p: &ParsedFile, names: &Names, at: Node<'_>, text: &str, route: &mut Route) {
+        let classes: Vec<&str> = identifiers(text)
+            .filter(|w| *w != "permission_classes" && w.chars().next().is_some_and(char::is_uppercase))
+            .collect();
+        route.permission_classes = Some(ev(p, at, text.trim().to_owned()));
+        let allow_all = classes.is_empty() || classes.iter().all(|c| names.allow_all_names.iter().any(|a| a == c));
+        if allow_all {
+            route.allow_any = Some(ev(p, at, format!("`{}` lets everyone in", text.trim())));
+            route.auth.clear();
+            return;
+        }
+        route.auth.push(ev(p, at, format!("`{}`", text.trim())));
+        for c in classes {
+            let builtin = matches!(
+                c,
+                "IsAuthenticated" | "IsAuthenticatedOrReadOnly" | "AllowAny" | "DjangoModelPermissionsOrAnonReadOnly"
+            );
+            if c == "IsAdminUser" || names.is_privilege(c) {
+                route.privilege.push(ev(p, at, format!("permission class `{c}`")));
+            } else if !builtin {
+                // A project permission class (IsOwner, CanEditNote …) is an object-level check.
+                route.ownership.push(ev(p, at, format!("permission class `{c}`")));
+            }
+        }
+    }
+
+    /// Class-level evidence of Django/DRF views: mixins, `permission_classes`, `get_queryset` scoped to the user.
+    fn class_evidence(&self, p: &ParsedFile, names: &Names, class: Node<'_>, route: &mut Route) {
+        if let Some(bases) = class.child_by_field_name("superclasses") {
+            for b in named_children(bases) {
+                let bt = t(p, b);
+                if names.is_privilege(bt) {
+                    route.privilege.push(ev(p, b, format!("mixin `{bt}`")));
+                }
+                if names.is_auth(bt) {
+                    route.auth.push(ev(p, b, format!("mixin `{bt}`")));
+                }
+            }
+        }
+        let Some(body) = class.child_by_field_name("body") else {
+            return;
+        };
+        for stmt in named_children(body) {
+            let st = t(p, stmt);
+            if stmt.kind() == "expression_statement" && st.trim_start().starts_with("permission_classes") {
+                self.permission_classes(p, names, stmt, st, route);
+            }
+            if stmt.kind() == "decorated_definition" || stmt.kind() == "function_definition" {
+                let f = if stmt.kind() == "decorated_definition" {
+                    stmt.child_by_field_name("definition")
+                } else {
+                    Some(stmt)
+                };
+                if let Some(f) = f
+                    && f.child_by_field_name("name").is_some_and(|n| {
+                        matches!(t(p, n), "get_queryset" | "get_object" | "has_object_permission" | "test_func")
+                    })
+                {
+                    let ft = t(p, f);
+                    if names.mentions_principal(ft) && (names.mentions_owner_field(ft) || ft.contains("request.user"))
+                        || names.is_privilege(ft)
+                    {
+                        route.ownership.push(ev(p, f, "scoped to the requesting user in the view class"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first ownership or privilege check in a function's body, if any (used for helpers and dependencies).
+    fn check_in(&self, p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
+        let body = f.child_by_field_name("body")?;
+        let mut found = None;
+        walk(body, &mut |n| {
+            if found.is_some() {
+                return false;
+            }
+            if let Some(e) = ownership_node(p, names, n) {
+                found = Some(e);
+            }
+            true
+        });
+        found
+    }
+
+    #[allow(clippy::too_many_lines)]
+    fn body_evidence(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        body: Node<'_>,
+        keys: &[String],
+        params: &[(String, Option<String>, Option<String>)],
+        route: &mut Route,
+    ) {
+        let mut lookup_vars: Vec<String> = Vec::new();
+        let mut request_user_vars: Vec<(String, Ev)> = Vec::new();
+        let body_params: Vec<&str> = params
+            .iter()
+            .filter(|(_, a, d)| {
+                route.framework == Framework::FastApi
+                    && d.as_deref().is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("))
+                    && a.as_deref().is_some_and(|a| a.chars().next().is_some_and(char::is_uppercase) && !is_scalar_type(a))
+            })
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        for (pname, _, d) in params {
+            let from_client = route.framework == Framework::FastApi
+                && d.as_deref().is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("));
+            if from_client && names.is_owner_field(pname) {
+                request_user_vars.push((pname.clone(), route.def.clone()));
+            }
+        }
+        walk(body, &mut |n| {
+            match n.kind() {
+                "function_definition" | "class_definition" | "lambda" => return false,
+                "comparison_operator" | "boolean_operator" | "not_operator" | "call" | "attribute" | "subscript" => {
+                    if let Some(e) = ownership_node(p, names, n) {
+                        if e.note.starts_with("privilege") {
+                            route.privilege.push(e);
+                        } else {
+                            route.ownership.push(e);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            if n.kind() == "attribute" && t(p, n).ends_with("is_authenticated") {
+                route.auth.push(ev(p, n, "explicit `is_authenticated` check"));
+            }
+            if n.kind() == "call" {
+                let c = callee(p, n);
+                let lc = last_segment(c);
+                if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
+                    route.auth.push(ev(p, n, format!("calls `{c}`")));
+                }
+                // A same-file helper (function or method) that checks ownership.
+                if let Some(f) = self.funcs.get(lc)
+                    && !std::ptr::eq(f, &body)
+                    && let Some(check) = self.check_in(p, names, *f)
+                {
+                    route.ownership.push(Ev::new(
+                        check.line,
+                        check.col,
+                        format!("helper `{lc}` checks ({})", check.note),
+                    ));
+                }
+                let args = n.child_by_field_name("arguments");
+                let args_text = args.map_or("", |a| t(p, a));
+                let key = keys.iter().find(|k| contains_word(args_text, k));
+                if let Some(key) = key
+                    && names.is_lookup_call(c)
+                    && !is_trivial_call(lc)
+                {
+                    let stmt = statement_of(n);
+                    let line = p.line_of(stmt.start_byte());
+                    if !route.lookups.iter().any(|l| l.ev.line == line) {
+                        let stmt_text = t(p, stmt);
+                        let mutating = names.is_mutation_call(lc) || sql_writes(stmt_text)
+                            || stmt_text.contains(".delete()") || stmt_text.contains(".update(");
+                        let var = assigned_var(p, stmt).map(str::to_owned);
+                        if let Some(v) = &var {
+                            lookup_vars.push(v.clone());
+                        }
+                        let (sl, sc) = p.line_col(stmt.start_byte());
+                        route.lookups.push(Lookup {
+                            ev: Ev::new(sl, sc, format!("record selected by client-supplied `{key}`")),
+                            key: key.clone(),
+                            var,
+                            mutating,
+                        });
+                        if mutating {
+                            route.mutations.push(Ev::new(sl, sc, format!("changed by `{c}`")));
+                        }
+                    }
+                }
+                // Mutations of a looked-up object: `db.delete(obj)`, `obj.save()`, `setattr(obj, …)`.
+                if names.is_mutation_call(c) || matches!(lc, "commit" | "add") {
+                    route.writes = true;
+                    let receiver = c.rsplit_once('.').map_or("", |(o, _)| o);
+                    if let Some(v) = lookup_vars
+                        .iter()
+                        .find(|v| contains_word(args_text, v) || receiver == v.as_str())
+                        && names.is_mutation_call(c)
+                    {
+                        route.mutations.push(ev(p, n, format!("`{v}` changed by `{c}`")));
+                    }
+                }
+                if is_whole_payload_call(p, n, &body_params) {
+                    route.mass_assignment.push(ev(p, n, format!("`{}` built from the whole request payload", truncate(t(p, n)))));
+                }
+            }
+            if n.kind() == "assignment"
+                && let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right"))
+            {
+                let lt = t(p, l);
+                let rt = t(p, r);
+                if l.kind() == "attribute" {
+                    let obj = l.child_by_field_name("object").map_or("", |o| t(p, o));
+                    if lookup_vars.iter().any(|v| v == obj) {
+                        route.mutations.push(ev(p, n, format!("`{lt}` assigned")));
+                        route.writes = true;
+                    }
+                    let field = l.child_by_field_name("attribute").map_or("", |a| t(p, a));
+                    if names.is_owner_field(field) && let Some(src) = request_user_value(rt, &request_user_vars, &body_params) {
+                        route.request_user_ids.push(ev(p, n, format!("owner `{lt}` set from {src}")));
+                    }
+                }
+                if l.kind() == "identifier" && let Some(src) = request_user_source(rt) {
+                    if names.is_owner_field(lt) {
+                        request_user_vars.push((lt.to_owned(), ev(p, n, format!("`{lt}` read from {src}"))));
+                    }
+                    if is_id_name(lt) {
+                        // `note_id = request.args["id"]`: a client-controlled key.
+                    }
+                }
+            }
+            if n.kind() == "keyword_argument"
+                && let (Some(k), Some(v)) = (n.child_by_field_name("name"), n.child_by_field_name("value"))
+                && names.is_owner_field(t(p, k))
+                && let Some(src) = request_user_value(t(p, v), &request_user_vars, &body_params)
+            {
+                route.request_user_ids.push(ev(p, n, format!("`{}` taken from {src}", t(p, n))));
+            }
+            if n.kind() == "for_statement" {
+                let right = n.child_by_field_name("right").map_or("", |r| t(p, r));
+                let inner = n.child_by_field_name("body").map_or("", |b| t(p, b));
+                if inner.contains("setattr(") && (request_user_source(right).is_some() || is_raw_request_data(right)) {
+                    route.mass_assignment.push(ev(p, n, format!("`setattr` over every key of `{}`", truncate(right))));
+                }
+            }
+            true
+        });
+        // Keep the evidence about request-supplied ids only where they decide ownership.
+        route.request_user_ids.retain(|e| !e.note.is_empty());
+    }
+}
+
+/// Evidence of an ownership check or a privilege check at `n`.
+fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
+    let text = t(p, n);
+    match n.kind() {
+        "comparison_operator" => {
+            // `obj.user_id != current_user.id`, `Rating.user_id == user.id`, `note.owner == request.user`
+            let has_owner = named_children(n).any(|c| {
+                let ct = t(p, c);
+                (c.kind() == "attribute"
+                    && c.child_by_field_name("attribute").is_some_and(|a| names.is_owner_field(t(p, a))))
+                    || names.is_owner_field(ct)
+            });
+            if has_owner {
+                return Some(ev(p, n, format!("ownership check `{}`", truncate(text))));
+            }
+            if text.contains("role") && names.is_privilege(text) {
+                return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
+            }
+            None
+        }
+        "keyword_argument" => None,
+        "call" => {
+            let c = callee(p, n);
+            // User-scoped queries: `filter_by(id=…, user_id=current_user.id)`, `get_object_or_404(M, pk=pk, owner=request.user)`.
+            if let Some(args) = n.child_by_field_name("arguments") {
+                for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
+                    let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
+                    let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
+                    let base = key.split("__").next().unwrap_or(key);
+                    if names.is_owner_field(base) && names.mentions_principal(val) {
+                        return Some(ev(p, kw, format!("query scoped to the user `{}`", truncate(t(p, kw)))));
+                    }
+                }
+            }
+            if names.is_privilege(c) {
+                return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
+            }
+            None
+        }
+        "attribute" => {
+            let attr = n.child_by_field_name("attribute").map_or("", |a| t(p, a));
+            let in_condition = n.parent().is_some_and(|par| {
+                matches!(par.kind(), "if_statement" | "not_operator" | "boolean_operator" | "comparison_operator" | "assert_statement")
+            });
+            if in_condition && names.is_privilege(attr) {
+                return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+fn truncate(s: &str) -> String {
+    let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::query::truncate(&one, 70)
+}
+
+/// Functions and methods with their decorators and enclosing class.
+type Def<'a> = (Node<'a>, Vec<Node<'a>>, Option<Node<'a>>);
+
+fn collect_defs<'a>(p: &ParsedFile, node: Node<'a>, funcs: &mut HashMap<String, Node<'a>>, defs: &mut Vec<Def<'a>>) {
+    fn visit<'a>(
+        p: &ParsedFile,
+        n: Node<'a>,
+        class: Option<Node<'a>>,
+        funcs: &mut HashMap<String, Node<'a>>,
+        defs: &mut Vec<Def<'a>>,
+    ) {
+        for child in named_children(n) {
+            let (def, decorators) = if child.kind() == "decorated_definition" {
+                let decos: Vec<Node<'a>> = named_children(child).filter(|d| d.kind() == "decorator").collect();
+                match child.child_by_field_name("definition") {
+                    Some(d) => (d, decos),
+                    None => continue,
+                }
+            } else {
+                (child, Vec::new())
+            };
+            match def.kind() {
+                "function_definition" => {
+                    if let Some(name) = def.child_by_field_name("name") {
+                        funcs.entry(t(p, name).to_owned()).or_insert(def);
+                    }
+                    defs.push((def, decorators, class));
+                }
+                "class_definition" => {
+                    if let Some(body) = def.child_by_field_name("body") {
+                        visit(p, body, Some(def), funcs, defs);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    visit(p, node, None, funcs, defs);
+}
+
+/// (name, annotation, default) for each parameter.
+fn params_of(p: &ParsedFile, def: Node<'_>) -> Vec<(String, Option<String>, Option<String>)> {
+    let Some(params) = def.child_by_field_name("parameters") else {
+        return Vec::new();
+    };
+    named_children(params)
+        .filter_map(|n| {
+            let name = match n.kind() {
+                "identifier" => Some(t(p, n)),
+                "typed_parameter" => named_children(n).find(|c| c.kind() == "identifier").map(|c| t(p, c)),
+                "default_parameter" | "typed_default_parameter" => n.child_by_field_name("name").map(|c| t(p, c)),
+                _ => None,
+            }?;
+            let ann = n.child_by_field_name("type").map(|a| t(p, a).to_owned());
+            let dflt = n.child_by_field_name("value").map(|v| t(p, v).to_owned());
+            // `Annotated[User, Depends(get_current_user)]` carries the dependency in the annotation.
+            let dflt = dflt.or_else(|| {
+                ann.as_deref()
+                    .and_then(|a| a.find("Depends(").or_else(|| a.find("Security(")).map(|i| a[i..].to_owned()))
+            });
+            Some((name.to_owned(), ann, dflt))
+        })
+        .filter(|(n, _, _)| n != "self" && n != "cls")
+        .collect()
+}
+
+fn params_text<'a>(p: &'a ParsedFile, def: Node<'_>) -> &'a str {
+    def.child_by_field_name("parameters").map_or("", |n| t(p, n))
+}
+
+/// The names inside `Depends(x)` / `Security(x)` occurrences of a text.
+fn depends_names(text: &str) -> impl Iterator<Item = &str> {
+    ["Depends(", "Security("].into_iter().flat_map(move |m| {
+        text.match_indices(m).map(move |(i, _)| {
+            let rest = &text[i + m.len()..];
+            let end = rest.find([',', ')', ' ']).unwrap_or(rest.len());
+            rest[..end].trim()
+        })
+    })
+}
+
+fn string_value(s: &str) -> String {
+    s.trim_start_matches(['r', 'f', 'b', 'u', 'R', 'F', 'B', 'U'])
+        .trim_matches(['"', '\''])
+        .to_owned()
+}
+
+/// Quoted items of a list literal's text (`["GET", "POST"]`).
+fn string_items(text: &str) -> impl Iterator<Item = &str> {
+    text.split(['"', '\''])
+        .skip(1)
+        .step_by(2)
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphabetic()))
+}
+
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
+}
+
+/// `{rating_id}` (FastAPI) and `<int:note_id>` (Flask) path parameters.
+fn path_params(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (open, close) in [('{', '}'), ('<', '>')] {
+        let mut rest = path;
+        while let Some(s) = rest.find(open) {
+            let Some(e) = rest[s..].find(close) else { break };
+            let inner = &rest[s + 1..s + e];
+            let name = inner.rsplit(':').next().unwrap_or(inner);
+            if !name.is_empty() {
+                out.push(name.to_owned());
+            }
+            rest = &rest[s + e..];
+        }
+    }
+    out
+}
+
+fn is_id_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l == "id" || l == "pk" || l.ends_with("_id") || l.ends_with("_pk") || l == "uuid" || l.ends_with("_uuid") || l == "slug"
+}
+
+fn is_scalar_type(a: &str) -> bool {
+    matches!(a.split('[').next().unwrap_or(a).trim(), "UUID" | "Optional" | "Annotated" | "Decimal" | "Enum" | "Literal")
+}
+
+fn is_view_class(p: &ParsedFile, class: Node<'_>) -> bool {
+    class.child_by_field_name("superclasses").is_some_and(|s| {
+        let st = t(p, s);
+        ["View", "ViewSet", "APIView", "Mixin"].iter().any(|m| st.contains(m))
+    })
+}
+
+fn is_view_method(name: &str) -> bool {
+    matches!(
+        name,
+        "get" | "post" | "put" | "patch" | "delete" | "update" | "partial_update" | "destroy" | "retrieve"
+            | "create" | "perform_update" | "perform_destroy" | "form_valid"
+    )
+}
+
+fn method_of_view_method(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "get" | "retrieve" => "GET",
+        "post" | "create" | "form_valid" => "POST",
+        "put" | "update" | "perform_update" => "PUT",
+        "patch" | "partial_update" => "PATCH",
+        "delete" | "destroy" | "perform_destroy" => "DELETE",
+        _ => return None,
+    })
+}
+
+fn is_trivial_call(name: &str) -> bool {
+    matches!(
+        name,
+        "int" | "str" | "float" | "print" | "len" | "HTTPException" | "abort" | "jsonify" | "Response"
+            | "HttpResponse" | "JSONResponse" | "format" | "info" | "debug" | "warning" | "error" | "exception"
+            | "append" | "isinstance" | "bool" | "UUID" | "dict" | "list"
+    )
+}
+
+/// Request data that holds a user id: `request.form["owner_id"]`, `request.json.get("user_id")`.
+fn request_user_source(text: &str) -> Option<String> {
+    let l = text.to_ascii_lowercase();
+    let from_request = ["request.form", "request.json", "request.args", "request.values", "request.get_json",
+        "request.data", "request.post", "request.get[", "request.get.get", "request.query_params"]
+        .iter()
+        .any(|m| l.contains(m));
+    let names_user = ["user_id", "owner_id", "author_id", "userid", "owner", "\"user\"", "'user'", "created_by"]
+        .iter()
+        .any(|m| l.contains(m));
+    (from_request && names_user).then(|| format!("the request (`{}`)", truncate(text)))
+}
+
+/// A value that comes from the request and names a user: a tracked variable, a body field, a request read.
+fn request_user_value(value: &str, vars: &[(String, Ev)], body_params: &[&str]) -> Option<String> {
+    if let Some((v, _)) = vars.iter().find(|(v, _)| v == value.trim()) {
+        return Some(format!("request parameter `{v}`"));
+    }
+    if let Some((obj, field)) = value.trim().split_once('.')
+        && body_params.contains(&obj)
+        && ["user_id", "owner_id", "author_id", "created_by", "owner", "user"].contains(&field)
+    {
+        return Some(format!("the request body (`{}`)", value.trim()));
+    }
+    request_user_source(value)
+}
+
+fn is_raw_request_data(text: &str) -> bool {
+    let l = text.replace(' ', "");
+    ["request.json", "request.get_json(", "request.form", "request.data", "request.POST", "awaitrequest.json()",
+        "request.values"]
+        .iter()
+        .any(|m| l.contains(m))
+}
+
+/// `Model(**request.json)`, `Model.objects.create(**request.data)`, `obj.update(**request.get_json())`.
+fn is_whole_payload_call(p: &ParsedFile, call: Node<'_>, body_params: &[&str]) -> bool {
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return false;
+    };
+    named_children(args)
+        .filter(|a| a.kind() == "dictionary_splat")
+        .any(|a| {
+            let inner = t(p, a).trim_start_matches("**");
+            is_raw_request_data(inner)
+                || body_params.iter().any(|b| {
+                    // A Pydantic body dumped whole without `include=`/`exclude=` when it is not a typed schema
+                    // visible here is left alone: the schema is the allow-list.
+                    inner.starts_with(&format!("{b}.")) && inner.contains("__dict__")
+                })
+        })
+}

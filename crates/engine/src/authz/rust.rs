@@ -1,0 +1,356 @@
+//! Rust front-end of the route model: actix-web attribute routes and `web::…().to(handler)` registrations,
+//! axum `.route(path, get(handler))` registrations and extractor-shaped async handlers.
+
+use std::collections::HashMap;
+
+use secreview_syntax::{ParsedFile, named_children, walk};
+use tree_sitter::Node;
+
+use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, sql_writes};
+
+fn t<'a>(p: &'a ParsedFile, n: Node<'_>) -> &'a str {
+    p.text(n)
+}
+
+fn ev(p: &ParsedFile, n: Node<'_>, note: impl Into<String>) -> Ev {
+    let (line, col) = p.line_col(n.start_byte());
+    Ev::new(line, col, note)
+}
+
+const VERBS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Extractor types that carry request data, not identity.
+const DATA_EXTRACTORS: [&str; 10] = ["Path", "Json", "Query", "Form", "State", "Data", "HeaderMap", "Bytes", "String", "Request"];
+
+pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
+    let text = p.text.as_str();
+    let framework = if text.contains("actix_web") {
+        Framework::Actix
+    } else if text.contains("axum") {
+        Framework::Axum
+    } else {
+        return Vec::new();
+    };
+    let registered = registrations(text);
+    // `route_layer(…auth…)`/`.wrap(…auth…)` protects every route of the router built in this file.
+    let layered = text.lines().find_map(|l| {
+        let lt = l.trim();
+        ((lt.contains("route_layer(") || lt.contains(".layer(") || lt.contains(".wrap(")) && names.is_auth(lt))
+            .then(|| lt.to_owned())
+    });
+    let mut routes = Vec::new();
+    let root = p.tree.root_node();
+    walk(root, &mut |n| {
+        if n.kind() == "function_item"
+            && let Some(route) = route_of(p, names, framework, n, &registered, layered.as_deref())
+        {
+            routes.push(route);
+            return false;
+        }
+        true
+    });
+    routes
+}
+
+/// `handler name → (method, path)` from `.route("/x", get(h).post(h2))` and `web::delete().to(h)`.
+fn registrations(text: &str) -> HashMap<String, (String, Option<String>)> {
+    let mut out = HashMap::new();
+    let mut current_path: Option<String> = None;
+    for line in text.lines() {
+        if let Some(i) = line.find(".route(\"").or_else(|| line.find("resource(\"")) {
+            let rest = &line[i..];
+            if let Some(s) = rest.find('"') {
+                let r = &rest[s + 1..];
+                current_path = r.find('"').map(|e| r[..e].to_owned());
+            }
+        }
+        for verb in VERBS {
+            for pat in [format!("{verb}("), format!("web::{verb}().to(")] {
+                let mut from = 0;
+                while let Some(i) = line[from..].find(&pat) {
+                    let at = from + i;
+                    from = at + pat.len();
+                    let before_ok = at == 0 || !line.as_bytes()[at - 1].is_ascii_alphanumeric() && line.as_bytes()[at - 1] != b'_';
+                    if !before_ok {
+                        continue;
+                    }
+                    let rest = &line[at + pat.len()..];
+                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                    let name = name.rsplit("::").next().unwrap_or("").to_owned();
+                    if !name.is_empty() && !name.chars().next().is_some_and(char::is_uppercase) {
+                        out.entry(name).or_insert((verb.to_ascii_uppercase(), current_path.clone()));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn route_of(
+    p: &ParsedFile,
+    names: &Names,
+    framework: Framework,
+    f: Node<'_>,
+    registered: &HashMap<String, (String, Option<String>)>,
+    layered: Option<&str>,
+) -> Option<Route> {
+    let name_node = f.child_by_field_name("name")?;
+    let name = t(p, name_node).to_owned();
+    let params = f.child_by_field_name("parameters")?;
+    let body = f.child_by_field_name("body")?;
+    let mut method: Option<String> = None;
+    let mut path: Option<String> = None;
+    // actix attribute macros: `#[delete("/notes/{id}")]` precede the function as attribute items.
+    let mut sib = f.prev_named_sibling();
+    while let Some(s) = sib {
+        if s.kind() != "attribute_item" {
+            break;
+        }
+        let at = t(p, s);
+        for verb in VERBS {
+            if at.starts_with(&format!("#[{verb}(")) || at.contains(&format!("::{verb}(")) {
+                method = Some(verb.to_ascii_uppercase());
+                path = at.split('"').nth(1).map(str::to_owned);
+            }
+        }
+        sib = s.prev_named_sibling();
+    }
+    if method.is_none()
+        && let Some((m, pth)) = registered.get(&name)
+    {
+        method = Some(m.clone());
+        path.clone_from(pth);
+    }
+    let param_list: Vec<Node<'_>> = named_children(params).filter(|n| n.kind() == "parameter").collect();
+    let is_handler_shaped = param_list.iter().any(|prm| {
+        let ty = prm.child_by_field_name("type").map_or("", |x| t(p, x));
+        DATA_EXTRACTORS.iter().any(|d| outer_type(ty) == *d)
+    });
+    if method.is_none() && !is_handler_shaped {
+        return None;
+    }
+    let mut route = Route::new(name.clone(), framework, ev(p, name_node, "handler"), "router".into());
+    route.path = path;
+    match method {
+        Some(m) => route.methods.push(m),
+        None => {
+            // Unregistered in this file: infer from the name the way readers do.
+            let l = name.to_ascii_lowercase();
+            for (prefix, m) in [("delete", "DELETE"), ("remove", "DELETE"), ("update", "PUT"), ("edit", "PUT"), ("create", "POST"), ("get", "GET"), ("list", "GET")] {
+                if l.starts_with(prefix) {
+                    route.methods.push(m.into());
+                    break;
+                }
+            }
+        }
+    }
+    if let Some(l) = layered {
+        route.auth.push(ev(p, f, format!("router layer `{l}`")));
+    }
+    let mut keys: Vec<String> = Vec::new();
+    let mut path_vars: Vec<String> = Vec::new();
+    let mut principals: Vec<String> = Vec::new();
+    let mut body_vars: Vec<String> = Vec::new();
+    for prm in &param_list {
+        let pat = prm.child_by_field_name("pattern").map_or("", |x| t(p, x));
+        let ty = prm.child_by_field_name("type").map_or("", |x| t(p, x));
+        let outer = outer_type(ty);
+        let binding = pattern_names(pat);
+        match outer {
+            "Path" => {
+                keys.extend(binding.iter().cloned());
+                path_vars.extend(binding.iter().cloned());
+            }
+            "Json" | "Form" | "Query" => body_vars.extend(binding.iter().cloned()),
+            _ => {}
+        }
+        let inner = if matches!(outer, "Extension" | "ReqData" | "Option") { inner_type(ty) } else { outer };
+        if !DATA_EXTRACTORS.contains(&inner) && (names.is_auth(inner) || names.is_auth(ty)) {
+            route.auth.push(ev(p, *prm, format!("extractor `{}`", ty.trim())));
+            principals.extend(binding.iter().cloned());
+            if names.is_privilege(ty) {
+                route.privilege.push(ev(p, *prm, format!("extractor `{}` requires a privileged user", ty.trim())));
+            }
+        }
+    }
+    // `let id = path.into_inner();` makes `id` a key too.
+    walk(body, &mut |n| {
+        if n.kind() == "let_declaration"
+            && let (Some(pat), Some(val)) = (n.child_by_field_name("pattern"), n.child_by_field_name("value"))
+        {
+            let vt = t(p, val);
+            if path_vars.iter().any(|v| vt.starts_with(&format!("{v}.into_inner()")) || vt.starts_with(&format!("{v}.0"))) {
+                keys.extend(pattern_names(t(p, pat)));
+            }
+        }
+        true
+    });
+    body_evidence(p, names, body, &keys, &body_vars, &mut route);
+    Some(route)
+}
+
+fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, keys: &[String], body_vars: &[String], route: &mut Route) {
+    let mut lookup_vars: Vec<String> = Vec::new();
+    for stmt in statements(body) {
+        let st = t(p, stmt);
+        let lower = st.to_ascii_lowercase();
+        // Ownership in SQL (`… AND user_id = $2`) or in code (`todo.user_id != auth.user_id`).
+        let mut owner_checked = false;
+        walk(stmt, &mut |n| {
+            match n.kind() {
+                "string_literal" | "raw_string_literal" => {
+                    let s = t(p, n).to_ascii_lowercase();
+                    if s.contains("where") && names.owner_fields.iter().any(|f| contains_word(&s, f) && f.contains('_')) {
+                        owner_checked = true;
+                        route.ownership.push(ev(p, n, "query scoped to the user in SQL"));
+                    }
+                }
+                "binary_expression" => {
+                    let bt = t(p, n);
+                    let op = n.child_by_field_name("operator").map_or("", |o| t(p, o));
+                    if matches!(op, "==" | "!=") && names.owner_fields.iter().any(|f| contains_word(bt, &format!(".{f}").replace('.', "")) && bt.contains(&format!(".{f}"))) {
+                        owner_checked = true;
+                        route.ownership.push(ev(p, n, format!("ownership check `{}`", one_line(bt))));
+                    }
+                }
+                "field_expression" => {
+                    let field = n.child_by_field_name("field").map_or("", |f| t(p, f));
+                    if names.is_privilege(field) {
+                        route.privilege.push(ev(p, n, format!("privilege check `{}`", t(p, n))));
+                    }
+                }
+                "call_expression" => {
+                    let fname = n.child_by_field_name("function").map_or("", |f| t(p, f));
+                    if names.is_privilege(fname) {
+                        route.privilege.push(ev(p, n, format!("privilege check `{}`", one_line(fname))));
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        let writes = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update") || lower.contains(".execute(");
+        if writes {
+            route.writes = true;
+        }
+        let key = keys.iter().find(|k| contains_word(st, k));
+        if let Some(key) = key
+            && (lower.contains("query") || lower.contains("find") || lower.contains("filter") || lower.contains("get") || writes || lower.contains("delete"))
+        {
+            let mutating = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update");
+            let var = if stmt.kind() == "let_declaration" {
+                stmt.child_by_field_name("pattern").map(|x| t(p, x).trim_start_matches("mut ").to_owned())
+            } else {
+                None
+            };
+            if let Some(v) = &var {
+                lookup_vars.push(v.clone());
+            }
+            let e = ev(p, stmt, format!("record selected by client-supplied `{key}`"));
+            if mutating {
+                route.mutations.push(ev(p, stmt, "changed by a write query"));
+            }
+            route.lookups.push(Lookup {
+                ev: e,
+                key: key.clone(),
+                var,
+                mutating,
+            });
+        } else if writes && lookup_vars.iter().any(|v| contains_word(st, v)) {
+            route.mutations.push(ev(p, stmt, "looked-up record written"));
+        }
+        let _ = owner_checked;
+        // `.set(&body)` (diesel AsChangeset from the whole request body).
+        if let Some(v) = body_vars.iter().find(|v| st.contains(&format!(".set(&{v}")) || st.contains(&format!(".set({v}"))) {
+            route.mass_assignment.push(ev(p, stmt, format!("record updated from the whole request body `{v}`")));
+        }
+        // A request body field used as the owner: `.bind(body.user_id)` into an owner column.
+        for v in body_vars {
+            for f in ["user_id", "owner_id", "author_id"] {
+                let field = format!("{v}.{f}");
+                if st.contains(&field) && (lower.contains("insert") || lower.contains("update") || lower.contains("==")) {
+                    route.request_user_ids.push(ev(p, stmt, format!("owner taken from the request body `{field}`")));
+                }
+            }
+        }
+    }
+}
+
+/// Top-level statements of a block, and of nested blocks (if/match bodies), in order.
+fn statements<'t>(body: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    walk(body, &mut |n| {
+        if n.id() == body.id() {
+            return true;
+        }
+        match n.kind() {
+            "let_declaration" | "expression_statement" => {
+                out.push(n);
+                false
+            }
+            "closure_expression" | "function_item" => false,
+            _ => true,
+        }
+    });
+    // A trailing expression (no semicolon) is the function's return value: include it.
+    if let Some(last) = body.named_child(body.named_child_count().saturating_sub(1) as u32)
+        && !matches!(last.kind(), "let_declaration" | "expression_statement" | "line_comment" | "block_comment")
+    {
+        out.push(last);
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    crate::query::truncate(&s.split_whitespace().collect::<Vec<_>>().join(" "), 70)
+}
+
+/// `web::Path<(i64,)>` → `Path`; `axum::extract::Path<i64>` → `Path`.
+fn outer_type(ty: &str) -> &str {
+    let head = ty.trim().trim_start_matches('&').split('<').next().unwrap_or("").trim();
+    head.rsplit("::").next().unwrap_or(head)
+}
+
+fn inner_type(ty: &str) -> &str {
+    let Some(s) = ty.find('<') else { return ty };
+    let inner = ty[s + 1..].trim_end_matches('>').trim();
+    outer_type(inner)
+}
+
+/// Identifiers bound by a pattern: `Path(id)` → [id], `Path((a, b))` → [a, b], `path` → [path].
+fn pattern_names(pat: &str) -> Vec<String> {
+    let inner = match pat.find('(') {
+        Some(i) => &pat[i + 1..],
+        None => pat,
+    };
+    inner
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && w.chars().next().is_some_and(|c| c.is_lowercase() || c == '_') && *w != "mut" && *w != "_")
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_types_and_patterns() {
+        assert_eq!(outer_type("web::Path<(i64,)>"), "Path");
+        assert_eq!(inner_type("Extension<Claims>"), "Claims");
+        assert_eq!(pattern_names("Path(id)"), ["id"]);
+        assert_eq!(pattern_names("Path((user, note_id))"), ["user", "note_id"]);
+        assert_eq!(pattern_names("mut path"), ["path"]);
+    }
+
+    #[test]
+    fn finds_axum_and_actix_registrations() {
+        let r = registrations(
+            ".route(\"/todos/:id\", put(update_todo).delete(handlers::delete_todo))\n.service(web::resource(\"/n/{id}\").route(web::delete().to(remove)))",
+        );
+        assert_eq!(r.get("update_todo").map(|x| x.0.as_str()), Some("PUT"));
+        assert_eq!(r.get("delete_todo").map(|x| x.0.as_str()), Some("DELETE"));
+        assert_eq!(r.get("remove").map(|x| x.0.as_str()), Some("DELETE"));
+    }
+}
