@@ -25,6 +25,8 @@ pub(crate) struct Settings {
     pub mode: Mode,
     pub format: Format,
     pub outputs: Vec<(Format, PathBuf)>,
+    /// A plain `--output FILE` replaces standard output; `FORMAT=FILE` outputs are extra.
+    pub stdout_replaced: bool,
     pub output_dir: Option<PathBuf>,
     pub fail_on: Option<Severity>,
     pub min_confidence: f32,
@@ -106,12 +108,16 @@ impl Settings {
         let format_text = a.format.clone().or_else(|| config.format.clone()).unwrap_or_else(|| "table".into());
         let format: Format = format_text.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut outputs = Vec::new();
+        let mut stdout_replaced = false;
         for o in &a.output {
             match o.split_once('=') {
                 Some((f, file)) if f.parse::<Format>().is_ok() => {
                     outputs.push((f.parse::<Format>().map_err(|e| anyhow::anyhow!("{e}"))?, PathBuf::from(file)));
                 }
-                _ => outputs.push((format, PathBuf::from(o))),
+                _ => {
+                    stdout_replaced = true;
+                    outputs.push((format, PathBuf::from(o)));
+                }
             }
         }
         let fail_on = match (a.fail_on, &config.fail_on) {
@@ -147,6 +153,7 @@ impl Settings {
             mode,
             format,
             outputs,
+            stdout_replaced,
             output_dir: a.output_dir.clone(),
             fail_on,
             min_confidence,
@@ -359,7 +366,7 @@ pub(crate) fn render_all(settings: &Settings, outcome: &Outcome, started_at: &st
         std::fs::write(&file, text).with_context(|| format!("cannot write {}", file.display()))?;
         eprintln!("wrote {}", file.display());
     }
-    if !settings.outputs.is_empty() {
+    if settings.stdout_replaced {
         return Ok(String::new());
     }
     if settings.format == Format::Table && outcome.changes.files.is_empty() {
