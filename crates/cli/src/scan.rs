@@ -336,6 +336,7 @@ pub(crate) fn render_all(settings: &Settings, outcome: &Outcome, started_at: &st
     if !outcome.stale_baseline.is_empty() {
         shown["stale_baseline_entries"] = json!(outcome.stale_baseline);
     }
+    shown["routes"] = route_stats(&outcome.output);
     let input = ReportInput {
         tool_version: env!("CARGO_PKG_VERSION"),
         meta: &outcome.changes.meta,
@@ -381,6 +382,30 @@ pub(crate) fn render_all(settings: &Settings, outcome: &Outcome, started_at: &st
         ));
     }
     Ok(secreview_report::render(settings.format, &input, &table))
+}
+
+/// Per framework: routes seen in the scanned files, how many authenticate, how many check ownership, and the
+/// authz findings in those files.
+fn route_stats(out: &ScanOutput) -> serde_json::Value {
+    let mut stats: std::collections::BTreeMap<&str, [u32; 4]> = std::collections::BTreeMap::new();
+    for r in &out.routes {
+        let e = stats.entry(r.framework.as_str()).or_default();
+        e[0] += 1;
+        e[1] += u32::from(r.authenticated);
+        e[2] += u32::from(r.ownership_checked);
+    }
+    for f in out.findings.iter().filter(|f| f.pack == "authz") {
+        if let Some(r) = out.routes.iter().find(|r| r.file == f.location.path) {
+            stats.entry(r.framework.as_str()).or_default()[3] += 1;
+        }
+    }
+    stats
+        .into_iter()
+        .map(|(k, [routes, protected, owned, findings])| {
+            (k.to_owned(), json!({"routes": routes, "authenticated": protected, "ownership_checked": owned, "findings": findings}))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 fn terminal_width() -> Option<u16> {

@@ -23,6 +23,8 @@ pub struct Hit {
     pub identity: Option<String>,
     /// Regression findings (a removed guard) are reported on unchanged lines.
     pub regression: bool,
+    /// Replaces the rule's recommendation when the matcher knows a more concrete fix (the framework's idiom).
+    pub recommendation: Option<String>,
 }
 
 impl Hit {
@@ -40,6 +42,7 @@ impl Hit {
             snippet: None,
             identity: None,
             regression: false,
+            recommendation: None,
         }
     }
 
@@ -90,7 +93,7 @@ pub(crate) fn pending(rule: &CompiledRule, path: &str, line_text: &str, hit: Hit
             },
             snippet,
             message,
-            recommendation: fill(&meta.recommendation),
+            recommendation: hit.recommendation.unwrap_or_else(|| fill(&meta.recommendation)),
             evidence: hit.evidence,
             flow: hit.flow,
             fingerprint: Fingerprint(String::new()),

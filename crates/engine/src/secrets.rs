@@ -99,6 +99,39 @@ impl SecretsMatcher {
         if self.skips_path(path) {
             return;
         }
+        let first = out.len();
+        self.run_hunks(set, ctx, show, out);
+        self.drop_generic_overlaps(set, out, first);
+    }
+
+    /// A value a provider-specific detector recognised is not reported again by a generic rule.
+    fn drop_generic_overlaps(&self, set: &RuleSet, out: &mut Vec<(usize, Hit)>, first: usize) {
+        let is_generic = |ri: usize| self.generic_rules.iter().any(|g| *g == set.rules[ri].meta.id);
+        let specific: Vec<(u32, u32, u32, u32)> = out[first..]
+            .iter()
+            .filter(|(ri, _)| !is_generic(*ri))
+            .map(|(_, h)| (h.start_line, h.start_col, h.end_line, h.end_col))
+            .collect();
+        if specific.is_empty() {
+            return;
+        }
+        let mut i = first;
+        while i < out.len() {
+            let (ri, h) = &out[i];
+            let overlaps = is_generic(*ri)
+                && specific.iter().any(|&(sl, sc, el, ec)| {
+                    (h.start_line, h.start_col) <= (el, ec) && (sl, sc) <= (h.end_line, h.end_col)
+                });
+            if overlaps {
+                out.remove(i);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    fn run_hunks(&self, set: &RuleSet, ctx: &FileCtx<'_>, show: bool, out: &mut Vec<(usize, Hit)>) {
+        let path = ctx.file.path.as_str();
         let in_tests = self.test_paths.is_match(path);
         for (offset, hunk) in ctx.added_hunks() {
             let mut todo: Vec<PatternRef> = self.always.clone();

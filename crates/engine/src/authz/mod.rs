@@ -160,20 +160,20 @@ fn ownership(routes: &[Route], base: f32, owner_field_visible: bool, path: &str,
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
             let read_checked = siblings.iter().any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
-            if !read_checked || r.mutates() {
+            let single = r.lookups.first().is_some_and(|l| l.single);
+            if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
                 continue;
             }
             (r.lookups.first(), base - 0.2)
         };
         let Some(lookup) = lookup else { continue };
-        let action = if mutated { "changes" } else { "returns" };
+        let action = if mutated || write_method { "changes" } else { "returns" };
         let mut hit = hit_at(&lookup.ev, confidence).detail(format!(
-            "{} {action} the record selected by client-supplied `{}` without checking that it belongs to the \
-             caller; fix: {}",
+            "{} {action} the record selected by client-supplied `{}` without checking that it belongs to the caller",
             r.describe(),
             lookup.key,
-            r.framework.ownership_fix()
         ));
+        hit.recommendation = Some(format!("Before changing or returning it, {}.", r.framework.ownership_fix()));
         hit.evidence.push(evidence(path, &lookup.ev, &lookup.ev.note));
         for m in r.mutations.iter().filter(|m| m.line != lookup.ev.line).take(2) {
             hit.evidence.push(evidence(path, m, &format!("state change: {}", m.note)));

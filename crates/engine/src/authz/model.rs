@@ -77,6 +77,16 @@ pub(crate) struct Lookup {
     pub var: Option<String>,
     /// The lookup call itself changes state (`service.delete(id)`, `DELETE … WHERE id = $1`).
     pub mutating: bool,
+    /// The lookup yields one record (`get`, `first`, `one`, `fetch_one`), not a collection.
+    pub single: bool,
+}
+
+/// Statement text that loads a single record.
+pub(crate) fn loads_one(stmt: &str) -> bool {
+    [".get(", "get_or_404", "first_or_404", ".first()", ".one()", "one_or_none", "scalar_one", ".scalar(",
+        "fetch_one", "fetch_optional", "get_object_or_404", ".find(", "find_one", "get_by_id", ".get_"]
+        .iter()
+        .any(|m| stmt.contains(m))
 }
 
 #[derive(Debug, Clone)]
@@ -139,6 +149,14 @@ impl Route {
         self.methods
             .iter()
             .any(|m| matches!(m.as_str(), "POST" | "PUT" | "PATCH" | "DELETE"))
+    }
+
+    /// An endpoint for one object (`/ratings/{rating_id}`), not a collection (`/courses/{course_id}/ratings`).
+    pub fn is_object_endpoint(&self) -> bool {
+        self.path.as_deref().is_none_or(|p| {
+            let last = p.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            last.starts_with('{') || last.starts_with('<') || last.starts_with(':')
+        })
     }
 
     pub fn describe(&self) -> String {
@@ -220,13 +238,21 @@ impl Names {
         self.principal_markers.iter().any(|m| l.contains(m.as_str()))
     }
 
+    /// Whole words of the handler name or the path (`shipping` is not `ping`, `auth/token` is `token`).
     pub fn is_public_route(&self, route: &Route) -> bool {
-        let mut hay = route.name.to_ascii_lowercase();
+        let words = |s: &str| {
+            let w: String = s
+                .to_ascii_lowercase()
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+                .collect();
+            format!(" {} ", w.split_whitespace().collect::<Vec<_>>().join(" "))
+        };
+        let mut hay = words(&route.name);
         if let Some(p) = &route.path {
-            hay.push(' ');
-            hay.push_str(&p.to_ascii_lowercase());
+            hay.push_str(&words(p));
         }
-        self.public_route_words.iter().any(|w| hay.contains(w.as_str()))
+        self.public_route_words.iter().any(|w| hay.contains(&words(w)))
     }
 
     fn call_matches(list: &[String], callee: &str) -> bool {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
-use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, sql_writes};
+use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
@@ -16,6 +16,8 @@ pub(crate) struct PyFile<'a> {
     /// Same-file functions by name, for following helpers and dependencies one level.
     funcs: HashMap<String, Node<'a>>,
     framework: Option<Framework>,
+    /// `CurrentUser = Annotated[User, Depends(get_current_user)]`: alias → its `Depends(…)` text.
+    aliases: HashMap<String, String>,
 }
 
 /// Text of a node.
@@ -88,22 +90,46 @@ impl<'a> PyFile<'a> {
             routes: Vec::new(),
             funcs,
             framework,
+            aliases: HashMap::new(),
         };
         let Some(framework) = framework else {
             return file;
         };
         let protected_groups = file.protected_groups(p, names);
+        file.aliases = dependency_aliases(p);
+        let mut classes_with_routes = Vec::new();
         for (def, decorators, class) in defs {
             if let Some(route) = file.route_for(p, names, framework, def, &decorators, class, &protected_groups) {
+                if let Some(c) = class {
+                    classes_with_routes.push(c.id());
+                }
                 file.routes.push(route);
             }
         }
+        // A `ModelViewSet` with no handler methods still serves every action through the framework's own.
+        walk(root, &mut |n| {
+            if n.kind() == "class_definition" && !classes_with_routes.contains(&n.id()) && is_view_class(p, n) {
+                let bases = n.child_by_field_name("superclasses").map_or("", |b| t(p, b));
+                let writes = ["ModelViewSet", "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin", "CreateAPIView",
+                    "UpdateAPIView", "DestroyAPIView", "RetrieveUpdateDestroyAPIView", "ListCreateAPIView"];
+                if let Some(name) = n.child_by_field_name("name")
+                    && writes.iter().any(|w| bases.contains(w))
+                {
+                    let cname = t(p, name).to_owned();
+                    let mut r = Route::new(cname.clone(), Framework::Drf, ev(p, name, "view class"), cname);
+                    r.methods.extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
+                    file.class_evidence(p, names, n, &mut r);
+                    file.routes.push(r);
+                }
+            }
+            n.kind() == "module" || n.kind() == "block" || n.kind() == "decorated_definition"
+        });
         file
     }
 
     /// Router objects protected as a whole: `APIRouter(dependencies=[Depends(auth)])`, Flask blueprints with a
     /// `before_request` hook that checks authentication.
-    fn protected_groups(&self, p: &ParsedFile, names: &Names) -> HashMap<String, Ev> {
+    fn protected_groups(&self, p: &ParsedFile, names: &Names) -> HashMap<String, (Ev, bool)> {
         let mut out = HashMap::new();
         walk(p.tree.root_node(), &mut |n| {
             if n.kind() == "assignment"
@@ -117,8 +143,11 @@ impl<'a> PyFile<'a> {
                     for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
                         let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
                         let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
-                        if key == "dependencies" && depends_names(val).any(|d| names.is_auth(d)) {
-                            out.insert(t(p, l).to_owned(), ev(p, kw, format!("router dependencies {val}")));
+                        if key == "dependencies" {
+                            let privileged = depends_names(val).any(|d| names.is_privilege(d));
+                            if privileged || depends_names(val).any(|d| names.is_auth(d)) {
+                                out.insert(t(p, l).to_owned(), (ev(p, kw, format!("router dependencies {val}")), privileged));
+                            }
                         }
                     }
                 }
@@ -130,10 +159,13 @@ impl<'a> PyFile<'a> {
                         && let Some(def) = n.child_by_field_name("definition")
                     {
                         let body = t(p, def);
-                        if body.contains("is_authenticated") || names.is_auth(body) && body.contains("abort")
-                            || body.contains("redirect") && names.is_auth(body)
+                        let privileged = names.is_privilege(body);
+                        if body.contains("is_authenticated")
+                            || privileged
+                            || names.is_auth(body) && (body.contains("abort") || body.contains("redirect"))
                         {
-                            out.insert(group.to_owned(), ev(p, d, format!("`{group}.before_request` checks login")));
+                            let what = if privileged { "a privileged user" } else { "login" };
+                            out.insert(group.to_owned(), (ev(p, d, format!("`{group}.before_request` requires {what}")), privileged));
                         }
                     }
                 }
@@ -152,7 +184,7 @@ impl<'a> PyFile<'a> {
         def: Node<'a>,
         decorators: &[Node<'a>],
         class: Option<Node<'a>>,
-        protected_groups: &HashMap<String, Ev>,
+        protected_groups: &HashMap<String, (Ev, bool)>,
     ) -> Option<Route> {
         let name = t(p, def.child_by_field_name("name")?).to_owned();
         let params = params_of(p, def);
@@ -198,8 +230,11 @@ impl<'a> PyFile<'a> {
                     key_params.extend(path_params(path));
                 }
                 r.path = path;
-                if let Some(g) = protected_groups.get(obj) {
+                if let Some((g, privileged)) = protected_groups.get(obj) {
                     r.auth.push(g.clone());
+                    if *privileged {
+                        r.privilege.push(g.clone());
+                    }
                 }
                 route = Some(r);
             } else if fname == "api_view" || fname.ends_with(".api_view") {
@@ -241,8 +276,8 @@ impl<'a> PyFile<'a> {
         let mut route = route?;
         // Django URL kwargs and DRF `pk`: every parameter after `request` is client-controlled.
         if matches!(route.framework, Framework::Django | Framework::Drf) {
-            let skip = usize::from(class.is_some()) + 1;
-            key_params.extend(params.iter().skip(skip).map(|(n, _, _)| n.clone()));
+            // `self` is already dropped from `params`; skip `request`.
+            key_params.extend(params.iter().skip(1).map(|(n, _, _)| n.clone()));
             if class.is_some() {
                 key_params.push("pk".into());
             }
@@ -254,7 +289,8 @@ impl<'a> PyFile<'a> {
             self.class_evidence(p, names, class, &mut route);
         }
         for (pname, annotation, default) in &params {
-            match default.as_deref() {
+            let aliased = annotation.as_deref().and_then(|a| self.aliases.get(a.trim()));
+            match default.as_deref().or(aliased.map(String::as_str)) {
                 Some(dflt) if dflt.starts_with("Depends(") || dflt.starts_with("Security(") => {
                     let dep = depends_names(dflt).next().unwrap_or("");
                     let node = def;
@@ -372,6 +408,10 @@ impl<'a> PyFile<'a> {
             if stmt.kind() == "expression_statement" && st.trim_start().starts_with("permission_classes") {
                 self.permission_classes(p, names, stmt, st, route);
             }
+            if stmt.kind() == "expression_statement" && st.trim_start().starts_with("permission_required") {
+                route.privilege.push(ev(p, stmt, format!("`{}`", truncate(st))));
+                route.auth.push(ev(p, stmt, format!("`{}`", truncate(st))));
+            }
             if stmt.kind() == "decorated_definition" || stmt.kind() == "function_definition" {
                 let f = if stmt.kind() == "decorated_definition" {
                     stmt.child_by_field_name("definition")
@@ -421,6 +461,7 @@ impl<'a> PyFile<'a> {
         route: &mut Route,
     ) {
         let mut lookup_vars: Vec<String> = Vec::new();
+        let mut request_user_checked = false;
         let mut request_user_vars: Vec<(String, Ev)> = Vec::new();
         let body_params: Vec<&str> = params
             .iter()
@@ -431,6 +472,12 @@ impl<'a> PyFile<'a> {
             })
             .map(|(n, _, _)| n.as_str())
             .collect();
+        // A client-chosen user id (`/users/{user_id}/…`) names whom to act for; it is not a record key.
+        for k in keys.iter().filter(|k| names.is_owner_field(k)) {
+            request_user_vars.push((k.clone(), route.def.clone()));
+        }
+        let keys: Vec<String> = keys.iter().filter(|k| !names.is_owner_field(k)).cloned().collect();
+        let keys = keys.as_slice();
         for (pname, _, d) in params {
             let from_client = route.framework == Framework::FastApi
                 && d.as_deref().is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("));
@@ -461,8 +508,15 @@ impl<'a> PyFile<'a> {
                 if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
                     route.auth.push(ev(p, n, format!("calls `{c}`")));
                 }
-                // A same-file helper (function or method) that checks ownership.
-                if let Some(f) = self.funcs.get(lc)
+                // A same-file helper that checks ownership: a plain call, a `self.` method, or a method of a
+                // service/repository object (not `db.get`, which would collide with any same-file `get`).
+                let receiver = c.rsplit_once('.').map_or("", |(o, _)| o).to_ascii_lowercase();
+                let follows = !c.contains('.')
+                    || receiver == "self"
+                    || receiver == "cls"
+                    || ["service", "svc", "repo", "repository", "crud", "manager", "policy"].iter().any(|s| receiver.ends_with(s));
+                if follows
+                    && let Some(f) = self.funcs.get(lc)
                     && !std::ptr::eq(f, &body)
                     && let Some(check) = self.check_in(p, names, *f)
                 {
@@ -483,8 +537,7 @@ impl<'a> PyFile<'a> {
                     let line = p.line_of(stmt.start_byte());
                     if !route.lookups.iter().any(|l| l.ev.line == line) {
                         let stmt_text = t(p, stmt);
-                        let mutating = names.is_mutation_call(lc) || sql_writes(stmt_text)
-                            || stmt_text.contains(".delete()") || stmt_text.contains(".update(");
+                        let mutating = names.is_mutation_call(lc) || sql_writes(stmt_text) || has_mutation_call(p, names, stmt);
                         let var = assigned_var(p, stmt).map(str::to_owned);
                         if let Some(v) = &var {
                             lookup_vars.push(v.clone());
@@ -495,6 +548,7 @@ impl<'a> PyFile<'a> {
                             key: key.clone(),
                             var,
                             mutating,
+                            single: loads_one(stmt_text),
                         });
                         if mutating {
                             route.mutations.push(Ev::new(sl, sc, format!("changed by `{c}`")));
@@ -545,9 +599,24 @@ impl<'a> PyFile<'a> {
             if n.kind() == "keyword_argument"
                 && let (Some(k), Some(v)) = (n.child_by_field_name("name"), n.child_by_field_name("value"))
                 && names.is_owner_field(t(p, k))
+                && writes_record(p, n)
                 && let Some(src) = request_user_value(t(p, v), &request_user_vars, &body_params)
             {
                 route.request_user_ids.push(ev(p, n, format!("`{}` taken from {src}", t(p, n))));
+            }
+            if n.kind() == "comparison_operator" {
+                let ct = t(p, n);
+                let sides: Vec<&str> = named_children(n).map(|c| t(p, c)).collect();
+                let owner_side = named_children(n).any(|c| {
+                    c.kind() == "attribute" && c.child_by_field_name("attribute").is_some_and(|a| names.is_owner_field(t(p, a)))
+                });
+                let from_request = sides.iter().find_map(|sd| request_user_value(sd, &request_user_vars, &body_params));
+                if names.mentions_principal(ct) && sides.iter().any(|sd| request_user_vars.iter().any(|(v, _)| v == sd)) {
+                    // `if user_id != current_user.id: raise 403` checks the client-supplied id.
+                    request_user_checked = true;
+                } else if owner_side && let Some(src) = from_request {
+                    route.request_user_ids.push(ev(p, n, format!("authorization decided on {src} (`{}`)", truncate(ct))));
+                }
             }
             if n.kind() == "for_statement" {
                 let right = n.child_by_field_name("right").map_or("", |r| t(p, r));
@@ -558,9 +627,22 @@ impl<'a> PyFile<'a> {
             }
             true
         });
-        // Keep the evidence about request-supplied ids only where they decide ownership.
-        route.request_user_ids.retain(|e| !e.note.is_empty());
+        if request_user_checked {
+            route.request_user_ids.clear();
+        }
     }
+}
+
+/// Any call in the statement that changes state (`db.execute(delete(Rating).where(…))`, `q.filter(…).update(…)`).
+fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
+    let mut found = false;
+    walk(stmt, &mut |n| {
+        if n.kind() == "call" && names.is_mutation_call(callee(p, n)) {
+            found = true;
+        }
+        !found
+    });
+    found
 }
 
 /// Evidence of an ownership check or a privilege check at `n`.
@@ -592,7 +674,8 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
                     let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
                     let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
                     let base = key.split("__").next().unwrap_or(key);
-                    if names.is_owner_field(base) && names.mentions_principal(val) {
+                    // In a constructor or create call the owner is being assigned, which checks nothing.
+                    if names.is_owner_field(base) && names.mentions_principal(val) && !writes_record(p, kw) {
                         return Some(ev(p, kw, format!("query scoped to the user `{}`", truncate(t(p, kw)))));
                     }
                 }
@@ -659,6 +742,26 @@ fn collect_defs<'a>(p: &ParsedFile, node: Node<'a>, funcs: &mut HashMap<String, 
         }
     }
     visit(p, node, None, funcs, defs);
+}
+
+/// Module-level `Name = Annotated[T, Depends(dep)]` aliases.
+fn dependency_aliases(p: &ParsedFile) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for stmt in named_children(p.tree.root_node()) {
+        let Some(expr) = stmt.named_child(0).filter(|e| stmt.kind() == "expression_statement" && e.kind() == "assignment") else {
+            continue;
+        };
+        let (Some(l), Some(r)) = (expr.child_by_field_name("left"), expr.child_by_field_name("right")) else {
+            continue;
+        };
+        let rt = t(p, r);
+        if l.kind() == "identifier" && rt.starts_with("Annotated[")
+            && let Some(i) = rt.find("Depends(").or_else(|| rt.find("Security("))
+        {
+            out.insert(t(p, l).to_owned(), rt[i..].to_owned());
+        }
+    }
+    out
 }
 
 /// (name, annotation, default) for each parameter.
@@ -780,6 +883,20 @@ fn is_trivial_call(name: &str) -> bool {
             | "HttpResponse" | "JSONResponse" | "format" | "info" | "debug" | "warning" | "error" | "exception"
             | "append" | "isinstance" | "bool" | "UUID" | "dict" | "list"
     )
+}
+
+/// A keyword argument of a call that writes a record: a model constructor (`Note(owner_id=…)`) or a
+/// create/update call. Filters of reads (`filter_by(user_id=…)` on a public listing) are not writes.
+fn writes_record(p: &ParsedFile, kw: Node<'_>) -> bool {
+    let Some(call) = kw.parent().and_then(|args| args.parent()).filter(|c| c.kind() == "call") else {
+        return false;
+    };
+    let name = last_segment(callee(p, call));
+    name.chars().next().is_some_and(char::is_uppercase)
+        || matches!(
+            name,
+            "create" | "update" | "insert" | "values" | "add" | "save" | "get_or_create" | "update_or_create" | "bulk_create"
+        )
 }
 
 /// Request data that holds a user id: `request.form["owner_id"]`, `request.json.get("user_id")`.

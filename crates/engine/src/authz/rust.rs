@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
-use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, sql_writes};
+use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
 
 fn t<'a>(p: &'a ParsedFile, n: Node<'_>) -> &'a str {
     p.text(n)
@@ -186,31 +186,78 @@ fn route_of(
         }
         true
     });
-    body_evidence(p, names, body, &keys, &body_vars, &mut route);
+    // A client-chosen user id (`Path(user_id)`) names whom to act for; it is not a record key.
+    let (user_keys, keys): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| names.is_owner_field(k));
+    let vars = Vars {
+        keys,
+        body: body_vars,
+        user: user_keys,
+        principals,
+    };
+    body_evidence(p, names, body, &vars, &mut route);
     Some(route)
 }
 
-fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, keys: &[String], body_vars: &[String], route: &mut Route) {
+/// The handler's variables by origin.
+struct Vars {
+    /// Client-supplied record keys (path parameters).
+    keys: Vec<String>,
+    /// Request bodies and query structs (`Json(body)`).
+    body: Vec<String>,
+    /// Client-supplied user ids (`Path(user_id)`).
+    user: Vec<String>,
+    /// Bindings of authenticating extractors (`AuthUser(user)`).
+    principals: Vec<String>,
+}
+
+impl Vars {
+    /// A request-supplied user id the statement uses: `user_id` from the path, or `body.owner_id`.
+    fn request_user_in(&self, st: &str) -> Option<String> {
+        if let Some(u) = self.user.iter().find(|u| contains_word(st, u)) {
+            return Some(format!("path parameter `{u}`"));
+        }
+        for v in &self.body {
+            for f in ["user_id", "owner_id", "author_id", "created_by"] {
+                let field = format!("{v}.{f}");
+                if st.contains(&field) {
+                    return Some(format!("the request `{field}`"));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// The WHERE clause of SQL text, lowercased.
+fn where_clause(sql: &str) -> Option<String> {
+    let l = sql.to_ascii_lowercase();
+    l.find("where").map(|i| l[i..].to_owned())
+}
+
+fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, route: &mut Route) {
+    let keys = &vars.keys;
     let mut lookup_vars: Vec<String> = Vec::new();
     for stmt in statements(body) {
         let st = t(p, stmt);
         let lower = st.to_ascii_lowercase();
-        // Ownership in SQL (`… AND user_id = $2`) or in code (`todo.user_id != auth.user_id`).
-        let mut owner_checked = false;
+        let principal_here = vars.principals.iter().any(|v| contains_word(st, v)) || names.mentions_principal(st);
+        let request_user = vars.request_user_in(st);
         walk(stmt, &mut |n| {
             match n.kind() {
                 "string_literal" | "raw_string_literal" => {
-                    let s = t(p, n).to_ascii_lowercase();
-                    if s.contains("where") && names.owner_fields.iter().any(|f| contains_word(&s, f) && f.contains('_')) {
-                        owner_checked = true;
+                    let scoped = where_clause(t(p, n))
+                        .is_some_and(|w| names.owner_fields.iter().any(|f| f.contains('_') && contains_word(&w, f)));
+                    // Scoped by the authenticated user, not by a user id the client sent.
+                    if scoped && principal_here && request_user.is_none() {
                         route.ownership.push(ev(p, n, "query scoped to the user in SQL"));
+                    } else if scoped && let Some(src) = &request_user {
+                        route.request_user_ids.push(ev(p, stmt, format!("query scoped to a user id taken from {src}")));
                     }
                 }
                 "binary_expression" => {
                     let bt = t(p, n);
                     let op = n.child_by_field_name("operator").map_or("", |o| t(p, o));
-                    if matches!(op, "==" | "!=") && names.owner_fields.iter().any(|f| contains_word(bt, &format!(".{f}").replace('.', "")) && bt.contains(&format!(".{f}"))) {
-                        owner_checked = true;
+                    if matches!(op, "==" | "!=") && names.owner_fields.iter().any(|f| bt.contains(&format!(".{f}"))) {
                         route.ownership.push(ev(p, n, format!("ownership check `{}`", one_line(bt))));
                     }
                 }
@@ -256,23 +303,21 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, keys: &[String],
                 key: key.clone(),
                 var,
                 mutating,
+                single: loads_one(st),
             });
         } else if writes && lookup_vars.iter().any(|v| contains_word(st, v)) {
             route.mutations.push(ev(p, stmt, "looked-up record written"));
         }
-        let _ = owner_checked;
         // `.set(&body)` (diesel AsChangeset from the whole request body).
-        if let Some(v) = body_vars.iter().find(|v| st.contains(&format!(".set(&{v}")) || st.contains(&format!(".set({v}"))) {
+        if let Some(v) = vars.body.iter().find(|v| st.contains(&format!(".set(&{v}")) || st.contains(&format!(".set({v}"))) {
             route.mass_assignment.push(ev(p, stmt, format!("record updated from the whole request body `{v}`")));
         }
-        // A request body field used as the owner: `.bind(body.user_id)` into an owner column.
-        for v in body_vars {
-            for f in ["user_id", "owner_id", "author_id"] {
-                let field = format!("{v}.{f}");
-                if st.contains(&field) && (lower.contains("insert") || lower.contains("update") || lower.contains("==")) {
-                    route.request_user_ids.push(ev(p, stmt, format!("owner taken from the request body `{field}`")));
-                }
-            }
+        // A request-supplied user id written as the owner: `.bind(body.user_id)` into an INSERT/UPDATE.
+        if let Some(src) = &request_user
+            && (lower.contains("insert") || lower.contains("update"))
+            && !route.request_user_ids.iter().any(|e| e.line == p.line_of(stmt.start_byte()))
+        {
+            route.request_user_ids.push(ev(p, stmt, format!("owner taken from {src}")));
         }
     }
 }

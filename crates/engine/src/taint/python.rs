@@ -1,0 +1,1626 @@
+//! The Python walker: statements in source order, expressions recursively, one [`Env`] per function.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use secreview_model::LineSet;
+use secreview_rules::data::SourceKind;
+use secreview_syntax::{named_children, walk};
+use tree_sitter::Node;
+
+use super::{
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, intersect, join_env,
+    last_segment,
+};
+
+/// Deepest chain of helper summaries computed while another function is being analysed.
+const MAX_DEPTH: usize = 4;
+/// Loops nested deeper than this get one pass instead of two.
+const MAX_LOOP_PASSES_DEPTH: usize = 3;
+
+pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
+    let parsed = core.parsed;
+    let root = parsed.tree.root_node();
+    let mut w = Py {
+        core,
+        imports: HashMap::new(),
+        funcs: HashMap::new(),
+        methods: HashMap::new(),
+        module_consts: HashMap::new(),
+        summaries: HashMap::new(),
+        in_progress: HashSet::new(),
+        env: Env::new(),
+        ret: Taint::default(),
+        aliases: Vec::new(),
+        depth: 0,
+        loop_depth: 0,
+    };
+    let mut defs = Vec::new();
+    w.index(root, &mut defs);
+    // Module-level code (scripts: `sys.argv` → `os.system`).
+    w.block(root);
+    w.env.clear();
+    for def in defs {
+        let (s, e) = (def.start_position().row as u32 + 1, def.end_position().row as u32 + 1);
+        if added.intersects(s, e) {
+            w.function(def);
+        }
+    }
+}
+
+struct Py<'c, 'a, 't> {
+    core: &'c mut Core<'a>,
+    /// Local name → dotted module path (`np` → `numpy`, `system` → `os.system`).
+    imports: HashMap<String, String>,
+    /// Module-level functions by name.
+    funcs: HashMap<String, Node<'t>>,
+    /// Methods by name (`None` when several classes define it).
+    methods: HashMap<String, Option<Node<'t>>>,
+    /// Module-level names assigned a literal exactly once.
+    module_consts: HashMap<String, Option<Const>>,
+    /// Function node id → the taint of its return values.
+    summaries: HashMap<usize, Taint>,
+    in_progress: HashSet<usize>,
+    env: Env,
+    ret: Taint,
+    /// Parameters that are the request object under another name (`req: Request`).
+    aliases: Vec<String>,
+    depth: usize,
+    loop_depth: usize,
+}
+
+impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
+    fn text(&self, n: Node<'_>) -> &'a str {
+        self.core.text(n)
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // File index: imports, functions, module constants
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn index(&mut self, root: Node<'t>, defs: &mut Vec<Node<'t>>) {
+        for child in named_children(root) {
+            if child.kind() == "expression_statement"
+                && let Some(a) = child.named_child(0)
+                && a.kind() == "assignment"
+                && let (Some(l), Some(r)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
+                && l.kind() == "identifier"
+            {
+                let k = self.literal(r);
+                let name = self.text(l).to_owned();
+                match self.module_consts.get_mut(&name) {
+                    Some(v) => *v = None,
+                    None => {
+                        self.module_consts.insert(name, k);
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(root, &mut |n| {
+            match n.kind() {
+                "import_statement" | "import_from_statement" | "function_definition" => found.push(n),
+                _ => {}
+            }
+            true
+        });
+        for n in found {
+            match n.kind() {
+                "import_statement" => self.import(n, None),
+                "import_from_statement" => {
+                    let module = n
+                        .child_by_field_name("module_name")
+                        .map(|m| self.text(m).to_owned());
+                    self.import(n, module.as_deref());
+                }
+                _ => {
+                    defs.push(n);
+                    let Some(name) = n.child_by_field_name("name").map(|x| self.text(x).to_owned()) else {
+                        continue;
+                    };
+                    let parent = n.parent();
+                    let parent = match parent {
+                        Some(p) if p.kind() == "decorated_definition" => p.parent(),
+                        p => p,
+                    };
+                    match parent.map(|p| p.kind()) {
+                        Some("module") => {
+                            self.funcs.entry(name).or_insert(n);
+                        }
+                        Some("block") if parent.and_then(|p| p.parent()).is_some_and(|c| c.kind() == "class_definition") => {
+                            self.methods
+                                .entry(name)
+                                .and_modify(|e| *e = None)
+                                .or_insert(Some(n));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+
+    fn import(&mut self, n: Node<'t>, module: Option<&str>) {
+        for c in named_children(n) {
+            if n.child_by_field_name("module_name") == Some(c) {
+                continue;
+            }
+            let (path, alias) = match c.kind() {
+                "dotted_name" => {
+                    let p = self.text(c).to_owned();
+                    let head = p.split('.').next().unwrap_or(&p).to_owned();
+                    if module.is_some() {
+                        let last = last_segment(&p).to_owned();
+                        (p, last)
+                    } else {
+                        (head.clone(), head)
+                    }
+                }
+                "aliased_import" => {
+                    let (Some(name), Some(alias)) = (c.child_by_field_name("name"), c.child_by_field_name("alias"))
+                    else {
+                        continue;
+                    };
+                    (self.text(name).to_owned(), self.text(alias).to_owned())
+                }
+                _ => continue,
+            };
+            let full = match module {
+                Some(m) => format!("{}.{path}", m.trim_start_matches('.')),
+                None => path,
+            };
+            self.imports.insert(alias, full);
+        }
+    }
+
+    fn resolve(&self, raw: &str) -> String {
+        let (head, rest) = raw.split_once('.').map_or((raw, ""), |(h, r)| (h, r));
+        match self.imports.get(head) {
+            Some(full) if rest.is_empty() => full.clone(),
+            Some(full) => format!("{full}.{rest}"),
+            None => raw.to_owned(),
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Functions
+    // --------------------------------------------------------------------------------------------------------------
+
+    /// Analyses a function once (recording its sinks) and returns its summary; `None` while it is on the stack.
+    fn function(&mut self, def: Node<'t>) -> Option<Taint> {
+        let id = def.id();
+        if let Some(s) = self.summaries.get(&id) {
+            return Some(s.clone());
+        }
+        if self.in_progress.contains(&id) || self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.in_progress.insert(id);
+        let saved = (
+            std::mem::take(&mut self.env),
+            std::mem::take(&mut self.ret),
+            std::mem::take(&mut self.aliases),
+            self.loop_depth,
+        );
+        self.depth += 1;
+        self.loop_depth = 0;
+        self.params(def);
+        if let Some(body) = def.child_by_field_name("body") {
+            self.block(body);
+        }
+        let ret = std::mem::take(&mut self.ret);
+        (self.env, self.ret, self.aliases, self.loop_depth) = saved;
+        self.depth -= 1;
+        self.in_progress.remove(&id);
+        self.summaries.insert(id, ret.clone());
+        Some(ret)
+    }
+
+    fn is_handler(&self, def: Node<'t>) -> bool {
+        let Some(p) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
+            return false;
+        };
+        named_children(p).filter(|d| d.kind() == "decorator").any(|d| {
+            let Some(e) = d.named_child(0) else { return false };
+            let f = if e.kind() == "call" { e.child_by_field_name("function") } else { Some(e) };
+            f.filter(|f| f.kind() == "attribute")
+                .and_then(|f| f.child_by_field_name("attribute"))
+                .is_some_and(|a| self.core.t.handler_markers.iter().any(|m| m == self.text(a)))
+        })
+    }
+
+    /// The parameters of a function: name, type text, default node.
+    fn param_list(&self, def: Node<'t>) -> Vec<(Node<'t>, String, Option<String>, Option<Node<'t>>)> {
+        let Some(ps) = def.child_by_field_name("parameters") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for p in named_children(ps) {
+            let (name, ty, default) = match p.kind() {
+                "identifier" => (Some(p), None, None),
+                "typed_parameter" => (
+                    named_children(p).find(|c| c.kind() == "identifier" || c.kind().ends_with("splat_pattern")),
+                    p.child_by_field_name("type"),
+                    None,
+                ),
+                "default_parameter" | "typed_default_parameter" => (
+                    p.child_by_field_name("name"),
+                    p.child_by_field_name("type"),
+                    p.child_by_field_name("value"),
+                ),
+                "list_splat_pattern" | "dictionary_splat_pattern" => (p.named_child(0), None, None),
+                _ => continue,
+            };
+            let Some(mut name) = name else { continue };
+            if name.kind().ends_with("splat_pattern")
+                && let Some(inner) = name.named_child(0)
+            {
+                name = inner;
+            }
+            out.push((name, self.text(name).to_owned(), ty.map(|t| self.text(t).to_owned()), default));
+        }
+        out
+    }
+
+    fn params(&mut self, def: Node<'t>) {
+        let t = self.core.t;
+        let handler = self.is_handler(def);
+        let mut django = false;
+        for (i, (node, name, ty, default)) in self.param_list(def).into_iter().enumerate() {
+            if i == 0 && (name == "self" || name == "cls") {
+                continue;
+            }
+            let default_text = default.map(|d| self.text(d)).unwrap_or("");
+            let ty_text = ty.as_deref().unwrap_or("");
+            let mentions = |names: &[String], text: &str| names.iter().any(|n| text.contains(&format!("{n}(")));
+            if mentions(&t.dependency_defaults, default_text) || mentions(&t.dependency_defaults, ty_text) {
+                continue;
+            }
+            let core_ty = strip_optional(ty_text);
+            let is_request_obj = t.request_types.iter().any(|r| r == last_segment(core_ty))
+                || (!django && ty.is_none() && t.request_param_names.contains(&name));
+            if is_request_obj {
+                if name != "request" {
+                    self.aliases.push(name.clone());
+                }
+                django = t.request_param_names.contains(&name) || django;
+                continue;
+            }
+            if !core_ty.is_empty() && t.is_clean_type(core_ty) {
+                continue;
+            }
+            let by_default = t
+                .param_defaults
+                .iter()
+                .find(|(k, _)| default_text.starts_with(&format!("{k}(")) || ty_text.contains(&format!("{k}(")));
+            let by_type = t.param_types.get(last_segment(core_ty));
+            let (kind, origin, idx) = if let Some((_, s)) = by_default {
+                (s.kind, format!("request parameter `{name}`"), None)
+            } else if let Some(s) = by_type {
+                (s.kind, format!("request parameter `{name}`"), None)
+            } else if handler || django {
+                (SourceKind::Request, format!("route parameter `{name}`"), None)
+            } else {
+                (SourceKind::Param, format!("parameter `{name}`"), u16::try_from(i).ok())
+            };
+            let taint = self.core.source(node, kind, idx, &origin);
+            self.env.insert(name, Val::tainted(taint));
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Statements
+    // --------------------------------------------------------------------------------------------------------------
+
+    /// Runs a block; true when it cannot complete normally (return, raise, continue, break, abort()).
+    fn block(&mut self, n: Node<'t>) -> bool {
+        for s in named_children(n) {
+            if self.stmt(s) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn stmt(&mut self, n: Node<'t>) -> bool {
+        match n.kind() {
+            "expression_statement" => {
+                let mut term = false;
+                for c in named_children(n) {
+                    term |= self.expr_stmt(c);
+                }
+                term
+            }
+            "return_statement" => {
+                if let Some(v) = n.named_child(0) {
+                    let v = self.eval(v);
+                    self.ret.join(&v.taint);
+                }
+                true
+            }
+            "raise_statement" => {
+                for c in named_children(n) {
+                    self.eval(c);
+                }
+                true
+            }
+            "continue_statement" | "break_statement" => true,
+            "if_statement" => self.if_stmt(n),
+            "for_statement" => self.for_stmt(n),
+            "while_statement" => self.while_stmt(n),
+            "try_statement" => self.try_stmt(n),
+            "with_statement" => self.with_stmt(n),
+            "match_statement" => self.match_stmt(n),
+            "assert_statement" => {
+                if let Some(c) = n.named_child(0) {
+                    self.eval(c);
+                    self.apply_guards(c, true);
+                }
+                false
+            }
+            "delete_statement" => {
+                for c in named_children(n) {
+                    if c.kind() == "identifier" {
+                        self.env.remove(self.text(c));
+                    }
+                }
+                false
+            }
+            "block" => self.block(n),
+            "function_definition" | "class_definition" | "decorated_definition" | "import_statement"
+            | "import_from_statement" | "future_import_statement" | "global_statement" | "nonlocal_statement"
+            | "pass_statement" | "comment" => false,
+            _ => {
+                for c in named_children(n) {
+                    self.eval(c);
+                }
+                false
+            }
+        }
+    }
+
+    fn expr_stmt(&mut self, c: Node<'t>) -> bool {
+        match c.kind() {
+            "assignment" => {
+                self.assign(c);
+                false
+            }
+            "augmented_assignment" => {
+                let (Some(l), Some(r)) = (c.child_by_field_name("left"), c.child_by_field_name("right")) else {
+                    return false;
+                };
+                let old = self.eval(l);
+                let new = self.eval(r);
+                let op = c.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let konst = match (&old.konst, &new.konst) {
+                    (Some(a), Some(b)) => Const::arith(op.trim_end_matches('='), a, b),
+                    _ => None,
+                };
+                let v = Val {
+                    taint: old.taint.joined(&new.taint),
+                    konst,
+                    ..Val::default()
+                };
+                self.bind(l, v, c);
+                false
+            }
+            _ => {
+                let term = c.kind() == "call" && self.is_terminator(c);
+                self.eval(c);
+                term
+            }
+        }
+    }
+
+    fn is_terminator(&self, call: Node<'t>) -> bool {
+        let Some(f) = call.child_by_field_name("function") else { return false };
+        let callee = self.callee_of(f, None);
+        self.core.t.terminators.any(&callee)
+    }
+
+    fn assign(&mut self, n: Node<'t>) -> Val {
+        let Some(l) = n.child_by_field_name("left") else {
+            return Val::default();
+        };
+        let Some(r) = n.child_by_field_name("right") else {
+            return Val::default();
+        };
+        let mut v = if r.kind() == "assignment" { self.assign(r) } else { self.eval(r) };
+        if let Some(ty) = n.child_by_field_name("type")
+            && self.core.t.is_clean_type(strip_optional(self.text(ty)))
+        {
+            v = Val {
+                konst: v.konst,
+                ..Val::default()
+            };
+        }
+        self.bind(l, v.clone(), n);
+        v
+    }
+
+    /// Binds an assignment target to a value.
+    fn bind(&mut self, target: Node<'t>, v: Val, stmt: Node<'t>) {
+        match target.kind() {
+            "identifier" => {
+                let name = self.text(target).to_owned();
+                let note = format!("assigned to `{name}`");
+                let taint = self.core.step(target, &v.taint, &note);
+                let prefix = format!("{name}.");
+                self.env.retain(|k, _| !k.starts_with(&prefix));
+                let mut v = v;
+                v.taint = taint;
+                if let Some(f) = &mut v.fields {
+                    // The element taints keep their flow; the assignment step is on the whole value.
+                    let _ = f;
+                }
+                self.env.insert(name, v);
+            }
+            "attribute" => {
+                let Some(path) = self.dotted(target) else {
+                    if let Some(o) = target.child_by_field_name("object") {
+                        self.eval(o);
+                    }
+                    return;
+                };
+                let note = format!("assigned to `{path}`");
+                let taint = self.core.step(target, &v.taint, &note);
+                if let Some((base, _)) = path.split_once('.')
+                    && base != "self"
+                    && let Some(b) = self.env.get_mut(base)
+                {
+                    b.taint.join(&taint);
+                }
+                let mut v = v;
+                v.taint = taint;
+                self.env.insert(path, v);
+            }
+            "subscript" => {
+                let Some(obj) = target.child_by_field_name("value") else { return };
+                let key = target
+                    .child_by_field_name("subscript")
+                    .and_then(|k| {
+                        self.eval(k);
+                        self.konst(k)
+                    })
+                    .map(|k| k.key());
+                if let Some(raw) = self.dotted(obj) {
+                    let callee = Callee {
+                        full: self.resolve(&raw),
+                        last: last_segment(&raw).to_owned(),
+                        raw,
+                        typed: None,
+                        bare: false,
+                    };
+                    let value_node = stmt.child_by_field_name("right").unwrap_or(stmt);
+                    self.core.check_store(stmt, &callee, value_node, &v.taint);
+                }
+                let Some(path) = self.dotted(obj) else {
+                    self.eval(obj);
+                    return;
+                };
+                let note = format!("stored in `{path}[…]`");
+                let taint = self.core.step(target, &v.taint, &note);
+                let var = self.env.entry(path).or_default();
+                match (&mut var.fields, key) {
+                    (Some(f), Some(k)) => {
+                        if let Some(len) = f.len
+                            && k.parse::<usize>().map_or(true, |i| i >= len)
+                        {
+                            f.len = None;
+                        }
+                        f.map.insert(k, taint);
+                    }
+                    (Some(f), None) => {
+                        f.rest.join(&taint);
+                        f.len = None;
+                    }
+                    (None, _) => var.taint.join(&taint),
+                }
+                var.recompute();
+                var.konst = None;
+            }
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "expression_list" => {
+                let mut i = 0usize;
+                for el in named_children(target) {
+                    if el.kind() == "list_splat_pattern" || el.kind() == "list_splat" {
+                        if let Some(inner) = el.named_child(0) {
+                            self.bind(inner, Val::tainted(v.taint.clone()), stmt);
+                        }
+                        i += 1;
+                        continue;
+                    }
+                    let key = i.to_string();
+                    let ev = Val::tainted(v.element(Some(&key)));
+                    self.bind(el, ev, stmt);
+                    i += 1;
+                }
+            }
+            "list_splat_pattern" | "parenthesized_expression" | "as_pattern_target" => {
+                if let Some(inner) = target.named_child(0) {
+                    self.bind(inner, v, stmt);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn if_stmt(&mut self, n: Node<'t>) -> bool {
+        let Some(cond) = n.child_by_field_name("condition") else { return false };
+        let Some(cons) = n.child_by_field_name("consequence") else {
+            return false;
+        };
+        let mut alts = Vec::new();
+        let mut cursor = n.walk();
+        for (i, c) in n.children(&mut cursor).enumerate() {
+            if n.field_name_for_child(i as u32) == Some("alternative") {
+                alts.push(c);
+            }
+        }
+        self.eval(cond);
+        self.if_chain(cond, cons, &alts)
+    }
+
+    fn if_chain(&mut self, cond: Node<'t>, cons: Node<'t>, alts: &[Node<'t>]) -> bool {
+        match self.konst(cond).map(|k| k.truthy()) {
+            Some(true) => {
+                self.apply_guards(cond, true);
+                self.block(cons)
+            }
+            Some(false) => {
+                self.apply_guards(cond, false);
+                self.else_chain(alts)
+            }
+            None => {
+                let pre = self.env.clone();
+                self.apply_guards(cond, true);
+                let t1 = self.block(cons);
+                let env1 = std::mem::replace(&mut self.env, pre);
+                self.apply_guards(cond, false);
+                let t2 = self.else_chain(alts);
+                self.merge(env1, t1, t2)
+            }
+        }
+    }
+
+    /// Joins the environment of a first branch (`env1`, terminated `t1`) with the current one (terminated `t2`).
+    fn merge(&mut self, env1: Env, t1: bool, t2: bool) -> bool {
+        match (t1, t2) {
+            (true, true) => true,
+            (true, false) => false,
+            (false, true) => {
+                self.env = env1;
+                false
+            }
+            (false, false) => {
+                self.env = join_env(&env1, &self.env);
+                false
+            }
+        }
+    }
+
+    fn else_chain(&mut self, alts: &[Node<'t>]) -> bool {
+        let Some(a) = alts.first() else { return false };
+        if a.kind() == "elif_clause" {
+            let (Some(cond), Some(cons)) = (a.child_by_field_name("condition"), a.child_by_field_name("consequence"))
+            else {
+                return false;
+            };
+            self.eval(cond);
+            self.if_chain(cond, cons, &alts[1..])
+        } else {
+            a.child_by_field_name("body").is_some_and(|b| self.block(b))
+        }
+    }
+
+    fn passes(&self) -> usize {
+        if self.loop_depth > MAX_LOOP_PASSES_DEPTH { 1 } else { 2 }
+    }
+
+    fn for_stmt(&mut self, n: Node<'t>) -> bool {
+        let (Some(left), Some(right), Some(body)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+            n.child_by_field_name("body"),
+        ) else {
+            return false;
+        };
+        let it = self.eval(right);
+        let elem = Val::tainted(self.core.step(left, &it.taint, "iterated"));
+        let elem = Val {
+            fields: None,
+            ..elem
+        };
+        let elem = Val::tainted(elem.taint);
+        self.loop_depth += 1;
+        for _ in 0..self.passes() {
+            let pre = self.env.clone();
+            self.bind_loop_target(left, &elem, n);
+            let term = self.block(body);
+            self.env = if term { pre } else { join_env(&pre, &self.env) };
+        }
+        self.loop_depth -= 1;
+        if let Some(alt) = n.child_by_field_name("alternative")
+            && let Some(b) = alt.child_by_field_name("body")
+        {
+            self.block(b);
+        }
+        false
+    }
+
+    fn bind_loop_target(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
+        match left.kind() {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
+                for el in named_children(left) {
+                    self.bind_loop_target(el, elem, stmt);
+                }
+            }
+            _ => self.bind(left, elem.clone(), stmt),
+        }
+    }
+
+    fn while_stmt(&mut self, n: Node<'t>) -> bool {
+        let (Some(cond), Some(body)) = (n.child_by_field_name("condition"), n.child_by_field_name("body")) else {
+            return false;
+        };
+        self.eval(cond);
+        if self.konst(cond).is_some_and(|k| !k.truthy()) {
+            return false;
+        }
+        self.loop_depth += 1;
+        for _ in 0..self.passes() {
+            let pre = self.env.clone();
+            self.apply_guards(cond, true);
+            let term = self.block(body);
+            self.env = if term { pre } else { join_env(&pre, &self.env) };
+            self.eval(cond);
+        }
+        self.loop_depth -= 1;
+        false
+    }
+
+    fn try_stmt(&mut self, n: Node<'t>) -> bool {
+        let pre = self.env.clone();
+        let t_body = n.child_by_field_name("body").is_some_and(|b| self.block(b));
+        let body_env = self.env.clone();
+        let mut outs: Vec<(Env, bool)> = Vec::new();
+        let mut finally = None;
+        let mut normal = (body_env.clone(), t_body);
+        for c in named_children(n) {
+            match c.kind() {
+                "except_clause" | "except_group_clause" => {
+                    self.env = join_env(&pre, &body_env);
+                    let t = named_children(c)
+                        .filter(|b| b.kind() == "block")
+                        .last()
+                        .is_some_and(|b| self.block(b));
+                    outs.push((std::mem::take(&mut self.env), t));
+                }
+                "else_clause" if !t_body => {
+                    self.env = body_env.clone();
+                    let t = c.child_by_field_name("body").is_some_and(|b| self.block(b));
+                    normal = (std::mem::take(&mut self.env), t);
+                }
+                "finally_clause" => finally = Some(c),
+                _ => {}
+            }
+        }
+        outs.insert(0, normal);
+        let mut env: Option<Env> = None;
+        for (e, t) in outs {
+            if t {
+                continue;
+            }
+            env = Some(match env {
+                Some(acc) => join_env(&acc, &e),
+                None => e,
+            });
+        }
+        let mut term = env.is_none();
+        self.env = env.unwrap_or(pre);
+        if let Some(f) = finally
+            && let Some(b) = named_children(f).find(|b| b.kind() == "block")
+        {
+            term |= self.block(b);
+        }
+        term
+    }
+
+    fn with_stmt(&mut self, n: Node<'t>) -> bool {
+        for clause in named_children(n).filter(|c| c.kind() == "with_clause") {
+            for item in named_children(clause).filter(|c| c.kind() == "with_item") {
+                let Some(value) = item.child_by_field_name("value") else { continue };
+                if value.kind() == "as_pattern" {
+                    let Some(expr) = value.named_child(0) else { continue };
+                    let v = self.eval(expr);
+                    if let Some(alias) = value.child_by_field_name("alias") {
+                        self.bind(alias, v, item);
+                    }
+                } else {
+                    self.eval(value);
+                }
+            }
+        }
+        n.child_by_field_name("body").is_some_and(|b| self.block(b))
+    }
+
+    fn match_stmt(&mut self, n: Node<'t>) -> bool {
+        if let Some(s) = n.child_by_field_name("subject") {
+            self.eval(s);
+        }
+        let pre = self.env.clone();
+        let mut acc = pre.clone();
+        let Some(body) = n.child_by_field_name("body") else { return false };
+        for case in named_children(body).filter(|c| c.kind() == "case_clause") {
+            self.env = pre.clone();
+            let t = case.child_by_field_name("consequence").is_some_and(|b| self.block(b));
+            if !t {
+                acc = join_env(&acc, &self.env);
+            }
+        }
+        self.env = acc;
+        false
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Guards: facts a condition establishes about its operands
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn apply_guards(&mut self, cond: Node<'t>, positive: bool) {
+        let mut facts = Vec::new();
+        self.guards(cond, positive, &mut facts);
+        let all = self.core.t.all;
+        for (path, mask) in facts {
+            if let Some(v) = self.env.get_mut(&path) {
+                v.taint.sanitize(mask, all);
+                if let Some(f) = &mut v.fields {
+                    for t in f.map.values_mut() {
+                        t.sanitize(mask, all);
+                    }
+                    f.rest.sanitize(mask, all);
+                }
+            }
+        }
+    }
+
+    fn guards(&mut self, cond: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
+        let all = self.core.t.all;
+        match cond.kind() {
+            "parenthesized_expression" => {
+                if let Some(c) = cond.named_child(0) {
+                    self.guards(c, positive, out);
+                }
+            }
+            "not_operator" => {
+                if let Some(c) = cond.child_by_field_name("argument") {
+                    self.guards(c, !positive, out);
+                }
+            }
+            "boolean_operator" => {
+                let op = cond.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let (Some(l), Some(r)) = (cond.child_by_field_name("left"), cond.child_by_field_name("right")) else {
+                    return;
+                };
+                let (mut a, mut b) = (Vec::new(), Vec::new());
+                self.guards(l, positive, &mut a);
+                self.guards(r, positive, &mut b);
+                if (op == "and" && positive) || (op == "or" && !positive) {
+                    out.extend(a);
+                    out.extend(b);
+                } else {
+                    // `x == "a" or x == "b"`: what both sides establish.
+                    out.extend(intersect(&a, &b));
+                }
+            }
+            "comparison_operator" => {
+                let ops: Vec<Node<'t>> = named_children(cond).collect();
+                let Some(op) = cond.child_by_field_name("operators") else { return };
+                if ops.len() != 2 {
+                    return;
+                }
+                let op = self.text(op).split_whitespace().collect::<Vec<_>>().join(" ");
+                let (l, r) = (ops[0], ops[1]);
+                // `urlparse(u).netloc == host` and friends: a same-host check on `u`.
+                for side in [l, r] {
+                    if let Some(p) = self.host_check_operand(side) {
+                        let holds = matches!(op.as_str(), "==" | "in" | "is");
+                        let negated = matches!(op.as_str(), "!=" | "not in" | "is not");
+                        if (holds && positive) || (negated && !positive) {
+                            let mask = ["redirect", "ssrf"]
+                                .iter()
+                                .filter_map(|c| self.core.t.class_bit(c))
+                                .fold(0, |a, b| a | b);
+                            out.push((p, mask));
+                        }
+                        return;
+                    }
+                }
+                let holds = match op.as_str() {
+                    "in" | "==" => positive,
+                    "not in" | "!=" => !positive,
+                    _ => return,
+                };
+                if !holds {
+                    return;
+                }
+                if op.ends_with("in") {
+                    if self.is_allow_list(r)
+                        && let Some(p) = self.guard_path(l)
+                    {
+                        out.push((p, all));
+                    }
+                } else {
+                    for (var, other) in [(l, r), (r, l)] {
+                        if self.literal(other).is_some_and(|k| k != Const::None)
+                            && let Some(p) = self.guard_path(var)
+                        {
+                            out.push((p, all));
+                        }
+                    }
+                }
+            }
+            "call" if positive => {
+                let Some(f) = cond.child_by_field_name("function") else { return };
+                let callee = self.callee_of(f, None);
+                let guards: Vec<(GuardOperand, Mask)> = self.core.t.guards.find(&callee).copied().collect();
+                for (operand, mask) in guards {
+                    let node = match operand {
+                        GuardOperand::Receiver => {
+                            (f.kind() == "attribute").then(|| f.child_by_field_name("object")).flatten()
+                        }
+                        GuardOperand::Arg(i) => cond
+                            .child_by_field_name("arguments")
+                            .and_then(|a| named_children(a).filter(|c| c.kind() != "keyword_argument").nth(i)),
+                    };
+                    if let Some(p) = node.and_then(|n| self.guard_path(n)) {
+                        out.push((p, mask));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `urlparse(u).netloc`, `urlsplit(u).hostname` → `u`.
+    fn host_check_operand(&self, n: Node<'t>) -> Option<String> {
+        if n.kind() != "attribute" {
+            return None;
+        }
+        let attr = self.text(n.child_by_field_name("attribute")?);
+        if !matches!(attr, "netloc" | "hostname" | "host") {
+            return None;
+        }
+        let obj = n.child_by_field_name("object")?;
+        if obj.kind() == "call" {
+            let f = self.text(obj.child_by_field_name("function")?);
+            if !matches!(last_segment(f), "urlparse" | "urlsplit" | "URL" | "urllib3.util.parse_url" | "parse_url") {
+                return None;
+            }
+            let arg = named_children(obj.child_by_field_name("arguments")?).next()?;
+            return self.guard_path(arg);
+        }
+        // `parsed.netloc` where `parsed = urlparse(u)` is not tracked back to `u`.
+        None
+    }
+
+    /// A collection the check compares against: literal constants, or a value that carries no taint and is not a
+    /// string (`x in "abc"` is a substring test, not an allow-list).
+    fn is_allow_list(&mut self, n: Node<'t>) -> bool {
+        if matches!(n.kind(), "string" | "concatenated_string") {
+            return false;
+        }
+        let v = self.eval(n);
+        v.taint.is_clean() && !matches!(v.konst, Some(Const::Str(_)))
+    }
+
+    /// The variable a check is about: `x`, `self.x`, or the root of `x.lower().strip()`.
+    fn guard_path(&self, n: Node<'t>) -> Option<String> {
+        match n.kind() {
+            "identifier" | "attribute" => self.dotted(n),
+            "parenthesized_expression" => self.guard_path(n.named_child(0)?),
+            "call" => {
+                let f = n.child_by_field_name("function")?;
+                if f.kind() == "attribute" {
+                    self.guard_path(f.child_by_field_name("object")?)
+                } else {
+                    let callee = self.callee_of(f, None);
+                    if self.core.t.propagators.any(&callee) {
+                        self.guard_path(named_children(n.child_by_field_name("arguments")?).next()?)
+                    } else {
+                        None
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Expressions
+    // --------------------------------------------------------------------------------------------------------------
+
+    /// `a.b.c` for identifier/attribute chains.
+    fn dotted(&self, n: Node<'t>) -> Option<String> {
+        match n.kind() {
+            "identifier" => Some(self.text(n).to_owned()),
+            "attribute" => {
+                let o = self.dotted(n.child_by_field_name("object")?)?;
+                let a = self.text(n.child_by_field_name("attribute")?);
+                Some(format!("{o}.{a}"))
+            }
+            _ => None,
+        }
+    }
+
+    /// A source attribute path (`request.args`, `sys.argv`) that `raw` starts with.
+    fn attr_source(&self, raw: &str) -> Option<(SourceKind, String)> {
+        let raw = raw.strip_prefix("self.").unwrap_or(raw);
+        let (head, rest) = raw.split_once('.').map_or((raw, ""), |(h, r)| (h, r));
+        let mut candidates = Vec::with_capacity(2);
+        let head_sub = if self.aliases.iter().any(|a| a == head) {
+            Some("request".to_owned())
+        } else if self.env.contains_key(head) {
+            None
+        } else {
+            self.imports.get(head).map(|full| last_segment(full).to_owned())
+        };
+        let own = match head_sub {
+            Some(h) if rest.is_empty() => h,
+            Some(h) => format!("{h}.{rest}"),
+            None => raw.to_owned(),
+        };
+        candidates.push(own);
+        if self.imports.contains_key(head) {
+            candidates.push(self.resolve(raw));
+        }
+        for c in &candidates {
+            let h = c.split('.').next().unwrap_or(c);
+            let Some(list) = self.core.t.attr_sources.get(h) else { continue };
+            for (attr, spec) in list {
+                if c == attr || (c.starts_with(attr.as_str()) && c.as_bytes().get(attr.len()) == Some(&b'.')) {
+                    return Some((spec.kind, spec.origin.clone()));
+                }
+            }
+        }
+        None
+    }
+
+    fn literal(&self, n: Node<'t>) -> Option<Const> {
+        match n.kind() {
+            "integer" => parse_int(self.text(n)).map(Const::Int),
+            "true" => Some(Const::Bool(true)),
+            "false" => Some(Const::Bool(false)),
+            "none" => Some(Const::None),
+            "string" => self.string_const(n),
+            "concatenated_string" => {
+                let mut s = String::new();
+                for c in named_children(n) {
+                    match self.string_const(c)? {
+                        Const::Str(x) => s.push_str(&x),
+                        _ => return None,
+                    }
+                }
+                Some(Const::Str(s))
+            }
+            "unary_operator" => match self.literal(n.child_by_field_name("argument")?)? {
+                Const::Int(i) if self.text(n).starts_with('-') => Some(Const::Int(-i)),
+                k => Some(k),
+            },
+            _ => None,
+        }
+    }
+
+    fn string_const(&self, n: Node<'t>) -> Option<Const> {
+        if n.kind() != "string" {
+            return None;
+        }
+        let mut s = String::new();
+        for c in named_children(n) {
+            match c.kind() {
+                "interpolation" => return None,
+                "string_content" | "escape_sequence" => s.push_str(self.text(c)),
+                _ => {}
+            }
+        }
+        Some(Const::Str(s))
+    }
+
+    /// Constant folding over literals and variables holding constants.
+    fn konst(&self, n: Node<'t>) -> Option<Const> {
+        match n.kind() {
+            "identifier" => {
+                let name = self.text(n);
+                match self.env.get(name) {
+                    Some(v) => v.konst.clone(),
+                    None => self.module_consts.get(name).cloned().flatten(),
+                }
+            }
+            "parenthesized_expression" => self.konst(n.named_child(0)?),
+            "not_operator" => Some(Const::Bool(!self.konst(n.child_by_field_name("argument")?)?.truthy())),
+            "binary_operator" => {
+                let op = self.text(n.child_by_field_name("operator")?);
+                let l = self.konst(n.child_by_field_name("left")?)?;
+                let r = self.konst(n.child_by_field_name("right")?)?;
+                Const::arith(op, &l, &r)
+            }
+            "comparison_operator" => {
+                let ops: Vec<Node<'t>> = named_children(n).collect();
+                if ops.len() != 2 {
+                    return None;
+                }
+                let op = self.text(n.child_by_field_name("operators")?);
+                let op = op.split_whitespace().collect::<Vec<_>>().join(" ");
+                let l = self.konst(ops[0])?;
+                let r = self.konst(ops[1])?;
+                Const::compare(&op, &l, &r).map(Const::Bool)
+            }
+            "boolean_operator" => {
+                let op = self.text(n.child_by_field_name("operator")?);
+                let l = self.konst(n.child_by_field_name("left")?)?;
+                match (op, l.truthy()) {
+                    ("and", false) | ("or", true) => Some(l),
+                    _ => self.konst(n.child_by_field_name("right")?),
+                }
+            }
+            "subscript" => {
+                let v = self.konst(n.child_by_field_name("value")?)?;
+                let k = self.konst(n.child_by_field_name("subscript")?)?;
+                match (v, k) {
+                    (Const::Str(s), Const::Int(i)) => {
+                        let chars: Vec<char> = s.chars().collect();
+                        let idx = if i < 0 { chars.len() as i64 + i } else { i };
+                        chars
+                            .get(usize::try_from(idx).ok()?)
+                            .map(|c| Const::Str(c.to_string()))
+                    }
+                    _ => None,
+                }
+            }
+            _ => self.literal(n),
+        }
+    }
+
+    fn eval(&mut self, n: Node<'t>) -> Val {
+        match n.kind() {
+            "identifier" => {
+                let name = self.text(n);
+                match self.env.get(name) {
+                    Some(v) => v.clone(),
+                    None => match self.module_consts.get(name).cloned().flatten() {
+                        Some(k) => Val::konst(k),
+                        None => Val::default(),
+                    },
+                }
+            }
+            "integer" | "true" | "false" | "none" => self.literal(n).map(Val::konst).unwrap_or_default(),
+            "float" | "ellipsis" | "comment" | "lambda" => Val::default(),
+            "string" => {
+                let mut taint = Taint::default();
+                for c in named_children(n).filter(|c| c.kind() == "interpolation") {
+                    if let Some(e) = c.child_by_field_name("expression").or_else(|| c.named_child(0)) {
+                        taint.join(&self.eval(e).taint);
+                    }
+                }
+                Val {
+                    taint,
+                    konst: self.string_const(n),
+                    ..Val::default()
+                }
+            }
+            "concatenated_string" => {
+                let mut taint = Taint::default();
+                for c in named_children(n) {
+                    taint.join(&self.eval(c).taint);
+                }
+                Val {
+                    taint,
+                    konst: self.literal(n),
+                    ..Val::default()
+                }
+            }
+            "attribute" => self.attribute(n),
+            "subscript" => {
+                let Some(obj) = n.child_by_field_name("value") else { return Val::default() };
+                let v = self.eval(obj);
+                let mut key = None;
+                let mut taint = Taint::default();
+                let mut cursor = n.walk();
+                for (i, c) in n.children(&mut cursor).enumerate() {
+                    if n.field_name_for_child(i as u32) == Some("subscript") {
+                        let kv = self.eval(c);
+                        key = if c.kind() == "slice" { None } else { self.konst(c).map(|k| k.key()) };
+                        // A tainted index selects attacker-chosen data only from tainted containers.
+                        let _ = kv;
+                    }
+                }
+                taint.join(&v.element(key.as_deref()));
+                Val {
+                    taint,
+                    konst: self.konst(n),
+                    ..Val::default()
+                }
+            }
+            "call" => self.call(n),
+            "binary_operator" => {
+                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
+                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                Val {
+                    taint: l.taint.joined(&r.taint),
+                    konst: self.konst(n),
+                    ..Val::default()
+                }
+            }
+            "boolean_operator" => {
+                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
+                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                Val {
+                    taint: l.taint.joined(&r.taint),
+                    konst: self.konst(n),
+                    ..Val::default()
+                }
+            }
+            "comparison_operator" | "not_operator" => {
+                for c in named_children(n) {
+                    self.eval(c);
+                }
+                Val {
+                    konst: self.konst(n),
+                    ..Val::default()
+                }
+            }
+            "unary_operator" => {
+                let v = n.child_by_field_name("argument").map(|c| self.eval(c)).unwrap_or_default();
+                Val {
+                    taint: v.taint,
+                    konst: self.literal(n),
+                    ..Val::default()
+                }
+            }
+            "conditional_expression" => {
+                let parts: Vec<Node<'t>> = named_children(n).collect();
+                if parts.len() != 3 {
+                    return self.union_children(n);
+                }
+                let (a, c, b) = (parts[0], parts[1], parts[2]);
+                self.eval(c);
+                match self.konst(c).map(|k| k.truthy()) {
+                    Some(true) => self.eval(a),
+                    Some(false) => self.eval(b),
+                    None => {
+                        let va = self.eval(a);
+                        let vb = self.eval(b);
+                        Val::tainted(va.taint.joined(&vb.taint))
+                    }
+                }
+            }
+            "list" | "tuple" | "set" | "expression_list" | "pattern_list" => {
+                let mut items = Vec::new();
+                let mut rest = Taint::default();
+                let mut exact = true;
+                for c in named_children(n) {
+                    if matches!(c.kind(), "list_splat" | "list_splat_pattern") {
+                        rest.join(&self.eval(c).taint);
+                        exact = false;
+                    } else {
+                        items.push(self.eval(c).taint);
+                    }
+                }
+                if exact {
+                    Val::sequence(items, rest, true)
+                } else {
+                    let mut all = rest;
+                    for i in &items {
+                        all.join(i);
+                    }
+                    Val::tainted(all)
+                }
+            }
+            "dictionary" => {
+                let mut f = Fields::default();
+                for c in named_children(n) {
+                    match c.kind() {
+                        "pair" => {
+                            let k = c.child_by_field_name("key");
+                            let kv = k.map(|k| self.eval(k)).unwrap_or_default();
+                            let vv = c.child_by_field_name("value").map(|v| self.eval(v)).unwrap_or_default();
+                            match k.and_then(|k| self.konst(k)) {
+                                Some(key) => {
+                                    f.map.insert(key.key(), vv.taint);
+                                }
+                                None => {
+                                    f.rest.join(&kv.taint);
+                                    f.rest.join(&vv.taint);
+                                }
+                            }
+                        }
+                        _ => {
+                            let v = self.eval(c);
+                            f.rest.join(&v.taint);
+                        }
+                    }
+                }
+                let mut v = Val {
+                    fields: Some(Box::new(f)),
+                    ..Val::default()
+                };
+                v.recompute();
+                v
+            }
+            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
+                self.comprehension(n)
+            }
+            "parenthesized_expression" | "await" | "list_splat" | "dictionary_splat" | "keyword_argument"
+            | "interpolation" | "format_expression" => {
+                let inner = n
+                    .child_by_field_name("value")
+                    .or_else(|| n.child_by_field_name("expression"))
+                    .or_else(|| named_children(n).last());
+                inner.map(|c| self.eval(c)).unwrap_or_default()
+            }
+            "named_expression" => {
+                let v = n.child_by_field_name("value").map(|c| self.eval(c)).unwrap_or_default();
+                if let Some(name) = n.child_by_field_name("name") {
+                    self.bind(name, v.clone(), n);
+                }
+                v
+            }
+            _ => self.union_children(n),
+        }
+    }
+
+    fn union_children(&mut self, n: Node<'t>) -> Val {
+        let mut taint = Taint::default();
+        for c in named_children(n) {
+            taint.join(&self.eval(c).taint);
+        }
+        Val::tainted(taint)
+    }
+
+    fn attribute(&mut self, n: Node<'t>) -> Val {
+        if let Some(path) = self.dotted(n) {
+            if let Some((kind, origin)) = self.attr_source(&path) {
+                return Val::tainted(self.core.source(n, kind, None, &origin));
+            }
+            if let Some(v) = self.env.get(&path) {
+                return v.clone();
+            }
+        }
+        let Some(obj) = n.child_by_field_name("object") else {
+            return Val::default();
+        };
+        let o = self.eval(obj);
+        Val::tainted(o.taint)
+    }
+
+    fn comprehension(&mut self, n: Node<'t>) -> Val {
+        let saved = self.env.clone();
+        for c in named_children(n) {
+            match c.kind() {
+                "for_in_clause" => {
+                    let it = c.child_by_field_name("right").map(|r| self.eval(r)).unwrap_or_default();
+                    if let Some(l) = c.child_by_field_name("left") {
+                        let elem = Val::tainted(it.taint);
+                        self.bind_loop_target(l, &elem, c);
+                    }
+                }
+                "if_clause" => {
+                    if let Some(cond) = c.named_child(0) {
+                        self.eval(cond);
+                        self.apply_guards(cond, true);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let body = n.child_by_field_name("body").map(|b| self.eval(b)).unwrap_or_default();
+        self.env = saved;
+        Val::tainted(body.taint)
+    }
+
+    fn callee_of(&self, f: Node<'t>, recv: Option<&Val>) -> Callee {
+        let (raw, last) = match f.kind() {
+            "attribute" => {
+                let last = f
+                    .child_by_field_name("attribute")
+                    .map(|a| self.text(a).to_owned())
+                    .unwrap_or_default();
+                (self.dotted(f).unwrap_or_else(|| format!("?.{last}")), last)
+            }
+            _ => {
+                let raw = self.dotted(f).unwrap_or_else(|| "?".into());
+                let last = last_segment(&raw).to_owned();
+                (raw, last)
+            }
+        };
+        let full = self.resolve(&raw);
+        let typed = recv.and_then(|v| v.ty.as_ref()).map(|t| format!("{t}.{last}"));
+        Callee {
+            raw,
+            full,
+            typed,
+            bare: f.kind() == "identifier",
+            last,
+        }
+    }
+
+    fn call(&mut self, n: Node<'t>) -> Val {
+        let Some(f) = n.child_by_field_name("function") else { return Val::default() };
+        let t = self.core.t;
+        let (recv_node, recv) = if f.kind() == "attribute" {
+            let o = f.child_by_field_name("object");
+            (o, o.map(|o| self.eval(o)))
+        } else {
+            if !matches!(f.kind(), "identifier") {
+                self.eval(f);
+            }
+            (None, None)
+        };
+        let callee = self.callee_of(f, recv.as_ref());
+        // Arguments
+        let mut args: Vec<Arg<'t>> = Vec::new();
+        if let Some(a) = n.child_by_field_name("arguments") {
+            if a.kind() == "generator_expression" {
+                let v = self.eval(a);
+                args.push(Arg { node: a, name: None, val: v });
+            } else {
+                for c in named_children(a) {
+                    match c.kind() {
+                        "keyword_argument" => {
+                            let name = c.child_by_field_name("name").map(|x| self.text(x).to_owned());
+                            let Some(vn) = c.child_by_field_name("value") else { continue };
+                            let val = self.eval(vn);
+                            args.push(Arg { node: vn, name, val });
+                        }
+                        "dictionary_splat" => {
+                            let val = self.eval(c);
+                            args.push(Arg { node: c, name: Some("**".into()), val });
+                        }
+                        "comment" => {}
+                        _ => {
+                            let val = self.eval(c);
+                            args.push(Arg { node: c, name: None, val });
+                        }
+                    }
+                }
+            }
+        }
+        let site = CallSite {
+            node: n,
+            callee,
+            recv: recv_node.zip(recv),
+            args,
+        };
+        let reported = self.core.check_call(&site);
+        let v = self.call_result(n, f, site);
+        // A value already reported at this sink is not reported again where it flows next (`execute(text(q))`).
+        Val {
+            taint: v.taint.sanitized(reported, t.all),
+            ..v
+        }
+    }
+
+    fn call_result(&mut self, n: Node<'t>, f: Node<'t>, site: CallSite<'t>) -> Val {
+        let t = self.core.t;
+        let recv_node = site.recv.as_ref().map(|(r, _)| *r);
+        let CallSite { callee, recv, args, .. } = site;
+        let recv_val = recv.map(|(_, v)| v);
+        let all_args = || {
+            let mut t = Taint::default();
+            for a in &args {
+                t.join(&a.val.taint);
+            }
+            t
+        };
+        // `request.args.get("n", type=int)`
+        if args.iter().any(|a| {
+            a.name.as_deref() == Some("type") && matches!(self.text(a.node), "int" | "float" | "bool")
+        }) {
+            return Val::default();
+        }
+        // Sources
+        if let Some((kind, origin)) = self.attr_source(&callee.raw) {
+            return Val::tainted(self.core.source(n, kind, None, &origin));
+        }
+        if let Some(spec) = t.call_sources.find(&callee).next() {
+            return Val::tainted(self.core.source(n, spec.kind, None, &spec.origin));
+        }
+        if t.terminators.any(&callee) {
+            return Val::default();
+        }
+        let mut input = all_args();
+        if let Some(r) = &recv_val {
+            input.join(&r.taint);
+        }
+        let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
+        if mask != 0 {
+            return Val::tainted(input.sanitized(mask, t.all));
+        }
+        // Same-file helpers
+        if let Some(v) = self.helper(n, f, &callee, &args) {
+            return v;
+        }
+        let ty_of_result = || -> (Option<Rc<str>>, Option<(usize, usize)>) {
+            if last_segment(&callee.full).starts_with(|c: char| c.is_ascii_uppercase()) {
+                (Some(Rc::from(callee.full.as_str())), Some((n.start_byte(), n.end_byte())))
+            } else if let Some(r) = &recv_val {
+                (r.ty.clone(), r.ctor)
+            } else {
+                (None, None)
+            }
+        };
+        let (ty, ctor) = ty_of_result();
+        if let Some(r) = &recv_val {
+            // Methods that fold their arguments into the receiver.
+            if t.mutators.any(&callee) {
+                if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
+                    self.mutate(&path, &callee.last, &args, n);
+                }
+                return Val::default();
+            }
+            match callee.last.as_str() {
+                "get" | "pop" if r.fields.is_some() => {
+                    let key = args.first().filter(|a| a.name.is_none()).and_then(|a| self.konst(a.node));
+                    let mut taint = r.element(key.as_ref().map(Const::key).as_deref());
+                    if let Some(d) = args.get(1) {
+                        taint.join(&d.val.taint);
+                    }
+                    if callee.last == "pop"
+                        && let Some(path) = recv_node.and_then(|o| self.dotted(o))
+                    {
+                        self.pop(&path, key.as_ref());
+                    }
+                    return Val::tainted(taint);
+                }
+                "copy" => return r.clone(),
+                _ => {}
+            }
+            let recv_is_text = recv_node.is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"))
+                || matches!(r.konst, Some(Const::Str(_)));
+            let args_taint = all_args();
+            let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
+            let taint = if propagates {
+                r.taint.clone().joined(&args_taint)
+            } else {
+                r.taint.clone().joined(&args_taint.via_call())
+            };
+            return Val {
+                taint,
+                ty,
+                ctor,
+                ..Val::default()
+            };
+        }
+        let taint = if t.propagators.any(&callee) {
+            input
+        } else {
+            input.via_call()
+        };
+        Val {
+            taint,
+            ty,
+            ctor,
+            ..Val::default()
+        }
+    }
+
+    /// Applies a same-file helper's summary, if the callee is one.
+    fn helper(&mut self, n: Node<'t>, f: Node<'t>, callee: &Callee, args: &[Arg<'t>]) -> Option<Val> {
+        let (def, offset) = match f.kind() {
+            "identifier" if !self.imports.contains_key(&callee.raw) => (*self.funcs.get(&callee.raw)?, 0),
+            "attribute" => {
+                let obj = f.child_by_field_name("object")?;
+                if !matches!(self.text(obj), "self" | "cls") {
+                    return None;
+                }
+                ((*self.methods.get(&callee.last)?)?, 1)
+            }
+            _ => return None,
+        };
+        let summary = self.function(def)?;
+        let params = self.param_list(def);
+        let mut out = Taint::default();
+        let (start, end) = self.core.pos(n);
+        let note = format!("returned by {}() (line {})", callee.last, start.0);
+        for l in summary.labels() {
+            match l.param {
+                Some(i) if l.kind == SourceKind::Param => {
+                    let i = usize::from(i);
+                    let name = params.get(i).map(|p| p.1.as_str());
+                    let arg = i
+                        .checked_sub(offset)
+                        .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
+                        .or_else(|| args.iter().find(|a| a.name.is_some() && a.name.as_deref() == name));
+                    if let Some(a) = arg {
+                        let mut t = a.val.taint.clone().sanitized(l.sanitized, self.core.t.all);
+                        if l.via_call {
+                            t = t.via_call();
+                        }
+                        out.join(&t.step(start, end, &note));
+                    }
+                }
+                _ => {
+                    let t = Taint(vec![l.clone()]);
+                    out.join(&t.step(start, end, &note));
+                }
+            }
+        }
+        Some(Val::tainted(out))
+    }
+
+    fn mutate(&mut self, path: &str, method: &str, args: &[Arg<'t>], n: Node<'t>) {
+        let mut added = Taint::default();
+        for a in args {
+            added.join(&a.val.taint);
+        }
+        let note = format!("added to `{path}`");
+        let added = self.core.step(n, &added, &note);
+        let var = self.env.entry(path.to_owned()).or_default();
+        var.konst = None;
+        match &mut var.fields {
+            Some(f) if method == "append" && f.len.is_some() => {
+                let len = f.len.unwrap_or(0);
+                f.map.insert(len.to_string(), added);
+                f.len = Some(len + 1);
+            }
+            Some(f) => {
+                f.rest.join(&added);
+                f.len = None;
+            }
+            None => var.taint.join(&added),
+        }
+        var.recompute();
+    }
+
+    /// `xs.pop(i)` on a sequence of known length shifts the later elements down.
+    fn pop(&mut self, path: &str, key: Option<&Const>) {
+        let Some(var) = self.env.get_mut(path) else { return };
+        let Some(f) = &mut var.fields else { return };
+        let Some(len) = f.len else {
+            return;
+        };
+        if len == 0 {
+            return;
+        }
+        let idx = match key {
+            None => len - 1,
+            Some(Const::Int(i)) if *i >= 0 && (*i as usize) < len => *i as usize,
+            Some(Const::Int(i)) if *i < 0 && i.unsigned_abs() as usize <= len => len - i.unsigned_abs() as usize,
+            _ => {
+                f.len = None;
+                return;
+            }
+        };
+        for i in idx..len - 1 {
+            let next = f.map.remove(&(i + 1).to_string()).unwrap_or_default();
+            f.map.insert(i.to_string(), next);
+        }
+        f.map.remove(&(len - 1).to_string());
+        f.len = Some(len - 1);
+        var.recompute();
+    }
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let s = s.replace('_', "");
+    if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        return i64::from_str_radix(h, 16).ok();
+    }
+    s.parse().ok()
+}
+
+/// `Optional[int]`, `int | None`, `Annotated[int, …]` → `int`.
+fn strip_optional(ty: &str) -> &str {
+    let mut t = ty.trim();
+    for prefix in ["Optional[", "Annotated["] {
+        if let Some(inner) = t.strip_prefix(prefix) {
+            t = inner.strip_suffix(']').unwrap_or(inner);
+            if prefix == "Annotated[" {
+                t = t.split(',').next().unwrap_or(t).trim();
+            }
+        }
+    }
+    if let Some((a, b)) = t.split_once('|') {
+        let (a, b) = (a.trim(), b.trim());
+        t = if a == "None" { b } else { a };
+    }
+    t
+}

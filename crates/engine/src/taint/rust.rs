@@ -1,0 +1,1322 @@
+//! The Rust walker: expressions (Rust is expression-oriented) evaluated in source order, one [`Env`] per function.
+//! Handler parameters are sources by their extractor type (`Path<…>`, `Json<…>`, `web::Query<…>`); other string-like
+//! parameters are "unknown parameter" sources; numbers, `Uuid`, state and pools carry nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use secreview_model::LineSet;
+use secreview_rules::data::SourceKind;
+use secreview_syntax::{named_children, walk};
+use tree_sitter::Node;
+
+use super::{
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, intersect, join_env,
+    join_val, last_segment, squash,
+};
+
+const MAX_DEPTH: usize = 4;
+const MAX_LOOP_PASSES_DEPTH: usize = 3;
+
+/// Parameter types that hold text (or bytes) an attacker could shape; other non-extractor types are not sources.
+const TEXT_TYPES: [&str; 12] = [
+    "str", "String", "PathBuf", "Path", "OsStr", "Cow", "u8]", "Vec<u8>", "AsRef", "Into<", "Display", "Url",
+];
+
+pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
+    let parsed = core.parsed;
+    let root = parsed.tree.root_node();
+    let mut w = Rs {
+        core,
+        uses: HashMap::new(),
+        funcs: HashMap::new(),
+        methods: HashMap::new(),
+        summaries: HashMap::new(),
+        in_progress: HashSet::new(),
+        env: Env::new(),
+        ret: Taint::default(),
+        term: false,
+        depth: 0,
+        loop_depth: 0,
+    };
+    let mut defs = Vec::new();
+    w.index(root, &mut defs);
+    for def in defs {
+        let (s, e) = (def.start_position().row as u32 + 1, def.end_position().row as u32 + 1);
+        if added.intersects(s, e) {
+            w.function(def);
+        }
+    }
+}
+
+struct Rs<'c, 'a, 't> {
+    core: &'c mut Core<'a>,
+    /// `use` aliases: `Command` → `std::process::Command`.
+    uses: HashMap<String, String>,
+    funcs: HashMap<String, Node<'t>>,
+    methods: HashMap<String, Option<Node<'t>>>,
+    summaries: HashMap<usize, Taint>,
+    in_progress: HashSet<usize>,
+    env: Env,
+    ret: Taint,
+    /// The expression just evaluated cannot complete normally (return, break, continue, panic!, bail!).
+    term: bool,
+    depth: usize,
+    loop_depth: usize,
+}
+
+impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
+    fn text(&self, n: Node<'_>) -> &'a str {
+        self.core.text(n)
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // File index
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn index(&mut self, root: Node<'t>, defs: &mut Vec<Node<'t>>) {
+        let mut found = Vec::new();
+        walk(root, &mut |n| {
+            if matches!(n.kind(), "use_declaration" | "function_item") {
+                found.push(n);
+            }
+            true
+        });
+        for n in found {
+            if n.kind() == "use_declaration" {
+                if let Some(arg) = n.child_by_field_name("argument") {
+                    self.use_tree(arg, "");
+                }
+                continue;
+            }
+            defs.push(n);
+            let Some(name) = n.child_by_field_name("name").map(|x| self.text(x).to_owned()) else {
+                continue;
+            };
+            let in_impl = n
+                .parent()
+                .and_then(|p| p.parent())
+                .is_some_and(|g| matches!(g.kind(), "impl_item" | "trait_item"));
+            if in_impl {
+                self.methods
+                    .entry(name)
+                    .and_modify(|e| *e = None)
+                    .or_insert(Some(n));
+            } else {
+                self.funcs.entry(name).or_insert(n);
+            }
+        }
+    }
+
+    fn use_tree(&mut self, n: Node<'t>, prefix: &str) {
+        let join = |p: &str, s: &str| if p.is_empty() { s.to_owned() } else { format!("{p}::{s}") };
+        match n.kind() {
+            "identifier" | "scoped_identifier" | "crate" | "super" => {
+                let full = join(prefix, &squash(self.text(n)));
+                let alias = last_segment(&full).to_owned();
+                self.uses.insert(alias, full);
+            }
+            "self" => {
+                let alias = last_segment(prefix).to_owned();
+                self.uses.insert(alias, prefix.to_owned());
+            }
+            "use_as_clause" => {
+                if let (Some(p), Some(a)) = (n.child_by_field_name("path"), n.child_by_field_name("alias")) {
+                    self.uses.insert(self.text(a).to_owned(), join(prefix, &squash(self.text(p))));
+                }
+            }
+            "scoped_use_list" => {
+                let p = n
+                    .child_by_field_name("path")
+                    .map_or_else(|| prefix.to_owned(), |p| join(prefix, &squash(self.text(p))));
+                if let Some(list) = n.child_by_field_name("list") {
+                    self.use_tree(list, &p);
+                }
+            }
+            "use_list" => {
+                for c in named_children(n) {
+                    self.use_tree(c, prefix);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn resolve(&self, raw: &str) -> String {
+        let (head, rest) = raw.split_once("::").map_or((raw, ""), |(h, r)| (h, r));
+        match self.uses.get(head) {
+            Some(full) if rest.is_empty() => full.clone(),
+            Some(full) => format!("{full}::{rest}"),
+            None => raw.to_owned(),
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Functions and parameters
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn function(&mut self, def: Node<'t>) -> Option<Taint> {
+        let id = def.id();
+        if let Some(s) = self.summaries.get(&id) {
+            return Some(s.clone());
+        }
+        if self.in_progress.contains(&id) || self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.in_progress.insert(id);
+        let saved = (
+            std::mem::take(&mut self.env),
+            std::mem::take(&mut self.ret),
+            self.term,
+            self.loop_depth,
+        );
+        self.depth += 1;
+        self.loop_depth = 0;
+        self.term = false;
+        self.params(def);
+        if let Some(body) = def.child_by_field_name("body") {
+            let v = self.block(body);
+            if !self.term {
+                self.ret.join(&v.taint);
+            }
+        }
+        let ret = std::mem::take(&mut self.ret);
+        (self.env, self.ret, self.term, self.loop_depth) = saved;
+        self.depth -= 1;
+        self.in_progress.remove(&id);
+        self.summaries.insert(id, ret.clone());
+        Some(ret)
+    }
+
+    fn param_nodes(def: Node<'t>) -> Vec<Node<'t>> {
+        def.child_by_field_name("parameters")
+            .map(|ps| named_children(ps).filter(|p| p.kind() == "parameter").collect())
+            .unwrap_or_default()
+    }
+
+    /// The outer type name of a type node: `web::Path` for `web::Path<(String, u32)>`, `str` for `&str`.
+    fn outer_type(&self, ty: Node<'t>) -> String {
+        match ty.kind() {
+            "generic_type" => ty
+                .child_by_field_name("type")
+                .map(|t| squash(self.text(t)))
+                .unwrap_or_default(),
+            "reference_type" => ty
+                .child_by_field_name("type")
+                .map(|t| self.outer_type(t))
+                .unwrap_or_default(),
+            _ => squash(self.text(ty)),
+        }
+    }
+
+    /// The first generic argument of a type (`T` of `Path<T>`), looking through `Option<…>`.
+    fn type_arg(ty: Node<'t>) -> Option<Node<'t>> {
+        let ty = if ty.kind() == "reference_type" { ty.child_by_field_name("type")? } else { ty };
+        named_children(ty.child_by_field_name("type_arguments")?).next()
+    }
+
+    /// Whether a type carries no injectable data (`i64`, `(u32, Uuid)`, `Option<i32>`).
+    fn clean_type(&self, ty: Node<'t>) -> bool {
+        match ty.kind() {
+            "tuple_type" => named_children(ty).all(|t| self.clean_type(t)),
+            "reference_type" => ty.child_by_field_name("type").is_some_and(|t| self.clean_type(t)),
+            "generic_type" => {
+                let outer = self.outer_type(ty);
+                if outer == "Option" || outer == "Vec" {
+                    Self::type_arg(ty).is_some_and(|t| self.clean_type(t))
+                } else {
+                    self.core.t.is_clean_type(&outer)
+                }
+            }
+            _ => self.core.t.is_clean_type(&squash(self.text(ty))),
+        }
+    }
+
+    fn is_handler(&self, def: Node<'t>) -> bool {
+        let mut prev = def.prev_named_sibling();
+        while let Some(p) = prev {
+            if p.kind() != "attribute_item" {
+                break;
+            }
+            if let Some(attr) = p.named_child(0)
+                && let Some(path) = attr.named_child(0)
+            {
+                let name = squash(self.text(path));
+                if self.core.t.handler_markers.iter().any(|m| m == last_segment(&name)) {
+                    return true;
+                }
+            }
+            prev = p.prev_named_sibling();
+        }
+        Self::param_nodes(def).into_iter().any(|p| {
+            p.child_by_field_name("type")
+                .is_some_and(|t| self.extractor(t).is_some())
+        })
+    }
+
+    fn extractor(&self, ty: Node<'t>) -> Option<(SourceKind, String)> {
+        let outer = self.outer_type(ty);
+        let t = self.core.t;
+        t.param_types
+            .get(&outer)
+            .or_else(|| t.param_types.get(last_segment(&outer)))
+            .map(|s| (s.kind, s.origin.clone()))
+    }
+
+    fn params(&mut self, def: Node<'t>) {
+        let handler = self.is_handler(def);
+        for (i, p) in Self::param_nodes(def).into_iter().enumerate() {
+            let (Some(pat), Some(ty)) = (p.child_by_field_name("pattern"), p.child_by_field_name("type")) else {
+                continue;
+            };
+            let outer = self.outer_type(ty);
+            let resolved: Rc<str> = Rc::from(self.resolve(&outer).as_str());
+            let typed = Val {
+                ty: Some(resolved),
+                ..Val::default()
+            };
+            if let Some((kind, _)) = self.extractor(ty) {
+                let inner = Self::type_arg(ty);
+                if inner.is_some_and(|t| self.clean_type(t)) {
+                    self.bind_param(pat, None, &Taint::default(), &typed);
+                    continue;
+                }
+                let origin = format!("{outer} extractor");
+                let taint = self.core.source(pat, kind, None, &origin);
+                let inner_pat = if pat.kind() == "tuple_struct_pattern" {
+                    named_children(pat).find(|c| pat.child_by_field_name("type") != Some(*c))
+                } else {
+                    None
+                };
+                match inner_pat {
+                    Some(ip) => self.bind_param(ip, inner, &taint, &Val::default()),
+                    None => self.bind_param(pat, None, &taint, &Val::default()),
+                }
+                continue;
+            }
+            if self.clean_type(ty) {
+                self.bind_param(pat, None, &Taint::default(), &typed);
+                continue;
+            }
+            let t = self.core.t;
+            let name = self.text(pat).to_owned();
+            let (kind, origin, idx) = if handler && t.handler_only_types.iter().any(|h| *h == outer) {
+                (SourceKind::Request, format!("request body `{name}`"), None)
+            } else if TEXT_TYPES.iter().any(|k| squash(self.text(ty)).contains(k)) {
+                (SourceKind::Param, format!("parameter `{name}`"), u16::try_from(i).ok())
+            } else {
+                self.bind_param(pat, None, &Taint::default(), &typed);
+                continue;
+            };
+            let taint = self.core.source(pat, kind, idx, &origin);
+            self.bind_param(pat, Some(ty), &taint, &typed);
+        }
+    }
+
+    /// Binds a parameter pattern, pairing tuple patterns with tuple types so `Path((name, id)): Path<(String, u32)>`
+    /// taints `name` only.
+    fn bind_param(&mut self, pat: Node<'t>, ty: Option<Node<'t>>, taint: &Taint, base: &Val) {
+        match pat.kind() {
+            "identifier" => {
+                let clean = ty.is_some_and(|t| self.clean_type(t));
+                let v = Val {
+                    taint: if clean { Taint::default() } else { taint.clone() },
+                    ..base.clone()
+                };
+                self.env.insert(self.text(pat).to_owned(), v);
+            }
+            "tuple_pattern" => {
+                let tys: Vec<Node<'t>> = ty
+                    .filter(|t| t.kind() == "tuple_type")
+                    .map(|t| named_children(t).collect())
+                    .unwrap_or_default();
+                for (i, p) in named_children(pat).enumerate() {
+                    self.bind_param(p, tys.get(i).copied(), taint, base);
+                }
+            }
+            "tuple_struct_pattern" => {
+                let inner_ty = ty.and_then(Self::type_arg);
+                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c)) {
+                    self.bind_param(p, inner_ty, taint, base);
+                }
+            }
+            "mut_pattern" | "ref_pattern" | "reference_pattern" => {
+                if let Some(inner) = named_children(pat).last() {
+                    self.bind_param(inner, ty, taint, base);
+                }
+            }
+            "struct_pattern" => {
+                for f in named_children(pat).filter(|c| c.kind() == "field_pattern") {
+                    let target = f.child_by_field_name("pattern").or_else(|| f.child_by_field_name("name"));
+                    if let Some(t) = target {
+                        self.bind_param(t, None, taint, base);
+                    }
+                }
+            }
+            "shorthand_field_identifier" => {
+                self.env.insert(self.text(pat).to_owned(), Val::tainted(taint.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    /// Binds a `let` / `for` / `match` pattern to a value.
+    fn bind_pattern(&mut self, pat: Node<'t>, v: Val, stmt: Node<'t>) {
+        match pat.kind() {
+            "identifier" => {
+                let name = self.text(pat).to_owned();
+                if name == "_" {
+                    return;
+                }
+                let note = format!("assigned to `{name}`");
+                let mut v = v;
+                v.taint = self.core.step(pat, &v.taint, &note);
+                let prefix = format!("{name}.");
+                self.env.retain(|k, _| !k.starts_with(&prefix));
+                self.env.insert(name, v);
+            }
+            "tuple_pattern" | "slice_pattern" => {
+                for (i, p) in named_children(pat).enumerate() {
+                    let key = i.to_string();
+                    let ev = Val::tainted(v.element(Some(&key)));
+                    self.bind_pattern(p, ev, stmt);
+                }
+            }
+            "tuple_struct_pattern" => {
+                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c)) {
+                    self.bind_pattern(p, Val::tainted(v.taint.clone()), stmt);
+                }
+            }
+            "struct_pattern" => {
+                for f in named_children(pat) {
+                    match f.kind() {
+                        "field_pattern" => {
+                            let name = f.child_by_field_name("name").map(|n| self.text(n).to_owned());
+                            let ev = Val::tainted(v.element(name.as_deref()));
+                            if let Some(p) = f.child_by_field_name("pattern") {
+                                self.bind_pattern(p, ev, stmt);
+                            } else if let Some(n) = f.child_by_field_name("name") {
+                                self.bind_pattern(n, ev, stmt);
+                            }
+                        }
+                        "shorthand_field_identifier" | "identifier" => {
+                            let ev = Val::tainted(v.element(Some(self.text(f))));
+                            self.bind_pattern(f, ev, stmt);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "shorthand_field_identifier" => {
+                self.env.insert(self.text(pat).to_owned(), v);
+            }
+            "mut_pattern" | "ref_pattern" | "reference_pattern" | "match_pattern" | "or_pattern" => {
+                for p in named_children(pat) {
+                    self.bind_pattern(p, v.clone(), stmt);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Blocks and control flow
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn block(&mut self, n: Node<'t>) -> Val {
+        let mut last = Val::default();
+        for c in named_children(n) {
+            last = Val::default();
+            match c.kind() {
+                "let_declaration" => self.let_decl(c),
+                "expression_statement" => {
+                    if let Some(e) = c.named_child(0) {
+                        self.eval(e);
+                    }
+                }
+                "function_item" | "struct_item" | "enum_item" | "impl_item" | "use_declaration" | "const_item"
+                | "static_item" | "mod_item" | "trait_item" | "type_item" | "macro_definition" | "line_comment"
+                | "block_comment" | "attribute_item" | "inner_attribute_item" | "empty_statement"
+                | "label" => {}
+                _ => last = self.eval(c),
+            }
+            if self.term {
+                return Val::default();
+            }
+        }
+        last
+    }
+
+    fn let_decl(&mut self, n: Node<'t>) {
+        let mut v = n.child_by_field_name("value").map(|e| self.eval(e)).unwrap_or_default();
+        if self.term {
+            return;
+        }
+        if let Some(ty) = n.child_by_field_name("type")
+            && self.clean_type(ty)
+        {
+            v = Val {
+                konst: v.konst,
+                ty: v.ty,
+                ctor: v.ctor,
+                ..Val::default()
+            };
+        }
+        if let Some(alt) = n.child_by_field_name("alternative") {
+            // `let … else { diverges }`: walked for its sinks, then forgotten.
+            let pre = self.env.clone();
+            self.eval(alt);
+            self.env = pre;
+            self.term = false;
+        }
+        if let Some(p) = n.child_by_field_name("pattern") {
+            self.bind_pattern(p, v, n);
+        }
+    }
+
+    fn passes(&self) -> usize {
+        if self.loop_depth > MAX_LOOP_PASSES_DEPTH { 1 } else { 2 }
+    }
+
+    /// Walks branches from the same starting environment and joins the ones that complete.
+    fn branches(&mut self, arms: Vec<Box<dyn FnOnce(&mut Self) -> Val + '_>>) -> Val {
+        let pre = self.env.clone();
+        let mut env: Option<Env> = None;
+        let mut val: Option<Val> = None;
+        for arm in arms {
+            self.env = pre.clone();
+            self.term = false;
+            let v = arm(self);
+            if self.term {
+                continue;
+            }
+            let e = std::mem::take(&mut self.env);
+            env = Some(match env {
+                Some(acc) => join_env(&acc, &e),
+                None => e,
+            });
+            val = Some(match val {
+                Some(acc) => join_val(&acc, &v),
+                None => v,
+            });
+        }
+        match env {
+            Some(e) => {
+                self.env = e;
+                self.term = false;
+                val.unwrap_or_default()
+            }
+            None => {
+                self.env = pre;
+                self.term = true;
+                Val::default()
+            }
+        }
+    }
+
+    fn if_expr(&mut self, n: Node<'t>) -> Val {
+        let Some(cond) = n.child_by_field_name("condition") else { return Val::default() };
+        let cons = n.child_by_field_name("consequence");
+        let alt = n.child_by_field_name("alternative").and_then(|a| a.named_child(0));
+        // Evaluate the condition once (sinks in it, `let` bindings).
+        let mut lets: Vec<(Node<'t>, Val)> = Vec::new();
+        let mut exprs: Vec<Node<'t>> = Vec::new();
+        self.condition_parts(cond, &mut lets, &mut exprs);
+        if self.term {
+            return Val::default();
+        }
+        let k = if lets.is_empty() && exprs.len() == 1 {
+            self.konst(exprs[0]).map(|k| k.truthy())
+        } else {
+            None
+        };
+        let then_arm = |w: &mut Self| {
+            for (p, v) in &lets {
+                w.bind_pattern(*p, v.clone(), n);
+            }
+            for e in &exprs {
+                w.apply_guards(*e, true);
+            }
+            cons.map(|c| w.eval(c)).unwrap_or_default()
+        };
+        let else_arm = |w: &mut Self| {
+            if lets.is_empty() && exprs.len() == 1 {
+                w.apply_guards(exprs[0], false);
+            }
+            alt.map(|a| w.eval(a)).unwrap_or_default()
+        };
+        match k {
+            Some(true) => then_arm(self),
+            Some(false) => else_arm(self),
+            None => self.branches(vec![Box::new(then_arm), Box::new(else_arm)]),
+        }
+    }
+
+    fn condition_parts(&mut self, c: Node<'t>, lets: &mut Vec<(Node<'t>, Val)>, exprs: &mut Vec<Node<'t>>) {
+        match c.kind() {
+            "let_condition" => {
+                let v = c.child_by_field_name("value").map(|e| self.eval(e)).unwrap_or_default();
+                if let Some(p) = c.child_by_field_name("pattern") {
+                    lets.push((p, v));
+                }
+            }
+            "let_chain" => {
+                for part in named_children(c) {
+                    self.condition_parts(part, lets, exprs);
+                }
+            }
+            _ => {
+                self.eval(c);
+                exprs.push(c);
+            }
+        }
+    }
+
+    fn match_expr(&mut self, n: Node<'t>) -> Val {
+        let Some(value) = n.child_by_field_name("value") else { return Val::default() };
+        let v = self.eval(value);
+        if self.term {
+            return Val::default();
+        }
+        let subject = self.guard_path(value);
+        let Some(body) = n.child_by_field_name("body") else { return Val::default() };
+        let mut arms: Vec<Box<dyn FnOnce(&mut Self) -> Val + '_>> = Vec::new();
+        for arm in named_children(body).filter(|a| a.kind() == "match_arm") {
+            let v = v.clone();
+            let subject = subject.clone();
+            arms.push(Box::new(move |w: &mut Self| {
+                if let Some(p) = arm.child_by_field_name("pattern") {
+                    let literal = named_children(p)
+                        .next()
+                        .is_some_and(|lit| w.is_literal_pattern(lit));
+                    if literal && let Some(s) = &subject {
+                        w.sanitize_path(s, w.core.t.all);
+                    }
+                    for c in named_children(p) {
+                        if p.child_by_field_name("condition") == Some(c) {
+                            w.eval(c);
+                            w.apply_guards(c, true);
+                        } else {
+                            w.bind_pattern(c, v.clone(), arm);
+                        }
+                    }
+                }
+                arm.child_by_field_name("value").map(|e| w.eval(e)).unwrap_or_default()
+            }));
+        }
+        self.branches(arms)
+    }
+
+    fn is_literal_pattern(&self, p: Node<'t>) -> bool {
+        match p.kind() {
+            "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal" | "boolean_literal" => true,
+            "or_pattern" => named_children(p).all(|c| self.is_literal_pattern(c)),
+            _ => false,
+        }
+    }
+
+    fn loop_body(&mut self, pat: Option<(Node<'t>, Val)>, cond: Option<Node<'t>>, body: Node<'t>, stmt: Node<'t>) {
+        self.loop_depth += 1;
+        for _ in 0..self.passes() {
+            let pre = self.env.clone();
+            if let Some((p, v)) = &pat {
+                self.bind_pattern(*p, v.clone(), stmt);
+            }
+            if let Some(c) = cond {
+                self.apply_guards(c, true);
+            }
+            self.eval(body);
+            self.env = if self.term { pre } else { join_env(&pre, &self.env) };
+            self.term = false;
+        }
+        self.loop_depth -= 1;
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Guards
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn sanitize_path(&mut self, path: &str, mask: Mask) {
+        let all = self.core.t.all;
+        if let Some(v) = self.env.get_mut(path) {
+            v.taint.sanitize(mask, all);
+            if let Some(f) = &mut v.fields {
+                for t in f.map.values_mut() {
+                    t.sanitize(mask, all);
+                }
+                f.rest.sanitize(mask, all);
+            }
+        }
+    }
+
+    fn apply_guards(&mut self, cond: Node<'t>, positive: bool) {
+        let mut facts = Vec::new();
+        self.guards(cond, positive, &mut facts);
+        for (p, m) in facts {
+            self.sanitize_path(&p, m);
+        }
+    }
+
+    fn guards(&mut self, c: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
+        match c.kind() {
+            "parenthesized_expression" => {
+                if let Some(i) = c.named_child(0) {
+                    self.guards(i, positive, out);
+                }
+            }
+            "unary_expression" if self.text(c).starts_with('!') => {
+                if let Some(i) = c.named_child(0) {
+                    self.guards(i, !positive, out);
+                }
+            }
+            "binary_expression" => {
+                let op = c.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let (Some(l), Some(r)) = (c.child_by_field_name("left"), c.child_by_field_name("right")) else {
+                    return;
+                };
+                match op {
+                    "&&" | "||" => {
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        self.guards(l, positive, &mut a);
+                        self.guards(r, positive, &mut b);
+                        if (op == "&&") == positive {
+                            out.extend(a);
+                            out.extend(b);
+                        } else {
+                            out.extend(intersect(&a, &b));
+                        }
+                    }
+                    "==" | "!=" if (op == "==") == positive => {
+                        for (var, other) in [(l, r), (r, l)] {
+                            if self.literal(other).is_some()
+                                && let Some(p) = self.guard_path(var)
+                            {
+                                out.push((p, self.core.t.all));
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            "call_expression" if positive => {
+                let Some(f) = c.child_by_field_name("function") else { return };
+                let f = if f.kind() == "generic_function" { f.child_by_field_name("function").unwrap_or(f) } else { f };
+                let recv_node = (f.kind() == "field_expression").then(|| f.child_by_field_name("value")).flatten();
+                let callee = self.callee_of(f, None);
+                let guards: Vec<(GuardOperand, Mask)> = self.core.t.guards.find(&callee).copied().collect();
+                for (operand, mask) in guards {
+                    let node = match operand {
+                        GuardOperand::Receiver => recv_node,
+                        GuardOperand::Arg(i) => {
+                            // `ALLOWED.contains(&x)` checks `x` only if the receiver is a fixed set, not text.
+                            if let Some(r) = recv_node {
+                                let rv = self.eval(r);
+                                if !rv.taint.is_clean()
+                                    || matches!(rv.konst, Some(Const::Str(_)))
+                                    || matches!(r.kind(), "string_literal" | "raw_string_literal")
+                                {
+                                    continue;
+                                }
+                            }
+                            c.child_by_field_name("arguments").and_then(|a| named_children(a).nth(i))
+                        }
+                    };
+                    if let Some(p) = node.and_then(|n| self.guard_path(n)) {
+                        out.push((p, mask));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn guard_path(&self, n: Node<'t>) -> Option<String> {
+        match n.kind() {
+            "identifier" | "self" | "field_expression" => self.dotted(n),
+            "reference_expression" | "parenthesized_expression" | "unary_expression" | "try_expression" => {
+                self.guard_path(named_children(n).last()?)
+            }
+            "call_expression" => {
+                let f = n.child_by_field_name("function")?;
+                let f = if f.kind() == "generic_function" { f.child_by_field_name("function")? } else { f };
+                if f.kind() == "field_expression" {
+                    self.guard_path(f.child_by_field_name("value")?)
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------------------
+    // Expressions
+    // --------------------------------------------------------------------------------------------------------------
+
+    fn dotted(&self, n: Node<'t>) -> Option<String> {
+        match n.kind() {
+            "identifier" | "self" => Some(self.text(n).to_owned()),
+            "field_expression" => {
+                let v = self.dotted(n.child_by_field_name("value")?)?;
+                let f = self.text(n.child_by_field_name("field")?);
+                Some(format!("{v}.{f}"))
+            }
+            _ => None,
+        }
+    }
+
+    fn literal(&self, n: Node<'t>) -> Option<Const> {
+        match n.kind() {
+            "integer_literal" => self.text(n).replace('_', "").trim_end_matches(char::is_alphabetic).parse().ok().map(Const::Int),
+            "boolean_literal" => Some(Const::Bool(self.text(n) == "true")),
+            "string_literal" | "raw_string_literal" => {
+                let s: String = named_children(n)
+                    .filter(|c| matches!(c.kind(), "string_content" | "escape_sequence"))
+                    .map(|c| self.text(c))
+                    .collect();
+                Some(Const::Str(s))
+            }
+            _ => None,
+        }
+    }
+
+    fn konst(&self, n: Node<'t>) -> Option<Const> {
+        match n.kind() {
+            "identifier" => self.env.get(self.text(n))?.konst.clone(),
+            "parenthesized_expression" => self.konst(n.named_child(0)?),
+            "unary_expression" if self.text(n).starts_with('!') => {
+                Some(Const::Bool(!self.konst(n.named_child(0)?)?.truthy()))
+            }
+            "binary_expression" => {
+                let op = self.text(n.child_by_field_name("operator")?);
+                let l = self.konst(n.child_by_field_name("left")?)?;
+                match (op, l.truthy()) {
+                    ("&&", false) => return Some(Const::Bool(false)),
+                    ("||", true) => return Some(Const::Bool(true)),
+                    ("&&" | "||", _) => return Some(Const::Bool(self.konst(n.child_by_field_name("right")?)?.truthy())),
+                    _ => {}
+                }
+                let r = self.konst(n.child_by_field_name("right")?)?;
+                Const::compare(op, &l, &r)
+                    .map(Const::Bool)
+                    .or_else(|| Const::arith(op, &l, &r))
+            }
+            _ => self.literal(n),
+        }
+    }
+
+    fn eval(&mut self, n: Node<'t>) -> Val {
+        match n.kind() {
+            "identifier" | "self" => self.env.get(self.text(n)).cloned().unwrap_or_default(),
+            "string_literal" | "raw_string_literal" | "integer_literal" | "boolean_literal" => {
+                self.literal(n).map(Val::konst).unwrap_or_default()
+            }
+            "char_literal" | "float_literal" | "scoped_identifier" | "unit_expression" | "line_comment"
+            | "block_comment" => Val::default(),
+            "field_expression" => {
+                if let Some(p) = self.dotted(n)
+                    && let Some(v) = self.env.get(&p)
+                {
+                    return v.clone();
+                }
+                let Some(obj) = n.child_by_field_name("value") else { return Val::default() };
+                let o = self.eval(obj);
+                let field = n.child_by_field_name("field").map(|f| self.text(f));
+                Val::tainted(o.element(field))
+            }
+            "call_expression" => self.call(n),
+            "macro_invocation" => self.macro_call(n),
+            "reference_expression" | "try_expression" | "await_expression" | "parenthesized_expression" => {
+                named_children(n).last().map(|c| self.eval(c)).unwrap_or_default()
+            }
+            "unary_expression" => {
+                let v = named_children(n).last().map(|c| self.eval(c)).unwrap_or_default();
+                if self.text(n).starts_with('!') {
+                    Val {
+                        konst: self.konst(n),
+                        ..Val::default()
+                    }
+                } else {
+                    Val::tainted(v.taint)
+                }
+            }
+            "binary_expression" => {
+                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
+                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let op = n.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let konst = self.konst(n);
+                if matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||") {
+                    Val {
+                        konst,
+                        ..Val::default()
+                    }
+                } else {
+                    Val {
+                        taint: l.taint.joined(&r.taint),
+                        konst,
+                        ..Val::default()
+                    }
+                }
+            }
+            "type_cast_expression" => {
+                if let Some(v) = n.child_by_field_name("value") {
+                    self.eval(v);
+                }
+                Val::default()
+            }
+            "assignment_expression" => {
+                let v = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                if let Some(l) = n.child_by_field_name("left") {
+                    self.bind_place(l, v, n);
+                }
+                Val::default()
+            }
+            "compound_assignment_expr" => {
+                let l = n.child_by_field_name("left");
+                let old = l.map(|c| self.eval(c)).unwrap_or_default();
+                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                if let Some(l) = l {
+                    self.bind_place(l, Val::tainted(old.taint.joined(&r.taint)), n);
+                }
+                Val::default()
+            }
+            "if_expression" => self.if_expr(n),
+            "match_expression" => self.match_expr(n),
+            "for_expression" => {
+                let it = n.child_by_field_name("value").map(|c| self.eval(c)).unwrap_or_default();
+                let pat = n.child_by_field_name("pattern");
+                let elem = Val::tainted(it.taint);
+                if let Some(body) = n.child_by_field_name("body") {
+                    self.loop_body(pat.map(|p| (p, elem)), None, body, n);
+                }
+                Val::default()
+            }
+            "while_expression" => {
+                let Some(cond) = n.child_by_field_name("condition") else { return Val::default() };
+                let mut lets = Vec::new();
+                let mut exprs = Vec::new();
+                self.condition_parts(cond, &mut lets, &mut exprs);
+                if lets.is_empty() && exprs.len() == 1 && self.konst(exprs[0]).is_some_and(|k| !k.truthy()) {
+                    return Val::default();
+                }
+                let pat = lets.into_iter().next();
+                let guard = exprs.first().copied();
+                if let Some(body) = n.child_by_field_name("body") {
+                    self.loop_body(pat, guard, body, n);
+                }
+                Val::default()
+            }
+            "loop_expression" => {
+                if let Some(body) = n.child_by_field_name("body") {
+                    self.loop_body(None, None, body, n);
+                }
+                Val::default()
+            }
+            "block" => self.block(n),
+            "unsafe_block" | "async_block" | "const_block" | "else_clause" => {
+                named_children(n).last().map(|c| self.eval(c)).unwrap_or_default()
+            }
+            "closure_expression" => self.closure(n, None),
+            "return_expression" => {
+                if let Some(c) = n.named_child(0) {
+                    let v = self.eval(c);
+                    self.ret.join(&v.taint);
+                }
+                self.term = true;
+                Val::default()
+            }
+            "break_expression" | "continue_expression" => {
+                for c in named_children(n) {
+                    self.eval(c);
+                }
+                self.term = true;
+                Val::default()
+            }
+            "tuple_expression" | "array_expression" => {
+                let items: Vec<Taint> = named_children(n)
+                    .filter(|c| !matches!(c.kind(), "attribute_item" | "line_comment" | "block_comment"))
+                    .map(|c| self.eval(c).taint)
+                    .collect();
+                Val::sequence(items, Taint::default(), true)
+            }
+            "struct_expression" => {
+                let mut f = Fields::default();
+                if let Some(body) = n.child_by_field_name("body") {
+                    for c in named_children(body) {
+                        match c.kind() {
+                            "field_initializer" => {
+                                let name = c.child_by_field_name("field").map(|x| self.text(x).to_owned());
+                                let v = c.child_by_field_name("value").map(|x| self.eval(x)).unwrap_or_default();
+                                match name {
+                                    Some(k) => {
+                                        f.map.insert(k, v.taint);
+                                    }
+                                    None => f.rest.join(&v.taint),
+                                }
+                            }
+                            "shorthand_field_initializer" => {
+                                let name = self.text(c).to_owned();
+                                let v = self.env.get(&name).cloned().unwrap_or_default();
+                                f.map.insert(name, v.taint);
+                            }
+                            _ => {
+                                let v = self.eval(c);
+                                f.rest.join(&v.taint);
+                            }
+                        }
+                    }
+                }
+                let mut v = Val {
+                    fields: Some(Box::new(f)),
+                    ..Val::default()
+                };
+                v.recompute();
+                v
+            }
+            "index_expression" => {
+                let parts: Vec<Node<'t>> = named_children(n).collect();
+                let Some(&obj) = parts.first() else { return Val::default() };
+                let v = self.eval(obj);
+                let key = parts.get(1).and_then(|k| {
+                    self.eval(*k);
+                    self.konst(*k)
+                });
+                Val::tainted(v.element(key.map(|k| k.key()).as_deref()))
+            }
+            _ => {
+                let mut taint = Taint::default();
+                for c in named_children(n) {
+                    taint.join(&self.eval(c).taint);
+                    if self.term {
+                        break;
+                    }
+                }
+                Val::tainted(taint)
+            }
+        }
+    }
+
+    fn bind_place(&mut self, l: Node<'t>, v: Val, stmt: Node<'t>) {
+        match l.kind() {
+            "identifier" => self.bind_pattern(l, v, stmt),
+            "field_expression" => {
+                let Some(path) = self.dotted(l) else { return };
+                let note = format!("assigned to `{path}`");
+                let taint = self.core.step(l, &v.taint, &note);
+                if let Some((base, _)) = path.split_once('.')
+                    && base != "self"
+                    && let Some(b) = self.env.get_mut(base)
+                {
+                    b.taint.join(&taint);
+                }
+                self.env.insert(path, Val::tainted(taint));
+            }
+            "index_expression" => {
+                let Some(obj) = l.named_child(0) else { return };
+                if let Some(path) = self.dotted(obj) {
+                    let note = format!("stored in `{path}[…]`");
+                    let taint = self.core.step(l, &v.taint, &note);
+                    let var = self.env.entry(path).or_default();
+                    match &mut var.fields {
+                        Some(f) => {
+                            f.rest.join(&taint);
+                            f.len = None;
+                        }
+                        None => var.taint.join(&taint),
+                    }
+                    var.recompute();
+                }
+            }
+            "unary_expression" | "parenthesized_expression" => {
+                if let Some(i) = named_children(l).last() {
+                    self.bind_place(i, v, stmt);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn closure(&mut self, n: Node<'t>, params: Option<&Taint>) -> Val {
+        let saved_env = self.env.clone();
+        let saved_ret = std::mem::take(&mut self.ret);
+        if let Some(ps) = n.child_by_field_name("parameters") {
+            for p in named_children(ps) {
+                let pat = if p.kind() == "parameter" { p.child_by_field_name("pattern").unwrap_or(p) } else { p };
+                let v = Val::tainted(params.cloned().unwrap_or_default());
+                self.bind_pattern(pat, v, n);
+            }
+        }
+        let mut v = n.child_by_field_name("body").map(|b| self.eval(b)).unwrap_or_default();
+        v.taint.join(&self.ret);
+        self.env = saved_env;
+        self.ret = saved_ret;
+        self.term = false;
+        Val::tainted(v.taint)
+    }
+
+    /// Macros are token trees, not expressions: a macro's value carries the taint of every variable it names,
+    /// including `{name}` captured by a format string.
+    fn macro_call(&mut self, n: Node<'t>) -> Val {
+        let name = n.child_by_field_name("macro").map(|m| squash(self.text(m))).unwrap_or_default();
+        let callee = Callee {
+            raw: name.clone(),
+            full: self.resolve(&name),
+            typed: None,
+            bare: true,
+            last: last_segment(&name).to_owned(),
+        };
+        if self.core.t.terminators.any(&callee) {
+            self.term = true;
+            return Val::default();
+        }
+        let mut taint = Taint::default();
+        let mut konst_only = true;
+        if let Some(tt) = named_children(n).find(|c| c.kind() == "token_tree") {
+            self.tokens(tt, &mut taint, &mut konst_only);
+        }
+        Val::tainted(taint)
+    }
+
+    fn tokens(&mut self, tt: Node<'t>, taint: &mut Taint, konst_only: &mut bool) {
+        let mut prev: Vec<&'a str> = Vec::new();
+        let mut cursor = tt.walk();
+        for c in tt.children(&mut cursor) {
+            match c.kind() {
+                "identifier" => {
+                    let name = self.text(c);
+                    let path = if prev.len() >= 2 && prev[prev.len() - 1] == "." && prev[prev.len() - 2] == "self" {
+                        format!("self.{name}")
+                    } else {
+                        name.to_owned()
+                    };
+                    if let Some(v) = self.env.get(&path).or_else(|| self.env.get(name)) {
+                        taint.join(&v.taint);
+                        *konst_only = false;
+                    }
+                }
+                "string_literal" | "raw_string_literal" => {
+                    let s = self.text(c);
+                    for name in inline_args(s) {
+                        if let Some(v) = self.env.get(name) {
+                            taint.join(&v.taint);
+                        }
+                    }
+                }
+                "token_tree" => self.tokens(c, taint, konst_only),
+                _ => {}
+            }
+            prev.push(self.text(c));
+        }
+    }
+
+    fn callee_of(&self, f: Node<'t>, recv: Option<&Val>) -> Callee {
+        if f.kind() == "field_expression" {
+            let method = f.child_by_field_name("field").map(|m| self.text(m).to_owned()).unwrap_or_default();
+            let raw = f
+                .child_by_field_name("value")
+                .and_then(|v| self.dotted(v))
+                .map_or_else(|| format!("?.{method}"), |p| format!("{p}.{method}"));
+            let typed = recv.and_then(|v| v.ty.as_ref()).map(|t| format!("{t}.{method}"));
+            Callee {
+                full: raw.clone(),
+                raw,
+                typed,
+                bare: false,
+                last: method,
+            }
+        } else {
+            let raw = squash(self.text(f));
+            let raw = match raw.find("::<") {
+                Some(i) => raw[..i].to_owned(),
+                None => raw,
+            };
+            let full = self.resolve(&raw);
+            Callee {
+                last: last_segment(&raw).to_owned(),
+                full,
+                raw,
+                typed: None,
+                bare: f.kind() == "identifier",
+            }
+        }
+    }
+
+    fn call(&mut self, n: Node<'t>) -> Val {
+        let Some(func) = n.child_by_field_name("function") else { return Val::default() };
+        let f = if func.kind() == "generic_function" {
+            func.child_by_field_name("function").unwrap_or(func)
+        } else {
+            func
+        };
+        let t = self.core.t;
+        let recv_node = (f.kind() == "field_expression").then(|| f.child_by_field_name("value")).flatten();
+        let recv = recv_node.map(|r| self.eval(r));
+        if self.term {
+            return Val::default();
+        }
+        let callee = self.callee_of(f, recv.as_ref());
+        let mut args: Vec<Arg<'t>> = Vec::new();
+        if let Some(a) = n.child_by_field_name("arguments") {
+            for c in named_children(a) {
+                if matches!(c.kind(), "attribute_item" | "line_comment" | "block_comment") {
+                    continue;
+                }
+                let val = if c.kind() == "closure_expression" {
+                    let p = recv.as_ref().map(|r| r.taint.clone());
+                    self.closure(c, p.as_ref())
+                } else {
+                    self.eval(c)
+                };
+                if self.term {
+                    return Val::default();
+                }
+                args.push(Arg { node: c, name: None, val });
+            }
+        }
+        let site = CallSite {
+            node: n,
+            callee,
+            recv: recv_node.zip(recv),
+            args,
+        };
+        let reported = self.core.check_call(&site);
+        let v = self.call_result(n, f, recv_node, site);
+        Val {
+            taint: v.taint.sanitized(reported, t.all),
+            ..v
+        }
+    }
+
+    fn call_result(&mut self, n: Node<'t>, f: Node<'t>, recv_node: Option<Node<'t>>, site: CallSite<'t>) -> Val {
+        let t = self.core.t;
+        let CallSite { callee, recv, args, .. } = site;
+        let recv_val = recv.map(|(_, v)| v);
+        let mut args_taint = Taint::default();
+        for a in &args {
+            args_taint.join(&a.val.taint);
+        }
+        if let Some(spec) = t.call_sources.find(&callee).next() {
+            return Val::tainted(self.core.source(n, spec.kind, None, &spec.origin));
+        }
+        if t.terminators.any(&callee) {
+            self.term = true;
+            return Val::default();
+        }
+        let mut input = args_taint.clone();
+        if let Some(r) = &recv_val {
+            input.join(&r.taint);
+        }
+        let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
+        if mask != 0 {
+            return Val::tainted(input.sanitized(mask, t.all));
+        }
+        if let Some(v) = self.helper(n, f, &callee, &args) {
+            return v;
+        }
+        if let Some(r) = &recv_val {
+            if t.mutators.any(&callee) {
+                if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
+                    let note = format!("added to `{path}`");
+                    let added = self.core.step(n, &args_taint, &note);
+                    let var = self.env.entry(path).or_default();
+                    var.konst = None;
+                    match &mut var.fields {
+                        Some(f) => {
+                            f.rest.join(&added);
+                            f.len = None;
+                        }
+                        None => var.taint.join(&added),
+                    }
+                    var.recompute();
+                }
+                return Val::default();
+            }
+            let recv_is_text = recv_node.is_some_and(|o| matches!(o.kind(), "string_literal" | "raw_string_literal"))
+                || matches!(r.konst, Some(Const::Str(_)));
+            let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
+            let taint = if propagates {
+                r.taint.clone().joined(&args_taint)
+            } else {
+                r.taint.clone().joined(&args_taint.via_call())
+            };
+            return Val {
+                taint,
+                ty: r.ty.clone(),
+                ctor: r.ctor,
+                ..Val::default()
+            };
+        }
+        let (ty, ctor) = {
+            let segs: Vec<&str> = callee.full.split("::").collect();
+            if segs.len() >= 2 && segs[segs.len() - 2].starts_with(|c: char| c.is_ascii_uppercase()) {
+                (
+                    Some(Rc::from(segs[..segs.len() - 1].join("::").as_str())),
+                    Some((n.start_byte(), n.end_byte())),
+                )
+            } else {
+                (None, None)
+            }
+        };
+        let taint = if t.propagators.any(&callee) { input } else { input.via_call() };
+        Val {
+            taint,
+            ty,
+            ctor,
+            ..Val::default()
+        }
+    }
+
+    fn helper(&mut self, n: Node<'t>, f: Node<'t>, callee: &Callee, args: &[Arg<'t>]) -> Option<Val> {
+        let def = match f.kind() {
+            "identifier" if !self.uses.contains_key(&callee.raw) => *self.funcs.get(&callee.raw)?,
+            "scoped_identifier" if callee.raw.starts_with("Self::") => (*self.methods.get(&callee.last)?)?,
+            "field_expression" => {
+                let obj = f.child_by_field_name("value")?;
+                if obj.kind() != "self" {
+                    return None;
+                }
+                (*self.methods.get(&callee.last)?)?
+            }
+            _ => return None,
+        };
+        let summary = self.function(def)?;
+        let mut out = Taint::default();
+        let (start, end) = self.core.pos(n);
+        let note = format!("returned by {}() (line {})", callee.last, start.0);
+        for l in summary.labels() {
+            match l.param {
+                Some(i) if l.kind == SourceKind::Param => {
+                    if let Some(a) = args.get(usize::from(i)) {
+                        let mut t = a.val.taint.clone().sanitized(l.sanitized, self.core.t.all);
+                        if l.via_call {
+                            t = t.via_call();
+                        }
+                        out.join(&t.step(start, end, &note));
+                    }
+                }
+                _ => out.join(&Taint(vec![l.clone()]).step(start, end, &note)),
+            }
+        }
+        Some(Val::tainted(out))
+    }
+}
+
+/// `{name}` / `{name:?}` captures in a format string literal.
+fn inline_args(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('{') {
+        rest = &rest[i + 1..];
+        if rest.starts_with('{') {
+            rest = &rest[1..];
+            continue;
+        }
+        let end = rest.find(['}', ':']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push(name);
+        }
+        rest = &rest[end..];
+    }
+    out
+}
