@@ -227,7 +227,7 @@ fn assert_error(out: &std::process::Output, needle: &str) {
 #[test]
 fn bad_inputs_give_one_line_errors_and_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
-    assert_error(&run(&["scan", "."], tmp.path()), "not a git repository");
+    assert_error(&run(&["scan", "."], tmp.path()), "git repository");
     let r = repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
     assert_error(&run(&["scan", "--base", "nope"], tmp.path()), "nope");
     repo::branch(&r, "feature");

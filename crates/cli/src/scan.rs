@@ -212,14 +212,26 @@ pub(crate) fn init_threads(jobs: Option<usize>) {
     }
 }
 
-/// Drops excluded (or not included) files into `skipped`.
+/// `PATH` below the repository root limits the scan to that subtree (`secreview scan --all src/`).
+fn subtree_prefix(path: &Path, root: &Path) -> Option<String> {
+    let p = path.canonicalize().ok()?;
+    let r = root.canonicalize().ok()?;
+    let rel = p.strip_prefix(&r).ok()?.to_string_lossy().replace('\\', "/");
+    (!rel.is_empty()).then(|| format!("{rel}/"))
+}
+
+/// Drops excluded (or not included) files, and files outside the scanned subtree, into `skipped`.
 fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
     let (inc, exc) = (&settings.include, &settings.exclude);
-    if inc.is_none() && exc.is_none() {
+    let subtree = subtree_prefix(&settings.path, &changes.root);
+    if inc.is_none() && exc.is_none() && subtree.is_none() {
         return;
     }
     let mut kept = Vec::with_capacity(changes.files.len());
     for f in changes.files.drain(..) {
+        if subtree.as_ref().is_some_and(|s| !f.path.starts_with(s.as_str())) {
+            continue;
+        }
         let included = inc.as_ref().is_none_or(|g| g.is_match(&f.path));
         let excluded = exc.as_ref().is_some_and(|g| g.is_match(&f.path));
         if included && !excluded {

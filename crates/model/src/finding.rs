@@ -152,6 +152,9 @@ pub struct Suppression {
     /// How many findings it hid.
     pub used: u32,
     pub expired: bool,
+    /// A comment on a line of its own also covers the next line; a trailing comment covers only its line.
+    #[serde(skip)]
+    pub covers_next_line: bool,
 }
 
 /// What was scanned and how: shown in JSON metadata, SARIF invocations and the Markdown scope section.

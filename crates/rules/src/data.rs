@@ -148,7 +148,7 @@ pub struct TaintSink {
     /// Positional argument indexes that must not be tainted (default: `[0]` unless `receiver` or `kwargs` is set).
     #[serde(default)]
     pub args: Vec<usize>,
-    /// Keyword arguments that must not be tainted (`args` for `subprocess.run(args=…)`).
+    /// Keyword arguments that must not be tainted (`args` for `subprocess.run(args=…)`; `"*"`: every one).
     #[serde(default)]
     pub kwargs: Vec<String>,
     /// The receiver of a method call must not be tainted (`tar.extractall()` of an uploaded archive).

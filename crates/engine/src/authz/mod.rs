@@ -56,12 +56,26 @@ pub(crate) fn run(
         .then(|| base_routes(names, ctx, parsed.lang))
         .flatten();
     let owner_field_visible = names.mentions_owner_field(&parsed.text);
+    // A handler whose guard this diff removed gets that one finding, not also the consequences of the removal.
+    let regressed: Vec<String> = match &base_routes {
+        Some((old_path, b)) if rules.iter().any(|(_, r)| analysis(r) == "authz.guard-removed") => {
+            let mut tmp = Vec::new();
+            guard_removed(&routes, b, ctx, old_path, 0.0, path, &mut tmp);
+            routes
+                .iter()
+                .filter(|r| tmp.iter().any(|h| h.start_line == r.def.line))
+                .map(|r| r.name.clone())
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let fresh: Vec<Route> = routes.iter().filter(|r| !regressed.contains(&r.name)).cloned().collect();
     for &(ri, rule) in rules {
         let base = rule.meta.confidence;
         let mut out = Vec::new();
         match analysis(rule) {
-            "authz.ownership" => ownership(&routes, base, owner_field_visible, path, &mut out),
-            "authz.authentication" => authentication(names, &routes, base, path, &mut out),
+            "authz.ownership" => ownership(&fresh, base, owner_field_visible, path, &mut out),
+            "authz.authentication" => authentication(names, &fresh, base, path, &mut out),
             "authz.user-id-from-request" => user_id_from_request(&routes, base, path, &mut out),
             "authz.guard-removed" => {
                 if let Some((old_path, base_routes)) = &base_routes {
@@ -254,6 +268,10 @@ fn guard_removed(
         let Some(old) = base_routes.iter().find(|b| b.name == r.name && b.group == r.group) else {
             continue;
         };
+        // Opening a view with `AllowAny` is reported as `permission-weakened`.
+        if r.allow_any.is_some() {
+            continue;
+        }
         let lost_auth = r.auth.is_empty() && old.auth.iter().any(|e| removed.contains(e.line));
         // A privilege check that became mere authentication is `permission-weakened`, not a removal.
         let lost_check = !r.is_checked()

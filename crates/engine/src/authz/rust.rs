@@ -281,11 +281,20 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
         if writes {
             route.writes = true;
         }
+        // diesel: `notes::owner_id.eq(user.id)` scopes the query to the authenticated user.
+        if principal_here
+            && request_user.is_none()
+            && names.owner_fields.iter().any(|f| f.contains('_') && st.contains(&format!("{f}.eq(")))
+        {
+            route.ownership.push(ev(p, stmt, "query scoped to the user (diesel filter)"));
+        }
+        let calls_mutation = has_mutation_call(p, names, stmt);
         let key = keys.iter().find(|k| contains_word(st, k));
         if let Some(key) = key
-            && (lower.contains("query") || lower.contains("find") || lower.contains("filter") || lower.contains("get") || writes || lower.contains("delete"))
+            && (lower.contains("query") || lower.contains("find") || lower.contains("filter") || lower.contains("get")
+                || writes || lower.contains("delete") || calls_mutation)
         {
-            let mutating = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update");
+            let mutating = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update") || calls_mutation;
             let var = if stmt.kind() == "let_declaration" {
                 stmt.child_by_field_name("pattern").map(|x| t(p, x).trim_start_matches("mut ").to_owned())
             } else {
@@ -322,29 +331,70 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
     }
 }
 
-/// Top-level statements of a block, and of nested blocks (if/match bodies), in order.
+/// Statements of a function body in order: those of nested blocks (if/match arms) and of closure bodies
+/// (`web::block(move || { … })`) replace the statement that contains them, and a block's trailing expression
+/// (its value) counts as a statement.
 fn statements<'t>(body: Node<'t>) -> Vec<Node<'t>> {
     let mut out = Vec::new();
-    walk(body, &mut |n| {
-        if n.id() == body.id() {
-            return true;
-        }
-        match n.kind() {
-            "let_declaration" | "expression_statement" => {
-                out.push(n);
-                false
-            }
-            "closure_expression" | "function_item" => false,
-            _ => true,
-        }
-    });
-    // A trailing expression (no semicolon) is the function's return value: include it.
-    if let Some(last) = body.named_child(body.named_child_count().saturating_sub(1) as u32)
-        && !matches!(last.kind(), "let_declaration" | "expression_statement" | "line_comment" | "block_comment")
-    {
-        out.push(last);
-    }
+    collect_block(body, &mut out);
     out
+}
+
+fn collect_block<'t>(block: Node<'t>, out: &mut Vec<Node<'t>>) {
+    let n = block.named_child_count();
+    for i in 0..n {
+        let Some(child) = block.named_child(i as u32) else { continue };
+        let is_stmt = matches!(child.kind(), "let_declaration" | "expression_statement");
+        let trailing = i + 1 == n && !matches!(child.kind(), "line_comment" | "block_comment");
+        if !(is_stmt || trailing) {
+            continue;
+        }
+        let inner = closure_blocks(child);
+        if inner.is_empty() {
+            out.push(child);
+        } else {
+            for b in inner {
+                collect_block(b, out);
+            }
+        }
+    }
+}
+
+/// Block bodies of closures inside `n` (not nested deeper than the first closure).
+fn closure_blocks<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+    let mut out = Vec::new();
+    walk(n, &mut |c| {
+        if c.kind() == "closure_expression" {
+            if let Some(b) = c.child_by_field_name("body").filter(|b| b.kind() == "block") {
+                out.push(b);
+            }
+            return false;
+        }
+        true
+    });
+    out
+}
+
+/// A call in the statement whose name changes state (`db::update_note`, `repo.delete(id)`).
+fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
+    let mut found = false;
+    walk(stmt, &mut |n| {
+        if n.kind() == "call_expression"
+            && let Some(f) = n.child_by_field_name("function")
+        {
+            let name = match f.kind() {
+                "field_expression" => f.child_by_field_name("field").map_or("", |x| t(p, x)),
+                "scoped_identifier" => f.child_by_field_name("name").map_or("", |x| t(p, x)),
+                _ => t(p, f),
+            };
+            // `.set(…)` on its own is diesel's changeset builder; the write is the surrounding update.
+            if name != "set" && names.is_mutation_call(name) {
+                found = true;
+            }
+        }
+        !found
+    });
+    found
 }
 
 fn one_line(s: &str) -> String {

@@ -198,6 +198,19 @@ pub(crate) struct Tables {
     pub handler_markers: Vec<String>,
     pub handler_only_types: Vec<String>,
     pub dependency_defaults: Vec<String>,
+    /// Classes a fixed `scheme://host/` prefix makes safe (the attacker only picks the path): ssrf, redirect.
+    pub origin_mask: Mask,
+}
+
+/// Whether a URL prefix fixes scheme and host: `https://api.example.com/…`.
+pub(crate) fn fixed_origin(prefix: &str) -> bool {
+    prefix
+        .split_once("://")
+        .is_some_and(|(scheme, rest)| {
+            !scheme.is_empty()
+                && scheme.chars().all(|c| c.is_ascii_alphabetic())
+                && rest.find('/').is_some_and(|i| i > 0 && !rest[..i].contains(['{', '%', '@']))
+        })
 }
 
 impl Tables {
@@ -253,7 +266,12 @@ impl Tables {
             handler_markers: table.handler_markers.clone(),
             handler_only_types: table.handler_only_types.clone(),
             dependency_defaults: table.dependency_defaults.clone(),
+            origin_mask: 0,
         };
+        t.origin_mask = ["ssrf", "redirect"]
+            .iter()
+            .filter_map(|c| t.class_bit(c))
+            .fold(0, |a, b| a | b);
         for s in &table.sink {
             let class = classes.iter().position(|c| *c == s.class).unwrap_or(0);
             let args = if s.args.is_empty() && !s.receiver && s.kwargs.is_empty() {
@@ -866,7 +884,12 @@ impl<'a> Core<'a> {
                 }
             }
             for k in &spec.kwargs {
-                if let Some(a) = site.keyword(k) {
+                if k == "*" {
+                    for a in site.args.iter().filter(|a| a.name.is_some()) {
+                        let name = a.name.as_deref().unwrap_or("");
+                        operands.push((a.node, operand(a), format!("`{name}=` argument")));
+                    }
+                } else if let Some(a) = site.keyword(k) {
                     operands.push((a.node, operand(a), format!("`{k}=` argument")));
                 }
             }
@@ -881,12 +904,16 @@ impl<'a> Core<'a> {
         reported
     }
 
-    /// Checks `target[k] = value` against the `store` sinks.
-    pub fn check_store(&mut self, stmt: Node<'_>, target: &Callee, value_node: Node<'_>, value: &Taint) {
-        if self.active == 0 || value.is_clean() {
-            return;
-        }
+    /// Checks `target[k] = value` against the `store` sinks; true when `target` is a sink container (which the
+    /// walker then does not track: what it holds was reported where it went in).
+    pub fn check_store(&mut self, stmt: Node<'_>, target: &Callee, value_node: Node<'_>, value: &Taint) -> bool {
         let specs: Vec<usize> = self.t.stores.find(target).copied().collect();
+        if specs.is_empty() {
+            return false;
+        }
+        if self.active == 0 || value.is_clean() {
+            return true;
+        }
         for si in specs {
             let class = self.t.sinks[si].class;
             let bit = 1 << class;
@@ -898,6 +925,7 @@ impl<'a> Core<'a> {
                 self.record(class, stmt, l.clone(), callee, "stored value".into(), value_node);
             }
         }
+        true
     }
 
     fn record(&mut self, class: usize, at: Node<'_>, label: Label, callee: String, position: String, what: Node<'_>) {

@@ -9,8 +9,8 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, intersect, join_env,
-    last_segment,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin, intersect,
+    join_env, last_segment,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
@@ -492,7 +492,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         bare: false,
                     };
                     let value_node = stmt.child_by_field_name("right").unwrap_or(stmt);
-                    self.core.check_store(stmt, &callee, value_node, &v.taint);
+                    if self.core.check_store(stmt, &callee, value_node, &v.taint) {
+                        return;
+                    }
                 }
                 let Some(path) = self.dotted(obj) else {
                     self.eval(obj);
@@ -1100,6 +1102,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         taint.join(&self.eval(e).taint);
                     }
                 }
+                let prefix = named_children(n)
+                    .take_while(|c| c.kind() != "interpolation")
+                    .filter(|c| c.kind() == "string_content")
+                    .map(|c| self.text(c))
+                    .collect::<String>();
+                if fixed_origin(&prefix) {
+                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+                }
                 Val {
                     taint,
                     konst: self.string_const(n),
@@ -1143,8 +1153,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             "binary_operator" => {
                 let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
                 let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let mut taint = l.taint.joined(&r.taint);
+                if let Some(Const::Str(prefix)) = &l.konst
+                    && fixed_origin(prefix)
+                {
+                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+                }
                 Val {
-                    taint: l.taint.joined(&r.taint),
+                    taint,
                     konst: self.konst(n),
                     ..Val::default()
                 }
@@ -1475,7 +1491,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
             let recv_is_text = recv_node.is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"))
                 || matches!(r.konst, Some(Const::Str(_)));
-            let args_taint = all_args();
+            let mut args_taint = all_args();
+            if callee.last == "format"
+                && let Some(Const::Str(prefix)) = &r.konst
+                && fixed_origin(prefix)
+            {
+                args_taint.sanitize(t.origin_mask, t.all);
+            }
             let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
             let taint = if propagates {
                 r.taint.clone().joined(&args_taint)

@@ -12,7 +12,7 @@ use tree_sitter::Node;
 
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, intersect, join_env,
-    join_val, last_segment, squash,
+    fixed_origin, join_val, last_segment, squash,
 };
 
 const MAX_DEPTH: usize = 4;
@@ -1073,6 +1073,14 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         let mut konst_only = true;
         if let Some(tt) = named_children(n).find(|c| c.kind() == "token_tree") {
             self.tokens(tt, &mut taint, &mut konst_only);
+            // `format!("https://api.example.com/{path}")`: the host is fixed.
+            if let Some(first) = named_children(tt).next()
+                && first.kind() == "string_literal"
+                && let Some(Const::Str(s)) = self.literal(first)
+                && fixed_origin(&s)
+            {
+                taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+            }
         }
         Val::tainted(taint)
     }

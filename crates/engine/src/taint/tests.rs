@@ -48,3 +48,200 @@ fn scan_helper_works() {
     let r = scan("app/a.py", "import os\nos.system(input())\n");
     assert!(r.iter().any(|(id, l, _)| id == "shell-command-built" && *l == 2), "{r:?}");
 }
+
+fn sql_lines(src: &str) -> Vec<u32> {
+    scan("app/v.py", src)
+        .into_iter()
+        .filter(|(id, _, _)| id == "sql-string-built")
+        .map(|(_, l, _)| l)
+        .collect()
+}
+
+const PRELUDE: &str = "from flask import request\nimport html\n";
+
+fn py(body: &str) -> String {
+    format!("{PRELUDE}def view():\n{}", body.lines().map(|l| format!("    {l}\n")).collect::<String>())
+}
+
+/// Line numbers in `py(body)` are body lines + 3.
+fn sql_in(body: &str) -> Vec<u32> {
+    sql_lines(&py(body)).into_iter().map(|l| l - 3).collect()
+}
+
+#[test]
+fn assignment_chains_and_string_building_propagate() {
+    let body = "a = request.args['q']\nb = 'x' + a\nc = f'{b}!'\nd = '%s' % c\ne = '{}'.format(d)\ncur.execute(e)\n";
+    assert_eq!(sql_in(body), vec![6]);
+}
+
+#[test]
+fn overwriting_with_a_constant_cleans() {
+    assert!(sql_in("q = request.args['q']\nq = 'fixed'\ncur.execute('SELECT ' + q)\n").is_empty());
+}
+
+#[test]
+fn bound_parameters_are_not_the_statement() {
+    assert!(sql_in("q = request.args['q']\ncur.execute('SELECT * FROM t WHERE a = %s', (q,))\n").is_empty());
+}
+
+#[test]
+fn constant_conditions_select_the_live_branch() {
+    let dead = "v = request.args['v']\nif 1 > 2:\n    s = v\nelse:\n    s = 'ok'\ncur.execute(s)\n";
+    assert!(sql_in(dead).is_empty());
+    let live = "v = request.args['v']\nif 3 > 2:\n    s = v\nelse:\n    s = 'ok'\ncur.execute(s)\n";
+    assert_eq!(sql_in(live), vec![6]);
+    let unknown = "v = request.args['v']\nif v:\n    s = v\nelse:\n    s = 'ok'\ncur.execute(s)\n";
+    assert_eq!(sql_in(unknown), vec![6]);
+}
+
+#[test]
+fn sanitizers_are_per_sink_class() {
+    let body = "v = html.escape(request.args['v'])\ncur.execute('SELECT ' + v)\nn = int(request.args['n'])\ncur.execute('SELECT ' + str(n))\n";
+    assert_eq!(sql_in(body), vec![2]);
+}
+
+#[test]
+fn allow_list_checks_with_early_exit_sanitize() {
+    let body = "c = request.args['c']\nif c not in ALLOWED:\n    return None\ncur.execute('SELECT ' + c)\n";
+    assert!(sql_in(body).is_empty());
+    let inside = "c = request.args['c']\nif c in ('a', 'b'):\n    cur.execute('SELECT ' + c)\ncur.execute('SELECT ' + c)\n";
+    assert_eq!(sql_in(inside), vec![4]);
+}
+
+#[test]
+fn containers_track_constant_keys_and_positions() {
+    let body = "d = {'safe': 'x', 'bad': request.args['b']}\ncur.execute(d['safe'])\ncur.execute(d['bad'])\nl = ['a']\nl.append(request.args['b'])\nl.pop(0)\ncur.execute(l[0])\na, b = 'k', request.args['b']\ncur.execute(a)\ncur.execute(b)\n";
+    assert_eq!(sql_in(body), vec![3, 7, 10]);
+}
+
+#[test]
+fn loops_carry_taint_into_the_next_iteration() {
+    let body = "acc = ''\nfor w in ['a', 'b']:\n    cur.execute(acc)\n    acc = acc + request.args[w]\n";
+    assert_eq!(sql_in(body), vec![3]);
+}
+
+#[test]
+fn helper_summaries_map_parameters_to_the_return_value() {
+    let src = format!(
+        "{PRELUDE}def build(t, k):\n    return 'SELECT ' + t + k\ndef num(k):\n    return int(k)\ndef view():\n    k = request.args['k']\n    cur.execute(build('x', k))\n    cur.execute('SELECT ' + str(num(k)))\n"
+    );
+    assert_eq!(sql_lines(&src), vec![9]);
+}
+
+#[test]
+fn confidence_follows_the_source_kind() {
+    let src = format!(
+        "{PRELUDE}import sys\ndef view():\n    cur.execute('SELECT ' + request.args['q'])\ndef helper(p):\n    cur.execute('SELECT ' + p)\ndef script():\n    cur.execute('SELECT ' + sys.argv[1])\n"
+    );
+    let found = scan("app/c.py", &src);
+    let conf = |line: u32| {
+        found
+            .iter()
+            .find(|(id, l, _)| id == "sql-string-built" && *l == line)
+            .map(|x| x.2)
+            .unwrap_or(-1.0)
+    };
+    assert!(conf(5) >= 0.8, "{found:?}");
+    assert!((0.45..=0.55).contains(&conf(7)), "{found:?}");
+    assert!((0.3..=0.4).contains(&conf(9)), "{found:?}");
+}
+
+#[test]
+fn typed_handler_parameters_that_hold_no_text_are_clean() {
+    let src = "from fastapi import APIRouter, Depends\nrouter = APIRouter()\n@router.get('/x/{a}')\ndef h(a: int, b: str, db=Depends(get_db)):\n    cur.execute(f'SELECT {a}')\n    cur.execute(f'SELECT {b}')\n    cur.execute(f'SELECT {db}')\n";
+    let found = scan("app/f.py", src);
+    let lines: Vec<(u32, f32)> = found
+        .iter()
+        .filter(|f| f.0 == "sql-string-built")
+        .map(|f| (f.1, f.2))
+        .collect();
+    assert_eq!(lines.len(), 1, "{found:?}");
+    assert_eq!(lines[0].0, 6);
+    assert!(lines[0].1 >= 0.8);
+}
+
+#[test]
+fn the_flow_runs_from_source_to_sink_and_the_hit_is_the_call() {
+    let src = py("q = request.args['q']\nsql = 'SELECT ' + q\ncur.execute(\n    sql)\n");
+    let out = engine().scan(&[ChangedFile::whole("app/v.py", src)], Kinds::ALL);
+    let f = out.findings.iter().find(|f| f.rule_id == "sql-string-built").unwrap();
+    assert_eq!((f.location.start_line, f.location.start_col), (7, 5));
+    let notes: Vec<&str> = f.flow.iter().map(|e| e.note.as_str()).collect();
+    assert!(notes[0].starts_with("source: request.args (line 4)"), "{notes:?}");
+    assert_eq!(notes[1], "assigned to `q`");
+    assert_eq!(notes[2], "assigned to `sql`");
+    assert_eq!(*notes.last().unwrap(), "reaches cur.execute() argument 0");
+    assert_eq!(f.flow[0].location.path, "app/v.py");
+    assert!(f.message.contains("`sql` from request.args reaches cur.execute()"), "{}", f.message);
+}
+
+#[test]
+fn only_functions_touching_added_lines_are_reported() {
+    let src = "from flask import request\ndef a():\n    cur.execute('x' + request.args['a'])\ndef b():\n    cur.execute('x' + request.args['b'])\n";
+    let mut file = ChangedFile::whole("app/d.py", src.to_owned());
+    file.added = secreview_model::LineSet::new();
+    file.added.insert(5);
+    let out = engine().scan(&[file], Kinds::ALL);
+    let lines: Vec<u32> = out.findings.iter().map(|f| f.location.start_line).collect();
+    assert_eq!(lines, vec![5]);
+}
+
+#[test]
+fn rust_extractors_format_and_bind() {
+    let src = r#"
+use axum::extract::Path;
+async fn h(Path((name, id)): Path<(String, i64)>, pool: PgPool) {
+    let a = format!("SELECT {id}");
+    sqlx::query(&a).fetch_all(&pool).await;
+    let b = format!("SELECT '{}'", name);
+    sqlx::query(&b).fetch_all(&pool).await;
+    sqlx::query("SELECT $1").bind(&name).fetch_all(&pool).await;
+    let c = name.clone();
+    let c = "fixed".to_string();
+    sqlx::query(&c).fetch_all(&pool).await;
+}
+"#;
+    let lines: Vec<u32> = scan("app/h.rs", src)
+        .into_iter()
+        .filter(|f| f.0 == "sql-string-built")
+        .map(|f| f.1)
+        .collect();
+    assert_eq!(lines, vec![7]);
+}
+
+#[test]
+fn fixed_origins_and_guard_intersections() {
+    use super::{fixed_origin, intersect};
+    assert!(fixed_origin("https://api.example.com/"));
+    assert!(fixed_origin("http://h:8080/v1/"));
+    assert!(!fixed_origin("https://"));
+    assert!(!fixed_origin("https://api.example.com"));
+    assert!(!fixed_origin("/local/"));
+    let a = vec![("x".to_owned(), 0b11), ("y".to_owned(), 0b1)];
+    let b = vec![("x".to_owned(), 0b10)];
+    assert_eq!(intersect(&a, &b), vec![("x".to_owned(), 0b10)]);
+}
+
+#[test]
+fn unknown_sanitizer_classes_are_setup_errors() {
+    use secreview_rules::data::{TaintSanitizer, TaintTable};
+    let table = TaintTable {
+        sanitizer: vec![TaintSanitizer {
+            call: vec!["f".into()],
+            classes: vec!["nosuch".into()],
+            guard: None,
+        }],
+        ..TaintTable::default()
+    };
+    let err = super::Tables::new(secreview_syntax::Lang::Python, &table).unwrap_err();
+    assert!(err.to_string().contains("nosuch"), "{err}");
+}
+
+#[test]
+fn constants_fold() {
+    use super::Const;
+    assert_eq!(Const::arith("*", &Const::Int(7), &Const::Int(6)), Some(Const::Int(42)));
+    assert_eq!(Const::compare(">", &Const::Int(42), &Const::Int(100)), Some(false));
+    assert_eq!(Const::compare("==", &Const::Str("a".into()), &Const::Str("a".into())), Some(true));
+    assert_eq!(Const::compare("in", &Const::Str("b".into()), &Const::Str("abc".into())), Some(true));
+}
