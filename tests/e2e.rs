@@ -383,3 +383,132 @@ fn explain_and_rules_describe_the_packs() {
         "docs/rules.md is stale: run `cargo run -p secreview -- rules --format markdown > docs/rules.md`"
     );
 }
+
+#[test]
+fn markdown_report_goes_to_the_next_numbered_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-ratings");
+    let reports = tmp.path().join("reviews");
+    std::fs::create_dir(&reports).unwrap();
+    std::fs::write(reports.join("01-plan.md"), "plan").unwrap();
+    std::fs::write(reports.join("02-notes.md"), "notes").unwrap();
+    let out = run(&["scan", "--base", "main", "--output-dir", "reviews", "--fail-on", "never"], tmp.path());
+    assert_eq!(out.status.code(), Some(0));
+    let text = std::fs::read_to_string(reports.join("03-security-review.md")).unwrap();
+    assert!(text.contains("Executive summary") && text.contains("Exploit scenario"), "{text}");
+    assert!(text.contains("app/routers/ratings.py:72"), "{text}");
+}
+
+#[test]
+fn baseline_survives_moved_code_and_reports_changed_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
+    repo::branch(&r, "feature");
+    repo::write(tmp.path(), &[("b.py", VULN)]);
+    repo::commit_all(&r, "vuln");
+    let out = run(&["baseline", "--base", "main"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let file = tmp.path().join(".secreview-baseline.json");
+    let baseline = std::fs::read_to_string(&file).unwrap();
+    let file = file.to_str().unwrap();
+    assert!(!baseline.contains("\"line\"") && baseline.contains("yaml-load-unsafe"), "{baseline}");
+    let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
+    assert_eq!((code, findings(&report)), (0, vec![]));
+    // 20 lines moved in above the finding: still suppressed.
+    let moved = format!("{}{VULN}", (0..20).map(|i| format!("CONST_{i} = {i}\n")).collect::<String>());
+    repo::write(tmp.path(), &[("b.py", &moved)]);
+    repo::commit_all(&r, "move");
+    let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
+    assert_eq!((code, findings(&report)), (0, vec![]));
+    // The flagged line itself changed: reported again.
+    repo::write(tmp.path(), &[("b.py", &moved.replace("yaml.load(text)", "yaml.load(text.strip())"))]);
+    repo::commit_all(&r, "change");
+    let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
+    assert_eq!(code, 1);
+    let got = findings(&report);
+    assert!(!got.is_empty() && got.iter().all(|f| f.2 == 24), "{got:?}");
+}
+
+#[test]
+fn config_file_is_read_and_the_command_line_wins() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-ratings");
+    std::fs::write(
+        tmp.path().join(".secreview.toml"),
+        "fail_on = \"critical\"\n[rules]\nmode = { \"route-missing-ownership-check\" = \"warn\" }\n",
+    )
+    .unwrap();
+    let (code, report, _) = scan_json(tmp.path(), &["--base", "main"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["scan"]["settings"]["fail_on"]["source"], "config", "{:#}", report["scan"]);
+    let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "high"]);
+    assert_eq!(report["scan"]["settings"]["fail_on"]["source"], "cli");
+    // warn mode: the findings show but do not fail the run.
+    assert_eq!(code, 0);
+    assert!(!findings(&report).is_empty());
+}
+
+#[test]
+fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
+    // The hook runs `secreview` from PATH: make sure the freshly built binary is the one found.
+    let bin_dir = assert_cmd::cargo::cargo_bin("secreview").parent().unwrap().to_path_buf();
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = tmp.path().join("remote.git");
+    git2::Repository::init_bare(&remote).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let r = repo::init(&work, &[("app.py", "x = 1\n")]);
+    r.remote("origin", remote.to_str().unwrap()).unwrap();
+    let with_path = |args: &[&str]| {
+        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(&work)
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .unwrap()
+    };
+    assert!(with_path(&["push", "-q", "origin", "main"]).status.success());
+    let install = run(&["hook", "install"], &work);
+    assert_eq!(install.status.code(), Some(0), "{}", String::from_utf8_lossy(&install.stderr));
+    assert!(work.join(".git/hooks/pre-push").exists());
+    // A foreign hook is not overwritten without --force.
+    std::fs::write(work.join(".git/hooks/pre-commit"), "#!/bin/sh\necho mine\n").unwrap();
+    assert_eq!(run(&["hook", "install", "--pre-commit"], &work).status.code(), Some(2));
+
+    // New branch with a committed token, removed again in the next commit: still blocked (every commit is scanned).
+    repo::branch(&r, "feature");
+    let (text, secrets) = fake::expand_fakes("TOKEN = \"{{fake-checksum:ghp_:36}}\"\n");
+    repo::write(&work, &[("settings.py", &text)]);
+    repo::commit_all(&r, "add token");
+    repo::write(&work, &[("settings.py", "import os\nTOKEN = os.environ[\"TOKEN\"]\n")]);
+    repo::commit_all(&r, "remove token");
+    let push = with_path(&["push", "origin", "feature"]);
+    let stderr = String::from_utf8_lossy(&push.stderr).to_string();
+    assert!(!push.status.success(), "push should be blocked: {stderr}");
+    assert!(stderr.contains("github-token"), "{stderr}");
+    assert!(!stderr.contains(secrets[0].as_str()), "the hook printed the secret: {stderr}");
+
+    // A clean branch pushes; deleting a branch needs no scan.
+    repo::checkout(&r, "main");
+    repo::branch(&r, "clean");
+    repo::write(&work, &[("ok.py", "def add(a, b):\n    return a + b\n")]);
+    repo::commit_all(&r, "clean");
+    let push = with_path(&["push", "origin", "clean"]);
+    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    repo::write(&work, &[("ok.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n")]);
+    repo::commit_all(&r, "update");
+    let push = with_path(&["push", "origin", "clean"]);
+    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    let push = with_path(&["push", "origin", "--delete", "clean"]);
+    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    // Several refs at once: one bad ref blocks the whole push.
+    repo::checkout(&r, "main");
+    repo::branch(&r, "bad2");
+    repo::write(&work, &[("y.py", "import yaml\n\ndef f(request):\n    return eval(request.args[\"x\"])\n")]);
+    repo::commit_all(&r, "eval");
+    let push = with_path(&["push", "origin", "main", "bad2"]);
+    assert!(!push.status.success());
+}

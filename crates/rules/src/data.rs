@@ -128,7 +128,7 @@ pub struct TaintSource {
     /// on the type's last path segment, generic arguments ignored.
     #[serde(default)]
     pub param_type: Vec<String>,
-    /// Parameter default callables that make a parameter a source (FastAPI `Query(...)`, `Body(...)`).
+    /// Parameter default callables that make a parameter a source (`FastAPI` `Query(...)`, `Body(...)`).
     #[serde(default)]
     pub param_default: Vec<String>,
     pub note: Option<String>,

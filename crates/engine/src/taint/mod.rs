@@ -23,6 +23,9 @@
 //! Confidence: the rule's base for a request source, ×0.6 for an unknown function parameter, ×0.42 for process
 //! input (argv, env, stdin); ×0.85 when the flow passed an unknown call.
 
+// A tree walker names nodes `n`, `l`, `r`, `c` and pairs `cond`/`cons`; these lints fight that convention.
+#![allow(clippy::similar_names, clippy::many_single_char_names)]
+
 mod python;
 mod rust;
 #[cfg(test)]
@@ -82,7 +85,9 @@ impl Name {
     pub(crate) fn matches(&self, c: &Callee) -> bool {
         if self.suffix {
             let s = self.text.as_str();
-            c.raw.ends_with(s) || c.full.ends_with(s) || c.typed.as_deref().is_some_and(|t| t.ends_with(s))
+            c.raw.ends_with(s)
+                || c.full.ends_with(s)
+                || c.typed.as_deref().is_some_and(|t| t.ends_with(s))
         } else {
             c.full == self.text
                 || c.raw == self.text
@@ -115,7 +120,10 @@ impl<T> Default for NameIndex<T> {
 impl<T> NameIndex<T> {
     fn insert(&mut self, name: &str, value: T) {
         let n = Name::new(name);
-        self.by_last.entry(n.last().to_owned()).or_default().push((n, value));
+        self.by_last
+            .entry(n.last().to_owned())
+            .or_default()
+            .push((n, value));
     }
 
     pub(crate) fn find<'s>(&'s self, c: &'s Callee) -> impl Iterator<Item = &'s T> + 's {
@@ -204,18 +212,19 @@ pub(crate) struct Tables {
 
 /// Whether a URL prefix fixes scheme and host: `https://api.example.com/…`.
 pub(crate) fn fixed_origin(prefix: &str) -> bool {
-    prefix
-        .split_once("://")
-        .is_some_and(|(scheme, rest)| {
-            !scheme.is_empty()
-                && scheme.chars().all(|c| c.is_ascii_alphabetic())
-                && rest.find('/').is_some_and(|i| i > 0 && !rest[..i].contains(['{', '%', '@']))
-        })
+    prefix.split_once("://").is_some_and(|(scheme, rest)| {
+        !scheme.is_empty()
+            && scheme.chars().all(|c| c.is_ascii_alphabetic())
+            && rest
+                .find('/')
+                .is_some_and(|i| i > 0 && !rest[..i].contains(['{', '%', '@']))
+    })
 }
 
 impl Tables {
     pub fn new(lang: Lang, table: &TaintTable) -> Result<Self, EngineError> {
-        let setup = |m: String| EngineError::Setup(format!("rules/injection/_{}.toml: {m}", lang.name()));
+        let setup =
+            |m: String| EngineError::Setup(format!("rules/injection/_{}.toml: {m}", lang.name()));
         let mut classes: Vec<String> = Vec::new();
         for s in &table.sink {
             if !classes.contains(&s.class) {
@@ -223,7 +232,10 @@ impl Tables {
             }
         }
         if classes.len() > 32 {
-            return Err(setup(format!("{} sink classes; at most 32 are supported", classes.len())));
+            return Err(setup(format!(
+                "{} sink classes; at most 32 are supported",
+                classes.len()
+            )));
         }
         let all: Mask = if classes.len() == 32 {
             u32::MAX
@@ -237,7 +249,10 @@ impl Tables {
                     m = all;
                 } else {
                     let i = classes.iter().position(|c| c == n).ok_or_else(|| {
-                        setup(format!("sanitizer class `{n}` is no sink's class (known: {})", classes.join(", ")))
+                        setup(format!(
+                            "sanitizer class `{n}` is no sink's class (known: {})",
+                            classes.join(", ")
+                        ))
                     })?;
                     m |= 1 << i;
                 }
@@ -286,7 +301,11 @@ impl Tables {
                 kwargs: s.kwargs.clone(),
                 receiver: s.receiver,
                 first_element: s.first_element,
-                when_kwarg: s.when_kwarg.iter().map(|(k, v)| (k.clone(), squash(v))).collect(),
+                when_kwarg: s
+                    .when_kwarg
+                    .iter()
+                    .map(|(k, v)| (k.clone(), squash(v)))
+                    .collect(),
                 unless: s
                     .unless_kwarg
                     .iter()
@@ -309,16 +328,21 @@ impl Tables {
             };
             for a in &src.attr {
                 let head = a.split('.').next().unwrap_or(a).to_owned();
-                t.attr_sources.entry(head).or_default().push((a.clone(), origin(a)));
+                t.attr_sources
+                    .entry(head)
+                    .or_default()
+                    .push((a.clone(), origin(a)));
             }
             for c in &src.call {
                 t.call_sources.insert(c, origin(&format!("{c}()")));
             }
             for p in &src.param_type {
-                t.param_types.insert(p.clone(), origin(&format!("{p} extractor")));
+                t.param_types
+                    .insert(p.clone(), origin(&format!("{p} extractor")));
             }
             for p in &src.param_default {
-                t.param_defaults.insert(p.clone(), origin(&format!("{p}() parameter")));
+                t.param_defaults
+                    .insert(p.clone(), origin(&format!("{p}() parameter")));
             }
         }
         for s in &table.sanitizer {
@@ -333,9 +357,14 @@ impl Tables {
                     let op = if g == "receiver" {
                         GuardOperand::Receiver
                     } else {
-                        let n = g.strip_prefix("arg").and_then(|n| n.parse().ok()).ok_or_else(|| {
-                            setup(format!("sanitizer guard `{g}` must be \"receiver\" or \"arg<N>\""))
-                        })?;
+                        let n = g
+                            .strip_prefix("arg")
+                            .and_then(|n| n.parse().ok())
+                            .ok_or_else(|| {
+                                setup(format!(
+                                    "sanitizer guard `{g}` must be \"receiver\" or \"arg<N>\""
+                                ))
+                            })?;
                         GuardOperand::Arg(n)
                     };
                     for c in &s.call {
@@ -505,7 +534,10 @@ impl Taint {
 
     /// The strongest label not sanitized for `bit`.
     pub fn live(&self, bit: Mask) -> Option<&Label> {
-        self.0.iter().filter(|l| l.sanitized & bit == 0).min_by_key(|l| l.rank())
+        self.0
+            .iter()
+            .filter(|l| l.sanitized & bit == 0)
+            .min_by_key(|l| l.rank())
     }
 }
 
@@ -637,7 +669,11 @@ impl Val {
     pub fn sequence(items: Vec<Taint>, rest: Taint, exact: bool) -> Val {
         let len = items.len();
         let mut f = Fields {
-            map: items.into_iter().enumerate().map(|(i, t)| (i.to_string(), t)).collect(),
+            map: items
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| (i.to_string(), t))
+                .collect(),
             rest,
             len: exact.then_some(len),
         };
@@ -659,7 +695,10 @@ pub(crate) type Env = HashMap<String, Val>;
 pub(crate) fn intersect(a: &[(String, Mask)], b: &[(String, Mask)]) -> Vec<(String, Mask)> {
     a.iter()
         .filter_map(|(p, m)| {
-            let mb = b.iter().filter(|(q, _)| q == p).fold(0, |acc, (_, m2)| acc | m2);
+            let mb = b
+                .iter()
+                .filter(|(q, _)| q == p)
+                .fold(0, |acc, (_, m2)| acc | m2);
             (m & mb != 0).then(|| (p.clone(), m & mb))
         })
         .collect()
@@ -670,7 +709,9 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
         (Some(x), Some(y)) => {
             let mut map = x.map.clone();
             for (k, v) in &y.map {
-                map.entry(k.clone()).and_modify(|e| e.join(v)).or_insert_with(|| v.clone());
+                map.entry(k.clone())
+                    .and_modify(|e| e.join(v))
+                    .or_insert_with(|| v.clone());
             }
             Some(Box::new(Fields {
                 map,
@@ -683,7 +724,11 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
     let mut v = Val {
         taint: a.taint.clone().joined(&b.taint),
         fields,
-        konst: if a.konst == b.konst { a.konst.clone() } else { None },
+        konst: if a.konst == b.konst {
+            a.konst.clone()
+        } else {
+            None
+        },
         ty: a.ty.clone().or_else(|| b.ty.clone()),
         ctor: a.ctor.or(b.ctor),
     };
@@ -781,11 +826,10 @@ impl<'a> Core<'a> {
     }
 
     pub fn pos(&self, n: Node<'_>) -> ((u32, u32), (u32, u32)) {
-        (self.parsed.line_col(n.start_byte()), self.parsed.line_col(n.end_byte()))
-    }
-
-    pub fn line(&self, n: Node<'_>) -> u32 {
-        n.start_position().row as u32 + 1
+        (
+            self.parsed.line_col(n.start_byte()),
+            self.parsed.line_col(n.end_byte()),
+        )
     }
 
     /// A flow step at a node.
@@ -816,7 +860,9 @@ impl<'a> Core<'a> {
     }
 
     fn ctor_text(&self, v: &Val) -> Option<String> {
-        v.ctor.and_then(|(s, e)| self.parsed.text.get(s..e)).map(squash)
+        v.ctor
+            .and_then(|(s, e)| self.parsed.text.get(s..e))
+            .map(squash)
     }
 
     fn contains_any(&self, a: &Arg<'_>, needles: &[String]) -> bool {
@@ -825,9 +871,9 @@ impl<'a> Core<'a> {
         }
         let text = squash(self.text(a.node));
         let ctor = self.ctor_text(&a.val);
-        needles
-            .iter()
-            .any(|n| text.contains(n.as_str()) || ctor.as_deref().is_some_and(|c| c.contains(n.as_str())))
+        needles.iter().any(|n| {
+            text.contains(n.as_str()) || ctor.as_deref().is_some_and(|c| c.contains(n.as_str()))
+        })
     }
 
     /// Checks a call against the sink tables and records every tainted sink argument; returns the classes
@@ -906,7 +952,13 @@ impl<'a> Core<'a> {
 
     /// Checks `target[k] = value` against the `store` sinks; true when `target` is a sink container (which the
     /// walker then does not track: what it holds was reported where it went in).
-    pub fn check_store(&mut self, stmt: Node<'_>, target: &Callee, value_node: Node<'_>, value: &Taint) -> bool {
+    pub fn check_store(
+        &mut self,
+        stmt: Node<'_>,
+        target: &Callee,
+        value_node: Node<'_>,
+        value: &Taint,
+    ) -> bool {
         let specs: Vec<usize> = self.t.stores.find(target).copied().collect();
         if specs.is_empty() {
             return false;
@@ -922,15 +974,37 @@ impl<'a> Core<'a> {
             }
             if let Some(l) = value.live(bit) {
                 let callee = format!("{}[…] =", target.raw);
-                self.record(class, stmt, l.clone(), callee, "stored value".into(), value_node);
+                self.record(
+                    class,
+                    stmt,
+                    l.clone(),
+                    callee,
+                    "stored value".into(),
+                    value_node,
+                );
             }
         }
         true
     }
 
-    fn record(&mut self, class: usize, at: Node<'_>, label: Label, callee: String, position: String, what: Node<'_>) {
+    fn record(
+        &mut self,
+        class: usize,
+        at: Node<'_>,
+        label: Label,
+        callee: String,
+        position: String,
+        what: Node<'_>,
+    ) {
         let (start, end) = self.pos(at);
-        let what = truncate(&self.text(what).split_whitespace().collect::<Vec<_>>().join(" "), 40);
+        let what = truncate(
+            &self
+                .text(what)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            40,
+        );
         let hit = SinkHit {
             class,
             start_byte: at.start_byte(),
@@ -956,7 +1030,11 @@ impl<'a> Core<'a> {
 }
 
 fn display_callee(c: &Callee) -> String {
-    let name = if c.raw.starts_with('?') { c.last.as_str() } else { c.raw.as_str() };
+    let name = if c.raw.starts_with('?') {
+        c.last.as_str()
+    } else {
+        c.raw.as_str()
+    };
     format!("{name}()")
 }
 
@@ -975,7 +1053,10 @@ pub(crate) fn run(
     let mut wanted: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
     for &(ri, rule) in rules {
         if let Matcher::Taint { sinks } = &rule.matcher {
-            let m = sinks.iter().filter_map(|s| tables.class_bit(s)).fold(0, |a, b| a | b);
+            let m = sinks
+                .iter()
+                .filter_map(|s| tables.class_bit(s))
+                .fold(0, |a, b| a | b);
             if m != 0 {
                 wanted.push((ri, rule, m));
             }

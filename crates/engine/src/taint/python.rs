@@ -9,8 +9,8 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin, intersect,
-    join_env, last_segment,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin,
+    intersect, join_env, last_segment,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
@@ -41,7 +41,10 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
     w.block(root);
     w.env.clear();
     for def in defs {
-        let (s, e) = (def.start_position().row as u32 + 1, def.end_position().row as u32 + 1);
+        let (s, e) = (
+            def.start_position().row as u32 + 1,
+            def.end_position().row as u32 + 1,
+        );
         if added.intersects(s, e) {
             w.function(def);
         }
@@ -69,7 +72,7 @@ struct Py<'c, 'a, 't> {
     loop_depth: usize,
 }
 
-impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
+impl<'a: 't, 't> Py<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
     }
@@ -83,7 +86,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             if child.kind() == "expression_statement"
                 && let Some(a) = child.named_child(0)
                 && a.kind() == "assignment"
-                && let (Some(l), Some(r)) = (a.child_by_field_name("left"), a.child_by_field_name("right"))
+                && let (Some(l), Some(r)) = (
+                    a.child_by_field_name("left"),
+                    a.child_by_field_name("right"),
+                )
                 && l.kind() == "identifier"
             {
                 let k = self.literal(r);
@@ -99,7 +105,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         let mut found = Vec::new();
         walk(root, &mut |n| {
             match n.kind() {
-                "import_statement" | "import_from_statement" | "function_definition" => found.push(n),
+                "import_statement" | "import_from_statement" | "function_definition" => {
+                    found.push(n);
+                }
                 _ => {}
             }
             true
@@ -115,7 +123,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
                 _ => {
                     defs.push(n);
-                    let Some(name) = n.child_by_field_name("name").map(|x| self.text(x).to_owned()) else {
+                    let Some(name) = n
+                        .child_by_field_name("name")
+                        .map(|x| self.text(x).to_owned())
+                    else {
                         continue;
                     };
                     let parent = n.parent();
@@ -127,7 +138,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         Some("module") => {
                             self.funcs.entry(name).or_insert(n);
                         }
-                        Some("block") if parent.and_then(|p| p.parent()).is_some_and(|c| c.kind() == "class_definition") => {
+                        Some("block")
+                            if parent
+                                .and_then(|p| p.parent())
+                                .is_some_and(|c| c.kind() == "class_definition") =>
+                        {
                             self.methods
                                 .entry(name)
                                 .and_modify(|e| *e = None)
@@ -157,8 +172,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     }
                 }
                 "aliased_import" => {
-                    let (Some(name), Some(alias)) = (c.child_by_field_name("name"), c.child_by_field_name("alias"))
-                    else {
+                    let (Some(name), Some(alias)) = (
+                        c.child_by_field_name("name"),
+                        c.child_by_field_name("alias"),
+                    ) else {
                         continue;
                     };
                     (self.text(name).to_owned(), self.text(alias).to_owned())
@@ -220,17 +237,34 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         let Some(p) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
             return false;
         };
-        named_children(p).filter(|d| d.kind() == "decorator").any(|d| {
-            let Some(e) = d.named_child(0) else { return false };
-            let f = if e.kind() == "call" { e.child_by_field_name("function") } else { Some(e) };
-            f.filter(|f| f.kind() == "attribute")
-                .and_then(|f| f.child_by_field_name("attribute"))
-                .is_some_and(|a| self.core.t.handler_markers.iter().any(|m| m == self.text(a)))
-        })
+        named_children(p)
+            .filter(|d| d.kind() == "decorator")
+            .any(|d| {
+                let Some(e) = d.named_child(0) else {
+                    return false;
+                };
+                let f = if e.kind() == "call" {
+                    e.child_by_field_name("function")
+                } else {
+                    Some(e)
+                };
+                f.filter(|f| f.kind() == "attribute")
+                    .and_then(|f| f.child_by_field_name("attribute"))
+                    .is_some_and(|a| {
+                        self.core
+                            .t
+                            .handler_markers
+                            .iter()
+                            .any(|m| m == self.text(a))
+                    })
+            })
     }
 
     /// The parameters of a function: name, type text, default node.
-    fn param_list(&self, def: Node<'t>) -> Vec<(Node<'t>, String, Option<String>, Option<Node<'t>>)> {
+    fn param_list(
+        &self,
+        def: Node<'t>,
+    ) -> Vec<(Node<'t>, String, Option<String>, Option<Node<'t>>)> {
         let Some(ps) = def.child_by_field_name("parameters") else {
             return Vec::new();
         };
@@ -239,7 +273,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             let (name, ty, default) = match p.kind() {
                 "identifier" => (Some(p), None, None),
                 "typed_parameter" => (
-                    named_children(p).find(|c| c.kind() == "identifier" || c.kind().ends_with("splat_pattern")),
+                    named_children(p)
+                        .find(|c| c.kind() == "identifier" || c.kind().ends_with("splat_pattern")),
                     p.child_by_field_name("type"),
                     None,
                 ),
@@ -257,7 +292,12 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             {
                 name = inner;
             }
-            out.push((name, self.text(name).to_owned(), ty.map(|t| self.text(t).to_owned()), default));
+            out.push((
+                name,
+                self.text(name).to_owned(),
+                ty.map(|t| self.text(t).to_owned()),
+                default,
+            ));
         }
         out
     }
@@ -270,10 +310,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             if i == 0 && (name == "self" || name == "cls") {
                 continue;
             }
-            let default_text = default.map(|d| self.text(d)).unwrap_or("");
+            let default_text = default.map_or("", |d| self.text(d));
             let ty_text = ty.as_deref().unwrap_or("");
-            let mentions = |names: &[String], text: &str| names.iter().any(|n| text.contains(&format!("{n}(")));
-            if mentions(&t.dependency_defaults, default_text) || mentions(&t.dependency_defaults, ty_text) {
+            let mentions = |names: &[String], text: &str| {
+                names.iter().any(|n| text.contains(&format!("{n}(")))
+            };
+            if mentions(&t.dependency_defaults, default_text)
+                || mentions(&t.dependency_defaults, ty_text)
+            {
                 continue;
             }
             let core_ty = strip_optional(ty_text);
@@ -289,19 +333,26 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             if !core_ty.is_empty() && t.is_clean_type(core_ty) {
                 continue;
             }
-            let by_default = t
-                .param_defaults
-                .iter()
-                .find(|(k, _)| default_text.starts_with(&format!("{k}(")) || ty_text.contains(&format!("{k}(")));
+            let by_default = t.param_defaults.iter().find(|(k, _)| {
+                default_text.starts_with(&format!("{k}(")) || ty_text.contains(&format!("{k}("))
+            });
             let by_type = t.param_types.get(last_segment(core_ty));
             let (kind, origin, idx) = if let Some((_, s)) = by_default {
                 (s.kind, format!("request parameter `{name}`"), None)
             } else if let Some(s) = by_type {
                 (s.kind, format!("request parameter `{name}`"), None)
             } else if handler || django {
-                (SourceKind::Request, format!("route parameter `{name}`"), None)
+                (
+                    SourceKind::Request,
+                    format!("route parameter `{name}`"),
+                    None,
+                )
             } else {
-                (SourceKind::Param, format!("parameter `{name}`"), u16::try_from(i).ok())
+                (
+                    SourceKind::Param,
+                    format!("parameter `{name}`"),
+                    u16::try_from(i).ok(),
+                )
             };
             let taint = self.core.source(node, kind, idx, &origin);
             self.env.insert(name, Val::tainted(taint));
@@ -312,7 +363,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     // Statements
     // --------------------------------------------------------------------------------------------------------------
 
-    /// Runs a block; true when it cannot complete normally (return, raise, continue, break, abort()).
+    /// Runs a block; true when it cannot complete normally (return, raise, continue, break, `abort()`).
     fn block(&mut self, n: Node<'t>) -> bool {
         for s in named_children(n) {
             if self.stmt(s) {
@@ -367,9 +418,16 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 false
             }
             "block" => self.block(n),
-            "function_definition" | "class_definition" | "decorated_definition" | "import_statement"
-            | "import_from_statement" | "future_import_statement" | "global_statement" | "nonlocal_statement"
-            | "pass_statement" | "comment" => false,
+            "function_definition"
+            | "class_definition"
+            | "decorated_definition"
+            | "import_statement"
+            | "import_from_statement"
+            | "future_import_statement"
+            | "global_statement"
+            | "nonlocal_statement"
+            | "pass_statement"
+            | "comment" => false,
             _ => {
                 for c in named_children(n) {
                     self.eval(c);
@@ -386,12 +444,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 false
             }
             "augmented_assignment" => {
-                let (Some(l), Some(r)) = (c.child_by_field_name("left"), c.child_by_field_name("right")) else {
+                let (Some(l), Some(r)) = (
+                    c.child_by_field_name("left"),
+                    c.child_by_field_name("right"),
+                ) else {
                     return false;
                 };
                 let old = self.eval(l);
                 let new = self.eval(r);
-                let op = c.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let op = c
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.text(o));
                 let konst = match (&old.konst, &new.konst) {
                     (Some(a), Some(b)) => Const::arith(op.trim_end_matches('='), a, b),
                     _ => None,
@@ -413,7 +476,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     fn is_terminator(&self, call: Node<'t>) -> bool {
-        let Some(f) = call.child_by_field_name("function") else { return false };
+        let Some(f) = call.child_by_field_name("function") else {
+            return false;
+        };
         let callee = self.callee_of(f, None);
         self.core.t.terminators.any(&callee)
     }
@@ -425,7 +490,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         let Some(r) = n.child_by_field_name("right") else {
             return Val::default();
         };
-        let mut v = if r.kind() == "assignment" { self.assign(r) } else { self.eval(r) };
+        let mut v = if r.kind() == "assignment" {
+            self.assign(r)
+        } else {
+            self.eval(r)
+        };
         if let Some(ty) = n.child_by_field_name("type")
             && self.core.t.is_clean_type(strip_optional(self.text(ty)))
         {
@@ -475,7 +544,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 self.env.insert(path, v);
             }
             "subscript" => {
-                let Some(obj) = target.child_by_field_name("value") else { return };
+                let Some(obj) = target.child_by_field_name("value") else {
+                    return;
+                };
                 let key = target
                     .child_by_field_name("subscript")
                     .and_then(|k| {
@@ -521,7 +592,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 var.recompute();
                 var.konst = None;
             }
-            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" | "expression_list" => {
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+            | "expression_list" => {
                 let mut i = 0usize;
                 for el in named_children(target) {
                     if el.kind() == "list_splat_pattern" || el.kind() == "list_splat" {
@@ -547,7 +619,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     fn if_stmt(&mut self, n: Node<'t>) -> bool {
-        let Some(cond) = n.child_by_field_name("condition") else { return false };
+        let Some(cond) = n.child_by_field_name("condition") else {
+            return false;
+        };
         let Some(cons) = n.child_by_field_name("consequence") else {
             return false;
         };
@@ -603,8 +677,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     fn else_chain(&mut self, alts: &[Node<'t>]) -> bool {
         let Some(a) = alts.first() else { return false };
         if a.kind() == "elif_clause" {
-            let (Some(cond), Some(cons)) = (a.child_by_field_name("condition"), a.child_by_field_name("consequence"))
-            else {
+            let (Some(cond), Some(cons)) = (
+                a.child_by_field_name("condition"),
+                a.child_by_field_name("consequence"),
+            ) else {
                 return false;
             };
             self.eval(cond);
@@ -615,7 +691,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     fn passes(&self) -> usize {
-        if self.loop_depth > MAX_LOOP_PASSES_DEPTH { 1 } else { 2 }
+        if self.loop_depth > MAX_LOOP_PASSES_DEPTH {
+            1
+        } else {
+            2
+        }
     }
 
     fn for_stmt(&mut self, n: Node<'t>) -> bool {
@@ -661,7 +741,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     fn while_stmt(&mut self, n: Node<'t>) -> bool {
-        let (Some(cond), Some(body)) = (n.child_by_field_name("condition"), n.child_by_field_name("body")) else {
+        let (Some(cond), Some(body)) = (
+            n.child_by_field_name("condition"),
+            n.child_by_field_name("body"),
+        ) else {
             return false;
         };
         self.eval(cond);
@@ -698,7 +781,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     outs.push((std::mem::take(&mut self.env), t));
                 }
                 "else_clause" if !t_body => {
-                    self.env = body_env.clone();
+                    self.env.clone_from(&body_env);
                     let t = c.child_by_field_name("body").is_some_and(|b| self.block(b));
                     normal = (std::mem::take(&mut self.env), t);
                 }
@@ -730,9 +813,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     fn with_stmt(&mut self, n: Node<'t>) -> bool {
         for clause in named_children(n).filter(|c| c.kind() == "with_clause") {
             for item in named_children(clause).filter(|c| c.kind() == "with_item") {
-                let Some(value) = item.child_by_field_name("value") else { continue };
+                let Some(value) = item.child_by_field_name("value") else {
+                    continue;
+                };
                 if value.kind() == "as_pattern" {
-                    let Some(expr) = value.named_child(0) else { continue };
+                    let Some(expr) = value.named_child(0) else {
+                        continue;
+                    };
                     let v = self.eval(expr);
                     if let Some(alias) = value.child_by_field_name("alias") {
                         self.bind(alias, v, item);
@@ -751,10 +838,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         }
         let pre = self.env.clone();
         let mut acc = pre.clone();
-        let Some(body) = n.child_by_field_name("body") else { return false };
+        let Some(body) = n.child_by_field_name("body") else {
+            return false;
+        };
         for case in named_children(body).filter(|c| c.kind() == "case_clause") {
-            self.env = pre.clone();
-            let t = case.child_by_field_name("consequence").is_some_and(|b| self.block(b));
+            self.env.clone_from(&pre);
+            let t = case
+                .child_by_field_name("consequence")
+                .is_some_and(|b| self.block(b));
             if !t {
                 acc = join_env(&acc, &self.env);
             }
@@ -798,8 +889,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
             }
             "boolean_operator" => {
-                let op = cond.child_by_field_name("operator").map_or("", |o| self.text(o));
-                let (Some(l), Some(r)) = (cond.child_by_field_name("left"), cond.child_by_field_name("right")) else {
+                let op = cond
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.text(o));
+                let (Some(l), Some(r)) = (
+                    cond.child_by_field_name("left"),
+                    cond.child_by_field_name("right"),
+                ) else {
                     return;
                 };
                 let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -815,11 +911,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
             "comparison_operator" => {
                 let ops: Vec<Node<'t>> = named_children(cond).collect();
-                let Some(op) = cond.child_by_field_name("operators") else { return };
+                let Some(op) = cond.child_by_field_name("operators") else {
+                    return;
+                };
                 if ops.len() != 2 {
                     return;
                 }
-                let op = self.text(op).split_whitespace().collect::<Vec<_>>().join(" ");
+                let op = self
+                    .text(op)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let (l, r) = (ops[0], ops[1]);
                 // `urlparse(u).netloc == host` and friends: a same-host check on `u`.
                 for side in [l, r] {
@@ -861,17 +963,24 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
             }
             "call" if positive => {
-                let Some(f) = cond.child_by_field_name("function") else { return };
+                let Some(f) = cond.child_by_field_name("function") else {
+                    return;
+                };
                 let callee = self.callee_of(f, None);
-                let guards: Vec<(GuardOperand, Mask)> = self.core.t.guards.find(&callee).copied().collect();
+                let guards: Vec<(GuardOperand, Mask)> =
+                    self.core.t.guards.find(&callee).copied().collect();
                 for (operand, mask) in guards {
                     let node = match operand {
-                        GuardOperand::Receiver => {
-                            (f.kind() == "attribute").then(|| f.child_by_field_name("object")).flatten()
+                        GuardOperand::Receiver => (f.kind() == "attribute")
+                            .then(|| f.child_by_field_name("object"))
+                            .flatten(),
+                        GuardOperand::Arg(i) => {
+                            cond.child_by_field_name("arguments").and_then(|a| {
+                                named_children(a)
+                                    .filter(|c| c.kind() != "keyword_argument")
+                                    .nth(i)
+                            })
                         }
-                        GuardOperand::Arg(i) => cond
-                            .child_by_field_name("arguments")
-                            .and_then(|a| named_children(a).filter(|c| c.kind() != "keyword_argument").nth(i)),
                     };
                     if let Some(p) = node.and_then(|n| self.guard_path(n)) {
                         out.push((p, mask));
@@ -894,7 +1003,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         let obj = n.child_by_field_name("object")?;
         if obj.kind() == "call" {
             let f = self.text(obj.child_by_field_name("function")?);
-            if !matches!(last_segment(f), "urlparse" | "urlsplit" | "URL" | "urllib3.util.parse_url" | "parse_url") {
+            if !matches!(
+                last_segment(f),
+                "urlparse" | "urlsplit" | "URL" | "urllib3.util.parse_url" | "parse_url"
+            ) {
                 return None;
             }
             let arg = named_children(obj.child_by_field_name("arguments")?).next()?;
@@ -963,7 +1075,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         } else if self.env.contains_key(head) {
             None
         } else {
-            self.imports.get(head).map(|full| last_segment(full).to_owned())
+            self.imports
+                .get(head)
+                .map(|full| last_segment(full).to_owned())
         };
         let own = match head_sub {
             Some(h) if rest.is_empty() => h,
@@ -976,9 +1090,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         }
         for c in &candidates {
             let h = c.split('.').next().unwrap_or(c);
-            let Some(list) = self.core.t.attr_sources.get(h) else { continue };
+            let Some(list) = self.core.t.attr_sources.get(h) else {
+                continue;
+            };
             for (attr, spec) in list {
-                if c == attr || (c.starts_with(attr.as_str()) && c.as_bytes().get(attr.len()) == Some(&b'.')) {
+                if c == attr
+                    || (c.starts_with(attr.as_str()) && c.as_bytes().get(attr.len()) == Some(&b'.'))
+                {
                     return Some((spec.kind, spec.origin.clone()));
                 }
             }
@@ -1037,7 +1155,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
             }
             "parenthesized_expression" => self.konst(n.named_child(0)?),
-            "not_operator" => Some(Const::Bool(!self.konst(n.child_by_field_name("argument")?)?.truthy())),
+            "not_operator" => Some(Const::Bool(
+                !self.konst(n.child_by_field_name("argument")?)?.truthy(),
+            )),
             "binary_operator" => {
                 let op = self.text(n.child_by_field_name("operator")?);
                 let l = self.konst(n.child_by_field_name("left")?)?;
@@ -1069,7 +1189,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 match (v, k) {
                     (Const::Str(s), Const::Int(i)) => {
                         let chars: Vec<char> = s.chars().collect();
-                        let idx = if i < 0 { chars.len() as i64 + i } else { i };
+                        let idx = if i < 0 { i64::try_from(chars.len()).ok()? + i } else { i };
                         chars
                             .get(usize::try_from(idx).ok()?)
                             .map(|c| Const::Str(c.to_string()))
@@ -1093,12 +1213,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     },
                 }
             }
-            "integer" | "true" | "false" | "none" => self.literal(n).map(Val::konst).unwrap_or_default(),
+            "integer" | "true" | "false" | "none" => {
+                self.literal(n).map(Val::konst).unwrap_or_default()
+            }
             "float" | "ellipsis" | "comment" | "lambda" => Val::default(),
             "string" => {
                 let mut taint = Taint::default();
                 for c in named_children(n).filter(|c| c.kind() == "interpolation") {
-                    if let Some(e) = c.child_by_field_name("expression").or_else(|| c.named_child(0)) {
+                    if let Some(e) = c
+                        .child_by_field_name("expression")
+                        .or_else(|| c.named_child(0))
+                    {
                         taint.join(&self.eval(e).taint);
                     }
                 }
@@ -1129,7 +1254,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
             "attribute" => self.attribute(n),
             "subscript" => {
-                let Some(obj) = n.child_by_field_name("value") else { return Val::default() };
+                let Some(obj) = n.child_by_field_name("value") else {
+                    return Val::default();
+                };
                 let v = self.eval(obj);
                 let mut key = None;
                 let mut taint = Taint::default();
@@ -1137,7 +1264,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 for (i, c) in n.children(&mut cursor).enumerate() {
                     if n.field_name_for_child(i as u32) == Some("subscript") {
                         let kv = self.eval(c);
-                        key = if c.kind() == "slice" { None } else { self.konst(c).map(|k| k.key()) };
+                        key = if c.kind() == "slice" {
+                            None
+                        } else {
+                            self.konst(c).map(|k| k.key())
+                        };
                         // A tainted index selects attacker-chosen data only from tainted containers.
                         let _ = kv;
                     }
@@ -1151,8 +1282,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
             "call" => self.call(n),
             "binary_operator" => {
-                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
-                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let l = n
+                    .child_by_field_name("left")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 let mut taint = l.taint.joined(&r.taint);
                 if let Some(Const::Str(prefix)) = &l.konst
                     && fixed_origin(prefix)
@@ -1166,8 +1303,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
             }
             "boolean_operator" => {
-                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
-                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let l = n
+                    .child_by_field_name("left")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 Val {
                     taint: l.taint.joined(&r.taint),
                     konst: self.konst(n),
@@ -1184,7 +1327,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
             }
             "unary_operator" => {
-                let v = n.child_by_field_name("argument").map(|c| self.eval(c)).unwrap_or_default();
+                let v = n
+                    .child_by_field_name("argument")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 Val {
                     taint: v.taint,
                     konst: self.literal(n),
@@ -1237,7 +1383,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         "pair" => {
                             let k = c.child_by_field_name("key");
                             let kv = k.map(|k| self.eval(k)).unwrap_or_default();
-                            let vv = c.child_by_field_name("value").map(|v| self.eval(v)).unwrap_or_default();
+                            let vv = c
+                                .child_by_field_name("value")
+                                .map(|v| self.eval(v))
+                                .unwrap_or_default();
                             match k.and_then(|k| self.konst(k)) {
                                 Some(key) => {
                                     f.map.insert(key.key(), vv.taint);
@@ -1261,11 +1410,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 v.recompute();
                 v
             }
-            "list_comprehension" | "set_comprehension" | "generator_expression" | "dictionary_comprehension" => {
-                self.comprehension(n)
-            }
-            "parenthesized_expression" | "await" | "list_splat" | "dictionary_splat" | "keyword_argument"
-            | "interpolation" | "format_expression" => {
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => self.comprehension(n),
+            "parenthesized_expression"
+            | "await"
+            | "list_splat"
+            | "dictionary_splat"
+            | "keyword_argument"
+            | "interpolation"
+            | "format_expression" => {
                 let inner = n
                     .child_by_field_name("value")
                     .or_else(|| n.child_by_field_name("expression"))
@@ -1273,7 +1428,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 inner.map(|c| self.eval(c)).unwrap_or_default()
             }
             "named_expression" => {
-                let v = n.child_by_field_name("value").map(|c| self.eval(c)).unwrap_or_default();
+                let v = n
+                    .child_by_field_name("value")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 if let Some(name) = n.child_by_field_name("name") {
                     self.bind(name, v.clone(), n);
                 }
@@ -1312,7 +1470,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         for c in named_children(n) {
             match c.kind() {
                 "for_in_clause" => {
-                    let it = c.child_by_field_name("right").map(|r| self.eval(r)).unwrap_or_default();
+                    let it = c
+                        .child_by_field_name("right")
+                        .map(|r| self.eval(r))
+                        .unwrap_or_default();
                     if let Some(l) = c.child_by_field_name("left") {
                         let elem = Val::tainted(it.taint);
                         self.bind_loop_target(l, &elem, c);
@@ -1327,7 +1488,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 _ => {}
             }
         }
-        let body = n.child_by_field_name("body").map(|b| self.eval(b)).unwrap_or_default();
+        let body = n
+            .child_by_field_name("body")
+            .map(|b| self.eval(b))
+            .unwrap_or_default();
         self.env = saved;
         Val::tainted(body.taint)
     }
@@ -1348,7 +1512,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
         };
         let full = self.resolve(&raw);
-        let typed = recv.and_then(|v| v.ty.as_ref()).map(|t| format!("{t}.{last}"));
+        let typed = recv
+            .and_then(|v| v.ty.as_ref())
+            .map(|t| format!("{t}.{last}"));
         Callee {
             raw,
             full,
@@ -1359,7 +1525,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     fn call(&mut self, n: Node<'t>) -> Val {
-        let Some(f) = n.child_by_field_name("function") else { return Val::default() };
+        let Some(f) = n.child_by_field_name("function") else {
+            return Val::default();
+        };
         let t = self.core.t;
         let (recv_node, recv) = if f.kind() == "attribute" {
             let o = f.child_by_field_name("object");
@@ -1376,24 +1544,44 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         if let Some(a) = n.child_by_field_name("arguments") {
             if a.kind() == "generator_expression" {
                 let v = self.eval(a);
-                args.push(Arg { node: a, name: None, val: v });
+                args.push(Arg {
+                    node: a,
+                    name: None,
+                    val: v,
+                });
             } else {
                 for c in named_children(a) {
                     match c.kind() {
                         "keyword_argument" => {
-                            let name = c.child_by_field_name("name").map(|x| self.text(x).to_owned());
-                            let Some(vn) = c.child_by_field_name("value") else { continue };
+                            let name = c
+                                .child_by_field_name("name")
+                                .map(|x| self.text(x).to_owned());
+                            let Some(vn) = c.child_by_field_name("value") else {
+                                continue;
+                            };
                             let val = self.eval(vn);
-                            args.push(Arg { node: vn, name, val });
+                            args.push(Arg {
+                                node: vn,
+                                name,
+                                val,
+                            });
                         }
                         "dictionary_splat" => {
                             let val = self.eval(c);
-                            args.push(Arg { node: c, name: Some("**".into()), val });
+                            args.push(Arg {
+                                node: c,
+                                name: Some("**".into()),
+                                val,
+                            });
                         }
                         "comment" => {}
                         _ => {
                             let val = self.eval(c);
-                            args.push(Arg { node: c, name: None, val });
+                            args.push(Arg {
+                                node: c,
+                                name: None,
+                                val,
+                            });
                         }
                     }
                 }
@@ -1417,7 +1605,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     fn call_result(&mut self, n: Node<'t>, f: Node<'t>, site: CallSite<'t>) -> Val {
         let t = self.core.t;
         let recv_node = site.recv.as_ref().map(|(r, _)| *r);
-        let CallSite { callee, recv, args, .. } = site;
+        let CallSite {
+            callee, recv, args, ..
+        } = site;
         let recv_val = recv.map(|(_, v)| v);
         let all_args = || {
             let mut t = Taint::default();
@@ -1428,7 +1618,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         };
         // `request.args.get("n", type=int)`
         if args.iter().any(|a| {
-            a.name.as_deref() == Some("type") && matches!(self.text(a.node), "int" | "float" | "bool")
+            a.name.as_deref() == Some("type")
+                && matches!(self.text(a.node), "int" | "float" | "bool")
         }) {
             return Val::default();
         }
@@ -1456,7 +1647,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         }
         let ty_of_result = || -> (Option<Rc<str>>, Option<(usize, usize)>) {
             if last_segment(&callee.full).starts_with(|c: char| c.is_ascii_uppercase()) {
-                (Some(Rc::from(callee.full.as_str())), Some((n.start_byte(), n.end_byte())))
+                (
+                    Some(Rc::from(callee.full.as_str())),
+                    Some((n.start_byte(), n.end_byte())),
+                )
             } else if let Some(r) = &recv_val {
                 (r.ty.clone(), r.ctor)
             } else {
@@ -1474,7 +1668,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             }
             match callee.last.as_str() {
                 "get" | "pop" if r.fields.is_some() => {
-                    let key = args.first().filter(|a| a.name.is_none()).and_then(|a| self.konst(a.node));
+                    let key = args
+                        .first()
+                        .filter(|a| a.name.is_none())
+                        .and_then(|a| self.konst(a.node));
                     let mut taint = r.element(key.as_ref().map(Const::key).as_deref());
                     if let Some(d) = args.get(1) {
                         taint.join(&d.val.taint);
@@ -1489,7 +1686,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 "copy" => return r.clone(),
                 _ => {}
             }
-            let recv_is_text = recv_node.is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"))
+            let recv_is_text = recv_node
+                .is_some_and(|o| matches!(o.kind(), "string" | "concatenated_string"))
                 || matches!(r.konst, Some(Const::Str(_)));
             let mut args_taint = all_args();
             if callee.last == "format"
@@ -1525,9 +1723,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     /// Applies a same-file helper's summary, if the callee is one.
-    fn helper(&mut self, n: Node<'t>, f: Node<'t>, callee: &Callee, args: &[Arg<'t>]) -> Option<Val> {
+    fn helper(
+        &mut self,
+        n: Node<'t>,
+        f: Node<'t>,
+        callee: &Callee,
+        args: &[Arg<'t>],
+    ) -> Option<Val> {
         let (def, offset) = match f.kind() {
-            "identifier" if !self.imports.contains_key(&callee.raw) => (*self.funcs.get(&callee.raw)?, 0),
+            "identifier" if !self.imports.contains_key(&callee.raw) => {
+                (*self.funcs.get(&callee.raw)?, 0)
+            }
             "attribute" => {
                 let obj = f.child_by_field_name("object")?;
                 if !matches!(self.text(obj), "self" | "cls") {
@@ -1550,7 +1756,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     let arg = i
                         .checked_sub(offset)
                         .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
-                        .or_else(|| args.iter().find(|a| a.name.is_some() && a.name.as_deref() == name));
+                        .or_else(|| {
+                            args.iter()
+                                .find(|a| a.name.is_some() && a.name.as_deref() == name)
+                        });
                     if let Some(a) = arg {
                         let mut t = a.val.taint.clone().sanitized(l.sanitized, self.core.t.all);
                         if l.via_call {
@@ -1594,7 +1803,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
 
     /// `xs.pop(i)` on a sequence of known length shifts the later elements down.
     fn pop(&mut self, path: &str, key: Option<&Const>) {
-        let Some(var) = self.env.get_mut(path) else { return };
+        let Some(var) = self.env.get_mut(path) else {
+            return;
+        };
         let Some(f) = &mut var.fields else { return };
         let Some(len) = f.len else {
             return;
@@ -1605,7 +1816,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         let idx = match key {
             None => len - 1,
             Some(Const::Int(i)) if *i >= 0 && (*i as usize) < len => *i as usize,
-            Some(Const::Int(i)) if *i < 0 && i.unsigned_abs() as usize <= len => len - i.unsigned_abs() as usize,
+            Some(Const::Int(i)) if *i < 0 && i.unsigned_abs() as usize <= len => {
+                len - i.unsigned_abs() as usize
+            }
             _ => {
                 f.len = None;
                 return;

@@ -11,8 +11,8 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, intersect, join_env,
-    fixed_origin, join_val, last_segment, squash,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin,
+    intersect, join_env, join_val, last_segment, squash,
 };
 
 const MAX_DEPTH: usize = 4;
@@ -20,7 +20,8 @@ const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
 /// Parameter types that hold text (or bytes) an attacker could shape; other non-extractor types are not sources.
 const TEXT_TYPES: [&str; 12] = [
-    "str", "String", "PathBuf", "Path", "OsStr", "Cow", "u8]", "Vec<u8>", "AsRef", "Into<", "Display", "Url",
+    "str", "String", "PathBuf", "Path", "OsStr", "Cow", "u8]", "Vec<u8>", "AsRef", "Into<",
+    "Display", "Url",
 ];
 
 pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
@@ -42,7 +43,10 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
     let mut defs = Vec::new();
     w.index(root, &mut defs);
     for def in defs {
-        let (s, e) = (def.start_position().row as u32 + 1, def.end_position().row as u32 + 1);
+        let (s, e) = (
+            def.start_position().row as u32 + 1,
+            def.end_position().row as u32 + 1,
+        );
         if added.intersects(s, e) {
             w.function(def);
         }
@@ -65,7 +69,7 @@ struct Rs<'c, 'a, 't> {
     loop_depth: usize,
 }
 
-impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
+impl<'a: 't, 't> Rs<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
     }
@@ -90,7 +94,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 continue;
             }
             defs.push(n);
-            let Some(name) = n.child_by_field_name("name").map(|x| self.text(x).to_owned()) else {
+            let Some(name) = n
+                .child_by_field_name("name")
+                .map(|x| self.text(x).to_owned())
+            else {
                 continue;
             };
             let in_impl = n
@@ -109,7 +116,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn use_tree(&mut self, n: Node<'t>, prefix: &str) {
-        let join = |p: &str, s: &str| if p.is_empty() { s.to_owned() } else { format!("{p}::{s}") };
+        let join = |p: &str, s: &str| {
+            if p.is_empty() {
+                s.to_owned()
+            } else {
+                format!("{p}::{s}")
+            }
+        };
         match n.kind() {
             "identifier" | "scoped_identifier" | "crate" | "super" => {
                 let full = join(prefix, &squash(self.text(n)));
@@ -121,14 +134,19 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 self.uses.insert(alias, prefix.to_owned());
             }
             "use_as_clause" => {
-                if let (Some(p), Some(a)) = (n.child_by_field_name("path"), n.child_by_field_name("alias")) {
-                    self.uses.insert(self.text(a).to_owned(), join(prefix, &squash(self.text(p))));
+                if let (Some(p), Some(a)) = (
+                    n.child_by_field_name("path"),
+                    n.child_by_field_name("alias"),
+                ) {
+                    self.uses
+                        .insert(self.text(a).to_owned(), join(prefix, &squash(self.text(p))));
                 }
             }
             "scoped_use_list" => {
-                let p = n
-                    .child_by_field_name("path")
-                    .map_or_else(|| prefix.to_owned(), |p| join(prefix, &squash(self.text(p))));
+                let p = n.child_by_field_name("path").map_or_else(
+                    || prefix.to_owned(),
+                    |p| join(prefix, &squash(self.text(p))),
+                );
                 if let Some(list) = n.child_by_field_name("list") {
                     self.use_tree(list, &p);
                 }
@@ -190,7 +208,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
 
     fn param_nodes(def: Node<'t>) -> Vec<Node<'t>> {
         def.child_by_field_name("parameters")
-            .map(|ps| named_children(ps).filter(|p| p.kind() == "parameter").collect())
+            .map(|ps| {
+                named_children(ps)
+                    .filter(|p| p.kind() == "parameter")
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -211,7 +233,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
 
     /// The first generic argument of a type (`T` of `Path<T>`), looking through `Option<…>`.
     fn type_arg(ty: Node<'t>) -> Option<Node<'t>> {
-        let ty = if ty.kind() == "reference_type" { ty.child_by_field_name("type")? } else { ty };
+        let ty = if ty.kind() == "reference_type" {
+            ty.child_by_field_name("type")?
+        } else {
+            ty
+        };
         named_children(ty.child_by_field_name("type_arguments")?).next()
     }
 
@@ -219,7 +245,9 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     fn clean_type(&self, ty: Node<'t>) -> bool {
         match ty.kind() {
             "tuple_type" => named_children(ty).all(|t| self.clean_type(t)),
-            "reference_type" => ty.child_by_field_name("type").is_some_and(|t| self.clean_type(t)),
+            "reference_type" => ty
+                .child_by_field_name("type")
+                .is_some_and(|t| self.clean_type(t)),
             "generic_type" => {
                 let outer = self.outer_type(ty);
                 if outer == "Option" || outer == "Vec" {
@@ -242,7 +270,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 && let Some(path) = attr.named_child(0)
             {
                 let name = squash(self.text(path));
-                if self.core.t.handler_markers.iter().any(|m| m == last_segment(&name)) {
+                if self
+                    .core
+                    .t
+                    .handler_markers
+                    .iter()
+                    .any(|m| m == last_segment(&name))
+                {
                     return true;
                 }
             }
@@ -266,7 +300,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     fn params(&mut self, def: Node<'t>) {
         let handler = self.is_handler(def);
         for (i, p) in Self::param_nodes(def).into_iter().enumerate() {
-            let (Some(pat), Some(ty)) = (p.child_by_field_name("pattern"), p.child_by_field_name("type")) else {
+            let (Some(pat), Some(ty)) = (
+                p.child_by_field_name("pattern"),
+                p.child_by_field_name("type"),
+            ) else {
                 continue;
             };
             let outer = self.outer_type(ty);
@@ -300,10 +337,15 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             }
             let t = self.core.t;
             let name = self.text(pat).to_owned();
-            let (kind, origin, idx) = if handler && t.handler_only_types.iter().any(|h| *h == outer) {
+            let (kind, origin, idx) = if handler && t.handler_only_types.iter().any(|h| *h == outer)
+            {
                 (SourceKind::Request, format!("request body `{name}`"), None)
             } else if TEXT_TYPES.iter().any(|k| squash(self.text(ty)).contains(k)) {
-                (SourceKind::Param, format!("parameter `{name}`"), u16::try_from(i).ok())
+                (
+                    SourceKind::Param,
+                    format!("parameter `{name}`"),
+                    u16::try_from(i).ok(),
+                )
             } else {
                 self.bind_param(pat, None, &Taint::default(), &typed);
                 continue;
@@ -320,7 +362,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             "identifier" => {
                 let clean = ty.is_some_and(|t| self.clean_type(t));
                 let v = Val {
-                    taint: if clean { Taint::default() } else { taint.clone() },
+                    taint: if clean {
+                        Taint::default()
+                    } else {
+                        taint.clone()
+                    },
                     ..base.clone()
                 };
                 self.env.insert(self.text(pat).to_owned(), v);
@@ -336,7 +382,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             }
             "tuple_struct_pattern" => {
                 let inner_ty = ty.and_then(Self::type_arg);
-                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c)) {
+                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c))
+                {
                     self.bind_param(p, inner_ty, taint, base);
                 }
             }
@@ -347,14 +394,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             }
             "struct_pattern" => {
                 for f in named_children(pat).filter(|c| c.kind() == "field_pattern") {
-                    let target = f.child_by_field_name("pattern").or_else(|| f.child_by_field_name("name"));
+                    let target = f
+                        .child_by_field_name("pattern")
+                        .or_else(|| f.child_by_field_name("name"));
                     if let Some(t) = target {
                         self.bind_param(t, None, taint, base);
                     }
                 }
             }
             "shorthand_field_identifier" => {
-                self.env.insert(self.text(pat).to_owned(), Val::tainted(taint.clone()));
+                self.env
+                    .insert(self.text(pat).to_owned(), Val::tainted(taint.clone()));
             }
             _ => {}
         }
@@ -383,7 +433,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 }
             }
             "tuple_struct_pattern" => {
-                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c)) {
+                for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c))
+                {
                     self.bind_pattern(p, Val::tainted(v.taint.clone()), stmt);
                 }
             }
@@ -391,7 +442,9 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 for f in named_children(pat) {
                     match f.kind() {
                         "field_pattern" => {
-                            let name = f.child_by_field_name("name").map(|n| self.text(n).to_owned());
+                            let name = f
+                                .child_by_field_name("name")
+                                .map(|n| self.text(n).to_owned());
                             let ev = Val::tainted(v.element(name.as_deref()));
                             if let Some(p) = f.child_by_field_name("pattern") {
                                 self.bind_pattern(p, ev, stmt);
@@ -410,7 +463,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             "shorthand_field_identifier" => {
                 self.env.insert(self.text(pat).to_owned(), v);
             }
-            "mut_pattern" | "ref_pattern" | "reference_pattern" | "match_pattern" | "or_pattern" => {
+            "mut_pattern" | "ref_pattern" | "reference_pattern" | "match_pattern"
+            | "or_pattern" => {
                 for p in named_children(pat) {
                     self.bind_pattern(p, v.clone(), stmt);
                 }
@@ -434,9 +488,22 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                         self.eval(e);
                     }
                 }
-                "function_item" | "struct_item" | "enum_item" | "impl_item" | "use_declaration" | "const_item"
-                | "static_item" | "mod_item" | "trait_item" | "type_item" | "macro_definition" | "line_comment"
-                | "block_comment" | "attribute_item" | "inner_attribute_item" | "empty_statement"
+                "function_item"
+                | "struct_item"
+                | "enum_item"
+                | "impl_item"
+                | "use_declaration"
+                | "const_item"
+                | "static_item"
+                | "mod_item"
+                | "trait_item"
+                | "type_item"
+                | "macro_definition"
+                | "line_comment"
+                | "block_comment"
+                | "attribute_item"
+                | "inner_attribute_item"
+                | "empty_statement"
                 | "label" => {}
                 _ => last = self.eval(c),
             }
@@ -448,7 +515,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn let_decl(&mut self, n: Node<'t>) {
-        let mut v = n.child_by_field_name("value").map(|e| self.eval(e)).unwrap_or_default();
+        let mut v = n
+            .child_by_field_name("value")
+            .map(|e| self.eval(e))
+            .unwrap_or_default();
         if self.term {
             return;
         }
@@ -475,7 +545,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn passes(&self) -> usize {
-        if self.loop_depth > MAX_LOOP_PASSES_DEPTH { 1 } else { 2 }
+        if self.loop_depth > MAX_LOOP_PASSES_DEPTH {
+            1
+        } else {
+            2
+        }
     }
 
     /// Walks branches from the same starting environment and joins the ones that complete.
@@ -484,7 +558,7 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         let mut env: Option<Env> = None;
         let mut val: Option<Val> = None;
         for arm in arms {
-            self.env = pre.clone();
+            self.env.clone_from(&pre);
             self.term = false;
             let v = arm(self);
             if self.term {
@@ -515,9 +589,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn if_expr(&mut self, n: Node<'t>) -> Val {
-        let Some(cond) = n.child_by_field_name("condition") else { return Val::default() };
+        let Some(cond) = n.child_by_field_name("condition") else {
+            return Val::default();
+        };
         let cons = n.child_by_field_name("consequence");
-        let alt = n.child_by_field_name("alternative").and_then(|a| a.named_child(0));
+        let alt = n
+            .child_by_field_name("alternative")
+            .and_then(|a| a.named_child(0));
         // Evaluate the condition once (sinks in it, `let` bindings).
         let mut lets: Vec<(Node<'t>, Val)> = Vec::new();
         let mut exprs: Vec<Node<'t>> = Vec::new();
@@ -552,10 +630,18 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         }
     }
 
-    fn condition_parts(&mut self, c: Node<'t>, lets: &mut Vec<(Node<'t>, Val)>, exprs: &mut Vec<Node<'t>>) {
+    fn condition_parts(
+        &mut self,
+        c: Node<'t>,
+        lets: &mut Vec<(Node<'t>, Val)>,
+        exprs: &mut Vec<Node<'t>>,
+    ) {
         match c.kind() {
             "let_condition" => {
-                let v = c.child_by_field_name("value").map(|e| self.eval(e)).unwrap_or_default();
+                let v = c
+                    .child_by_field_name("value")
+                    .map(|e| self.eval(e))
+                    .unwrap_or_default();
                 if let Some(p) = c.child_by_field_name("pattern") {
                     lets.push((p, v));
                 }
@@ -573,13 +659,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn match_expr(&mut self, n: Node<'t>) -> Val {
-        let Some(value) = n.child_by_field_name("value") else { return Val::default() };
+        let Some(value) = n.child_by_field_name("value") else {
+            return Val::default();
+        };
         let v = self.eval(value);
         if self.term {
             return Val::default();
         }
         let subject = self.guard_path(value);
-        let Some(body) = n.child_by_field_name("body") else { return Val::default() };
+        let Some(body) = n.child_by_field_name("body") else {
+            return Val::default();
+        };
         let mut arms: Vec<Box<dyn FnOnce(&mut Self) -> Val + '_>> = Vec::new();
         for arm in named_children(body).filter(|a| a.kind() == "match_arm") {
             let v = v.clone();
@@ -601,7 +691,9 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                         }
                     }
                 }
-                arm.child_by_field_name("value").map(|e| w.eval(e)).unwrap_or_default()
+                arm.child_by_field_name("value")
+                    .map(|e| w.eval(e))
+                    .unwrap_or_default()
             }));
         }
         self.branches(arms)
@@ -609,13 +701,20 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
 
     fn is_literal_pattern(&self, p: Node<'t>) -> bool {
         match p.kind() {
-            "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal" | "boolean_literal" => true,
+            "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal"
+            | "boolean_literal" => true,
             "or_pattern" => named_children(p).all(|c| self.is_literal_pattern(c)),
             _ => false,
         }
     }
 
-    fn loop_body(&mut self, pat: Option<(Node<'t>, Val)>, cond: Option<Node<'t>>, body: Node<'t>, stmt: Node<'t>) {
+    fn loop_body(
+        &mut self,
+        pat: Option<(Node<'t>, Val)>,
+        cond: Option<Node<'t>>,
+        body: Node<'t>,
+        stmt: Node<'t>,
+    ) {
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.env.clone();
@@ -626,7 +725,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 self.apply_guards(c, true);
             }
             self.eval(body);
-            self.env = if self.term { pre } else { join_env(&pre, &self.env) };
+            self.env = if self.term {
+                pre
+            } else {
+                join_env(&pre, &self.env)
+            };
             self.term = false;
         }
         self.loop_depth -= 1;
@@ -670,8 +773,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 }
             }
             "binary_expression" => {
-                let op = c.child_by_field_name("operator").map_or("", |o| self.text(o));
-                let (Some(l), Some(r)) = (c.child_by_field_name("left"), c.child_by_field_name("right")) else {
+                let op = c
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.text(o));
+                let (Some(l), Some(r)) = (
+                    c.child_by_field_name("left"),
+                    c.child_by_field_name("right"),
+                ) else {
                     return;
                 };
                 match op {
@@ -699,11 +807,20 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 }
             }
             "call_expression" if positive => {
-                let Some(f) = c.child_by_field_name("function") else { return };
-                let f = if f.kind() == "generic_function" { f.child_by_field_name("function").unwrap_or(f) } else { f };
-                let recv_node = (f.kind() == "field_expression").then(|| f.child_by_field_name("value")).flatten();
+                let Some(f) = c.child_by_field_name("function") else {
+                    return;
+                };
+                let f = if f.kind() == "generic_function" {
+                    f.child_by_field_name("function").unwrap_or(f)
+                } else {
+                    f
+                };
+                let recv_node = (f.kind() == "field_expression")
+                    .then(|| f.child_by_field_name("value"))
+                    .flatten();
                 let callee = self.callee_of(f, None);
-                let guards: Vec<(GuardOperand, Mask)> = self.core.t.guards.find(&callee).copied().collect();
+                let guards: Vec<(GuardOperand, Mask)> =
+                    self.core.t.guards.find(&callee).copied().collect();
                 for (operand, mask) in guards {
                     let node = match operand {
                         GuardOperand::Receiver => recv_node,
@@ -718,7 +835,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                                     continue;
                                 }
                             }
-                            c.child_by_field_name("arguments").and_then(|a| named_children(a).nth(i))
+                            c.child_by_field_name("arguments")
+                                .and_then(|a| named_children(a).nth(i))
                         }
                     };
                     if let Some(p) = node.and_then(|n| self.guard_path(n)) {
@@ -733,12 +851,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     fn guard_path(&self, n: Node<'t>) -> Option<String> {
         match n.kind() {
             "identifier" | "self" | "field_expression" => self.dotted(n),
-            "reference_expression" | "parenthesized_expression" | "unary_expression" | "try_expression" => {
-                self.guard_path(named_children(n).last()?)
-            }
+            "reference_expression"
+            | "parenthesized_expression"
+            | "unary_expression"
+            | "try_expression" => self.guard_path(named_children(n).last()?),
             "call_expression" => {
                 let f = n.child_by_field_name("function")?;
-                let f = if f.kind() == "generic_function" { f.child_by_field_name("function")? } else { f };
+                let f = if f.kind() == "generic_function" {
+                    f.child_by_field_name("function")?
+                } else {
+                    f
+                };
                 if f.kind() == "field_expression" {
                     self.guard_path(f.child_by_field_name("value")?)
                 } else {
@@ -767,7 +890,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
 
     fn literal(&self, n: Node<'t>) -> Option<Const> {
         match n.kind() {
-            "integer_literal" => self.text(n).replace('_', "").trim_end_matches(char::is_alphabetic).parse().ok().map(Const::Int),
+            "integer_literal" => self
+                .text(n)
+                .replace('_', "")
+                .trim_end_matches(char::is_alphabetic)
+                .parse()
+                .ok()
+                .map(Const::Int),
             "boolean_literal" => Some(Const::Bool(self.text(n) == "true")),
             "string_literal" | "raw_string_literal" => {
                 let s: String = named_children(n)
@@ -793,7 +922,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 match (op, l.truthy()) {
                     ("&&", false) => return Some(Const::Bool(false)),
                     ("||", true) => return Some(Const::Bool(true)),
-                    ("&&" | "||", _) => return Some(Const::Bool(self.konst(n.child_by_field_name("right")?)?.truthy())),
+                    ("&&" | "||", _) => {
+                        return Some(Const::Bool(
+                            self.konst(n.child_by_field_name("right")?)?.truthy(),
+                        ));
+                    }
                     _ => {}
                 }
                 let r = self.konst(n.child_by_field_name("right")?)?;
@@ -811,26 +944,35 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             "string_literal" | "raw_string_literal" | "integer_literal" | "boolean_literal" => {
                 self.literal(n).map(Val::konst).unwrap_or_default()
             }
-            "char_literal" | "float_literal" | "scoped_identifier" | "unit_expression" | "line_comment"
-            | "block_comment" => Val::default(),
+            "char_literal" | "float_literal" | "scoped_identifier" | "unit_expression"
+            | "line_comment" | "block_comment" => Val::default(),
             "field_expression" => {
                 if let Some(p) = self.dotted(n)
                     && let Some(v) = self.env.get(&p)
                 {
                     return v.clone();
                 }
-                let Some(obj) = n.child_by_field_name("value") else { return Val::default() };
+                let Some(obj) = n.child_by_field_name("value") else {
+                    return Val::default();
+                };
                 let o = self.eval(obj);
                 let field = n.child_by_field_name("field").map(|f| self.text(f));
                 Val::tainted(o.element(field))
             }
             "call_expression" => self.call(n),
             "macro_invocation" => self.macro_call(n),
-            "reference_expression" | "try_expression" | "await_expression" | "parenthesized_expression" => {
-                named_children(n).last().map(|c| self.eval(c)).unwrap_or_default()
-            }
+            "reference_expression"
+            | "try_expression"
+            | "await_expression"
+            | "parenthesized_expression" => named_children(n)
+                .last()
+                .map(|c| self.eval(c))
+                .unwrap_or_default(),
             "unary_expression" => {
-                let v = named_children(n).last().map(|c| self.eval(c)).unwrap_or_default();
+                let v = named_children(n)
+                    .last()
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 if self.text(n).starts_with('!') {
                     Val {
                         konst: self.konst(n),
@@ -841,9 +983,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 }
             }
             "binary_expression" => {
-                let l = n.child_by_field_name("left").map(|c| self.eval(c)).unwrap_or_default();
-                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
-                let op = n.child_by_field_name("operator").map_or("", |o| self.text(o));
+                let l = n
+                    .child_by_field_name("left")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
+                let op = n
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.text(o));
                 let konst = self.konst(n);
                 if matches!(op, "==" | "!=" | "<" | ">" | "<=" | ">=" | "&&" | "||") {
                     Val {
@@ -865,7 +1015,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 Val::default()
             }
             "assignment_expression" => {
-                let v = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let v = n
+                    .child_by_field_name("right")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 if let Some(l) = n.child_by_field_name("left") {
                     self.bind_place(l, v, n);
                 }
@@ -874,7 +1027,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             "compound_assignment_expr" => {
                 let l = n.child_by_field_name("left");
                 let old = l.map(|c| self.eval(c)).unwrap_or_default();
-                let r = n.child_by_field_name("right").map(|c| self.eval(c)).unwrap_or_default();
+                let r = n
+                    .child_by_field_name("right")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 if let Some(l) = l {
                     self.bind_place(l, Val::tainted(old.taint.joined(&r.taint)), n);
                 }
@@ -883,7 +1039,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             "if_expression" => self.if_expr(n),
             "match_expression" => self.match_expr(n),
             "for_expression" => {
-                let it = n.child_by_field_name("value").map(|c| self.eval(c)).unwrap_or_default();
+                let it = n
+                    .child_by_field_name("value")
+                    .map(|c| self.eval(c))
+                    .unwrap_or_default();
                 let pat = n.child_by_field_name("pattern");
                 let elem = Val::tainted(it.taint);
                 if let Some(body) = n.child_by_field_name("body") {
@@ -892,11 +1051,16 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 Val::default()
             }
             "while_expression" => {
-                let Some(cond) = n.child_by_field_name("condition") else { return Val::default() };
+                let Some(cond) = n.child_by_field_name("condition") else {
+                    return Val::default();
+                };
                 let mut lets = Vec::new();
                 let mut exprs = Vec::new();
                 self.condition_parts(cond, &mut lets, &mut exprs);
-                if lets.is_empty() && exprs.len() == 1 && self.konst(exprs[0]).is_some_and(|k| !k.truthy()) {
+                if lets.is_empty()
+                    && exprs.len() == 1
+                    && self.konst(exprs[0]).is_some_and(|k| !k.truthy())
+                {
                     return Val::default();
                 }
                 let pat = lets.into_iter().next();
@@ -913,9 +1077,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 Val::default()
             }
             "block" => self.block(n),
-            "unsafe_block" | "async_block" | "const_block" | "else_clause" => {
-                named_children(n).last().map(|c| self.eval(c)).unwrap_or_default()
-            }
+            "unsafe_block" | "async_block" | "const_block" | "else_clause" => named_children(n)
+                .last()
+                .map(|c| self.eval(c))
+                .unwrap_or_default(),
             "closure_expression" => self.closure(n, None),
             "return_expression" => {
                 if let Some(c) = n.named_child(0) {
@@ -934,7 +1099,12 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             }
             "tuple_expression" | "array_expression" => {
                 let items: Vec<Taint> = named_children(n)
-                    .filter(|c| !matches!(c.kind(), "attribute_item" | "line_comment" | "block_comment"))
+                    .filter(|c| {
+                        !matches!(
+                            c.kind(),
+                            "attribute_item" | "line_comment" | "block_comment"
+                        )
+                    })
                     .map(|c| self.eval(c).taint)
                     .collect();
                 Val::sequence(items, Taint::default(), true)
@@ -945,8 +1115,13 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                     for c in named_children(body) {
                         match c.kind() {
                             "field_initializer" => {
-                                let name = c.child_by_field_name("field").map(|x| self.text(x).to_owned());
-                                let v = c.child_by_field_name("value").map(|x| self.eval(x)).unwrap_or_default();
+                                let name = c
+                                    .child_by_field_name("field")
+                                    .map(|x| self.text(x).to_owned());
+                                let v = c
+                                    .child_by_field_name("value")
+                                    .map(|x| self.eval(x))
+                                    .unwrap_or_default();
                                 match name {
                                     Some(k) => {
                                         f.map.insert(k, v.taint);
@@ -975,7 +1150,9 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             }
             "index_expression" => {
                 let parts: Vec<Node<'t>> = named_children(n).collect();
-                let Some(&obj) = parts.first() else { return Val::default() };
+                let Some(&obj) = parts.first() else {
+                    return Val::default();
+                };
                 let v = self.eval(obj);
                 let key = parts.get(1).and_then(|k| {
                     self.eval(*k);
@@ -1041,12 +1218,19 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         let saved_ret = std::mem::take(&mut self.ret);
         if let Some(ps) = n.child_by_field_name("parameters") {
             for p in named_children(ps) {
-                let pat = if p.kind() == "parameter" { p.child_by_field_name("pattern").unwrap_or(p) } else { p };
+                let pat = if p.kind() == "parameter" {
+                    p.child_by_field_name("pattern").unwrap_or(p)
+                } else {
+                    p
+                };
                 let v = Val::tainted(params.cloned().unwrap_or_default());
                 self.bind_pattern(pat, v, n);
             }
         }
-        let mut v = n.child_by_field_name("body").map(|b| self.eval(b)).unwrap_or_default();
+        let mut v = n
+            .child_by_field_name("body")
+            .map(|b| self.eval(b))
+            .unwrap_or_default();
         v.taint.join(&self.ret);
         self.env = saved_env;
         self.ret = saved_ret;
@@ -1057,7 +1241,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     /// Macros are token trees, not expressions: a macro's value carries the taint of every variable it names,
     /// including `{name}` captured by a format string.
     fn macro_call(&mut self, n: Node<'t>) -> Val {
-        let name = n.child_by_field_name("macro").map(|m| squash(self.text(m))).unwrap_or_default();
+        let name = n
+            .child_by_field_name("macro")
+            .map(|m| squash(self.text(m)))
+            .unwrap_or_default();
         let callee = Callee {
             raw: name.clone(),
             full: self.resolve(&name),
@@ -1092,7 +1279,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
             match c.kind() {
                 "identifier" => {
                     let name = self.text(c);
-                    let path = if prev.len() >= 2 && prev[prev.len() - 1] == "." && prev[prev.len() - 2] == "self" {
+                    let path = if prev.len() >= 2
+                        && prev[prev.len() - 1] == "."
+                        && prev[prev.len() - 2] == "self"
+                    {
                         format!("self.{name}")
                     } else {
                         name.to_owned()
@@ -1119,12 +1309,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
 
     fn callee_of(&self, f: Node<'t>, recv: Option<&Val>) -> Callee {
         if f.kind() == "field_expression" {
-            let method = f.child_by_field_name("field").map(|m| self.text(m).to_owned()).unwrap_or_default();
+            let method = f
+                .child_by_field_name("field")
+                .map(|m| self.text(m).to_owned())
+                .unwrap_or_default();
             let raw = f
                 .child_by_field_name("value")
                 .and_then(|v| self.dotted(v))
                 .map_or_else(|| format!("?.{method}"), |p| format!("{p}.{method}"));
-            let typed = recv.and_then(|v| v.ty.as_ref()).map(|t| format!("{t}.{method}"));
+            let typed = recv
+                .and_then(|v| v.ty.as_ref())
+                .map(|t| format!("{t}.{method}"));
             Callee {
                 full: raw.clone(),
                 raw,
@@ -1150,14 +1345,18 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
     }
 
     fn call(&mut self, n: Node<'t>) -> Val {
-        let Some(func) = n.child_by_field_name("function") else { return Val::default() };
+        let Some(func) = n.child_by_field_name("function") else {
+            return Val::default();
+        };
         let f = if func.kind() == "generic_function" {
             func.child_by_field_name("function").unwrap_or(func)
         } else {
             func
         };
         let t = self.core.t;
-        let recv_node = (f.kind() == "field_expression").then(|| f.child_by_field_name("value")).flatten();
+        let recv_node = (f.kind() == "field_expression")
+            .then(|| f.child_by_field_name("value"))
+            .flatten();
         let recv = recv_node.map(|r| self.eval(r));
         if self.term {
             return Val::default();
@@ -1166,7 +1365,10 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         let mut args: Vec<Arg<'t>> = Vec::new();
         if let Some(a) = n.child_by_field_name("arguments") {
             for c in named_children(a) {
-                if matches!(c.kind(), "attribute_item" | "line_comment" | "block_comment") {
+                if matches!(
+                    c.kind(),
+                    "attribute_item" | "line_comment" | "block_comment"
+                ) {
                     continue;
                 }
                 let val = if c.kind() == "closure_expression" {
@@ -1178,7 +1380,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 if self.term {
                     return Val::default();
                 }
-                args.push(Arg { node: c, name: None, val });
+                args.push(Arg {
+                    node: c,
+                    name: None,
+                    val,
+                });
             }
         }
         let site = CallSite {
@@ -1195,9 +1401,17 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         }
     }
 
-    fn call_result(&mut self, n: Node<'t>, f: Node<'t>, recv_node: Option<Node<'t>>, site: CallSite<'t>) -> Val {
+    fn call_result(
+        &mut self,
+        n: Node<'t>,
+        f: Node<'t>,
+        recv_node: Option<Node<'t>>,
+        site: CallSite<'t>,
+    ) -> Val {
         let t = self.core.t;
-        let CallSite { callee, recv, args, .. } = site;
+        let CallSite {
+            callee, recv, args, ..
+        } = site;
         let recv_val = recv.map(|(_, v)| v);
         let mut args_taint = Taint::default();
         for a in &args {
@@ -1239,7 +1453,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 }
                 return Val::default();
             }
-            let recv_is_text = recv_node.is_some_and(|o| matches!(o.kind(), "string_literal" | "raw_string_literal"))
+            let recv_is_text = recv_node
+                .is_some_and(|o| matches!(o.kind(), "string_literal" | "raw_string_literal"))
                 || matches!(r.konst, Some(Const::Str(_)));
             let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
             let taint = if propagates {
@@ -1256,7 +1471,8 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         }
         let (ty, ctor) = {
             let segs: Vec<&str> = callee.full.split("::").collect();
-            if segs.len() >= 2 && segs[segs.len() - 2].starts_with(|c: char| c.is_ascii_uppercase()) {
+            if segs.len() >= 2 && segs[segs.len() - 2].starts_with(|c: char| c.is_ascii_uppercase())
+            {
                 (
                     Some(Rc::from(segs[..segs.len() - 1].join("::").as_str())),
                     Some((n.start_byte(), n.end_byte())),
@@ -1265,7 +1481,11 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
                 (None, None)
             }
         };
-        let taint = if t.propagators.any(&callee) { input } else { input.via_call() };
+        let taint = if t.propagators.any(&callee) {
+            input
+        } else {
+            input.via_call()
+        };
         Val {
             taint,
             ty,
@@ -1274,10 +1494,18 @@ impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
         }
     }
 
-    fn helper(&mut self, n: Node<'t>, f: Node<'t>, callee: &Callee, args: &[Arg<'t>]) -> Option<Val> {
+    fn helper(
+        &mut self,
+        n: Node<'t>,
+        f: Node<'t>,
+        callee: &Callee,
+        args: &[Arg<'t>],
+    ) -> Option<Val> {
         let def = match f.kind() {
             "identifier" if !self.uses.contains_key(&callee.raw) => *self.funcs.get(&callee.raw)?,
-            "scoped_identifier" if callee.raw.starts_with("Self::") => (*self.methods.get(&callee.last)?)?,
+            "scoped_identifier" if callee.raw.starts_with("Self::") => {
+                (*self.methods.get(&callee.last)?)?
+            }
             "field_expression" => {
                 let obj = f.child_by_field_name("value")?;
                 if obj.kind() != "self" {
@@ -1321,7 +1549,10 @@ fn inline_args(s: &str) -> Vec<&str> {
         }
         let end = rest.find(['}', ':']).unwrap_or(rest.len());
         let name = &rest[..end];
-        if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') && !name.starts_with(|c: char| c.is_ascii_digit()) {
+        if !name.is_empty()
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !name.starts_with(|c: char| c.is_ascii_digit())
+        {
             out.push(name);
         }
         rest = &rest[end..];

@@ -18,7 +18,10 @@ fn engine() -> Engine {
 
 /// (rule id, line, confidence) of every taint finding in `src`.
 fn scan(path: &str, src: &str) -> Vec<(String, u32, f32)> {
-    let out = engine().scan(&[ChangedFile::whole(path.to_owned(), src.to_owned())], Kinds::ALL);
+    let out = engine().scan(
+        &[ChangedFile::whole(path.to_owned(), src.to_owned())],
+        Kinds::ALL,
+    );
     out.findings
         .iter()
         .map(|f| (f.rule_id.clone(), f.location.start_line, f.confidence))
@@ -35,7 +38,10 @@ fn dump() {
     for f in &out.findings {
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("{}:{} {} {:.2} {}", f.location.start_line, f.location.start_col, f.rule_id, f.confidence, f.message);
+            eprintln!(
+                "{}:{} {} {:.2} {}",
+                f.location.start_line, f.location.start_col, f.rule_id, f.confidence, f.message
+            );
             for e in &f.flow {
                 eprintln!("      {}: {}", e.location.start_line, e.note);
             }
@@ -46,7 +52,11 @@ fn dump() {
 #[test]
 fn scan_helper_works() {
     let r = scan("app/a.py", "import os\nos.system(input())\n");
-    assert!(r.iter().any(|(id, l, _)| id == "shell-command-built" && *l == 2), "{r:?}");
+    assert!(
+        r.iter()
+            .any(|(id, l, _)| id == "shell-command-built" && *l == 2),
+        "{r:?}"
+    );
 }
 
 fn sql_lines(src: &str) -> Vec<u32> {
@@ -60,7 +70,12 @@ fn sql_lines(src: &str) -> Vec<u32> {
 const PRELUDE: &str = "from flask import request\nimport html\n";
 
 fn py(body: &str) -> String {
-    format!("{PRELUDE}def view():\n{}", body.lines().map(|l| format!("    {l}\n")).collect::<String>())
+    format!(
+        "{PRELUDE}def view():\n{}",
+        body.lines()
+            .map(|l| format!("    {l}\n"))
+            .collect::<String>()
+    )
 }
 
 /// Line numbers in `py(body)` are body lines + 3.
@@ -81,7 +96,10 @@ fn overwriting_with_a_constant_cleans() {
 
 #[test]
 fn bound_parameters_are_not_the_statement() {
-    assert!(sql_in("q = request.args['q']\ncur.execute('SELECT * FROM t WHERE a = %s', (q,))\n").is_empty());
+    assert!(
+        sql_in("q = request.args['q']\ncur.execute('SELECT * FROM t WHERE a = %s', (q,))\n")
+            .is_empty()
+    );
 }
 
 #[test]
@@ -116,7 +134,8 @@ fn containers_track_constant_keys_and_positions() {
 
 #[test]
 fn loops_carry_taint_into_the_next_iteration() {
-    let body = "acc = ''\nfor w in ['a', 'b']:\n    cur.execute(acc)\n    acc = acc + request.args[w]\n";
+    let body =
+        "acc = ''\nfor w in ['a', 'b']:\n    cur.execute(acc)\n    acc = acc + request.args[w]\n";
     assert_eq!(sql_in(body), vec![3]);
 }
 
@@ -164,15 +183,28 @@ fn typed_handler_parameters_that_hold_no_text_are_clean() {
 fn the_flow_runs_from_source_to_sink_and_the_hit_is_the_call() {
     let src = py("q = request.args['q']\nsql = 'SELECT ' + q\ncur.execute(\n    sql)\n");
     let out = engine().scan(&[ChangedFile::whole("app/v.py", src)], Kinds::ALL);
-    let f = out.findings.iter().find(|f| f.rule_id == "sql-string-built").unwrap();
-    assert_eq!((f.location.start_line, f.location.start_col), (7, 5));
+    let f = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "sql-string-built")
+        .unwrap();
+    assert_eq!((f.location.start_line, f.location.start_col), (6, 5));
+    assert_eq!(f.location.end_line, 7);
     let notes: Vec<&str> = f.flow.iter().map(|e| e.note.as_str()).collect();
-    assert!(notes[0].starts_with("source: request.args (line 4)"), "{notes:?}");
+    assert!(
+        notes[0].starts_with("source: request.args (line 4)"),
+        "{notes:?}"
+    );
     assert_eq!(notes[1], "assigned to `q`");
     assert_eq!(notes[2], "assigned to `sql`");
     assert_eq!(*notes.last().unwrap(), "reaches cur.execute() argument 0");
     assert_eq!(f.flow[0].location.path, "app/v.py");
-    assert!(f.message.contains("`sql` from request.args reaches cur.execute()"), "{}", f.message);
+    assert!(
+        f.message
+            .contains("`sql` from request.args reaches cur.execute()"),
+        "{}",
+        f.message
+    );
 }
 
 #[test]
@@ -240,8 +272,20 @@ fn unknown_sanitizer_classes_are_setup_errors() {
 #[test]
 fn constants_fold() {
     use super::Const;
-    assert_eq!(Const::arith("*", &Const::Int(7), &Const::Int(6)), Some(Const::Int(42)));
-    assert_eq!(Const::compare(">", &Const::Int(42), &Const::Int(100)), Some(false));
-    assert_eq!(Const::compare("==", &Const::Str("a".into()), &Const::Str("a".into())), Some(true));
-    assert_eq!(Const::compare("in", &Const::Str("b".into()), &Const::Str("abc".into())), Some(true));
+    assert_eq!(
+        Const::arith("*", &Const::Int(7), &Const::Int(6)),
+        Some(Const::Int(42))
+    );
+    assert_eq!(
+        Const::compare(">", &Const::Int(42), &Const::Int(100)),
+        Some(false)
+    );
+    assert_eq!(
+        Const::compare("==", &Const::Str("a".into()), &Const::Str("a".into())),
+        Some(true)
+    );
+    assert_eq!(
+        Const::compare("in", &Const::Str("b".into()), &Const::Str("abc".into())),
+        Some(true)
+    );
 }
