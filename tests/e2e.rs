@@ -1,7 +1,14 @@
 //! End-to-end tests of the `secreview` binary on real git repositories built in temp dirs.
 
+// Test code: printing the measured precision/recall is the point, and terse helpers read better here.
+#![allow(
+    clippy::print_stderr,
+    clippy::format_collect,
+    clippy::redundant_closure_for_method_calls,
+    clippy::single_match_else
+)]
+
 #[path = "support/fake.rs"]
-#[allow(dead_code)]
 mod fake;
 #[path = "support/repo.rs"]
 #[allow(dead_code)]
@@ -14,7 +21,9 @@ use serde_json::Value;
 
 fn secreview() -> Command {
     let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI").env("NO_COLOR", "1").env("SECREVIEW_TODAY", "2026-11-24");
+    c.env_remove("CI")
+        .env("NO_COLOR", "1")
+        .env("SECREVIEW_TODAY", "2026-11-24");
     c
 }
 
@@ -29,8 +38,12 @@ fn scan_json(dir: &Path, extra: &[&str]) -> (i32, Value, String) {
         .unwrap();
     let code = out.status.code().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {stderr}", String::from_utf8_lossy(&out.stdout)));
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
     (code, json, stderr)
 }
 
@@ -59,16 +72,31 @@ fn run(args: &[&str], dir: &Path) -> std::process::Output {
 fn demo_finds_the_rating_bug_sql_and_token() {
     let out = secreview().arg("demo").output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    for rule in ["route-missing-ownership-check", "sql-string-built", "github-token"] {
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for rule in [
+        "route-missing-ownership-check",
+        "sql-string-built",
+        "github-token",
+    ] {
         assert!(stdout.contains(rule), "demo output lacks {rule}:\n{stdout}");
     }
-    assert!(!stdout.contains("ghp_") || stdout.contains("ghp_…("), "token not redacted:\n{stdout}");
+    assert!(
+        !stdout.contains("ghp_") || stdout.contains("ghp_…("),
+        "token not redacted:\n{stdout}"
+    );
 }
 
 #[test]
 fn demo_json_reports_ownership_with_high_confidence_and_evidence() {
-    let out = secreview().args(["demo", "--format", "json"]).output().unwrap();
+    let out = secreview()
+        .args(["demo", "--format", "json"])
+        .output()
+        .unwrap();
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let own: Vec<&Value> = report["findings"]
         .as_array()
@@ -79,7 +107,10 @@ fn demo_json_reports_ownership_with_high_confidence_and_evidence() {
     assert_eq!(own.len(), 2, "{report:#}");
     for f in own {
         assert!(f["confidence"].as_f64().unwrap() >= 0.8, "{f:#}");
-        assert!(f["evidence"].as_array().is_some_and(|e| e.len() >= 2), "{f:#}");
+        assert!(
+            f["evidence"].as_array().is_some_and(|e| e.len() >= 2),
+            "{f:#}"
+        );
         assert_eq!(f["owasp2021"]["id"], "A01");
     }
 }
@@ -116,9 +147,15 @@ fn fixture_repos_report_exactly_their_annotated_findings() {
                 problems.push(format!("{name}: unexpected {} at {}:{}", g.0, g.1, g.2));
             }
         }
-        assert!(stderr.is_empty() || !stderr.contains("error"), "{name}: {stderr}");
+        assert!(
+            stderr.is_empty() || !stderr.contains("error"),
+            "{name}: {stderr}"
+        );
     }
-    eprintln!("fixture repos: {} true positives, {} false positives, {} missed", totals.0, totals.1, totals.2);
+    eprintln!(
+        "fixture repos: {} true positives, {} false positives, {} missed",
+        totals.0, totals.1, totals.2
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
@@ -138,7 +175,10 @@ fn only_added_lines_are_reported_and_all_mode_sees_old_code() {
     let tmp = tempfile::tempdir().unwrap();
     let r = repo::init(tmp.path(), &[("old.py", VULN), ("app.py", "x = 1\n")]);
     repo::branch(&r, "feature");
-    repo::write(tmp.path(), &[("app.py", "x = 1\nimport yaml\ny = yaml.load(open('f'))\n")]);
+    repo::write(
+        tmp.path(),
+        &[("app.py", "x = 1\nimport yaml\ny = yaml.load(open('f'))\n")],
+    );
     repo::commit_all(&r, "feature");
     let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
     let got = findings(&report);
@@ -160,25 +200,45 @@ fn staged_and_worktree_modes_see_uncommitted_code() {
     repo::write(tmp.path(), &[("untracked.py", VULN)]);
     let (_, report, _) = scan_json(tmp.path(), &["--staged", "--fail-on", "never"]);
     let files: Vec<String> = findings(&report).into_iter().map(|f| f.1).collect();
-    assert!(files.contains(&"staged.py".to_owned()) && !files.contains(&"untracked.py".to_owned()), "{files:?}");
+    assert!(
+        files.contains(&"staged.py".to_owned()) && !files.contains(&"untracked.py".to_owned()),
+        "{files:?}"
+    );
     let (_, report, _) = scan_json(tmp.path(), &["--worktree", "--fail-on", "never"]);
     let files: Vec<String> = findings(&report).into_iter().map(|f| f.1).collect();
-    assert!(files.contains(&"staged.py".to_owned()) && files.contains(&"untracked.py".to_owned()), "{files:?}");
+    assert!(
+        files.contains(&"staged.py".to_owned()) && files.contains(&"untracked.py".to_owned()),
+        "{files:?}"
+    );
 }
 
 #[test]
 fn renamed_file_keeps_findings_on_the_new_path() {
     let tmp = tempfile::tempdir().unwrap();
-    let big = format!("{VULN}{}", (0..30).map(|i| format!("def f{i}():\n    return {i}\n")).collect::<String>());
+    let big = format!(
+        "{VULN}{}",
+        (0..30)
+            .map(|i| format!("def f{i}():\n    return {i}\n"))
+            .collect::<String>()
+    );
     let r = repo::init(tmp.path(), &[("old_name.py", &big)]);
     repo::branch(&r, "feature");
     std::fs::remove_file(tmp.path().join("old_name.py")).unwrap();
-    repo::write(tmp.path(), &[("new_name.py", &format!("{big}y = yaml.load(open('g'))\n"))]);
+    repo::write(
+        tmp.path(),
+        &[("new_name.py", &format!("{big}y = yaml.load(open('g'))\n"))],
+    );
     repo::commit_all(&r, "rename");
     let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
     let got = findings(&report);
-    assert!(!got.is_empty() && got.iter().all(|f| f.1 == "new_name.py"), "{got:?}");
-    assert!(got.iter().all(|f| f.2 != 4), "the unchanged old line must not be reported: {got:?}");
+    assert!(
+        !got.is_empty() && got.iter().all(|f| f.1 == "new_name.py"),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().all(|f| f.2 != 4),
+        "the unchanged old line must not be reported: {got:?}"
+    );
 }
 
 #[test]
@@ -199,7 +259,13 @@ fn crlf_files_report_the_right_line() {
     let tmp = tempfile::tempdir().unwrap();
     let r = repo::init(tmp.path(), &[("a.py", "x = 1\r\n")]);
     repo::branch(&r, "feature");
-    repo::write(tmp.path(), &[("a.py", "x = 1\r\nimport yaml\r\n\r\ny = yaml.load(open('f'))\r\n")]);
+    repo::write(
+        tmp.path(),
+        &[(
+            "a.py",
+            "x = 1\r\nimport yaml\r\n\r\ny = yaml.load(open('f'))\r\n",
+        )],
+    );
     repo::commit_all(&r, "crlf");
     let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
     assert!(findings(&report).iter().any(|f| f.2 == 4), "{report:#}");
@@ -219,8 +285,14 @@ fn assert_error(out: &std::process::Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
     assert!(stderr.starts_with("error: "), "{stderr}");
-    assert!(stderr.lines().count() <= 2, "errors are one line plus an optional hint: {stderr}");
-    assert!(stderr.to_lowercase().contains(needle), "expected `{needle}` in: {stderr}");
+    assert!(
+        stderr.lines().count() <= 2,
+        "errors are one line plus an optional hint: {stderr}"
+    );
+    assert!(
+        stderr.to_lowercase().contains(needle),
+        "expected `{needle}` in: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -231,13 +303,26 @@ fn bad_inputs_give_one_line_errors_and_exit_2() {
     let r = repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
     assert_error(&run(&["scan", "--base", "nope"], tmp.path()), "nope");
     repo::branch(&r, "feature");
-    r.find_branch("main", git2::BranchType::Local).unwrap().delete().unwrap();
+    r.find_branch("main", git2::BranchType::Local)
+        .unwrap()
+        .delete()
+        .unwrap();
     assert_error(&run(&["scan"], tmp.path()), "base");
     // Unrelated histories: a second root commit on another branch.
     let tmp2 = tempfile::tempdir().unwrap();
     let r2 = repo::init(tmp2.path(), &[("a.py", "x = 1\n")]);
-    let tree = r2.find_tree(r2.index().unwrap().write_tree().unwrap()).unwrap();
-    r2.commit(Some("refs/heads/other"), &repo::sig(), &repo::sig(), "root", &tree, &[]).unwrap();
+    let tree = r2
+        .find_tree(r2.index().unwrap().write_tree().unwrap())
+        .unwrap();
+    r2.commit(
+        Some("refs/heads/other"),
+        &repo::sig(),
+        &repo::sig(),
+        "root",
+        &tree,
+        &[],
+    )
+    .unwrap();
     assert_error(&run(&["scan", "--base", "other"], tmp2.path()), "unrelated");
 }
 
@@ -270,7 +355,11 @@ fn shallow_clone_gives_clear_error() {
         .status()
         .unwrap();
     assert!(ok.success());
-    let out = std::process::Command::new("git").args(["checkout", "-q", "feature"]).current_dir(&clone).status().unwrap();
+    let out = std::process::Command::new("git")
+        .args(["checkout", "-q", "feature"])
+        .current_dir(&clone)
+        .status()
+        .unwrap();
     assert!(out.success());
     let out = run(&["scan", "--base", "origin/main"], &clone);
     assert_error(&out, "shallow");
@@ -285,21 +374,48 @@ fn invalid_rule_and_config_files_are_errors() {
     repo::write(tmp.path(), &[("b.py", VULN)]);
     repo::commit_all(&r, "b");
     let rules = tempfile::tempdir().unwrap();
-    std::fs::write(rules.path().join("broken-rule.toml"), "id = \"broken-rule\"\nkind = \"query\"\n").unwrap();
-    let out = run(&["scan", "--base", "main", "--rules", rules.path().to_str().unwrap()], tmp.path());
+    std::fs::write(
+        rules.path().join("broken-rule.toml"),
+        "id = \"broken-rule\"\nkind = \"query\"\n",
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "scan",
+            "--base",
+            "main",
+            "--rules",
+            rules.path().to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
     assert_error(&out, "broken-rule.toml");
-    std::fs::write(tmp.path().join(".secreview.toml"), "fail_on = \"high\"\nfial = 1\n").unwrap();
+    std::fs::write(
+        tmp.path().join(".secreview.toml"),
+        "fail_on = \"high\"\nfial = 1\n",
+    )
+    .unwrap();
     let out = run(&["scan", "--base", "main"], tmp.path());
     assert_error(&out, "fial");
-    assert!(String::from_utf8_lossy(&out.stderr).contains(":2:"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(":2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn output_is_identical_with_one_and_eight_threads() {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "fastapi-ratings");
-    let a = run(&["scan", "--base", "main", "--format", "sarif", "-j", "1"], tmp.path());
-    let b = run(&["scan", "--base", "main", "--format", "sarif", "-j", "8"], tmp.path());
+    let a = run(
+        &["scan", "--base", "main", "--format", "sarif", "-j", "1"],
+        tmp.path(),
+    );
+    let b = run(
+        &["scan", "--base", "main", "--format", "sarif", "-j", "8"],
+        tmp.path(),
+    );
     let strip = |o: &std::process::Output| {
         String::from_utf8_lossy(&o.stdout)
             .lines()
@@ -315,11 +431,23 @@ fn output_is_identical_with_one_and_eight_threads() {
 fn fail_on_levels_decide_the_exit_code() {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "fastapi-ratings");
-    let code = |lvl: &str| run(&["scan", "--base", "main", "--fail-on", lvl], tmp.path()).status.code();
+    let code = |lvl: &str| {
+        run(&["scan", "--base", "main", "--fail-on", lvl], tmp.path())
+            .status
+            .code()
+    };
     assert_eq!(code("high"), Some(1));
     assert_eq!(code("critical"), Some(0));
     assert_eq!(code("never"), Some(0));
-    assert_eq!(run(&["scan", "--base", "main", "--min-confidence", "0.99"], tmp.path()).status.code(), Some(0));
+    assert_eq!(
+        run(
+            &["scan", "--base", "main", "--min-confidence", "0.99"],
+            tmp.path()
+        )
+        .status
+        .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -334,13 +462,25 @@ fn no_output_format_contains_a_full_secret() {
     repo::commit_all(&r, "oops");
     for fmt in ["table", "json", "sarif", "markdown", "github", "gitlab"] {
         let out = run(&["scan", "--base", "main", "--format", fmt], tmp.path());
-        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(out.status.code(), Some(1), "{fmt}: {all}");
         for s in &secrets {
-            assert!(!all.contains(s.as_str()), "{fmt} output contains a full secret:\n{all}");
+            assert!(
+                !all.contains(s.as_str()),
+                "{fmt} output contains a full secret:\n{all}"
+            );
         }
     }
-    let ci = secreview().env("CI", "true").args(["scan", "--base", "main", "--show-secrets"]).current_dir(tmp.path()).output().unwrap();
+    let ci = secreview()
+        .env("CI", "true")
+        .args(["scan", "--base", "main", "--show-secrets"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
     assert_eq!(ci.status.code(), Some(2));
 }
 
@@ -362,22 +502,49 @@ fn suppressions_need_a_reason_and_unused_ones_are_reported() {
     repo::commit_all(&r, "supp");
     let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
     let got = findings(&report);
-    assert!(!got.iter().any(|f| f.0 == "yaml-load-unsafe" && f.2 == 2), "{got:?}");
-    assert!(got.iter().any(|f| f.0 == "yaml-load-unsafe" && f.2 == 3), "{got:?}");
-    assert!(got.iter().any(|f| f.0 == "ineffective-suppression" && f.2 == 3), "{got:?}");
-    assert!(got.iter().any(|f| f.0 == "ineffective-suppression" && f.2 == 4), "{got:?}");
+    assert!(
+        !got.iter().any(|f| f.0 == "yaml-load-unsafe" && f.2 == 2),
+        "{got:?}"
+    );
+    assert!(
+        got.iter().any(|f| f.0 == "yaml-load-unsafe" && f.2 == 3),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|f| f.0 == "ineffective-suppression" && f.2 == 3),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|f| f.0 == "ineffective-suppression" && f.2 == 4),
+        "{got:?}"
+    );
 }
 
 #[test]
 fn explain_and_rules_describe_the_packs() {
-    let out = secreview().args(["explain", "route-missing-ownership-check"]).output().unwrap();
+    let out = secreview()
+        .args(["explain", "route-missing-ownership-check"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("CWE-639") && text.contains("A01:2021") && text.contains("## Fix"), "{text}");
-    let out = secreview().args(["explain", "no-such-rule"]).output().unwrap();
+    assert!(
+        text.contains("CWE-639") && text.contains("A01:2021") && text.contains("## Fix"),
+        "{text}"
+    );
+    let out = secreview()
+        .args(["explain", "no-such-rule"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    let out = secreview().args(["rules", "--format", "markdown"]).output().unwrap();
+    let out = secreview()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
     let generated = String::from_utf8_lossy(&out.stdout).to_string();
-    let committed = std::fs::read_to_string(repo::workspace().join("docs/rules.md")).unwrap_or_default();
+    let committed =
+        std::fs::read_to_string(repo::workspace().join("docs/rules.md")).unwrap_or_default();
     assert_eq!(
         generated, committed,
         "docs/rules.md is stale: run `cargo run -p secreview -- rules --format markdown > docs/rules.md`"
@@ -392,10 +559,24 @@ fn markdown_report_goes_to_the_next_numbered_file() {
     std::fs::create_dir(&reports).unwrap();
     std::fs::write(reports.join("01-plan.md"), "plan").unwrap();
     std::fs::write(reports.join("02-notes.md"), "notes").unwrap();
-    let out = run(&["scan", "--base", "main", "--output-dir", "reviews", "--fail-on", "never"], tmp.path());
+    let out = run(
+        &[
+            "scan",
+            "--base",
+            "main",
+            "--output-dir",
+            "reviews",
+            "--fail-on",
+            "never",
+        ],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let text = std::fs::read_to_string(reports.join("03-security-review.md")).unwrap();
-    assert!(text.contains("Executive summary") && text.contains("Exploit scenario"), "{text}");
+    assert!(
+        text.contains("Executive summary") && text.contains("Exploit scenario"),
+        "{text}"
+    );
     assert!(text.contains("app/routers/ratings.py:72"), "{text}");
 }
 
@@ -407,21 +588,40 @@ fn baseline_survives_moved_code_and_reports_changed_lines() {
     repo::write(tmp.path(), &[("b.py", VULN)]);
     repo::commit_all(&r, "vuln");
     let out = run(&["baseline", "--base", "main"], tmp.path());
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let file = tmp.path().join(".secreview-baseline.json");
     let baseline = std::fs::read_to_string(&file).unwrap();
     let file = file.to_str().unwrap();
-    assert!(!baseline.contains("\"line\"") && baseline.contains("yaml-load-unsafe"), "{baseline}");
+    assert!(
+        !baseline.contains("\"line\"") && baseline.contains("yaml-load-unsafe"),
+        "{baseline}"
+    );
     let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
     assert_eq!((code, findings(&report)), (0, vec![]));
     // 20 lines moved in above the finding: still suppressed.
-    let moved = format!("{}{VULN}", (0..20).map(|i| format!("CONST_{i} = {i}\n")).collect::<String>());
+    let moved = format!(
+        "{}{VULN}",
+        (0..20)
+            .map(|i| format!("CONST_{i} = {i}\n"))
+            .collect::<String>()
+    );
     repo::write(tmp.path(), &[("b.py", &moved)]);
     repo::commit_all(&r, "move");
     let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
     assert_eq!((code, findings(&report)), (0, vec![]));
     // The flagged line itself changed: reported again.
-    repo::write(tmp.path(), &[("b.py", &moved.replace("yaml.load(text)", "yaml.load(text.strip())"))]);
+    repo::write(
+        tmp.path(),
+        &[(
+            "b.py",
+            &moved.replace("yaml.load(text)", "yaml.load(text.strip())"),
+        )],
+    );
     repo::commit_all(&r, "change");
     let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--baseline", file]);
     assert_eq!(code, 1);
@@ -440,7 +640,11 @@ fn config_file_is_read_and_the_command_line_wins() {
     .unwrap();
     let (code, report, _) = scan_json(tmp.path(), &["--base", "main"]);
     assert_eq!(code, 0);
-    assert_eq!(report["scan"]["settings"]["fail_on"]["source"], "config", "{:#}", report["scan"]);
+    assert_eq!(
+        report["scan"]["settings"]["fail_on"]["source"], "config",
+        "{:#}",
+        report["scan"]
+    );
     let (code, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "high"]);
     assert_eq!(report["scan"]["settings"]["fail_on"]["source"], "cli");
     // warn mode: the findings show but do not fail the run.
@@ -451,7 +655,10 @@ fn config_file_is_read_and_the_command_line_wins() {
 #[test]
 fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
     // The hook runs `secreview` from PATH: make sure the freshly built binary is the one found.
-    let bin_dir = assert_cmd::cargo::cargo_bin("secreview").parent().unwrap().to_path_buf();
+    let bin_dir = assert_cmd::cargo::cargo_bin("secreview")
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let tmp = tempfile::tempdir().unwrap();
     let remote = tmp.path().join("remote.git");
     git2::Repository::init_bare(&remote).unwrap();
@@ -460,7 +667,11 @@ fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
     let r = repo::init(&work, &[("app.py", "x = 1\n")]);
     r.remote("origin", remote.to_str().unwrap()).unwrap();
     let with_path = |args: &[&str]| {
-        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let path = format!(
+            "{}:{}",
+            bin_dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         std::process::Command::new("git")
             .args(args)
             .current_dir(&work)
@@ -470,26 +681,46 @@ fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
             .output()
             .unwrap()
     };
-    assert!(with_path(&["push", "-q", "origin", "main"]).status.success());
+    assert!(
+        with_path(&["push", "-q", "origin", "main"])
+            .status
+            .success()
+    );
     let install = run(&["hook", "install"], &work);
-    assert_eq!(install.status.code(), Some(0), "{}", String::from_utf8_lossy(&install.stderr));
+    assert_eq!(
+        install.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&install.stderr)
+    );
     assert!(work.join(".git/hooks/pre-push").exists());
     // A foreign hook is not overwritten without --force.
     std::fs::write(work.join(".git/hooks/pre-commit"), "#!/bin/sh\necho mine\n").unwrap();
-    assert_eq!(run(&["hook", "install", "--pre-commit"], &work).status.code(), Some(2));
+    assert_eq!(
+        run(&["hook", "install", "--pre-commit"], &work)
+            .status
+            .code(),
+        Some(2)
+    );
 
     // New branch with a committed token, removed again in the next commit: still blocked (every commit is scanned).
     repo::branch(&r, "feature");
     let (text, secrets) = fake::expand_fakes("TOKEN = \"{{fake-checksum:ghp_:36}}\"\n");
     repo::write(&work, &[("settings.py", &text)]);
     repo::commit_all(&r, "add token");
-    repo::write(&work, &[("settings.py", "import os\nTOKEN = os.environ[\"TOKEN\"]\n")]);
+    repo::write(
+        &work,
+        &[("settings.py", "import os\nTOKEN = os.environ[\"TOKEN\"]\n")],
+    );
     repo::commit_all(&r, "remove token");
     let push = with_path(&["push", "origin", "feature"]);
     let stderr = String::from_utf8_lossy(&push.stderr).to_string();
     assert!(!push.status.success(), "push should be blocked: {stderr}");
     assert!(stderr.contains("github-token"), "{stderr}");
-    assert!(!stderr.contains(secrets[0].as_str()), "the hook printed the secret: {stderr}");
+    assert!(
+        !stderr.contains(secrets[0].as_str()),
+        "the hook printed the secret: {stderr}"
+    );
 
     // A clean branch pushes; deleting a branch needs no scan.
     repo::checkout(&r, "main");
@@ -497,17 +728,41 @@ fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
     repo::write(&work, &[("ok.py", "def add(a, b):\n    return a + b\n")]);
     repo::commit_all(&r, "clean");
     let push = with_path(&["push", "origin", "clean"]);
-    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
-    repo::write(&work, &[("ok.py", "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n")]);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+    repo::write(
+        &work,
+        &[(
+            "ok.py",
+            "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n",
+        )],
+    );
     repo::commit_all(&r, "update");
     let push = with_path(&["push", "origin", "clean"]);
-    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
     let push = with_path(&["push", "origin", "--delete", "clean"]);
-    assert!(push.status.success(), "{}", String::from_utf8_lossy(&push.stderr));
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
     // Several refs at once: one bad ref blocks the whole push.
     repo::checkout(&r, "main");
     repo::branch(&r, "bad2");
-    repo::write(&work, &[("y.py", "import yaml\n\ndef f(request):\n    return eval(request.args[\"x\"])\n")]);
+    repo::write(
+        &work,
+        &[(
+            "y.py",
+            "import yaml\n\ndef f(request):\n    return eval(request.args[\"x\"])\n",
+        )],
+    );
     repo::commit_all(&r, "eval");
     let push = with_path(&["push", "origin", "main", "bad2"]);
     assert!(!push.status.success());

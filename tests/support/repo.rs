@@ -8,7 +8,12 @@ use git2::{IndexAddOption, Oid, Repository, Signature, Time};
 use crate::fake;
 
 pub fn sig() -> Signature<'static> {
-    Signature::new("Test Author", "test@example.invalid", &Time::new(1_767_225_600, 0)).unwrap()
+    Signature::new(
+        "Test Author",
+        "test@example.invalid",
+        &Time::new(1_767_225_600, 0),
+    )
+    .unwrap()
 }
 
 pub fn workspace() -> PathBuf {
@@ -46,7 +51,8 @@ pub fn commit_all(repo: &Repository, msg: &str) -> Oid {
     let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
     let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
     let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig(), &sig(), msg, &tree, &parents).unwrap()
+    repo.commit(Some("HEAD"), &sig(), &sig(), msg, &tree, &parents)
+        .unwrap()
 }
 
 /// Creates `name` at HEAD and checks it out.
@@ -58,7 +64,8 @@ pub fn branch(repo: &Repository, name: &str) {
 
 pub fn checkout(repo: &Repository, name: &str) {
     repo.set_head(&format!("refs/heads/{name}")).unwrap();
-    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force())).unwrap();
+    repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+        .unwrap();
 }
 
 fn copy_tree(from: &Path, to: &Path, secrets: &mut Vec<String>) {
@@ -127,17 +134,28 @@ fn visit(root: &Path, dir: &Path, out: &mut Vec<(String, String, u32)>) {
             }
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&p) else { continue };
-        let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+        let Ok(text) = std::fs::read_to_string(&p) else {
+            continue;
+        };
+        let rel = p
+            .strip_prefix(root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let mut pending: Vec<String> = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let t = line.trim_start();
-            let body = t.strip_prefix('#').or_else(|| t.strip_prefix("//")).map(str::trim_start);
+            let body = t
+                .strip_prefix('#')
+                .or_else(|| t.strip_prefix("//"))
+                .map(str::trim_start);
             match body.and_then(|b| b.strip_prefix("ruleid:")) {
                 Some(ids) => pending.extend(ids.split(',').map(|s| s.trim().to_owned())),
                 None => {
                     let is_annotation = body.is_some_and(|b| {
-                        b.starts_with("ok:") || b.starts_with("todoruleid:") || b.starts_with("todook:")
+                        b.starts_with("ok:")
+                            || b.starts_with("todoruleid:")
+                            || b.starts_with("todook:")
                     });
                     if !is_annotation {
                         for id in pending.drain(..) {

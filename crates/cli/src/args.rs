@@ -35,7 +35,7 @@ pub enum Command {
     },
     /// List the web routes secreview sees in the changed (or all) files, with their protection.
     Routes(RoutesArgs),
-    /// Write an example repository (a FastAPI course platform with a ratings branch) to a temp dir and scan it.
+    /// Write an example repository (a `FastAPI` course platform with a ratings branch) to a temp dir and scan it.
     Demo(DemoArgs),
     /// Print shell completions.
     Completions {
@@ -107,7 +107,7 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Never colour the output (NO_COLOR is honoured too).
+    /// Never colour the output (`NO_COLOR` is honoured too).
     #[arg(long)]
     pub no_color: bool,
     /// Skip files larger than this many bytes (default 2 MiB).

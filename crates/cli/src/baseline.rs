@@ -48,7 +48,11 @@ impl Baseline {
         let b: Baseline = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a secreview baseline", path.display()))?;
         if b.schema != 1 {
-            bail!("{}: unsupported baseline schema {}", path.display(), b.schema);
+            bail!(
+                "{}: unsupported baseline schema {}",
+                path.display(),
+                b.schema
+            );
         }
         Ok(b)
     }

@@ -59,15 +59,14 @@ pub enum RuleMode {
 impl Config {
     /// `explicit` (from `--config`) must exist; otherwise `.secreview.toml` at `root` is read when present.
     pub fn load(explicit: Option<&Path>, root: &Path) -> Result<(Config, Option<PathBuf>)> {
-        let path = match explicit {
-            Some(p) => p.to_path_buf(),
-            None => {
-                let p = root.join(".secreview.toml");
-                if !p.is_file() {
-                    return Ok((Config::default(), None));
-                }
-                p
+        let path = if let Some(p) = explicit {
+            p.to_path_buf()
+        } else {
+            let p = root.join(".secreview.toml");
+            if !p.is_file() {
+                return Ok((Config::default(), None));
             }
+            p
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the config file {}", path.display()))?;
@@ -102,7 +101,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_name_the_key_and_line() {
-        let err = Config::parse("fail_on = \"high\"\n[rules]\ndisabled = [\"x\"]\n").unwrap_err().to_string();
+        let err = Config::parse("fail_on = \"high\"\n[rules]\ndisabled = [\"x\"]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("3:1:"), "{err}");
         assert!(err.contains("disabled"), "{err}");
     }
@@ -126,8 +127,14 @@ placeholder_words = ["dev-only"]
 "#,
         )
         .unwrap();
-        assert_eq!(c.rules.mode.get("route-missing-authentication"), Some(&RuleMode::Warn));
-        assert_eq!(c.rules.severity.get("sql-string-built"), Some(&Severity::Critical));
+        assert_eq!(
+            c.rules.mode.get("route-missing-authentication"),
+            Some(&RuleMode::Warn)
+        );
+        assert_eq!(
+            c.rules.severity.get("sql-string-built"),
+            Some(&Severity::Critical)
+        );
         assert_eq!(c.authz.owner_fields, ["tenant_owner"]);
     }
 }

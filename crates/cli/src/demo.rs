@@ -1,4 +1,4 @@
-//! `secreview demo`: writes the embedded example repository (a FastAPI + SQLAlchemy course platform whose
+//! `secreview demo`: writes the embedded example repository (a `FastAPI` + `SQLAlchemy` course platform whose
 //! `feature/ratings` branch lets any user change anyone's rating) into a directory, commits `main` and the branch
 //! with git2, and scans the branch exactly as a user would.
 
@@ -12,28 +12,31 @@ use crate::Exit;
 use crate::args::{DemoArgs, ScanArgs};
 
 #[path = "../../../tests/support/fake.rs"]
-#[allow(dead_code, clippy::all, clippy::pedantic)]
+#[allow(clippy::all, clippy::pedantic)]
 mod fake;
 
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../fixtures/demo");
 
 pub(crate) fn run(a: &DemoArgs) -> Result<Exit> {
-    let (_guard, dir) = match &a.keep {
-        Some(d) => {
-            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
-            (None, d.clone())
-        }
-        None => {
-            let t = tempfile::Builder::new().prefix("secreview-demo-").tempdir()?;
-            let p = t.path().to_path_buf();
-            (Some(t), p)
-        }
+    let (_guard, dir) = if let Some(d) = &a.keep {
+        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+        (None, d.clone())
+    } else {
+        let t = tempfile::Builder::new()
+            .prefix("secreview-demo-")
+            .tempdir()?;
+        let p = t.path().to_path_buf();
+        (Some(t), p)
     };
     build_repo(&dir)?;
     eprintln!(
         "demo repository: {} (branch feature/ratings, base main){}",
         dir.display(),
-        if a.keep.is_some() { "" } else { " — removed after the scan; pass --keep DIR to keep it" }
+        if a.keep.is_some() {
+            ""
+        } else {
+            " — removed after the scan; pass --keep DIR to keep it"
+        }
     );
     let args = ScanArgs {
         path: dir.clone(),
@@ -47,11 +50,20 @@ pub(crate) fn run(a: &DemoArgs) -> Result<Exit> {
 
 /// Writes `base/` as the first commit on `main` and `head/` as a commit on `feature/ratings`.
 pub(crate) fn build_repo(dir: &Path) -> Result<()> {
-    let repo = Repository::init(dir).with_context(|| format!("cannot create a repository in {}", dir.display()))?;
+    let repo = Repository::init(dir)
+        .with_context(|| format!("cannot create a repository in {}", dir.display()))?;
     repo.set_head("refs/heads/main")?;
-    let sig = Signature::new("secreview demo", "demo@example.invalid", &Time::new(1_767_225_600, 0))?;
-    let base = DEMO.get_dir("base").context("the embedded demo has no base/ tree")?;
-    let head = DEMO.get_dir("head").context("the embedded demo has no head/ tree")?;
+    let sig = Signature::new(
+        "secreview demo",
+        "demo@example.invalid",
+        &Time::new(1_767_225_600, 0),
+    )?;
+    let base = DEMO
+        .get_dir("base")
+        .context("the embedded demo has no base/ tree")?;
+    let head = DEMO
+        .get_dir("head")
+        .context("the embedded demo has no head/ tree")?;
     write_tree(dir, base)?;
     let c1 = commit(&repo, &sig, "Course platform: courses, auth", None)?;
     repo.branch("feature/ratings", &repo.find_commit(c1)?, true)?;
@@ -82,7 +94,8 @@ fn write_tree(dir: &Path, tree: &'static Dir<'static>) -> Result<()> {
         let text = String::from_utf8_lossy(f.contents());
         // Secrets in the demo are generated here, never stored in the repository.
         let (expanded, _) = fake::expand_fakes(&text);
-        std::fs::write(&dest, expanded).with_context(|| format!("cannot write {}", dest.display()))?;
+        std::fs::write(&dest, expanded)
+            .with_context(|| format!("cannot write {}", dest.display()))?;
     }
     Ok(())
 }
@@ -102,13 +115,22 @@ fn clear_tree(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn commit(repo: &Repository, sig: &Signature<'_>, msg: &str, parent: Option<git2::Oid>) -> Result<git2::Oid> {
+fn commit(
+    repo: &Repository,
+    sig: &Signature<'_>,
+    msg: &str,
+    parent: Option<git2::Oid>,
+) -> Result<git2::Oid> {
     let mut index = repo.index()?;
     index.clear()?;
     index.add_all(["*"], IndexAddOption::DEFAULT, None)?;
     index.write()?;
     let tree = repo.find_tree(index.write_tree()?)?;
-    let parents: Vec<git2::Commit<'_>> = parent.map(|p| repo.find_commit(p)).transpose()?.into_iter().collect();
+    let parents: Vec<git2::Commit<'_>> = parent
+        .map(|p| repo.find_commit(p))
+        .transpose()?
+        .into_iter()
+        .collect();
     let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
     Ok(repo.commit(Some("HEAD"), sig, sig, msg, &tree, &refs)?)
 }

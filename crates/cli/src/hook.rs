@@ -29,14 +29,18 @@ pub(crate) fn run(cmd: HookCommand) -> Result<Exit> {
             if !std::io::stdin().is_terminal() {
                 std::io::stdin().read_to_string(&mut stdin)?;
             }
-            pre_push(&path, &stdin, fail_on.map(crate::scan::fail_on))
+            pre_push(&path, &stdin, fail_on)
         }
     }
 }
 
 fn hooks_dir(path: &Path) -> Result<PathBuf> {
-    let repo = git2::Repository::discover(path)
-        .map_err(|_| anyhow::anyhow!("{} is not inside a git repository  hint: run `git init` or pass the repository path", path.display()))?;
+    let repo = git2::Repository::discover(path).map_err(|_| {
+        anyhow::anyhow!(
+            "{} is not inside a git repository  hint: run `git init` or pass the repository path",
+            path.display()
+        )
+    })?;
     let configured = repo
         .config()
         .ok()
@@ -52,7 +56,10 @@ fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {
     let dir = hooks_dir(path)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (name, body) = if pre_commit {
-        ("pre-commit", "exec secreview scan --staged --format table \"$@\"")
+        (
+            "pre-commit",
+            "exec secreview scan --staged --format table \"$@\"",
+        )
     } else {
         ("pre-push", "exec secreview hook pre-push \"$@\"")
     };
@@ -92,14 +99,14 @@ fn make_executable(_file: &Path) -> Result<()> {
 }
 
 /// Scans every pushed range: code rules on each range's net diff, secrets on every commit of it.
-fn pre_push(path: &Path, stdin: &str, fail_on: Option<Option<secreview_model::Severity>>) -> Result<Exit> {
+fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> Result<Exit> {
     let ranges = secreview_diff::pre_push_ranges(path, stdin)?;
     let args = crate::args::ScanArgs {
         path: path.to_path_buf(),
         ..Default::default()
     };
     let settings = Settings::from_args(&args)?;
-    let fail_on = fail_on.unwrap_or(settings.fail_on);
+    let fail_on = fail_on.map_or(settings.fail_on, crate::scan::fail_on);
     if ranges.is_empty() {
         return Ok(Exit::Clean);
     }
@@ -131,20 +138,41 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<Option<secreview_model::Se
                 let cs = secreview_diff::collect(path, &mode, &opts)?;
                 meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
                 skipped.extend(cs.skipped.clone());
-                engine.scan(&cs.files, Kinds { code: true, secrets: false })
+                engine.scan(
+                    &cs.files,
+                    Kinds {
+                        code: true,
+                        secrets: false,
+                    },
+                )
             }
             None => ScanOutput::default(),
         };
         merge(&mut all, code);
         let commits = secreview_diff::collect_commits(path, r.from.as_deref(), &r.to, &opts)?;
         meta.commits += commits.meta.commits;
-        merge(&mut all, engine.scan(&commits.files, Kinds { code: false, secrets: true }));
+        merge(
+            &mut all,
+            engine.scan(
+                &commits.files,
+                Kinds {
+                    code: false,
+                    secrets: true,
+                },
+            ),
+        );
         meta.head = Some(r.to.clone());
         meta.base.clone_from(&r.from);
     }
-    all.findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.rule_id == b.rule_id);
+    all.findings
+        .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.rule_id == b.rule_id);
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
-    let rules: Vec<_> = engine.rules().rules.iter().map(|r| r.meta.clone()).collect();
+    let rules: Vec<_> = engine
+        .rules()
+        .rules
+        .iter()
+        .map(|r| r.meta.clone())
+        .collect();
     let input = ReportInput {
         meta: &meta,
         rules: &rules,
@@ -155,10 +183,15 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<Option<secreview_model::Se
     };
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
     // Git shows the hook's output to the pusher; stdout and stderr both reach them, stderr is conventional.
-    eprint!("{}", secreview_report::render(Format::Table, &input, &TableOptions { color, width: None }));
+    eprint!(
+        "{}",
+        secreview_report::render(Format::Table, &input, &TableOptions { color, width: None })
+    );
     let exit = gate(&all.findings, fail_on);
     if exit == Exit::Findings {
-        eprintln!("secreview: push blocked. Fix the findings above, or bypass once with `git push --no-verify`.");
+        eprintln!(
+            "secreview: push blocked. Fix the findings above, or bypass once with `git push --no-verify`."
+        );
     }
     Ok(exit)
 }

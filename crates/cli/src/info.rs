@@ -1,5 +1,7 @@
 //! `rules`, `explain` and `routes`: what secreview knows, printed for people.
 
+use std::fmt::Write as _;
+
 use anyhow::{Result, bail};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use secreview_model::RuleMeta;
@@ -11,8 +13,10 @@ use crate::scan::{Settings, run_scan};
 
 fn owasp(r: &RuleMeta) -> (String, String) {
     (
-        r.owasp2021.map_or_else(|| "-".into(), |c| c.code()),
-        r.owasp2025.map_or_else(|| "-".into(), |c| c.code()),
+        r.owasp2021
+            .map_or_else(|| "-".into(), secreview_model::OwaspCategory::code),
+        r.owasp2025
+            .map_or_else(|| "-".into(), secreview_model::OwaspCategory::code),
     )
 }
 
@@ -26,13 +30,24 @@ pub fn rules_markdown(set: &RuleSet) -> String {
     for r in &set.rules {
         let m = &r.meta;
         let (o21, o25) = owasp(m);
-        let cwe = m.cwe.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-        out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {:.2} | {} | {o21} | {o25} |\n",
-            m.id, m.pack, m.kind, m.severity, m.confidence, if cwe.is_empty() { "-".into() } else { cwe }
-        ));
+        let cwe = m
+            .cwe
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | {:.2} | {} | {o21} | {o25} |",
+            m.id,
+            m.pack,
+            m.kind,
+            m.severity,
+            m.confidence,
+            if cwe.is_empty() { "-".into() } else { cwe }
+        );
     }
-    out.push_str(&format!("\n{} rules.\n", set.rules.len()));
+    let _ = writeln!(out, "\n{} rules.", set.rules.len());
     out
 }
 
@@ -49,7 +64,15 @@ pub(crate) fn rules(a: &RulesArgs) -> Result<Exit> {
         "table" => {
             let mut t = Table::new();
             t.load_preset(UTF8_FULL_CONDENSED);
-            t.set_header(["id", "pack", "severity", "CWE", "OWASP 2021", "OWASP 2025", "title"]);
+            t.set_header([
+                "id",
+                "pack",
+                "severity",
+                "CWE",
+                "OWASP 2021",
+                "OWASP 2025",
+                "title",
+            ]);
             for r in &set.rules {
                 let m = &r.meta;
                 let (o21, o25) = owasp(m);
@@ -57,7 +80,11 @@ pub(crate) fn rules(a: &RulesArgs) -> Result<Exit> {
                     m.id.clone(),
                     m.pack.clone(),
                     m.severity.to_string(),
-                    m.cwe.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                    m.cwe
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     o21,
                     o25,
                     m.title.clone(),
@@ -78,7 +105,11 @@ pub(crate) fn explain(id: &str) -> Result<Exit> {
             .rules
             .iter()
             .map(|r| r.meta.id.as_str())
-            .filter(|r| r.contains(id) || id.contains(*r) || r.split('-').any(|w| w.len() > 3 && id.contains(w)))
+            .filter(|r| {
+                r.contains(id)
+                    || id.contains(*r)
+                    || r.split('-').any(|w| w.len() > 3 && id.contains(w))
+            })
             .take(3)
             .collect();
         let hint = if close.is_empty() {
@@ -98,12 +129,22 @@ pub(crate) fn explain(id: &str) -> Result<Exit> {
         m.kind,
         m.severity,
         m.confidence * 100.0,
-        m.cwe.iter().map(|c| format!("{c} ({})", c.name().unwrap_or("?"))).collect::<Vec<_>>().join(", "),
-        m.owasp2021.map_or(o21, |c| c.label()),
-        m.owasp2025.map_or(o25, |c| c.label()),
+        m.cwe
+            .iter()
+            .map(|c| format!("{c} ({})", c.name().unwrap_or("?")))
+            .collect::<Vec<_>>()
+            .join(", "),
+        m.owasp2021
+            .map_or(o21, secreview_model::OwaspCategory::label),
+        m.owasp2025
+            .map_or(o25, secreview_model::OwaspCategory::label),
         m.docs.trim_end(),
         m.recommendation,
-        m.references.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
+        m.references
+            .iter()
+            .map(|r| format!("- {r}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
     );
     crate::print_out(&text)?;
     Ok(Exit::Clean)
@@ -119,7 +160,15 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
     let outcome = run_scan(&settings, None)?;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["location", "framework", "methods", "path", "handler", "auth", "ownership"]);
+    t.set_header([
+        "location",
+        "framework",
+        "methods",
+        "path",
+        "handler",
+        "auth",
+        "ownership",
+    ]);
     for r in &outcome.output.routes {
         t.add_row([
             format!("{}:{}", r.file, r.line),

@@ -38,7 +38,6 @@ pub(crate) struct Settings {
     pub include: Option<GlobSet>,
     pub exclude: Option<GlobSet>,
     pub config: Config,
-    pub config_path: Option<PathBuf>,
     pub show_secrets: bool,
     /// What the JSON metadata shows: each effective setting and where it came from.
     pub shown: serde_json::Value,
@@ -59,7 +58,9 @@ fn parse_fail_on(s: &str) -> Result<Option<Severity>> {
     if s.eq_ignore_ascii_case("never") {
         return Ok(None);
     }
-    s.parse::<Severity>().map(Some).map_err(|e| anyhow::anyhow!("fail_on: {e}"))
+    s.parse::<Severity>()
+        .map(Some)
+        .map_err(|e| anyhow::anyhow!("fail_on: {e}"))
 }
 
 pub(crate) fn mode_of(m: &ModeArgs, config_base: Option<&str>) -> Result<Mode> {
@@ -100,19 +101,37 @@ fn globs(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
 impl Settings {
     pub fn from_args(a: &ScanArgs) -> Result<Settings> {
         if !a.path.exists() {
-            bail!("{} does not exist  hint: pass the repository or directory to scan", a.path.display());
+            bail!(
+                "{} does not exist  hint: pass the repository or directory to scan",
+                a.path.display()
+            );
         }
         let root = repo_root(&a.path);
         let (config, config_path) = Config::load(a.config.as_deref(), &root)?;
-        let src = |cli: bool, cfg: bool| if cli { "cli" } else if cfg { "config" } else { "default" };
-        let format_text = a.format.clone().or_else(|| config.format.clone()).unwrap_or_else(|| "table".into());
+        let src = |cli: bool, cfg: bool| {
+            if cli {
+                "cli"
+            } else if cfg {
+                "config"
+            } else {
+                "default"
+            }
+        };
+        let format_text = a
+            .format
+            .clone()
+            .or_else(|| config.format.clone())
+            .unwrap_or_else(|| "table".into());
         let format: Format = format_text.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut outputs = Vec::new();
         let mut stdout_replaced = false;
         for o in &a.output {
             match o.split_once('=') {
                 Some((f, file)) if f.parse::<Format>().is_ok() => {
-                    outputs.push((f.parse::<Format>().map_err(|e| anyhow::anyhow!("{e}"))?, PathBuf::from(file)));
+                    outputs.push((
+                        f.parse::<Format>().map_err(|e| anyhow::anyhow!("{e}"))?,
+                        PathBuf::from(file),
+                    ));
                 }
                 _ => {
                     stdout_replaced = true;
@@ -130,13 +149,20 @@ impl Settings {
             bail!("--min-confidence {min_confidence} is outside 0.0..=1.0");
         }
         if a.show_secrets && std::env::var_os("CI").is_some() {
-            bail!("--show-secrets is refused when CI is set: CI logs are shared and kept  hint: triage secrets locally");
+            bail!(
+                "--show-secrets is refused when CI is set: CI logs are shared and kept  hint: triage secrets locally"
+            );
         }
         let mut rule_dirs = a.rules.clone();
         rule_dirs.extend(config.rules_dirs.iter().map(|d| root.join(d)));
-        let baseline = a.baseline.clone().or_else(|| config.baseline.as_ref().map(|b| root.join(b)));
+        let baseline = a
+            .baseline
+            .clone()
+            .or_else(|| config.baseline.as_ref().map(|b| root.join(b)));
         let mode = mode_of(&a.mode, config.base.as_deref())?;
-        let color = !a.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal();
+        let color = !a.no_color
+            && std::env::var_os("NO_COLOR").is_none()
+            && std::io::stdout().is_terminal();
         let shown = json!({
             "format": {"value": format.as_str(), "source": src(a.format.is_some(), config.format.is_some())},
             "fail_on": {"value": fail_on.map_or("never", Severity::as_str), "source": src(a.fail_on.is_some(), config.fail_on.is_some())},
@@ -161,11 +187,13 @@ impl Settings {
             baseline,
             jobs: a.jobs.or(config.jobs),
             color,
-            max_file_bytes: a.max_file_size.or(config.max_file_size).unwrap_or(2 * 1024 * 1024),
+            max_file_bytes: a
+                .max_file_size
+                .or(config.max_file_size)
+                .unwrap_or(2 * 1024 * 1024),
             include: globs(&config.include, "include")?,
             exclude: globs(&config.exclude, "exclude")?,
             config,
-            config_path,
             show_secrets: a.show_secrets,
             shown,
         })
@@ -178,7 +206,10 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
     let cfg = &settings.config;
     let unknown = set.disable(&cfg.rules.disable);
     if !unknown.is_empty() {
-        bail!("config disables unknown rule(s): {}  hint: `secreview rules` lists the ids", unknown.join(", "));
+        bail!(
+            "config disables unknown rule(s): {}  hint: `secreview rules` lists the ids",
+            unknown.join(", ")
+        );
     }
     for id in cfg.rules.severity.keys().chain(cfg.rules.mode.keys()) {
         if set.get(id).is_none() {
@@ -186,29 +217,55 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
         }
     }
     let a = &cfg.authz;
-    set.authz.auth_markers.extend(a.auth_markers.iter().cloned());
+    set.authz
+        .auth_markers
+        .extend(a.auth_markers.iter().cloned());
     set.authz.auth_names.extend(a.auth_names.iter().cloned());
-    set.authz.privilege_markers.extend(a.privilege_markers.iter().cloned());
-    set.authz.owner_fields.extend(a.owner_fields.iter().cloned());
-    set.authz.principal_markers.extend(a.principal_markers.iter().cloned());
-    set.authz.public_route_words.extend(a.public_route_words.iter().cloned());
-    set.authz.allow_all_names.extend(a.allow_all_names.iter().cloned());
-    set.authz.lookup_calls.extend(a.lookup_calls.iter().cloned());
-    set.authz.mutation_calls.extend(a.mutation_calls.iter().cloned());
+    set.authz
+        .privilege_markers
+        .extend(a.privilege_markers.iter().cloned());
+    set.authz
+        .owner_fields
+        .extend(a.owner_fields.iter().cloned());
+    set.authz
+        .principal_markers
+        .extend(a.principal_markers.iter().cloned());
+    set.authz
+        .public_route_words
+        .extend(a.public_route_words.iter().cloned());
+    set.authz
+        .allow_all_names
+        .extend(a.allow_all_names.iter().cloned());
+    set.authz
+        .lookup_calls
+        .extend(a.lookup_calls.iter().cloned());
+    set.authz
+        .mutation_calls
+        .extend(a.mutation_calls.iter().cloned());
     let s = &cfg.secrets;
-    set.secrets.placeholder_words.extend(s.placeholder_words.iter().cloned());
-    set.secrets.example_values.extend(s.example_values.iter().cloned());
-    set.secrets.reference_patterns.extend(s.reference_patterns.iter().cloned());
+    set.secrets
+        .placeholder_words
+        .extend(s.placeholder_words.iter().cloned());
+    set.secrets
+        .example_values
+        .extend(s.example_values.iter().cloned());
+    set.secrets
+        .reference_patterns
+        .extend(s.reference_patterns.iter().cloned());
     set.secrets.skip_paths.extend(s.skip_paths.iter().cloned());
     set.secrets.test_paths.extend(s.test_paths.iter().cloned());
-    set.secrets.generic_rules.extend(s.generic_rules.iter().cloned());
+    set.secrets
+        .generic_rules
+        .extend(s.generic_rules.iter().cloned());
     Ok(set)
 }
 
 pub(crate) fn init_threads(jobs: Option<usize>) {
     if let Some(n) = jobs {
         // Fails only if a pool already exists (a second call in one process): the first setting stands.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global();
     }
 }
 
@@ -216,7 +273,11 @@ pub(crate) fn init_threads(jobs: Option<usize>) {
 fn subtree_prefix(path: &Path, root: &Path) -> Option<String> {
     let p = path.canonicalize().ok()?;
     let r = root.canonicalize().ok()?;
-    let rel = p.strip_prefix(&r).ok()?.to_string_lossy().replace('\\', "/");
+    let rel = p
+        .strip_prefix(&r)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
     (!rel.is_empty()).then(|| format!("{rel}/"))
 }
 
@@ -229,7 +290,10 @@ fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
     }
     let mut kept = Vec::with_capacity(changes.files.len());
     for f in changes.files.drain(..) {
-        if subtree.as_ref().is_some_and(|s| !f.path.starts_with(s.as_str())) {
+        if subtree
+            .as_ref()
+            .is_some_and(|s| !f.path.starts_with(s.as_str()))
+        {
             continue;
         }
         let included = inc.as_ref().is_none_or(|g| g.is_match(&f.path));
@@ -263,24 +327,44 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         ..Options::default()
     };
     let rules = load_rules(settings)?;
-    let engine = Engine::new(rules, secreview_engine::Settings {
-        today: crate::today(),
-        show_secrets: settings.show_secrets,
-    })?;
+    let engine = Engine::new(
+        rules,
+        secreview_engine::Settings {
+            today: crate::today(),
+            show_secrets: settings.show_secrets,
+        },
+    )?;
     let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
     apply_path_filters(&mut changes, settings);
+    let progress = progress_spinner(changes.files.len());
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
-            let mut out = engine.scan(&changes.files, Kinds { code: true, secrets: false });
-            let mut commits = secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
+            let mut out = engine.scan(
+                &changes.files,
+                Kinds {
+                    code: true,
+                    secrets: false,
+                },
+            );
+            let mut commits =
+                secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
             apply_path_filters(&mut commits, settings);
-            let secrets = engine.scan(&commits.files, Kinds { code: false, secrets: true });
+            let secrets = engine.scan(
+                &commits.files,
+                Kinds {
+                    code: false,
+                    secrets: true,
+                },
+            );
             merge(&mut out, secrets);
             out
         }
         _ => engine.scan(&changes.files, Kinds::ALL),
     };
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
     apply_overrides(&mut output.findings, settings);
     let stale_baseline = match baseline {
         Some(b) => b.filter(&mut output.findings),
@@ -296,6 +380,18 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         rules,
         stale_baseline,
     })
+}
+
+/// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
+fn progress_spinner(files: usize) -> Option<indicatif::ProgressBar> {
+    let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !interactive || files < 200 {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new_spinner();
+    p.set_message(format!("scanning {files} files…"));
+    p.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(p)
 }
 
 fn engine_into_rules(engine: Engine) -> RuleSet {
@@ -315,7 +411,9 @@ fn apply_overrides(findings: &mut [Finding], settings: &Settings) {
         if let Some(s) = rc.severity.get(&f.rule_id) {
             f.severity = *s;
         }
-        if rc.mode.get(&f.rule_id) == Some(&RuleMode::Warn) || f.confidence < settings.min_confidence {
+        if rc.mode.get(&f.rule_id) == Some(&RuleMode::Warn)
+            || f.confidence < settings.min_confidence
+        {
             f.warning_only = true;
         }
     }
@@ -323,7 +421,11 @@ fn apply_overrides(findings: &mut [Finding], settings: &Settings) {
 
 /// Whether the findings fail the gate.
 pub(crate) fn gate(findings: &[Finding], fail_on: Option<Severity>) -> Exit {
-    let blocked = fail_on.is_some_and(|floor| findings.iter().any(|f| !f.warning_only && f.severity >= floor));
+    let blocked = fail_on.is_some_and(|floor| {
+        findings
+            .iter()
+            .any(|f| !f.warning_only && f.severity >= floor)
+    });
     if blocked { Exit::Findings } else { Exit::Clean }
 }
 
@@ -340,7 +442,11 @@ fn origin_url(path: &Path) -> Option<String> {
 }
 
 /// Renders every requested output; returns the text for stdout (empty when everything went to files).
-pub(crate) fn render_all(settings: &Settings, outcome: &Outcome, started_at: &str) -> Result<String> {
+pub(crate) fn render_all(
+    settings: &Settings,
+    outcome: &Outcome,
+    started_at: &str,
+) -> Result<String> {
     let metas: Vec<_> = outcome.rules.rules.iter().map(|r| r.meta.clone()).collect();
     let finished = crate::now_utc();
     let repo_uri = origin_url(&settings.path);
@@ -362,12 +468,19 @@ pub(crate) fn render_all(settings: &Settings, outcome: &Outcome, started_at: &st
         started_at: Some(started_at),
         finished_at: Some(&finished),
     };
-    let term_width = if settings.color { terminal_width() } else { None };
+    let term_width = if settings.color {
+        terminal_width()
+    } else {
+        None
+    };
     let table = TableOptions {
         color: settings.color,
         width: term_width,
     };
-    let plain = TableOptions { color: false, width: None };
+    let plain = TableOptions {
+        color: false,
+        width: None,
+    };
     for (format, file) in &settings.outputs {
         let text = secreview_report::render(*format, &input, &plain);
         std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
@@ -427,20 +540,33 @@ fn terminal_width() -> Option<u16> {
 pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
     let started_at = crate::now_utc();
     let settings = Settings::from_args(a)?;
-    let baseline = settings.baseline.as_deref().map(Baseline::read).transpose()?;
+    let baseline = settings
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()?;
     let mut outcome = run_scan(&settings, baseline.as_ref())?;
     if settings.show_secrets {
         eprintln!("warning: --show-secrets prints secret values in full; do not share this output");
     }
     let syntax = &outcome.output.files_with_syntax_errors;
     if !syntax.is_empty() && std::io::stderr().is_terminal() {
-        eprintln!("note: {} file(s) have syntax errors and were analysed as far as they parse", syntax.len());
+        eprintln!(
+            "note: {} file(s) have syntax errors and were analysed as far as they parse",
+            syntax.len()
+        );
     }
     let stale: BTreeSet<_> = outcome.stale_baseline.iter().collect();
     if !stale.is_empty() {
-        eprintln!("note: {} baseline entr(ies) no longer match any finding; regenerate the baseline to prune them", stale.len());
+        eprintln!(
+            "note: {} baseline entr(ies) no longer match any finding; regenerate the baseline to prune them",
+            stale.len()
+        );
     }
-    outcome.output.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    outcome
+        .output
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let text = render_all(&settings, &outcome, &started_at)?;
     crate::print_out(&text)?;
     Ok(gate(&outcome.output.findings, settings.fail_on))

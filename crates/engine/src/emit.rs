@@ -56,6 +56,7 @@ impl Hit {
         }
     }
 
+    #[must_use]
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
         self.detail = detail.into();
         self
@@ -93,7 +94,9 @@ pub(crate) fn pending(rule: &CompiledRule, path: &str, line_text: &str, hit: Hit
             },
             snippet,
             message,
-            recommendation: hit.recommendation.unwrap_or_else(|| fill(&meta.recommendation)),
+            recommendation: hit
+                .recommendation
+                .unwrap_or_else(|| fill(&meta.recommendation)),
             evidence: hit.evidence,
             flow: hit.flow,
             fingerprint: Fingerprint(String::new()),

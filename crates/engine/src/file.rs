@@ -47,7 +47,10 @@ impl<'a> FileCtx<'a> {
     pub fn line_col(&self, byte: usize) -> (u32, u32) {
         let line = self.line_of(byte);
         let start = self.starts()[line as usize - 1];
-        let col = self.text().get(start..byte).map_or(0, |s| s.chars().count());
+        let col = self
+            .text()
+            .get(start..byte)
+            .map_or(0, |s| s.chars().count());
         (line, u32::try_from(col + 1).unwrap_or(u32::MAX))
     }
 

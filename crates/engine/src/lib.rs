@@ -18,7 +18,7 @@ mod secrets;
 mod suppress;
 mod taint;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
@@ -129,7 +129,9 @@ impl Engine {
                     }
                 }
                 Matcher::Builtin { analysis } => {
-                    if !authz::ANALYSES.contains(&analysis.as_str()) && analysis != "engine.suppressions" {
+                    if !authz::ANALYSES.contains(&analysis.as_str())
+                        && analysis != "engine.suppressions"
+                    {
                         return Err(EngineError::Setup(format!(
                             "{}: rule `{}` names an unknown analysis `{analysis}` (known: {}, engine.suppressions)",
                             rule.source,
@@ -174,7 +176,8 @@ impl Engine {
 
     /// Scans every file in parallel; the result does not depend on the number of threads.
     pub fn scan(&self, files: &[ChangedFile], kinds: Kinds) -> ScanOutput {
-        let per_file: Vec<FileOutput> = files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
+        let per_file: Vec<FileOutput> =
+            files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
         let mut pending = Vec::new();
         let mut out = ScanOutput::default();
         for f in per_file {
@@ -220,7 +223,8 @@ impl Engine {
             }
         }
         if kinds.secrets {
-            self.secrets.run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
+            self.secrets
+                .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
         }
         let mut suppressions = suppress::parse(&file.path, &file.new_text);
         let mut pending = Vec::new();
@@ -232,7 +236,8 @@ impl Engine {
             let line = hit.start_line;
             let p = emit::pending(rule, &file.path, ctx.line_text(line), hit);
             if let Some(s) = suppressions.iter_mut().find(|s| {
-                suppress::covers(s, &rule.meta.id, line) && suppress::effective(s, &self.settings.today)
+                suppress::covers(s, &rule.meta.id, line)
+                    && suppress::effective(s, &self.settings.today)
             }) {
                 s.used += 1;
                 continue;
@@ -241,7 +246,10 @@ impl Engine {
         }
         suppressions.retain(|s| file.added.contains(s.line));
         for s in &mut suppressions {
-            s.expired = s.until.as_deref().is_some_and(|u| u < self.settings.today.as_str());
+            s.expired = s
+                .until
+                .as_deref()
+                .is_some_and(|u| u < self.settings.today.as_str());
         }
         if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
             pending.extend(self.ineffective(rule, &ctx, &suppressions));
@@ -273,19 +281,35 @@ impl Engine {
             hits.extend(buf.drain(..).map(|h| (ri, h)));
         }
         if !taint_rules.is_empty() {
-            let rules: Vec<(usize, &CompiledRule)> =
-                taint_rules.iter().map(|&i| (i, &self.set.rules[i])).collect();
-            taint::run(&self.taint[lang_slot(parsed.lang)], &rules, ctx, parsed, hits);
+            let rules: Vec<(usize, &CompiledRule)> = taint_rules
+                .iter()
+                .map(|&i| (i, &self.set.rules[i]))
+                .collect();
+            taint::run(
+                &self.taint[lang_slot(parsed.lang)],
+                &rules,
+                ctx,
+                parsed,
+                hits,
+            );
         }
         if !authz_rules.is_empty() {
-            let rules: Vec<(usize, &CompiledRule)> =
-                authz_rules.iter().map(|&i| (i, &self.set.rules[i])).collect();
+            let rules: Vec<(usize, &CompiledRule)> = authz_rules
+                .iter()
+                .map(|&i| (i, &self.set.rules[i]))
+                .collect();
             return authz::run(&self.authz, &rules, ctx, parsed, hits);
         }
         Vec::new()
     }
 
-    fn ineffective(&self, rule: &CompiledRule, ctx: &FileCtx<'_>, sups: &[Suppression]) -> Vec<Pending> {
+    #[allow(clippy::unused_self)] // an engine method like the other matchers, though it needs no engine state
+    fn ineffective(
+        &self,
+        rule: &CompiledRule,
+        ctx: &FileCtx<'_>,
+        sups: &[Suppression],
+    ) -> Vec<Pending> {
         sups.iter()
             .filter_map(|s| {
                 let why = if s.reason.is_empty() {
@@ -321,19 +345,17 @@ fn finish(mut pending: Vec<Pending>) -> Vec<Finding> {
             .then(b.finding.confidence.total_cmp(&a.finding.confidence))
             .then_with(|| a.finding.message.cmp(&b.finding.message))
     });
-    pending.dedup_by(|b, a| {
-        a.finding.sort_key() == b.finding.sort_key() && a.identity == b.identity
-    });
+    pending
+        .dedup_by(|b, a| a.finding.sort_key() == b.finding.sort_key() && a.identity == b.identity);
     // A secret introduced once and seen again in a later commit of the same push is one leak.
-    let mut seen_secret: HashMap<(String, String, String), ()> = HashMap::new();
+    let mut seen_secret: HashSet<(String, String, String)> = HashSet::new();
     pending.retain(|p| {
         p.finding.commit.is_none()
-            || seen_secret
-                .insert(
-                    (p.finding.rule_id.clone(), p.finding.location.path.clone(), p.identity.clone()),
-                    (),
-                )
-                .is_none()
+            || seen_secret.insert((
+                p.finding.rule_id.clone(),
+                p.finding.location.path.clone(),
+                p.identity.clone(),
+            ))
     });
     let mut occurrences: HashMap<(String, String, String), u32> = HashMap::new();
     pending

@@ -19,7 +19,13 @@ pub(crate) fn run(rule: &CompiledRule, ctx: &FileCtx<'_>, parsed: &ParsedFile, o
     }
 }
 
-fn run_query(q: &CompiledQuery, confidence: f32, ctx: &FileCtx<'_>, parsed: &ParsedFile, out: &mut Vec<Hit>) {
+fn run_query(
+    q: &CompiledQuery,
+    confidence: f32,
+    ctx: &FileCtx<'_>,
+    parsed: &ParsedFile,
+    out: &mut Vec<Hit>,
+) {
     let root = parsed.tree.root_node();
     let text = parsed.text.as_bytes();
     let scopes = q.not_inside.as_ref().map(|nq| {
@@ -41,7 +47,8 @@ fn run_query(q: &CompiledQuery, confidence: f32, ctx: &FileCtx<'_>, parsed: &Par
     // Rules see the whole file, but only matches touching the changed lines can be reported: skip the rest.
     if let Some((first, last)) = ctx.added_span() {
         cursor.set_point_range(
-            tree_sitter::Point::new(first as usize - 1, 0)..tree_sitter::Point::new(last as usize, 0),
+            tree_sitter::Point::new(first as usize - 1, 0)
+                ..tree_sitter::Point::new(last as usize, 0),
         );
     }
     let mut it = cursor.matches(&q.query, root, text);

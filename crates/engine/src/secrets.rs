@@ -9,9 +9,9 @@ use secreview_model::{redact_secret, stable_hash};
 use secreview_rules::schema::Checksum;
 use secreview_rules::{CompiledPattern, CompiledRule, Matcher, RuleSet};
 
+use crate::EngineError;
 use crate::emit::Hit;
 use crate::file::FileCtx;
-use crate::EngineError;
 
 /// A regex pattern, addressed as (rule index in the rule set, pattern index in the rule).
 type PatternRef = (usize, usize);
@@ -72,7 +72,9 @@ impl SecretsMatcher {
             .iter()
             .map(|r| {
                 Regex::new(r).map_err(|e| {
-                    EngineError::Setup(format!("rules/secrets/_allowlist.toml: bad reference pattern `{r}`: {e}"))
+                    EngineError::Setup(format!(
+                        "rules/secrets/_allowlist.toml: bad reference pattern `{r}`: {e}"
+                    ))
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -80,7 +82,11 @@ impl SecretsMatcher {
             keywords,
             by_keyword,
             always,
-            placeholder_words: a.placeholder_words.iter().map(|w| w.to_ascii_lowercase()).collect(),
+            placeholder_words: a
+                .placeholder_words
+                .iter()
+                .map(|w| w.to_ascii_lowercase())
+                .collect(),
             example_values: a.example_values.clone(),
             references,
             skip_paths: globs(&a.skip_paths)?,
@@ -106,7 +112,11 @@ impl SecretsMatcher {
 
     /// A value a provider-specific detector recognised is not reported again by a generic rule.
     fn drop_generic_overlaps(&self, set: &RuleSet, out: &mut Vec<(usize, Hit)>, first: usize) {
-        let is_generic = |ri: usize| self.generic_rules.iter().any(|g| *g == set.rules[ri].meta.id);
+        let is_generic = |ri: usize| {
+            self.generic_rules
+                .iter()
+                .any(|g| *g == set.rules[ri].meta.id)
+        };
         let specific: Vec<(u32, u32, u32, u32)> = out[first..]
             .iter()
             .filter(|(ri, _)| !is_generic(*ri))
@@ -150,13 +160,22 @@ impl SecretsMatcher {
                 let Matcher::Regex { patterns, allow } = &rule.matcher else {
                     continue;
                 };
-                self.run_pattern(rule, &patterns[pi], allow, ctx, (offset, hunk), (in_tests, show), |h| {
-                    out.push((ri, h));
-                });
+                self.run_pattern(
+                    rule,
+                    &patterns[pi],
+                    allow,
+                    ctx,
+                    (offset, hunk),
+                    (in_tests, show),
+                    |h| {
+                        out.push((ri, h));
+                    },
+                );
             }
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // one call site; a struct of borrowed context would only rename them
     fn run_pattern(
         &self,
         rule: &CompiledRule,
@@ -188,9 +207,14 @@ impl SecretsMatcher {
             let start = ctx.line_col(offset + m.start());
             let end = ctx.line_col(offset + m.end());
             let line = ctx.line_text(start.0);
-            let redacted = if show { value.to_owned() } else { redact_secret(value) };
+            let redacted = if show {
+                value.to_owned()
+            } else {
+                redact_secret(value)
+            };
             let snippet = redact_line(line, value, &redacted);
-            let mut hit = Hit::span(start, end, confidence).detail(format!("{} {redacted}", p.name));
+            let mut hit =
+                Hit::span(start, end, confidence).detail(format!("{} {redacted}", p.name));
             hit.severity = p.severity;
             hit.snippet = Some(snippet);
             hit.identity = Some(format!("{}:{}", p.name, stable_hash(value)));
@@ -198,15 +222,32 @@ impl SecretsMatcher {
         }
     }
 
-    fn allowed(&self, rule: &CompiledRule, p: &CompiledPattern, allow: &[Regex], value: &str, whole: &str) -> bool {
-        if self.example_values.iter().any(|e| value.contains(e.as_str())) {
+    fn allowed(
+        &self,
+        rule: &CompiledRule,
+        p: &CompiledPattern,
+        allow: &[Regex],
+        value: &str,
+        whole: &str,
+    ) -> bool {
+        if self
+            .example_values
+            .iter()
+            .any(|e| value.contains(e.as_str()))
+        {
             return true;
         }
         let lower = value.to_ascii_lowercase();
-        if self.placeholder_words.iter().any(|w| lower.contains(w.as_str())) {
+        if self
+            .placeholder_words
+            .iter()
+            .any(|w| lower.contains(w.as_str()))
+        {
             return true;
         }
-        if self.references.iter().any(|r| r.is_match(value)) || allow.iter().any(|r| r.is_match(value) || r.is_match(whole)) {
+        if self.references.iter().any(|r| r.is_match(value))
+            || allow.iter().any(|r| r.is_match(value) || r.is_match(whole))
+        {
             return true;
         }
         if !p.multiline && looks_repetitive(value) {
@@ -217,16 +258,20 @@ impl SecretsMatcher {
         {
             return true;
         }
-        self.generic_rules.iter().any(|g| *g == rule.meta.id) && looks_like_identifier_or_hash(value)
+        self.generic_rules.contains(&rule.meta.id) && looks_like_identifier_or_hash(value)
     }
 }
 
 fn globs(patterns: &[String]) -> Result<GlobSet, EngineError> {
     let mut b = GlobSetBuilder::new();
     for p in patterns {
-        b.add(Glob::new(p).map_err(|e| EngineError::Setup(format!("secrets allowlist glob `{p}`: {e}")))?);
+        b.add(
+            Glob::new(p)
+                .map_err(|e| EngineError::Setup(format!("secrets allowlist glob `{p}`: {e}")))?,
+        );
     }
-    b.build().map_err(|e| EngineError::Setup(format!("secrets allowlist globs: {e}")))
+    b.build()
+        .map_err(|e| EngineError::Setup(format!("secrets allowlist globs: {e}")))
 }
 
 /// The line with every occurrence of the secret replaced by its redacted form.
@@ -277,13 +322,19 @@ fn looks_repetitive(value: &str) -> bool {
     let (mut max_same, mut max_asc) = (1usize, 1usize);
     for w in b.windows(2) {
         same = if w[1] == w[0] { same + 1 } else { 1 };
-        asc = if w[1] == w[0].wrapping_add(1) { asc + 1 } else { 1 };
+        asc = if w[1] == w[0].wrapping_add(1) {
+            asc + 1
+        } else {
+            1
+        };
         max_same = max_same.max(same);
         max_asc = max_asc.max(asc);
     }
     let distinct = {
         let mut seen = [false; 256];
-        b.iter().filter(|&&c| !std::mem::replace(&mut seen[c as usize], true)).count()
+        b.iter()
+            .filter(|&&c| !std::mem::replace(&mut seen[c as usize], true))
+            .count()
     };
     distinct <= 2 || max_same * 2 >= b.len() || max_asc * 2 >= b.len() || max_same >= 8
 }
@@ -362,8 +413,12 @@ mod tests {
         assert!(looks_repetitive("abcdefghijkl"));
         assert!(looks_repetitive("12345678"));
         assert!(!looks_repetitive("q8Zr2LmP0vXw"));
-        assert!(looks_like_identifier_or_hash("123e4567-e89b-12d3-a456-426614174000"));
-        assert!(looks_like_identifier_or_hash("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert!(looks_like_identifier_or_hash(
+            "123e4567-e89b-12d3-a456-426614174000"
+        ));
+        assert!(looks_like_identifier_or_hash(
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709"
+        ));
         assert!(!looks_like_identifier_or_hash("q8Zr2LmP0vXwq8Zr2LmP0vXw"));
     }
 

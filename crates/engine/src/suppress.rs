@@ -36,7 +36,11 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
     }
     let reason = words.join(" ");
     // Block-comment closers are syntax, not part of the reason.
-    let reason = reason.trim_end_matches("*/").trim_end_matches("-->").trim().to_owned();
+    let reason = reason
+        .trim_end_matches("*/")
+        .trim_end_matches("-->")
+        .trim()
+        .to_owned();
     let before = text[..at].trim();
     let own_line = before.is_empty() || ["#", "//", "/*", "--", "<!--", "*"].contains(&before);
     Some(Suppression {
@@ -53,7 +57,8 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
 
 /// True when `s` covers a finding of `rule_id` on `line`.
 pub(crate) fn covers(s: &Suppression, rule_id: &str, line: u32) -> bool {
-    (s.line == line || s.covers_next_line && s.line + 1 == line) && s.rule_ids.iter().any(|r| r == rule_id)
+    (s.line == line || s.covers_next_line && s.line + 1 == line)
+        && s.rule_ids.iter().any(|r| r == rule_id)
 }
 
 /// Whether a suppression may suppress at all: it has a reason and has not expired (`today` is `YYYY-MM-DD`;
@@ -77,7 +82,10 @@ mod tests {
         assert_eq!(s[0].rule_ids, ["eval-of-request-data", "other"]);
         assert_eq!(s[0].reason, "trusted admin tool");
         assert_eq!(s[0].until.as_deref(), Some("2027-01-31"));
-        assert!(covers(&s[0], "other", 2) && !covers(&s[0], "other", 3), "a trailing comment covers its own line");
+        assert!(
+            covers(&s[0], "other", 2) && !covers(&s[0], "other", 3),
+            "a trailing comment covers its own line"
+        );
         let own = parse("a.py", "# secreview: ignore[r] why\nx = 1\n");
         assert!(covers(&own[0], "r", 2) && !covers(&own[0], "r", 3));
         assert!(effective(&s[0], "2026-11-24"));

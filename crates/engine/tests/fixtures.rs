@@ -5,7 +5,6 @@
 //! Every mismatch of every fixture is listed before the test fails.
 
 #[path = "../../../tests/support/fake.rs"]
-#[allow(dead_code)]
 mod fake;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,7 +76,9 @@ fn fixture_files() -> Vec<PathBuf> {
         }
         for f in std::fs::read_dir(&pack).unwrap() {
             let f = f.unwrap().path();
-            let is_base = f.file_name().is_some_and(|n| n.to_string_lossy().contains(".base."));
+            let is_base = f
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains(".base."));
             if f.is_file() && !is_base {
                 out.push(f);
             }
@@ -149,7 +150,11 @@ fn line_diff(old: &str, new: &str) -> (Vec<u32>, Vec<u32>) {
     let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
     for i in (0..a.len()).rev() {
         for j in (0..b.len()).rev() {
-            lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -197,7 +202,11 @@ fn every_fixture_matches_its_annotations() {
         for f in &out.findings {
             detectors_hit.insert((f.rule_id.clone(), f.message.clone()));
         }
-        let shown = path.strip_prefix(root()).unwrap_or(&path).display().to_string();
+        let shown = path
+            .strip_prefix(root())
+            .unwrap_or(&path)
+            .display()
+            .to_string();
         let mut expected_lines: BTreeSet<(String, u32)> = BTreeSet::new();
         for (line, kind, id) in &anns {
             checked += 1;
@@ -209,7 +218,9 @@ fn every_fixture_matches_its_annotations() {
                         problems.push(format!("{shown}:{line}: `{id}` should fire and did not"));
                     }
                 }
-                Kind::Ok if hit => problems.push(format!("{shown}:{line}: `{id}` fired on an ok: line")),
+                Kind::Ok if hit => {
+                    problems.push(format!("{shown}:{line}: `{id}` fired on an ok: line"));
+                }
                 Kind::TodoRuleId if hit => problems.push(format!(
                     "{shown}:{line}: `{id}` now fires on a todoruleid: line — promote it to ruleid:"
                 )),
@@ -232,7 +243,9 @@ fn every_fixture_matches_its_annotations() {
                     .find(|f| f.rule_id == *id && f.location.start_line == *line)
                     .map(|f| f.message.clone())
                     .unwrap_or_default();
-                problems.push(format!("{shown}:{line}: unexpected `{id}` finding (not annotated): {msg}"));
+                problems.push(format!(
+                    "{shown}:{line}: unexpected `{id}` finding (not annotated): {msg}"
+                ));
             }
         }
     }
@@ -254,7 +267,12 @@ fn every_fixture_matches_its_annotations() {
         }
     }
     assert!(checked > 0, "no annotations found");
-    assert!(problems.is_empty(), "{} fixture problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} fixture problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]
@@ -264,9 +282,18 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
     let mut problems = Vec::new();
     for path in fixture_files() {
         let rule = rule_of(&path);
-        let pack = path.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+        let pack = path
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         match set.get(&rule) {
-            None => problems.push(format!("{}: orphan fixture, no rule `{rule}`", path.display())),
+            None => problems.push(format!(
+                "{}: orphan fixture, no rule `{rule}`",
+                path.display()
+            )),
             Some(r) if r.meta.pack != pack => problems.push(format!(
                 "{}: fixture is in pack folder `{pack}` but the rule is in `{}`",
                 path.display(),
@@ -277,7 +304,10 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
         let text = std::fs::read_to_string(&path).unwrap();
         for (line, kind, id) in annotations(&text) {
             if set.get(&id).is_none() {
-                problems.push(format!("{}:{line}: annotation names unknown rule `{id}`", path.display()));
+                problems.push(format!(
+                    "{}:{line}: annotation names unknown rule `{id}`",
+                    path.display()
+                ));
             }
             let e = by_rule.entry(id).or_default();
             match kind {
@@ -297,14 +327,22 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
         }
         for cwe in &rule.meta.cwe {
             if cwe.name().is_none() {
-                problems.push(format!("rule `{}`: {cwe} is not in the CWE table", rule.meta.id));
+                problems.push(format!(
+                    "rule `{}`: {cwe} is not in the CWE table",
+                    rule.meta.id
+                ));
             }
         }
         if rule.meta.exploit.trim().is_empty() {
             problems.push(format!("rule `{}` has no exploit scenario", rule.meta.id));
         }
     }
-    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }
 
 #[test]

@@ -98,7 +98,11 @@ impl Finding {
     }
 
     pub fn cwe_list(&self) -> String {
-        self.cwe.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+        self.cwe
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -16,7 +16,9 @@ mod severity;
 
 pub use changed::{ChangedFile, FileStatus, LineSet, count_lines};
 pub use cwe::Cwe;
-pub use finding::{Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression};
+pub use finding::{
+    Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression,
+};
 pub use fingerprint::{Fingerprint, normalize_line, stable_hash};
 pub use owasp::{Edition, OwaspCategory};
 pub use redact::redact_secret;

@@ -56,7 +56,11 @@ pub struct ParseSeverityError(pub String);
 
 impl fmt::Display for ParseSeverityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown severity `{}` (expected critical, high, medium, low or info)", self.0)
+        write!(
+            f,
+            "unknown severity `{}` (expected critical, high, medium, low or info)",
+            self.0
+        )
     }
 }
 

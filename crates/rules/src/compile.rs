@@ -73,7 +73,10 @@ impl CompiledRule {
     /// Whether the rule applies to a file at `path` at all.
     pub fn applies_to_path(&self, path: &str) -> bool {
         self.paths.as_ref().is_none_or(|g| g.is_match(path))
-            && !self.exclude_paths.as_ref().is_some_and(|g| g.is_match(path))
+            && !self
+                .exclude_paths
+                .as_ref()
+                .is_some_and(|g| g.is_match(path))
     }
 
     pub fn id(&self) -> &str {
@@ -83,31 +86,46 @@ impl CompiledRule {
 
 fn is_kebab(id: &str) -> bool {
     !id.is_empty()
-        && id
-            .split('-')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && id.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
-pub(crate) fn compile(raw: RawRule, source: &str, stem: Option<&str>) -> Result<CompiledRule, RuleError> {
+pub(crate) fn compile(
+    raw: RawRule,
+    source: &str,
+    stem: Option<&str>,
+) -> Result<CompiledRule, RuleError> {
     let invalid = |message: String| RuleError::Invalid {
         file: source.to_owned(),
         id: raw.id.clone(),
         message,
     };
     if !is_kebab(&raw.id) {
-        return Err(invalid("the id must be kebab-case (lowercase words joined by `-`)".into()));
+        return Err(invalid(
+            "the id must be kebab-case (lowercase words joined by `-`)".into(),
+        ));
     }
     if let Some(stem) = stem
         && stem != raw.id
     {
-        return Err(invalid(format!("the id must equal the file name stem `{stem}`")));
+        return Err(invalid(format!(
+            "the id must equal the file name stem `{stem}`"
+        )));
     }
     if !(0.0..=1.0).contains(&raw.confidence) {
-        return Err(invalid(format!("confidence {} is outside 0.0..=1.0", raw.confidence)));
+        return Err(invalid(format!(
+            "confidence {} is outside 0.0..=1.0",
+            raw.confidence
+        )));
     }
     // Informational rules about the tool itself (an unused suppression) have no weakness to name.
     if raw.cwe.is_empty() && raw.severity != Severity::Info {
-        return Err(invalid("`cwe` needs at least one entry, e.g. [\"CWE-89\"]".into()));
+        return Err(invalid(
+            "`cwe` needs at least one entry, e.g. [\"CWE-89\"]".into(),
+        ));
     }
     if let Some(missing) = DOC_SECTIONS.iter().find(|s| !raw.docs.contains(*s)) {
         return Err(invalid(format!("`docs` lacks the section `{missing}`")));
@@ -147,18 +165,26 @@ pub(crate) fn compile(raw: RawRule, source: &str, stem: Option<&str>) -> Result<
     })
 }
 
-fn languages(raw: &RawRule, invalid: &impl Fn(String) -> RuleError) -> Result<Vec<Lang>, RuleError> {
+fn languages(
+    raw: &RawRule,
+    invalid: &impl Fn(String) -> RuleError,
+) -> Result<Vec<Lang>, RuleError> {
     let mut langs = Vec::new();
     for name in &raw.languages {
         if name == "any" {
             continue;
         }
-        let lang = Lang::from_name(name)
-            .ok_or_else(|| invalid(format!("unknown language `{name}` (known: python, rust, any)")))?;
+        let lang = Lang::from_name(name).ok_or_else(|| {
+            invalid(format!(
+                "unknown language `{name}` (known: python, rust, any)"
+            ))
+        })?;
         langs.push(lang);
     }
     if langs.is_empty() && matches!(raw.kind, RuleKind::Taint | RuleKind::Builtin) {
-        return Err(invalid("`languages` must name python and/or rust for this kind".into()));
+        return Err(invalid(
+            "`languages` must name python and/or rust for this kind".into(),
+        ));
     }
     Ok(langs)
 }
@@ -171,7 +197,10 @@ fn category(
         .transpose()
 }
 
-fn globs(patterns: &[String], invalid: &impl Fn(String) -> RuleError) -> Result<Option<GlobSet>, RuleError> {
+fn globs(
+    patterns: &[String],
+    invalid: &impl Fn(String) -> RuleError,
+) -> Result<Option<GlobSet>, RuleError> {
     if patterns.is_empty() {
         return Ok(None);
     }
@@ -179,13 +208,22 @@ fn globs(patterns: &[String], invalid: &impl Fn(String) -> RuleError) -> Result<
     for p in patterns {
         b.add(Glob::new(p).map_err(|e| invalid(format!("bad glob `{p}`: {e}")))?);
     }
-    b.build().map(Some).map_err(|e| invalid(format!("bad globs: {e}")))
+    b.build()
+        .map(Some)
+        .map_err(|e| invalid(format!("bad globs: {e}")))
 }
 
-fn matcher(raw: &RawRule, source: &str, invalid: &impl Fn(String) -> RuleError) -> Result<Matcher, RuleError> {
+fn matcher(
+    raw: &RawRule,
+    source: &str,
+    invalid: &impl Fn(String) -> RuleError,
+) -> Result<Matcher, RuleError> {
     let stray = |what: &str, present: bool| -> Result<(), RuleError> {
         if present {
-            Err(invalid(format!("`{what}` does not apply to kind = \"{}\"", raw.kind.as_str())))
+            Err(invalid(format!(
+                "`{what}` does not apply to kind = \"{}\"",
+                raw.kind.as_str()
+            )))
         } else {
             Ok(())
         }
@@ -206,7 +244,9 @@ fn matcher(raw: &RawRule, source: &str, invalid: &impl Fn(String) -> RuleError) 
         RuleKind::Regex => {
             stray("query", !raw.query.is_empty())?;
             if raw.pattern.is_empty() {
-                return Err(invalid("a regex rule needs at least one [[pattern]]".into()));
+                return Err(invalid(
+                    "a regex rule needs at least one [[pattern]]".into(),
+                ));
             }
             let patterns = raw
                 .pattern

@@ -218,7 +218,7 @@ pub struct AuthzNames {
     /// Permission classes / decorators that allow everyone.
     #[serde(default)]
     pub allow_all_names: Vec<String>,
-    /// Names of calls that load a record by key (get, get_or_404, filter_by, objects.get, query …).
+    /// Names of calls that load a record by key (`get`, `get_or_404`, `filter_by`, `objects.get`, `query` …).
     #[serde(default)]
     pub lookup_calls: Vec<String>,
     /// Names of calls that change state (delete, commit, save, update, execute …).

@@ -21,7 +21,10 @@ pub use load::{EMBEDDED, RuleSet, embedded_files};
 #[derive(Debug, thiserror::Error)]
 pub enum RuleError {
     #[error("cannot read rules from {path}: {error}")]
-    Io { path: PathBuf, error: std::io::Error },
+    Io {
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error("{file}:{line}:{col}: invalid rule file: {message}")]
     Parse {
         file: String,

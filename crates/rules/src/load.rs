@@ -4,10 +4,10 @@ use include_dir::{Dir, include_dir};
 use secreview_syntax::Lang;
 use serde::de::DeserializeOwned;
 
+use crate::RuleError;
 use crate::compile::{CompiledRule, compile};
 use crate::data::{AuthzNames, SecretsAllowlist, TaintTable};
 use crate::schema::RawRule;
-use crate::RuleError;
 
 /// The repository's `rules/` directory, embedded at build time.
 pub static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../rules");
@@ -129,7 +129,13 @@ impl RuleSet {
         Ok(())
     }
 
-    fn add_data(&mut self, source: &str, pack: &str, name: &str, text: &str) -> Result<(), RuleError> {
+    fn add_data(
+        &mut self,
+        source: &str,
+        pack: &str,
+        name: &str,
+        text: &str,
+    ) -> Result<(), RuleError> {
         match (pack, name) {
             ("secrets", "allowlist") => {
                 let more: SecretsAllowlist = parse_toml(source, text)?;
@@ -158,9 +164,10 @@ impl RuleSet {
                 return Err(RuleError::Invalid {
                     file: source.to_owned(),
                     id: format!("_{name}"),
-                    message: "unknown pack data file (known: secrets/_allowlist, injection/_python, \
+                    message:
+                        "unknown pack data file (known: secrets/_allowlist, injection/_python, \
                               injection/_rust, authz/_frameworks)"
-                        .into(),
+                            .into(),
                 });
             }
         }
@@ -263,7 +270,9 @@ pattern = '(call function: (attribute) @f) @match'
     #[test]
     fn unknown_keys_name_the_file_and_the_line() {
         let text = GOOD.replace("severity = \"high\"", "severity = \"high\"\nseverty = 1");
-        let err = load_one("injection/yaml-load-unsafe.toml", &text).unwrap_err().to_string();
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("injection/yaml-load-unsafe.toml:"), "{err}");
         assert!(err.contains("severty"), "{err}");
     }
@@ -271,15 +280,24 @@ pattern = '(call function: (attribute) @f) @match'
     #[test]
     fn a_broken_query_reports_row_and_column() {
         let text = GOOD.replace("(attribute) @f", "(attribute) @f (bogus_node)");
-        let err = load_one("injection/yaml-load-unsafe.toml", &text).unwrap_err().to_string();
-        assert!(err.contains("yaml-load-unsafe") && err.contains("row 1, column"), "{err}");
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("yaml-load-unsafe") && err.contains("row 1, column"),
+            "{err}"
+        );
     }
 
     #[test]
     fn id_must_match_file_and_pack_must_match_folder() {
-        let err = load_one("injection/other.toml", GOOD).unwrap_err().to_string();
+        let err = load_one("injection/other.toml", GOOD)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("file name stem `other`"), "{err}");
-        let err = load_one("authz/yaml-load-unsafe.toml", GOOD).unwrap_err().to_string();
+        let err = load_one("authz/yaml-load-unsafe.toml", GOOD)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("must equal its folder"), "{err}");
     }
 
@@ -288,7 +306,9 @@ pattern = '(call function: (attribute) @f) @match'
         let text = GOOD.replace("## Fix", "## Fixes?");
         // "## Fix" is a prefix of "## Fixes?", so use a different break:
         let text = text.replace("## Example", "## Sample");
-        let err = load_one("injection/yaml-load-unsafe.toml", &text).unwrap_err().to_string();
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("## Example"), "{err}");
     }
 

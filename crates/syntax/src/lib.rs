@@ -151,7 +151,7 @@ fn line_text<'t>(text: &'t str, starts: &[usize], line: u32) -> &'t str {
 }
 
 /// Iterates a node's named children.
-pub fn named_children<'t>(node: Node<'t>) -> impl Iterator<Item = Node<'t>> {
+pub fn named_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
     (0..node.named_child_count()).filter_map(move |i| node.named_child(i as u32))
 }
 
@@ -187,7 +187,10 @@ mod tests {
     fn detects_languages_by_extension_and_shebang() {
         assert_eq!(detect("app/main.py", ""), Some(Lang::Python));
         assert_eq!(detect("src/lib.rs", ""), Some(Lang::Rust));
-        assert_eq!(detect("bin/tool", "#!/usr/bin/env python3\n"), Some(Lang::Python));
+        assert_eq!(
+            detect("bin/tool", "#!/usr/bin/env python3\n"),
+            Some(Lang::Python)
+        );
         assert_eq!(detect("bin/tool", "#!/bin/sh\n"), None);
         assert_eq!(detect("README.md", "#!python"), None);
     }
@@ -224,7 +227,7 @@ mod tests {
         while let Some(node) = stack.pop() {
             m += 1;
             for i in 0..node.child_count() {
-                stack.push(node.child(i as u32).unwrap());
+                stack.push(node.child(i).unwrap());
             }
         }
         assert_eq!(n, m);

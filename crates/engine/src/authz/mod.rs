@@ -52,13 +52,22 @@ pub(crate) fn run(
     // The base version is parsed only when a regression rule is active and the diff removed something.
     let base_routes = rules
         .iter()
-        .any(|(_, r)| matches!(analysis(r), "authz.guard-removed" | "authz.permission-weakened"))
+        .any(|(_, r)| {
+            matches!(
+                analysis(r),
+                "authz.guard-removed" | "authz.permission-weakened"
+            )
+        })
         .then(|| base_routes(names, ctx, parsed.lang))
         .flatten();
     let owner_field_visible = names.mentions_owner_field(&parsed.text);
     // A handler whose guard this diff removed gets that one finding, not also the consequences of the removal.
     let regressed: Vec<String> = match &base_routes {
-        Some((old_path, b)) if rules.iter().any(|(_, r)| analysis(r) == "authz.guard-removed") => {
+        Some((old_path, b))
+            if rules
+                .iter()
+                .any(|(_, r)| analysis(r) == "authz.guard-removed") =>
+        {
             let mut tmp = Vec::new();
             guard_removed(&routes, b, ctx, old_path, 0.0, path, &mut tmp);
             routes
@@ -69,7 +78,11 @@ pub(crate) fn run(
         }
         _ => Vec::new(),
     };
-    let fresh: Vec<Route> = routes.iter().filter(|r| !regressed.contains(&r.name)).cloned().collect();
+    let fresh: Vec<Route> = routes
+        .iter()
+        .filter(|r| !regressed.contains(&r.name))
+        .cloned()
+        .collect();
     for &(ri, rule) in rules {
         let base = rule.meta.confidence;
         let mut out = Vec::new();
@@ -88,8 +101,13 @@ pub(crate) fn run(
             "authz.mass-assignment" => {
                 for r in &routes {
                     for m in &r.mass_assignment {
-                        let mut hit = hit_at(m, base).detail(format!("{} in {}", m.note, r.describe()));
-                        hit.evidence.push(evidence(path, &r.def, &format!("handler {}", r.describe())));
+                        let mut hit =
+                            hit_at(m, base).detail(format!("{} in {}", m.note, r.describe()));
+                        hit.evidence.push(evidence(
+                            path,
+                            &r.def,
+                            &format!("handler {}", r.describe()),
+                        ));
                         out.push(hit);
                     }
                 }
@@ -150,15 +168,29 @@ fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
 
 /// `route-missing-ownership-check`: a record selected by a client-supplied key is changed (or, where siblings
 /// check reads, returned) without an ownership or permission check.
-fn ownership(routes: &[Route], base: f32, owner_field_visible: bool, path: &str, out: &mut Vec<Hit>) {
+fn ownership(
+    routes: &[Route],
+    base: f32,
+    owner_field_visible: bool,
+    path: &str,
+    out: &mut Vec<Hit>,
+) {
     for r in routes {
         if r.is_checked() || r.lookups.is_empty() {
             continue;
         }
-        let siblings: Vec<&Route> = routes.iter().filter(|s| s.group == r.group && s.name != r.name).collect();
-        let checked_sibling = siblings.iter().find(|s| s.is_checked() && !s.lookups.is_empty());
+        let siblings: Vec<&Route> = routes
+            .iter()
+            .filter(|s| s.group == r.group && s.name != r.name)
+            .collect();
+        let checked_sibling = siblings
+            .iter()
+            .find(|s| s.is_checked() && !s.lookups.is_empty());
         let mutated = r.lookups.iter().any(|l| l.mutating) || !r.mutations.is_empty();
-        let write_method = r.methods.iter().any(|m| matches!(m.as_str(), "PUT" | "PATCH" | "DELETE"));
+        let write_method = r
+            .methods
+            .iter()
+            .any(|m| matches!(m.as_str(), "PUT" | "PATCH" | "DELETE"));
         let (lookup, confidence) = if mutated || write_method && r.writes {
             let mut c = base;
             if checked_sibling.is_some() {
@@ -173,7 +205,9 @@ fn ownership(routes: &[Route], base: f32, owner_field_visible: bool, path: &str,
             (r.lookups.first(), c.min(0.97))
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
-            let read_checked = siblings.iter().any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
+            let read_checked = siblings
+                .iter()
+                .any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
             let single = r.lookups.first().is_some_and(|l| l.single);
             if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
                 continue;
@@ -181,26 +215,50 @@ fn ownership(routes: &[Route], base: f32, owner_field_visible: bool, path: &str,
             (r.lookups.first(), base - 0.2)
         };
         let Some(lookup) = lookup else { continue };
-        let action = if mutated || write_method { "changes" } else { "returns" };
+        let action = if mutated || write_method {
+            "changes"
+        } else {
+            "returns"
+        };
         let mut hit = hit_at(&lookup.ev, confidence).detail(format!(
             "{} {action} the record selected by client-supplied `{}` without checking that it belongs to the caller",
             r.describe(),
             lookup.key,
         ));
-        hit.recommendation = Some(format!("Before changing or returning it, {}.", r.framework.ownership_fix()));
-        hit.evidence.push(evidence(path, &lookup.ev, &lookup.ev.note));
-        for m in r.mutations.iter().filter(|m| m.line != lookup.ev.line).take(2) {
-            hit.evidence.push(evidence(path, m, &format!("state change: {}", m.note)));
+        hit.recommendation = Some(format!(
+            "Before changing or returning it, {}.",
+            r.framework.ownership_fix()
+        ));
+        let note = match &lookup.var {
+            Some(v) => format!("`{v}`: {}", lookup.ev.note),
+            None => lookup.ev.note.clone(),
+        };
+        hit.evidence.push(evidence(path, &lookup.ev, &note));
+        for m in r
+            .mutations
+            .iter()
+            .filter(|m| m.line != lookup.ev.line)
+            .take(2)
+        {
+            hit.evidence
+                .push(evidence(path, m, &format!("state change: {}", m.note)));
         }
         hit.evidence.push(evidence(
             path,
             &r.def,
-            &format!("handler {} has no ownership or permission check", r.describe()),
+            &format!(
+                "handler {} has no ownership or permission check",
+                r.describe()
+            ),
         ));
         if let Some(s) = checked_sibling
             && let Some(check) = s.ownership.first().or(s.privilege.first())
         {
-            hit.evidence.push(evidence(path, check, &format!("sibling `{}` checks: {}", s.name, check.note)));
+            hit.evidence.push(evidence(
+                path,
+                check,
+                &format!("sibling `{}` checks: {}", s.name, check.note),
+            ));
         }
         out.push(hit);
     }
@@ -228,11 +286,22 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
             protected.len(),
             siblings.len()
         ));
-        hit.evidence.push(evidence(path, &r.def, &format!("handler {} has no auth dependency, decorator or extractor", r.describe())));
+        hit.evidence.push(evidence(
+            path,
+            &r.def,
+            &format!(
+                "handler {} has no auth dependency, decorator or extractor",
+                r.describe()
+            ),
+        ));
         if let Some(s) = protected.first()
             && let Some(a) = s.auth.first()
         {
-            hit.evidence.push(evidence(path, a, &format!("sibling `{}` authenticates: {}", s.name, a.note)));
+            hit.evidence.push(evidence(
+                path,
+                a,
+                &format!("sibling `{}` authenticates: {}", s.name, a.note),
+            ));
         }
         out.push(hit);
     }
@@ -246,7 +315,8 @@ fn user_id_from_request(routes: &[Route], base: f32, path: &str, out: &mut Vec<H
         }
         for e in &r.request_user_ids {
             let mut hit = hit_at(e, base).detail(format!("{} in {}", e.note, r.describe()));
-            hit.evidence.push(evidence(path, &r.def, &format!("handler {}", r.describe())));
+            hit.evidence
+                .push(evidence(path, &r.def, &format!("handler {}", r.describe())));
             out.push(hit);
         }
     }
@@ -265,7 +335,10 @@ fn guard_removed(
 ) {
     let removed = &ctx.file.removed;
     for r in routes {
-        let Some(old) = base_routes.iter().find(|b| b.name == r.name && b.group == r.group) else {
+        let Some(old) = base_routes
+            .iter()
+            .find(|b| b.name == r.name && b.group == r.group)
+        else {
             continue;
         };
         // Opening a view with `AllowAny` is reported as `permission-weakened`.
@@ -281,9 +354,15 @@ fn guard_removed(
             continue;
         }
         let (what, guard) = if lost_auth {
-            ("authentication", old.auth.iter().find(|e| removed.contains(e.line)))
+            (
+                "authentication",
+                old.auth.iter().find(|e| removed.contains(e.line)),
+            )
         } else {
-            ("ownership check", old.ownership.iter().find(|e| removed.contains(e.line)))
+            (
+                "ownership check",
+                old.ownership.iter().find(|e| removed.contains(e.line)),
+            )
         };
         let Some(guard) = guard else { continue };
         let mut hit = hit_at(&r.def, base).detail(format!(
@@ -293,8 +372,19 @@ fn guard_removed(
             guard.line
         ));
         hit.regression = true;
-        hit.evidence.push(evidence(old_path, guard, &format!("guard removed here (base line {}): {}", guard.line, guard.note)));
-        hit.evidence.push(evidence(path, &r.def, &format!("handler {} now has no {what}", r.describe())));
+        hit.evidence.push(evidence(
+            old_path,
+            guard,
+            &format!(
+                "guard removed here (base line {}): {}",
+                guard.line, guard.note
+            ),
+        ));
+        hit.evidence.push(evidence(
+            path,
+            &r.def,
+            &format!("handler {} now has no {what}", r.describe()),
+        ));
         out.push(hit);
     }
 }
@@ -312,12 +402,15 @@ fn permission_weakened(
     let added = &ctx.file.added;
     let mut reported_lines = Vec::new();
     for r in routes {
-        let old = base_routes.and_then(|(_, b)| b.iter().find(|o| o.name == r.name && o.group == r.group));
+        let old = base_routes
+            .and_then(|(_, b)| b.iter().find(|o| o.name == r.name && o.group == r.group));
         if let Some(a) = &r.allow_any
             && added.contains(a.line)
             && !reported_lines.contains(&a.line)
         {
-            let before = old.and_then(|o| o.permission_classes.as_ref()).filter(|_| old.is_some_and(|o| o.allow_any.is_none()));
+            let before = old
+                .and_then(|o| o.permission_classes.as_ref())
+                .filter(|_| old.is_some_and(|o| o.allow_any.is_none()));
             let confidence = if before.is_some() { base } else { base - 0.25 };
             if before.is_some() || r.mutates() {
                 let mut hit = hit_at(a, confidence).detail(match before {
@@ -325,7 +418,8 @@ fn permission_weakened(
                     None => a.note.clone(),
                 });
                 if let Some(b) = before {
-                    hit.evidence.push(evidence(path, b, &format!("base version: {}", b.note)));
+                    hit.evidence
+                        .push(evidence(path, b, &format!("base version: {}", b.note)));
                 }
                 reported_lines.push(a.line);
                 out.push(hit);
@@ -337,13 +431,18 @@ fn permission_weakened(
             && !reported_lines.contains(&c.line)
         {
             reported_lines.push(c.line);
-            out.push(hit_at(c, base - 0.1).detail(format!("`@csrf_exempt` added to state-changing view {}", r.describe())));
+            out.push(hit_at(c, base - 0.1).detail(format!(
+                "`@csrf_exempt` added to state-changing view {}",
+                r.describe()
+            )));
         }
         if let Some(o) = old
             && !o.privilege.is_empty()
             && r.privilege.is_empty()
             && !r.auth.is_empty()
-            && o.privilege.iter().any(|e| ctx.file.removed.contains(e.line))
+            && o.privilege
+                .iter()
+                .any(|e| ctx.file.removed.contains(e.line))
         {
             let p = &o.privilege[0];
             let mut hit = hit_at(&r.def, base).detail(format!(
@@ -353,7 +452,11 @@ fn permission_weakened(
             ));
             hit.regression = true;
             let old_path = base_routes.map_or(path, |(p, _)| p.as_str());
-            hit.evidence.push(evidence(old_path, p, &format!("privilege check removed (base line {})", p.line)));
+            hit.evidence.push(evidence(
+                old_path,
+                p,
+                &format!("privilege check removed (base line {})", p.line),
+            ));
             out.push(hit);
         }
     }

@@ -83,10 +83,25 @@ pub(crate) struct Lookup {
 
 /// Statement text that loads a single record.
 pub(crate) fn loads_one(stmt: &str) -> bool {
-    [".get(", "get_or_404", "first_or_404", ".first()", ".one()", "one_or_none", "scalar_one", ".scalar(",
-        "fetch_one", "fetch_optional", "get_object_or_404", ".find(", "find_one", "get_by_id", ".get_"]
-        .iter()
-        .any(|m| stmt.contains(m))
+    [
+        ".get(",
+        "get_or_404",
+        "first_or_404",
+        ".first()",
+        ".one()",
+        "one_or_none",
+        "scalar_one",
+        ".scalar(",
+        "fetch_one",
+        "fetch_optional",
+        "get_object_or_404",
+        ".find(",
+        "find_one",
+        "get_by_id",
+        ".get_",
+    ]
+    .iter()
+    .any(|m| stmt.contains(m))
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +193,7 @@ impl Route {
 }
 
 /// The names the analysis recognises, lowercased once.
+#[allow(clippy::struct_field_names)] // the fields mirror `rules/authz/_frameworks.toml` keys
 pub(crate) struct Names {
     pub auth_markers: Vec<String>,
     pub auth_names: Vec<String>,
@@ -211,20 +227,26 @@ impl Names {
 
     /// A dependency, decorator, extractor or call name that authenticates.
     pub fn is_auth(&self, name: &str) -> bool {
-        let l = name.to_ascii_lowercase();
-        let last = l.rsplit(['.', ':']).next().unwrap_or(&l);
-        self.auth_names.iter().any(|n| n == last || *n == l) || self.auth_markers.iter().any(|m| l.contains(m.as_str()))
+        let lowered = name.to_ascii_lowercase();
+        let short = lowered.rsplit(['.', ':']).next().unwrap_or(&lowered);
+        self.auth_names.iter().any(|n| n == short || *n == lowered)
+            || self
+                .auth_markers
+                .iter()
+                .any(|m| lowered.contains(m.as_str()))
     }
 
     pub fn is_privilege(&self, text: &str) -> bool {
         let l = text.to_ascii_lowercase();
-        self.privilege_markers.iter().any(|m| l.contains(m.as_str()))
+        self.privilege_markers
+            .iter()
+            .any(|m| l.contains(m.as_str()))
     }
 
     /// `name` is an owner field (`user_id`, `owner`, `author_id` …).
     pub fn is_owner_field(&self, name: &str) -> bool {
         let l = name.to_ascii_lowercase();
-        self.owner_fields.iter().any(|f| *f == l)
+        self.owner_fields.contains(&l)
     }
 
     /// Text mentions an owner field as an attribute, keyword, column or dict key.
@@ -235,7 +257,9 @@ impl Names {
 
     pub fn mentions_principal(&self, text: &str) -> bool {
         let l = text.to_ascii_lowercase();
-        self.principal_markers.iter().any(|m| l.contains(m.as_str()))
+        self.principal_markers
+            .iter()
+            .any(|m| l.contains(m.as_str()))
     }
 
     /// Whole words of the handler name or the path (`shipping` is not `ping`, `auth/token` is `token`).
@@ -252,13 +276,16 @@ impl Names {
         if let Some(p) = &route.path {
             hay.push_str(&words(p));
         }
-        self.public_route_words.iter().any(|w| hay.contains(&words(w)))
+        self.public_route_words
+            .iter()
+            .any(|w| hay.contains(&words(w)))
     }
 
     fn call_matches(list: &[String], callee: &str) -> bool {
-        let l = callee.to_ascii_lowercase();
-        let last = l.rsplit(['.', ':']).next().unwrap_or(&l);
-        list.iter().any(|c| c == last || (c.len() > 3 && last.contains(c.as_str())))
+        let lowered = callee.to_ascii_lowercase();
+        let name = lowered.rsplit(['.', ':']).next().unwrap_or(&lowered);
+        list.iter()
+            .any(|c| c == name || (c.len() > 3 && name.contains(c.as_str())))
     }
 
     pub fn is_lookup_call(&self, callee: &str) -> bool {

@@ -1,4 +1,4 @@
-//! Python front-end of the route model: FastAPI, Flask, Django function views and class-based views, DRF
+//! Python front-end of the route model: `FastAPI`, Flask, Django function views and class-based views, DRF
 //! `@api_view` functions and viewsets.
 
 use std::collections::HashMap;
@@ -15,7 +15,6 @@ pub(crate) struct PyFile<'a> {
     pub routes: Vec<Route>,
     /// Same-file functions by name, for following helpers and dependencies one level.
     funcs: HashMap<String, Node<'a>>,
-    framework: Option<Framework>,
     /// `CurrentUser = Annotated[User, Depends(get_current_user)]`: alias → its `Depends(…)` text.
     aliases: HashMap<String, String>,
 }
@@ -79,6 +78,8 @@ fn assigned_var<'a>(p: &'a ParsedFile, stmt: Node<'_>) -> Option<&'a str> {
     (left.kind() == "identifier").then(|| t(p, left))
 }
 
+// Methods that do not read `self` keep one call shape for the whole front-end.
+#[allow(clippy::unused_self)]
 impl<'a> PyFile<'a> {
     pub fn extract(p: &'a ParsedFile, names: &Names) -> PyFile<'a> {
         let root = p.tree.root_node();
@@ -89,7 +90,6 @@ impl<'a> PyFile<'a> {
         let mut file = PyFile {
             routes: Vec::new(),
             funcs,
-            framework,
             aliases: HashMap::new(),
         };
         let Some(framework) = framework else {
@@ -99,7 +99,15 @@ impl<'a> PyFile<'a> {
         file.aliases = dependency_aliases(p);
         let mut classes_with_routes = Vec::new();
         for (def, decorators, class) in defs {
-            if let Some(route) = file.route_for(p, names, framework, def, &decorators, class, &protected_groups) {
+            if let Some(route) = file.route_for(
+                p,
+                names,
+                framework,
+                def,
+                &decorators,
+                class,
+                &protected_groups,
+            ) {
                 if let Some(c) = class {
                     classes_with_routes.push(c.id());
                 }
@@ -108,16 +116,36 @@ impl<'a> PyFile<'a> {
         }
         // A `ModelViewSet` with no handler methods still serves every action through the framework's own.
         walk(root, &mut |n| {
-            if n.kind() == "class_definition" && !classes_with_routes.contains(&n.id()) && is_view_class(p, n) {
-                let bases = n.child_by_field_name("superclasses").map_or("", |b| t(p, b));
-                let writes = ["ModelViewSet", "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin", "CreateAPIView",
-                    "UpdateAPIView", "DestroyAPIView", "RetrieveUpdateDestroyAPIView", "ListCreateAPIView"];
+            if n.kind() == "class_definition"
+                && !classes_with_routes.contains(&n.id())
+                && is_view_class(p, n)
+            {
+                let bases = n
+                    .child_by_field_name("superclasses")
+                    .map_or("", |b| t(p, b));
+                let writes = [
+                    "ModelViewSet",
+                    "CreateModelMixin",
+                    "UpdateModelMixin",
+                    "DestroyModelMixin",
+                    "CreateAPIView",
+                    "UpdateAPIView",
+                    "DestroyAPIView",
+                    "RetrieveUpdateDestroyAPIView",
+                    "ListCreateAPIView",
+                ];
                 if let Some(name) = n.child_by_field_name("name")
                     && writes.iter().any(|w| bases.contains(w))
                 {
                     let cname = t(p, name).to_owned();
-                    let mut r = Route::new(cname.clone(), Framework::Drf, ev(p, name, "view class"), cname);
-                    r.methods.extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
+                    let mut r = Route::new(
+                        cname.clone(),
+                        Framework::Drf,
+                        ev(p, name, "view class"),
+                        cname,
+                    );
+                    r.methods
+                        .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
                     file.routes.push(r);
                 }
@@ -133,7 +161,10 @@ impl<'a> PyFile<'a> {
         let mut out = HashMap::new();
         walk(p.tree.root_node(), &mut |n| {
             if n.kind() == "assignment"
-                && let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right"))
+                && let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                )
                 && r.kind() == "call"
             {
                 let c = callee(p, r);
@@ -146,7 +177,10 @@ impl<'a> PyFile<'a> {
                         if key == "dependencies" {
                             let privileged = depends_names(val).any(|d| names.is_privilege(d));
                             if privileged || depends_names(val).any(|d| names.is_auth(d)) {
-                                out.insert(t(p, l).to_owned(), (ev(p, kw, format!("router dependencies {val}")), privileged));
+                                out.insert(
+                                    t(p, l).to_owned(),
+                                    (ev(p, kw, format!("router dependencies {val}")), privileged),
+                                );
                             }
                         }
                     }
@@ -162,10 +196,21 @@ impl<'a> PyFile<'a> {
                         let privileged = names.is_privilege(body);
                         if body.contains("is_authenticated")
                             || privileged
-                            || names.is_auth(body) && (body.contains("abort") || body.contains("redirect"))
+                            || names.is_auth(body)
+                                && (body.contains("abort") || body.contains("redirect"))
                         {
-                            let what = if privileged { "a privileged user" } else { "login" };
-                            out.insert(group.to_owned(), (ev(p, d, format!("`{group}.before_request` requires {what}")), privileged));
+                            let what = if privileged {
+                                "a privileged user"
+                            } else {
+                                "login"
+                            };
+                            out.insert(
+                                group.to_owned(),
+                                (
+                                    ev(p, d, format!("`{group}.before_request` requires {what}")),
+                                    privileged,
+                                ),
+                            );
                         }
                     }
                 }
@@ -214,7 +259,9 @@ impl<'a> PyFile<'a> {
                     let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
                     let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
                     match key {
-                        "methods" => r.methods.extend(string_items(val).map(|m| m.to_ascii_uppercase())),
+                        "methods" => r
+                            .methods
+                            .extend(string_items(val).map(str::to_ascii_uppercase)),
                         "dependencies" => {
                             for dep in depends_names(val) {
                                 self.classify_dependency(p, names, dep, kw, &mut r);
@@ -238,9 +285,15 @@ impl<'a> PyFile<'a> {
                 }
                 route = Some(r);
             } else if fname == "api_view" || fname.ends_with(".api_view") {
-                let mut r = Route::new(name.clone(), Framework::Drf, def_ev.clone(), "api_view".into());
+                let mut r = Route::new(
+                    name.clone(),
+                    Framework::Drf,
+                    def_ev.clone(),
+                    "api_view".into(),
+                );
                 if let Some(args) = args {
-                    r.methods.extend(string_items(t(p, args)).map(|m| m.to_ascii_uppercase()));
+                    r.methods
+                        .extend(string_items(t(p, args)).map(str::to_ascii_uppercase));
                 }
                 route = Some(r);
             }
@@ -251,10 +304,18 @@ impl<'a> PyFile<'a> {
                 if !is_view_class(p, class) || !is_view_method(&name) {
                     return None;
                 }
-                let cname = class.child_by_field_name("name").map_or("", |n| t(p, n)).to_owned();
-                let fw = if framework == Framework::Drf { Framework::Drf } else { Framework::Django };
+                let cname = class
+                    .child_by_field_name("name")
+                    .map_or("", |n| t(p, n))
+                    .to_owned();
+                let fw = if framework == Framework::Drf {
+                    Framework::Drf
+                } else {
+                    Framework::Django
+                };
                 let mut r = Route::new(name.clone(), fw, def_ev.clone(), cname);
-                r.methods.extend(method_of_view_method(&name).map(str::to_owned));
+                r.methods
+                    .extend(method_of_view_method(&name).map(str::to_owned));
                 route = Some(r);
             } else if matches!(framework, Framework::Django | Framework::Drf)
                 && params.first().is_some_and(|(n, _, _)| n == "request")
@@ -267,7 +328,8 @@ impl<'a> PyFile<'a> {
                         r.methods.push("POST".into());
                     }
                     if dt.contains("require_http_methods") {
-                        r.methods.extend(string_items(dt).map(|m| m.to_ascii_uppercase()));
+                        r.methods
+                            .extend(string_items(dt).map(str::to_ascii_uppercase));
                     }
                 }
                 route = Some(r);
@@ -289,14 +351,23 @@ impl<'a> PyFile<'a> {
             self.class_evidence(p, names, class, &mut route);
         }
         for (pname, annotation, default) in &params {
-            let aliased = annotation.as_deref().and_then(|a| self.aliases.get(a.trim()));
+            let aliased = annotation
+                .as_deref()
+                .and_then(|a| self.aliases.get(a.trim()));
             match default.as_deref().or(aliased.map(String::as_str)) {
                 Some(dflt) if dflt.starts_with("Depends(") || dflt.starts_with("Security(") => {
                     let dep = depends_names(dflt).next().unwrap_or("");
                     let node = def;
                     self.classify_dependency(p, names, dep, node, &mut route);
                     if dep.is_empty() && annotation.as_deref().is_some_and(|a| names.is_auth(a)) {
-                        route.auth.push(ev(p, def, format!("parameter `{pname}: {}`", annotation.as_deref().unwrap_or(""))));
+                        route.auth.push(ev(
+                            p,
+                            def,
+                            format!(
+                                "parameter `{pname}: {}`",
+                                annotation.as_deref().unwrap_or("")
+                            ),
+                        ));
                     }
                 }
                 _ => {
@@ -314,12 +385,23 @@ impl<'a> PyFile<'a> {
         Some(route)
     }
 
-    fn classify_dependency(&self, p: &ParsedFile, names: &Names, dep: &str, at: Node<'_>, route: &mut Route) {
+    fn classify_dependency(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        dep: &str,
+        at: Node<'_>,
+        route: &mut Route,
+    ) {
         if dep.is_empty() {
             return;
         }
         if names.is_privilege(dep) {
-            route.privilege.push(ev(p, at, format!("dependency `{dep}` requires a privileged user")));
+            route.privilege.push(ev(
+                p,
+                at,
+                format!("dependency `{dep}` requires a privileged user"),
+            ));
             route.auth.push(ev(p, at, format!("dependency `{dep}`")));
             return;
         }
@@ -330,10 +412,16 @@ impl<'a> PyFile<'a> {
         if let Some(f) = self.funcs.get(last_segment(dep)) {
             let text = t(p, *f);
             if depends_names(text).any(|d| names.is_auth(d)) || names.is_auth(params_text(p, *f)) {
-                route.auth.push(ev(p, *f, format!("dependency `{dep}` authenticates")));
+                route
+                    .auth
+                    .push(ev(p, *f, format!("dependency `{dep}` authenticates")));
             }
             if let Some(check) = self.check_in(p, names, *f) {
-                route.ownership.push(Ev::new(check.line, check.col, format!("dependency `{dep}`: {}", check.note)));
+                route.ownership.push(Ev::new(
+                    check.line,
+                    check.col,
+                    format!("dependency `{dep}`: {}", check.note),
+                ));
             }
         }
     }
@@ -350,23 +438,41 @@ impl<'a> PyFile<'a> {
             return;
         }
         let (_, verb) = name.rsplit_once('.').unwrap_or(("", name));
-        if HTTP_VERBS.contains(&verb) || verb == "route" || verb == "api_route" || name == "api_view" {
+        if HTTP_VERBS.contains(&verb)
+            || verb == "route"
+            || verb == "api_route"
+            || name == "api_view"
+        {
             return;
         }
         if names.is_privilege(name) {
-            route.privilege.push(ev(p, d, format!("decorator `@{name}`")));
+            route
+                .privilege
+                .push(ev(p, d, format!("decorator `@{name}`")));
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
         } else if names.is_auth(name) {
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
         }
     }
 
-    fn permission_classes(&self, p: &ParsedFile, names: &Names, at: Node<'_>, text: &str, route: &mut Route) {
+    fn permission_classes(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        at: Node<'_>,
+        text: &str,
+        route: &mut Route,
+    ) {
         let classes: Vec<&str> = identifiers(text)
-            .filter(|w| *w != "permission_classes" && w.chars().next().is_some_and(char::is_uppercase))
+            .filter(|w| {
+                *w != "permission_classes" && w.chars().next().is_some_and(char::is_uppercase)
+            })
             .collect();
         route.permission_classes = Some(ev(p, at, text.trim().to_owned()));
-        let allow_all = classes.is_empty() || classes.iter().all(|c| names.allow_all_names.iter().any(|a| a == c));
+        let allow_all = classes.is_empty()
+            || classes
+                .iter()
+                .all(|c| names.allow_all_names.iter().any(|a| a == c));
         if allow_all {
             route.allow_any = Some(ev(p, at, format!("`{}` lets everyone in", text.trim())));
             route.auth.clear();
@@ -376,13 +482,20 @@ impl<'a> PyFile<'a> {
         for c in classes {
             let builtin = matches!(
                 c,
-                "IsAuthenticated" | "IsAuthenticatedOrReadOnly" | "AllowAny" | "DjangoModelPermissionsOrAnonReadOnly"
+                "IsAuthenticated"
+                    | "IsAuthenticatedOrReadOnly"
+                    | "AllowAny"
+                    | "DjangoModelPermissionsOrAnonReadOnly"
             );
             if c == "IsAdminUser" || names.is_privilege(c) {
-                route.privilege.push(ev(p, at, format!("permission class `{c}`")));
+                route
+                    .privilege
+                    .push(ev(p, at, format!("permission class `{c}`")));
             } else if !builtin {
                 // A project permission class (IsOwner, CanEditNote …) is an object-level check.
-                route.ownership.push(ev(p, at, format!("permission class `{c}`")));
+                route
+                    .ownership
+                    .push(ev(p, at, format!("permission class `{c}`")));
             }
         }
     }
@@ -405,11 +518,17 @@ impl<'a> PyFile<'a> {
         };
         for stmt in named_children(body) {
             let st = t(p, stmt);
-            if stmt.kind() == "expression_statement" && st.trim_start().starts_with("permission_classes") {
+            if stmt.kind() == "expression_statement"
+                && st.trim_start().starts_with("permission_classes")
+            {
                 self.permission_classes(p, names, stmt, st, route);
             }
-            if stmt.kind() == "expression_statement" && st.trim_start().starts_with("permission_required") {
-                route.privilege.push(ev(p, stmt, format!("`{}`", truncate(st))));
+            if stmt.kind() == "expression_statement"
+                && st.trim_start().starts_with("permission_required")
+            {
+                route
+                    .privilege
+                    .push(ev(p, stmt, format!("`{}`", truncate(st))));
                 route.auth.push(ev(p, stmt, format!("`{}`", truncate(st))));
             }
             if stmt.kind() == "decorated_definition" || stmt.kind() == "function_definition" {
@@ -420,14 +539,22 @@ impl<'a> PyFile<'a> {
                 };
                 if let Some(f) = f
                     && f.child_by_field_name("name").is_some_and(|n| {
-                        matches!(t(p, n), "get_queryset" | "get_object" | "has_object_permission" | "test_func")
+                        matches!(
+                            t(p, n),
+                            "get_queryset" | "get_object" | "has_object_permission" | "test_func"
+                        )
                     })
                 {
                     let ft = t(p, f);
-                    if names.mentions_principal(ft) && (names.mentions_owner_field(ft) || ft.contains("request.user"))
+                    if names.mentions_principal(ft)
+                        && (names.mentions_owner_field(ft) || ft.contains("request.user"))
                         || names.is_privilege(ft)
                     {
-                        route.ownership.push(ev(p, f, "scoped to the requesting user in the view class"));
+                        route.ownership.push(ev(
+                            p,
+                            f,
+                            "scoped to the requesting user in the view class",
+                        ));
                     }
                 }
             }
@@ -467,8 +594,11 @@ impl<'a> PyFile<'a> {
             .iter()
             .filter(|(_, a, d)| {
                 route.framework == Framework::FastApi
-                    && d.as_deref().is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("))
-                    && a.as_deref().is_some_and(|a| a.chars().next().is_some_and(char::is_uppercase) && !is_scalar_type(a))
+                    && d.as_deref()
+                        .is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("))
+                    && a.as_deref().is_some_and(|a| {
+                        a.chars().next().is_some_and(char::is_uppercase) && !is_scalar_type(a)
+                    })
             })
             .map(|(n, _, _)| n.as_str())
             .collect();
@@ -476,11 +606,16 @@ impl<'a> PyFile<'a> {
         for k in keys.iter().filter(|k| names.is_owner_field(k)) {
             request_user_vars.push((k.clone(), route.def.clone()));
         }
-        let keys: Vec<String> = keys.iter().filter(|k| !names.is_owner_field(k)).cloned().collect();
+        let keys: Vec<String> = keys
+            .iter()
+            .filter(|k| !names.is_owner_field(k))
+            .cloned()
+            .collect();
         let keys = keys.as_slice();
         for (pname, _, d) in params {
             let from_client = route.framework == Framework::FastApi
-                && d.as_deref().is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("));
+                && d.as_deref()
+                    .is_none_or(|d| !d.starts_with("Depends(") && !d.starts_with("Security("));
             if from_client && names.is_owner_field(pname) {
                 request_user_vars.push((pname.clone(), route.def.clone()));
             }
@@ -488,7 +623,12 @@ impl<'a> PyFile<'a> {
         walk(body, &mut |n| {
             match n.kind() {
                 "function_definition" | "class_definition" | "lambda" => return false,
-                "comparison_operator" | "boolean_operator" | "not_operator" | "call" | "attribute" | "subscript" => {
+                "comparison_operator"
+                | "boolean_operator"
+                | "not_operator"
+                | "call"
+                | "attribute"
+                | "subscript" => {
                     if let Some(e) = ownership_node(p, names, n) {
                         if e.note.starts_with("privilege") {
                             route.privilege.push(e);
@@ -500,7 +640,9 @@ impl<'a> PyFile<'a> {
                 _ => {}
             }
             if n.kind() == "attribute" && t(p, n).ends_with("is_authenticated") {
-                route.auth.push(ev(p, n, "explicit `is_authenticated` check"));
+                route
+                    .auth
+                    .push(ev(p, n, "explicit `is_authenticated` check"));
             }
             if n.kind() == "call" {
                 let c = callee(p, n);
@@ -510,14 +652,27 @@ impl<'a> PyFile<'a> {
                 }
                 // A same-file helper that checks ownership: a plain call, a `self.` method, or a method of a
                 // service/repository object (not `db.get`, which would collide with any same-file `get`).
-                let receiver = c.rsplit_once('.').map_or("", |(o, _)| o).to_ascii_lowercase();
+                let receiver = c
+                    .rsplit_once('.')
+                    .map_or("", |(o, _)| o)
+                    .to_ascii_lowercase();
                 let follows = !c.contains('.')
                     || receiver == "self"
                     || receiver == "cls"
-                    || ["service", "svc", "repo", "repository", "crud", "manager", "policy"].iter().any(|s| receiver.ends_with(s));
+                    || [
+                        "service",
+                        "svc",
+                        "repo",
+                        "repository",
+                        "crud",
+                        "manager",
+                        "policy",
+                    ]
+                    .iter()
+                    .any(|s| receiver.ends_with(s));
                 if follows
                     && let Some(f) = self.funcs.get(lc)
-                    && !std::ptr::eq(f, &body)
+                    && f.child_by_field_name("body").map(|b| b.id()) != Some(body.id())
                     && let Some(check) = self.check_in(p, names, *f)
                 {
                     route.ownership.push(Ev::new(
@@ -537,21 +692,29 @@ impl<'a> PyFile<'a> {
                     let line = p.line_of(stmt.start_byte());
                     if !route.lookups.iter().any(|l| l.ev.line == line) {
                         let stmt_text = t(p, stmt);
-                        let mutating = names.is_mutation_call(lc) || sql_writes(stmt_text) || has_mutation_call(p, names, stmt);
+                        let mutating = names.is_mutation_call(lc)
+                            || sql_writes(stmt_text)
+                            || has_mutation_call(p, names, stmt);
                         let var = assigned_var(p, stmt).map(str::to_owned);
                         if let Some(v) = &var {
                             lookup_vars.push(v.clone());
                         }
                         let (sl, sc) = p.line_col(stmt.start_byte());
                         route.lookups.push(Lookup {
-                            ev: Ev::new(sl, sc, format!("record selected by client-supplied `{key}`")),
+                            ev: Ev::new(
+                                sl,
+                                sc,
+                                format!("record selected by client-supplied `{key}`"),
+                            ),
                             key: key.clone(),
                             var,
                             mutating,
                             single: loads_one(stmt_text),
                         });
                         if mutating {
-                            route.mutations.push(Ev::new(sl, sc, format!("changed by `{c}`")));
+                            route
+                                .mutations
+                                .push(Ev::new(sl, sc, format!("changed by `{c}`")));
                         }
                     }
                 }
@@ -564,15 +727,27 @@ impl<'a> PyFile<'a> {
                         .find(|v| contains_word(args_text, v) || receiver == v.as_str())
                         && names.is_mutation_call(c)
                     {
-                        route.mutations.push(ev(p, n, format!("`{v}` changed by `{c}`")));
+                        route
+                            .mutations
+                            .push(ev(p, n, format!("`{v}` changed by `{c}`")));
                     }
                 }
                 if is_whole_payload_call(p, n, &body_params) {
-                    route.mass_assignment.push(ev(p, n, format!("`{}` built from the whole request payload", truncate(t(p, n)))));
+                    route.mass_assignment.push(ev(
+                        p,
+                        n,
+                        format!(
+                            "`{}` built from the whole request payload",
+                            truncate(t(p, n))
+                        ),
+                    ));
                 }
             }
             if n.kind() == "assignment"
-                && let (Some(l), Some(r)) = (n.child_by_field_name("left"), n.child_by_field_name("right"))
+                && let (Some(l), Some(r)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                )
             {
                 let lt = t(p, l);
                 let rt = t(p, r);
@@ -583,13 +758,22 @@ impl<'a> PyFile<'a> {
                         route.writes = true;
                     }
                     let field = l.child_by_field_name("attribute").map_or("", |a| t(p, a));
-                    if names.is_owner_field(field) && let Some(src) = request_user_value(rt, &request_user_vars, &body_params) {
-                        route.request_user_ids.push(ev(p, n, format!("owner `{lt}` set from {src}")));
+                    if names.is_owner_field(field)
+                        && let Some(src) = request_user_value(rt, &request_user_vars, &body_params)
+                    {
+                        route.request_user_ids.push(ev(
+                            p,
+                            n,
+                            format!("owner `{lt}` set from {src}"),
+                        ));
                     }
                 }
-                if l.kind() == "identifier" && let Some(src) = request_user_source(rt) {
+                if l.kind() == "identifier"
+                    && let Some(src) = request_user_source(rt)
+                {
                     if names.is_owner_field(lt) {
-                        request_user_vars.push((lt.to_owned(), ev(p, n, format!("`{lt}` read from {src}"))));
+                        request_user_vars
+                            .push((lt.to_owned(), ev(p, n, format!("`{lt}` read from {src}"))));
                     }
                     if is_id_name(lt) {
                         // `note_id = request.args["id"]`: a client-controlled key.
@@ -597,32 +781,55 @@ impl<'a> PyFile<'a> {
                 }
             }
             if n.kind() == "keyword_argument"
-                && let (Some(k), Some(v)) = (n.child_by_field_name("name"), n.child_by_field_name("value"))
+                && let (Some(k), Some(v)) = (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("value"),
+                )
                 && names.is_owner_field(t(p, k))
                 && writes_record(p, n)
                 && let Some(src) = request_user_value(t(p, v), &request_user_vars, &body_params)
             {
-                route.request_user_ids.push(ev(p, n, format!("`{}` taken from {src}", t(p, n))));
+                route
+                    .request_user_ids
+                    .push(ev(p, n, format!("`{}` taken from {src}", t(p, n))));
             }
             if n.kind() == "comparison_operator" {
                 let ct = t(p, n);
                 let sides: Vec<&str> = named_children(n).map(|c| t(p, c)).collect();
                 let owner_side = named_children(n).any(|c| {
-                    c.kind() == "attribute" && c.child_by_field_name("attribute").is_some_and(|a| names.is_owner_field(t(p, a)))
+                    c.kind() == "attribute"
+                        && c.child_by_field_name("attribute")
+                            .is_some_and(|a| names.is_owner_field(t(p, a)))
                 });
-                let from_request = sides.iter().find_map(|sd| request_user_value(sd, &request_user_vars, &body_params));
-                if names.mentions_principal(ct) && sides.iter().any(|sd| request_user_vars.iter().any(|(v, _)| v == sd)) {
+                let from_request = sides
+                    .iter()
+                    .find_map(|sd| request_user_value(sd, &request_user_vars, &body_params));
+                if names.mentions_principal(ct)
+                    && sides
+                        .iter()
+                        .any(|sd| request_user_vars.iter().any(|(v, _)| v == sd))
+                {
                     // `if user_id != current_user.id: raise 403` checks the client-supplied id.
                     request_user_checked = true;
                 } else if owner_side && let Some(src) = from_request {
-                    route.request_user_ids.push(ev(p, n, format!("authorization decided on {src} (`{}`)", truncate(ct))));
+                    route.request_user_ids.push(ev(
+                        p,
+                        n,
+                        format!("authorization decided on {src} (`{}`)", truncate(ct)),
+                    ));
                 }
             }
             if n.kind() == "for_statement" {
                 let right = n.child_by_field_name("right").map_or("", |r| t(p, r));
                 let inner = n.child_by_field_name("body").map_or("", |b| t(p, b));
-                if inner.contains("setattr(") && (request_user_source(right).is_some() || is_raw_request_data(right)) {
-                    route.mass_assignment.push(ev(p, n, format!("`setattr` over every key of `{}`", truncate(right))));
+                if inner.contains("setattr(")
+                    && (request_user_source(right).is_some() || is_raw_request_data(right))
+                {
+                    route.mass_assignment.push(ev(
+                        p,
+                        n,
+                        format!("`setattr` over every key of `{}`", truncate(right)),
+                    ));
                 }
             }
             true
@@ -654,7 +861,8 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
             let has_owner = named_children(n).any(|c| {
                 let ct = t(p, c);
                 (c.kind() == "attribute"
-                    && c.child_by_field_name("attribute").is_some_and(|a| names.is_owner_field(t(p, a))))
+                    && c.child_by_field_name("attribute")
+                        .is_some_and(|a| names.is_owner_field(t(p, a))))
                     || names.is_owner_field(ct)
             });
             if has_owner {
@@ -665,7 +873,6 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
             }
             None
         }
-        "keyword_argument" => None,
         "call" => {
             let c = callee(p, n);
             // User-scoped queries: `filter_by(id=…, user_id=current_user.id)`, `get_object_or_404(M, pk=pk, owner=request.user)`.
@@ -675,8 +882,15 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
                     let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
                     let base = key.split("__").next().unwrap_or(key);
                     // In a constructor or create call the owner is being assigned, which checks nothing.
-                    if names.is_owner_field(base) && names.mentions_principal(val) && !writes_record(p, kw) {
-                        return Some(ev(p, kw, format!("query scoped to the user `{}`", truncate(t(p, kw)))));
+                    if names.is_owner_field(base)
+                        && names.mentions_principal(val)
+                        && !writes_record(p, kw)
+                    {
+                        return Some(ev(
+                            p,
+                            kw,
+                            format!("query scoped to the user `{}`", truncate(t(p, kw))),
+                        ));
                     }
                 }
             }
@@ -688,7 +902,14 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
         "attribute" => {
             let attr = n.child_by_field_name("attribute").map_or("", |a| t(p, a));
             let in_condition = n.parent().is_some_and(|par| {
-                matches!(par.kind(), "if_statement" | "not_operator" | "boolean_operator" | "comparison_operator" | "assert_statement")
+                matches!(
+                    par.kind(),
+                    "if_statement"
+                        | "not_operator"
+                        | "boolean_operator"
+                        | "comparison_operator"
+                        | "assert_statement"
+                )
             });
             if in_condition && names.is_privilege(attr) {
                 return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
@@ -707,7 +928,12 @@ fn truncate(s: &str) -> String {
 /// Functions and methods with their decorators and enclosing class.
 type Def<'a> = (Node<'a>, Vec<Node<'a>>, Option<Node<'a>>);
 
-fn collect_defs<'a>(p: &ParsedFile, node: Node<'a>, funcs: &mut HashMap<String, Node<'a>>, defs: &mut Vec<Def<'a>>) {
+fn collect_defs<'a>(
+    p: &ParsedFile,
+    node: Node<'a>,
+    funcs: &mut HashMap<String, Node<'a>>,
+    defs: &mut Vec<Def<'a>>,
+) {
     fn visit<'a>(
         p: &ParsedFile,
         n: Node<'a>,
@@ -717,7 +943,9 @@ fn collect_defs<'a>(p: &ParsedFile, node: Node<'a>, funcs: &mut HashMap<String, 
     ) {
         for child in named_children(n) {
             let (def, decorators) = if child.kind() == "decorated_definition" {
-                let decos: Vec<Node<'a>> = named_children(child).filter(|d| d.kind() == "decorator").collect();
+                let decos: Vec<Node<'a>> = named_children(child)
+                    .filter(|d| d.kind() == "decorator")
+                    .collect();
                 match child.child_by_field_name("definition") {
                     Some(d) => (d, decos),
                     None => continue,
@@ -748,14 +976,21 @@ fn collect_defs<'a>(p: &ParsedFile, node: Node<'a>, funcs: &mut HashMap<String, 
 fn dependency_aliases(p: &ParsedFile) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for stmt in named_children(p.tree.root_node()) {
-        let Some(expr) = stmt.named_child(0).filter(|e| stmt.kind() == "expression_statement" && e.kind() == "assignment") else {
+        let Some(expr) = stmt
+            .named_child(0)
+            .filter(|e| stmt.kind() == "expression_statement" && e.kind() == "assignment")
+        else {
             continue;
         };
-        let (Some(l), Some(r)) = (expr.child_by_field_name("left"), expr.child_by_field_name("right")) else {
+        let (Some(l), Some(r)) = (
+            expr.child_by_field_name("left"),
+            expr.child_by_field_name("right"),
+        ) else {
             continue;
         };
         let rt = t(p, r);
-        if l.kind() == "identifier" && rt.starts_with("Annotated[")
+        if l.kind() == "identifier"
+            && rt.starts_with("Annotated[")
             && let Some(i) = rt.find("Depends(").or_else(|| rt.find("Security("))
         {
             out.insert(t(p, l).to_owned(), rt[i..].to_owned());
@@ -773,16 +1008,23 @@ fn params_of(p: &ParsedFile, def: Node<'_>) -> Vec<(String, Option<String>, Opti
         .filter_map(|n| {
             let name = match n.kind() {
                 "identifier" => Some(t(p, n)),
-                "typed_parameter" => named_children(n).find(|c| c.kind() == "identifier").map(|c| t(p, c)),
-                "default_parameter" | "typed_default_parameter" => n.child_by_field_name("name").map(|c| t(p, c)),
+                "typed_parameter" => named_children(n)
+                    .find(|c| c.kind() == "identifier")
+                    .map(|c| t(p, c)),
+                "default_parameter" | "typed_default_parameter" => {
+                    n.child_by_field_name("name").map(|c| t(p, c))
+                }
                 _ => None,
             }?;
             let ann = n.child_by_field_name("type").map(|a| t(p, a).to_owned());
             let dflt = n.child_by_field_name("value").map(|v| t(p, v).to_owned());
             // `Annotated[User, Depends(get_current_user)]` carries the dependency in the annotation.
             let dflt = dflt.or_else(|| {
-                ann.as_deref()
-                    .and_then(|a| a.find("Depends(").or_else(|| a.find("Security(")).map(|i| a[i..].to_owned()))
+                ann.as_deref().and_then(|a| {
+                    a.find("Depends(")
+                        .or_else(|| a.find("Security("))
+                        .map(|i| a[i..].to_owned())
+                })
             });
             Some((name.to_owned(), ann, dflt))
         })
@@ -791,7 +1033,8 @@ fn params_of(p: &ParsedFile, def: Node<'_>) -> Vec<(String, Option<String>, Opti
 }
 
 fn params_text<'a>(p: &'a ParsedFile, def: Node<'_>) -> &'a str {
-    def.child_by_field_name("parameters").map_or("", |n| t(p, n))
+    def.child_by_field_name("parameters")
+        .map_or("", |n| t(p, n))
 }
 
 /// The names inside `Depends(x)` / `Security(x)` occurrences of a text.
@@ -820,16 +1063,19 @@ fn string_items(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn identifiers(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
 }
 
-/// `{rating_id}` (FastAPI) and `<int:note_id>` (Flask) path parameters.
+/// `{rating_id}` (`FastAPI`) and `<int:note_id>` (Flask) path parameters.
 fn path_params(path: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (open, close) in [('{', '}'), ('<', '>')] {
         let mut rest = path;
         while let Some(s) = rest.find(open) {
-            let Some(e) = rest[s..].find(close) else { break };
+            let Some(e) = rest[s..].find(close) else {
+                break;
+            };
             let inner = &rest[s + 1..s + e];
             let name = inner.rsplit(':').next().unwrap_or(inner);
             if !name.is_empty() {
@@ -843,25 +1089,47 @@ fn path_params(path: &str) -> Vec<String> {
 
 fn is_id_name(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
-    l == "id" || l == "pk" || l.ends_with("_id") || l.ends_with("_pk") || l == "uuid" || l.ends_with("_uuid") || l == "slug"
+    l == "id"
+        || l == "pk"
+        || l.ends_with("_id")
+        || l.ends_with("_pk")
+        || l == "uuid"
+        || l.ends_with("_uuid")
+        || l == "slug"
 }
 
 fn is_scalar_type(a: &str) -> bool {
-    matches!(a.split('[').next().unwrap_or(a).trim(), "UUID" | "Optional" | "Annotated" | "Decimal" | "Enum" | "Literal")
+    matches!(
+        a.split('[').next().unwrap_or(a).trim(),
+        "UUID" | "Optional" | "Annotated" | "Decimal" | "Enum" | "Literal"
+    )
 }
 
 fn is_view_class(p: &ParsedFile, class: Node<'_>) -> bool {
     class.child_by_field_name("superclasses").is_some_and(|s| {
         let st = t(p, s);
-        ["View", "ViewSet", "APIView", "Mixin"].iter().any(|m| st.contains(m))
+        ["View", "ViewSet", "APIView", "Mixin"]
+            .iter()
+            .any(|m| st.contains(m))
     })
 }
 
 fn is_view_method(name: &str) -> bool {
     matches!(
         name,
-        "get" | "post" | "put" | "patch" | "delete" | "update" | "partial_update" | "destroy" | "retrieve"
-            | "create" | "perform_update" | "perform_destroy" | "form_valid"
+        "get"
+            | "post"
+            | "put"
+            | "patch"
+            | "delete"
+            | "update"
+            | "partial_update"
+            | "destroy"
+            | "retrieve"
+            | "create"
+            | "perform_update"
+            | "perform_destroy"
+            | "form_valid"
     )
 }
 
@@ -879,36 +1147,87 @@ fn method_of_view_method(name: &str) -> Option<&'static str> {
 fn is_trivial_call(name: &str) -> bool {
     matches!(
         name,
-        "int" | "str" | "float" | "print" | "len" | "HTTPException" | "abort" | "jsonify" | "Response"
-            | "HttpResponse" | "JSONResponse" | "format" | "info" | "debug" | "warning" | "error" | "exception"
-            | "append" | "isinstance" | "bool" | "UUID" | "dict" | "list"
+        "int"
+            | "str"
+            | "float"
+            | "print"
+            | "len"
+            | "HTTPException"
+            | "abort"
+            | "jsonify"
+            | "Response"
+            | "HttpResponse"
+            | "JSONResponse"
+            | "format"
+            | "info"
+            | "debug"
+            | "warning"
+            | "error"
+            | "exception"
+            | "append"
+            | "isinstance"
+            | "bool"
+            | "UUID"
+            | "dict"
+            | "list"
     )
 }
 
 /// A keyword argument of a call that writes a record: a model constructor (`Note(owner_id=…)`) or a
 /// create/update call. Filters of reads (`filter_by(user_id=…)` on a public listing) are not writes.
 fn writes_record(p: &ParsedFile, kw: Node<'_>) -> bool {
-    let Some(call) = kw.parent().and_then(|args| args.parent()).filter(|c| c.kind() == "call") else {
+    let Some(call) = kw
+        .parent()
+        .and_then(|args| args.parent())
+        .filter(|c| c.kind() == "call")
+    else {
         return false;
     };
     let name = last_segment(callee(p, call));
     name.chars().next().is_some_and(char::is_uppercase)
         || matches!(
             name,
-            "create" | "update" | "insert" | "values" | "add" | "save" | "get_or_create" | "update_or_create" | "bulk_create"
+            "create"
+                | "update"
+                | "insert"
+                | "values"
+                | "add"
+                | "save"
+                | "get_or_create"
+                | "update_or_create"
+                | "bulk_create"
         )
 }
 
 /// Request data that holds a user id: `request.form["owner_id"]`, `request.json.get("user_id")`.
 fn request_user_source(text: &str) -> Option<String> {
     let l = text.to_ascii_lowercase();
-    let from_request = ["request.form", "request.json", "request.args", "request.values", "request.get_json",
-        "request.data", "request.post", "request.get[", "request.get.get", "request.query_params"]
-        .iter()
-        .any(|m| l.contains(m));
-    let names_user = ["user_id", "owner_id", "author_id", "userid", "owner", "\"user\"", "'user'", "created_by"]
-        .iter()
-        .any(|m| l.contains(m));
+    let from_request = [
+        "request.form",
+        "request.json",
+        "request.args",
+        "request.values",
+        "request.get_json",
+        "request.data",
+        "request.post",
+        "request.get[",
+        "request.get.get",
+        "request.query_params",
+    ]
+    .iter()
+    .any(|m| l.contains(m));
+    let names_user = [
+        "user_id",
+        "owner_id",
+        "author_id",
+        "userid",
+        "owner",
+        "\"user\"",
+        "'user'",
+        "created_by",
+    ]
+    .iter()
+    .any(|m| l.contains(m));
     (from_request && names_user).then(|| format!("the request (`{}`)", truncate(text)))
 }
 
@@ -919,7 +1238,15 @@ fn request_user_value(value: &str, vars: &[(String, Ev)], body_params: &[&str]) 
     }
     if let Some((obj, field)) = value.trim().split_once('.')
         && body_params.contains(&obj)
-        && ["user_id", "owner_id", "author_id", "created_by", "owner", "user"].contains(&field)
+        && [
+            "user_id",
+            "owner_id",
+            "author_id",
+            "created_by",
+            "owner",
+            "user",
+        ]
+        .contains(&field)
     {
         return Some(format!("the request body (`{}`)", value.trim()));
     }
@@ -928,10 +1255,17 @@ fn request_user_value(value: &str, vars: &[(String, Ev)], body_params: &[&str]) 
 
 fn is_raw_request_data(text: &str) -> bool {
     let l = text.replace(' ', "");
-    ["request.json", "request.get_json(", "request.form", "request.data", "request.POST", "awaitrequest.json()",
-        "request.values"]
-        .iter()
-        .any(|m| l.contains(m))
+    [
+        "request.json",
+        "request.get_json(",
+        "request.form",
+        "request.data",
+        "request.POST",
+        "awaitrequest.json()",
+        "request.values",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 /// `Model(**request.json)`, `Model.objects.create(**request.data)`, `obj.update(**request.get_json())`.

@@ -20,7 +20,18 @@ fn ev(p: &ParsedFile, n: Node<'_>, note: impl Into<String>) -> Ev {
 const VERBS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 /// Extractor types that carry request data, not identity.
-const DATA_EXTRACTORS: [&str; 10] = ["Path", "Json", "Query", "Form", "State", "Data", "HeaderMap", "Bytes", "String", "Request"];
+const DATA_EXTRACTORS: [&str; 10] = [
+    "Path",
+    "Json",
+    "Query",
+    "Form",
+    "State",
+    "Data",
+    "HeaderMap",
+    "Bytes",
+    "String",
+    "Request",
+];
 
 pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
     let text = p.text.as_str();
@@ -35,8 +46,9 @@ pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
     // `route_layer(…auth…)`/`.wrap(…auth…)` protects every route of the router built in this file.
     let layered = text.lines().find_map(|l| {
         let lt = l.trim();
-        ((lt.contains("route_layer(") || lt.contains(".layer(") || lt.contains(".wrap(")) && names.is_auth(lt))
-            .then(|| lt.to_owned())
+        ((lt.contains("route_layer(") || lt.contains(".layer(") || lt.contains(".wrap("))
+            && names.is_auth(lt))
+        .then(|| lt.to_owned())
     });
     let mut routes = Vec::new();
     let root = p.tree.root_node();
@@ -70,15 +82,21 @@ fn registrations(text: &str) -> HashMap<String, (String, Option<String>)> {
                 while let Some(i) = line[from..].find(&pat) {
                     let at = from + i;
                     from = at + pat.len();
-                    let before_ok = at == 0 || !line.as_bytes()[at - 1].is_ascii_alphanumeric() && line.as_bytes()[at - 1] != b'_';
+                    let before_ok = at == 0
+                        || !line.as_bytes()[at - 1].is_ascii_alphanumeric()
+                            && line.as_bytes()[at - 1] != b'_';
                     if !before_ok {
                         continue;
                     }
                     let rest = &line[at + pat.len()..];
-                    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect();
                     let name = name.rsplit("::").next().unwrap_or("").to_owned();
                     if !name.is_empty() && !name.chars().next().is_some_and(char::is_uppercase) {
-                        out.entry(name).or_insert((verb.to_ascii_uppercase(), current_path.clone()));
+                        out.entry(name)
+                            .or_insert((verb.to_ascii_uppercase(), current_path.clone()));
                     }
                 }
             }
@@ -122,7 +140,9 @@ fn route_of(
         method = Some(m.clone());
         path.clone_from(pth);
     }
-    let param_list: Vec<Node<'_>> = named_children(params).filter(|n| n.kind() == "parameter").collect();
+    let param_list: Vec<Node<'_>> = named_children(params)
+        .filter(|n| n.kind() == "parameter")
+        .collect();
     let is_handler_shaped = param_list.iter().any(|prm| {
         let ty = prm.child_by_field_name("type").map_or("", |x| t(p, x));
         DATA_EXTRACTORS.iter().any(|d| outer_type(ty) == *d)
@@ -130,14 +150,28 @@ fn route_of(
     if method.is_none() && !is_handler_shaped {
         return None;
     }
-    let mut route = Route::new(name.clone(), framework, ev(p, name_node, "handler"), "router".into());
+    let mut route = Route::new(
+        name.clone(),
+        framework,
+        ev(p, name_node, "handler"),
+        "router".into(),
+    );
     route.path = path;
-    match method {
-        Some(m) => route.methods.push(m),
-        None => {
-            // Unregistered in this file: infer from the name the way readers do.
+    if let Some(m) = method {
+        route.methods.push(m);
+    } else {
+        // Unregistered in this file: infer from the name the way readers do.
+        {
             let l = name.to_ascii_lowercase();
-            for (prefix, m) in [("delete", "DELETE"), ("remove", "DELETE"), ("update", "PUT"), ("edit", "PUT"), ("create", "POST"), ("get", "GET"), ("list", "GET")] {
+            for (prefix, m) in [
+                ("delete", "DELETE"),
+                ("remove", "DELETE"),
+                ("update", "PUT"),
+                ("edit", "PUT"),
+                ("create", "POST"),
+                ("get", "GET"),
+                ("list", "GET"),
+            ] {
                 if l.starts_with(prefix) {
                     route.methods.push(m.into());
                     break;
@@ -165,29 +199,45 @@ fn route_of(
             "Json" | "Form" | "Query" => body_vars.extend(binding.iter().cloned()),
             _ => {}
         }
-        let inner = if matches!(outer, "Extension" | "ReqData" | "Option") { inner_type(ty) } else { outer };
+        let inner = if matches!(outer, "Extension" | "ReqData" | "Option") {
+            inner_type(ty)
+        } else {
+            outer
+        };
         if !DATA_EXTRACTORS.contains(&inner) && (names.is_auth(inner) || names.is_auth(ty)) {
-            route.auth.push(ev(p, *prm, format!("extractor `{}`", ty.trim())));
+            route
+                .auth
+                .push(ev(p, *prm, format!("extractor `{}`", ty.trim())));
             principals.extend(binding.iter().cloned());
             if names.is_privilege(ty) {
-                route.privilege.push(ev(p, *prm, format!("extractor `{}` requires a privileged user", ty.trim())));
+                route.privilege.push(ev(
+                    p,
+                    *prm,
+                    format!("extractor `{}` requires a privileged user", ty.trim()),
+                ));
             }
         }
     }
     // `let id = path.into_inner();` makes `id` a key too.
     walk(body, &mut |n| {
         if n.kind() == "let_declaration"
-            && let (Some(pat), Some(val)) = (n.child_by_field_name("pattern"), n.child_by_field_name("value"))
+            && let (Some(pat), Some(val)) = (
+                n.child_by_field_name("pattern"),
+                n.child_by_field_name("value"),
+            )
         {
             let vt = t(p, val);
-            if path_vars.iter().any(|v| vt.starts_with(&format!("{v}.into_inner()")) || vt.starts_with(&format!("{v}.0"))) {
+            if path_vars.iter().any(|v| {
+                vt.starts_with(&format!("{v}.into_inner()")) || vt.starts_with(&format!("{v}.0"))
+            }) {
                 keys.extend(pattern_names(t(p, pat)));
             }
         }
         true
     });
     // A client-chosen user id (`Path(user_id)`) names whom to act for; it is not a record key.
-    let (user_keys, keys): (Vec<String>, Vec<String>) = keys.into_iter().partition(|k| names.is_owner_field(k));
+    let (user_keys, keys): (Vec<String>, Vec<String>) =
+        keys.into_iter().partition(|k| names.is_owner_field(k));
     let vars = Vars {
         keys,
         body: body_vars,
@@ -240,72 +290,121 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
     for stmt in statements(body) {
         let st = t(p, stmt);
         let lower = st.to_ascii_lowercase();
-        let principal_here = vars.principals.iter().any(|v| contains_word(st, v)) || names.mentions_principal(st);
+        let principal_here =
+            vars.principals.iter().any(|v| contains_word(st, v)) || names.mentions_principal(st);
         let request_user = vars.request_user_in(st);
         walk(stmt, &mut |n| {
             match n.kind() {
                 "string_literal" | "raw_string_literal" => {
-                    let scoped = where_clause(t(p, n))
-                        .is_some_and(|w| names.owner_fields.iter().any(|f| f.contains('_') && contains_word(&w, f)));
+                    let scoped = where_clause(t(p, n)).is_some_and(|w| {
+                        names
+                            .owner_fields
+                            .iter()
+                            .any(|f| f.contains('_') && contains_word(&w, f))
+                    });
                     // Scoped by the authenticated user, not by a user id the client sent.
                     if scoped && principal_here && request_user.is_none() {
-                        route.ownership.push(ev(p, n, "query scoped to the user in SQL"));
+                        route
+                            .ownership
+                            .push(ev(p, n, "query scoped to the user in SQL"));
                     } else if scoped && let Some(src) = &request_user {
-                        route.request_user_ids.push(ev(p, stmt, format!("query scoped to a user id taken from {src}")));
+                        route.request_user_ids.push(ev(
+                            p,
+                            stmt,
+                            format!("query scoped to a user id taken from {src}"),
+                        ));
                     }
                 }
                 "binary_expression" => {
                     let bt = t(p, n);
                     let op = n.child_by_field_name("operator").map_or("", |o| t(p, o));
-                    if matches!(op, "==" | "!=") && names.owner_fields.iter().any(|f| bt.contains(&format!(".{f}"))) {
-                        route.ownership.push(ev(p, n, format!("ownership check `{}`", one_line(bt))));
+                    if matches!(op, "==" | "!=")
+                        && names
+                            .owner_fields
+                            .iter()
+                            .any(|f| bt.contains(&format!(".{f}")))
+                    {
+                        route.ownership.push(ev(
+                            p,
+                            n,
+                            format!("ownership check `{}`", one_line(bt)),
+                        ));
                     }
                 }
                 "field_expression" => {
                     let field = n.child_by_field_name("field").map_or("", |f| t(p, f));
                     if names.is_privilege(field) {
-                        route.privilege.push(ev(p, n, format!("privilege check `{}`", t(p, n))));
+                        route
+                            .privilege
+                            .push(ev(p, n, format!("privilege check `{}`", t(p, n))));
                     }
                 }
                 "call_expression" => {
                     let fname = n.child_by_field_name("function").map_or("", |f| t(p, f));
                     if names.is_privilege(fname) {
-                        route.privilege.push(ev(p, n, format!("privilege check `{}`", one_line(fname))));
+                        route.privilege.push(ev(
+                            p,
+                            n,
+                            format!("privilege check `{}`", one_line(fname)),
+                        ));
                     }
                 }
                 _ => {}
             }
             true
         });
-        let writes = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update") || lower.contains(".execute(");
+        let writes = sql_writes(st)
+            || lower.contains("diesel::delete")
+            || lower.contains("diesel::update")
+            || lower.contains(".execute(");
         if writes {
             route.writes = true;
         }
         // diesel: `notes::owner_id.eq(user.id)` scopes the query to the authenticated user.
         if principal_here
             && request_user.is_none()
-            && names.owner_fields.iter().any(|f| f.contains('_') && st.contains(&format!("{f}.eq(")))
+            && names
+                .owner_fields
+                .iter()
+                .any(|f| f.contains('_') && st.contains(&format!("{f}.eq(")))
         {
-            route.ownership.push(ev(p, stmt, "query scoped to the user (diesel filter)"));
+            route
+                .ownership
+                .push(ev(p, stmt, "query scoped to the user (diesel filter)"));
         }
         let calls_mutation = has_mutation_call(p, names, stmt);
         let key = keys.iter().find(|k| contains_word(st, k));
         if let Some(key) = key
-            && (lower.contains("query") || lower.contains("find") || lower.contains("filter") || lower.contains("get")
-                || writes || lower.contains("delete") || calls_mutation)
+            && (lower.contains("query")
+                || lower.contains("find")
+                || lower.contains("filter")
+                || lower.contains("get")
+                || writes
+                || lower.contains("delete")
+                || calls_mutation)
         {
-            let mutating = sql_writes(st) || lower.contains("diesel::delete") || lower.contains("diesel::update") || calls_mutation;
+            let mutating = sql_writes(st)
+                || lower.contains("diesel::delete")
+                || lower.contains("diesel::update")
+                || calls_mutation;
             let var = if stmt.kind() == "let_declaration" {
-                stmt.child_by_field_name("pattern").map(|x| t(p, x).trim_start_matches("mut ").to_owned())
+                stmt.child_by_field_name("pattern")
+                    .map(|x| t(p, x).trim_start_matches("mut ").to_owned())
             } else {
                 None
             };
             if let Some(v) = &var {
                 lookup_vars.push(v.clone());
             }
-            let e = ev(p, stmt, format!("record selected by client-supplied `{key}`"));
+            let e = ev(
+                p,
+                stmt,
+                format!("record selected by client-supplied `{key}`"),
+            );
             if mutating {
-                route.mutations.push(ev(p, stmt, "changed by a write query"));
+                route
+                    .mutations
+                    .push(ev(p, stmt, "changed by a write query"));
             }
             route.lookups.push(Lookup {
                 ev: e,
@@ -315,18 +414,33 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
                 single: loads_one(st),
             });
         } else if writes && lookup_vars.iter().any(|v| contains_word(st, v)) {
-            route.mutations.push(ev(p, stmt, "looked-up record written"));
+            route
+                .mutations
+                .push(ev(p, stmt, "looked-up record written"));
         }
         // `.set(&body)` (diesel AsChangeset from the whole request body).
-        if let Some(v) = vars.body.iter().find(|v| st.contains(&format!(".set(&{v}")) || st.contains(&format!(".set({v}"))) {
-            route.mass_assignment.push(ev(p, stmt, format!("record updated from the whole request body `{v}`")));
+        if let Some(v) = vars
+            .body
+            .iter()
+            .find(|v| st.contains(&format!(".set(&{v}")) || st.contains(&format!(".set({v}")))
+        {
+            route.mass_assignment.push(ev(
+                p,
+                stmt,
+                format!("record updated from the whole request body `{v}`"),
+            ));
         }
         // A request-supplied user id written as the owner: `.bind(body.user_id)` into an INSERT/UPDATE.
         if let Some(src) = &request_user
             && (lower.contains("insert") || lower.contains("update"))
-            && !route.request_user_ids.iter().any(|e| e.line == p.line_of(stmt.start_byte()))
+            && !route
+                .request_user_ids
+                .iter()
+                .any(|e| e.line == p.line_of(stmt.start_byte()))
         {
-            route.request_user_ids.push(ev(p, stmt, format!("owner taken from {src}")));
+            route
+                .request_user_ids
+                .push(ev(p, stmt, format!("owner taken from {src}")));
         }
     }
 }
@@ -334,7 +448,7 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
 /// Statements of a function body in order: those of nested blocks (if/match arms) and of closure bodies
 /// (`web::block(move || { … })`) replace the statement that contains them, and a block's trailing expression
 /// (its value) counts as a statement.
-fn statements<'t>(body: Node<'t>) -> Vec<Node<'t>> {
+fn statements(body: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     collect_block(body, &mut out);
     out
@@ -343,7 +457,9 @@ fn statements<'t>(body: Node<'t>) -> Vec<Node<'t>> {
 fn collect_block<'t>(block: Node<'t>, out: &mut Vec<Node<'t>>) {
     let n = block.named_child_count();
     for i in 0..n {
-        let Some(child) = block.named_child(i as u32) else { continue };
+        let Some(child) = block.named_child(i as u32) else {
+            continue;
+        };
         let is_stmt = matches!(child.kind(), "let_declaration" | "expression_statement");
         let trailing = i + 1 == n && !matches!(child.kind(), "line_comment" | "block_comment");
         if !(is_stmt || trailing) {
@@ -361,11 +477,14 @@ fn collect_block<'t>(block: Node<'t>, out: &mut Vec<Node<'t>>) {
 }
 
 /// Block bodies of closures inside `n` (not nested deeper than the first closure).
-fn closure_blocks<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+fn closure_blocks(n: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();
     walk(n, &mut |c| {
         if c.kind() == "closure_expression" {
-            if let Some(b) = c.child_by_field_name("body").filter(|b| b.kind() == "block") {
+            if let Some(b) = c
+                .child_by_field_name("body")
+                .filter(|b| b.kind() == "block")
+            {
                 out.push(b);
             }
             return false;
@@ -403,7 +522,13 @@ fn one_line(s: &str) -> String {
 
 /// `web::Path<(i64,)>` → `Path`; `axum::extract::Path<i64>` → `Path`.
 fn outer_type(ty: &str) -> &str {
-    let head = ty.trim().trim_start_matches('&').split('<').next().unwrap_or("").trim();
+    let head = ty
+        .trim()
+        .trim_start_matches('&')
+        .split('<')
+        .next()
+        .unwrap_or("")
+        .trim();
     head.rsplit("::").next().unwrap_or(head)
 }
 
@@ -421,7 +546,14 @@ fn pattern_names(pat: &str) -> Vec<String> {
     };
     inner
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty() && w.chars().next().is_some_and(|c| c.is_lowercase() || c == '_') && *w != "mut" && *w != "_")
+        .filter(|w| {
+            !w.is_empty()
+                && w.chars()
+                    .next()
+                    .is_some_and(|c| c.is_lowercase() || c == '_')
+                && *w != "mut"
+                && *w != "_"
+        })
         .map(str::to_owned)
         .collect()
 }

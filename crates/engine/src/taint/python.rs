@@ -15,6 +15,10 @@ use super::{
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
+/// Deepest expression nesting evaluated.
+const MAX_EXPR_DEPTH: usize = 200;
+/// Longest expression text constant folding looks at.
+const MAX_FOLD_BYTES: usize = 512;
 /// Loops nested deeper than this get one pass instead of two.
 const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
@@ -34,6 +38,7 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         aliases: Vec::new(),
         depth: 0,
         loop_depth: 0,
+        expr_depth: 0,
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -70,6 +75,7 @@ struct Py<'c, 'a, 't> {
     aliases: Vec<String>,
     depth: usize,
     loop_depth: usize,
+    expr_depth: usize,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -1146,6 +1152,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Constant folding over literals and variables holding constants.
     fn konst(&self, n: Node<'t>) -> Option<Const> {
+        // Conditions worth folding are short; long ones would make folding quadratic along `+` chains.
+        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES {
+            return None;
+        }
         match n.kind() {
             "identifier" => {
                 let name = self.text(n);
@@ -1189,7 +1199,11 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 match (v, k) {
                     (Const::Str(s), Const::Int(i)) => {
                         let chars: Vec<char> = s.chars().collect();
-                        let idx = if i < 0 { i64::try_from(chars.len()).ok()? + i } else { i };
+                        let idx = if i < 0 {
+                            i64::try_from(chars.len()).ok()? + i
+                        } else {
+                            i
+                        };
                         chars
                             .get(usize::try_from(idx).ok()?)
                             .map(|c| Const::Str(c.to_string()))
@@ -1201,7 +1215,19 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
+    /// Evaluates an expression; gives up (clean) below [`MAX_EXPR_DEPTH`] nested expressions, so generated code
+    /// with thousands of chained `+` cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Val::default();
+        }
+        self.expr_depth += 1;
+        let v = self.eval_inner(n);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'t>) -> Val {
         match n.kind() {
             "identifier" => {
                 let name = self.text(n);

@@ -16,6 +16,13 @@ use super::{
 };
 
 const MAX_DEPTH: usize = 4;
+/// Deepest expression nesting evaluated.
+const MAX_EXPR_DEPTH: usize = 200;
+/// Longest expression text constant folding looks at.
+const MAX_FOLD_BYTES: usize = 512;
+
+/// One branch of an `if` / `match`, walked from the environment before the branch.
+type Arm<'s, W> = Box<dyn FnOnce(&mut W) -> Val + 's>;
 const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
 /// Parameter types that hold text (or bytes) an attacker could shape; other non-extractor types are not sources.
@@ -39,6 +46,7 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         term: false,
         depth: 0,
         loop_depth: 0,
+        expr_depth: 0,
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -67,6 +75,7 @@ struct Rs<'c, 'a, 't> {
     term: bool,
     depth: usize,
     loop_depth: usize,
+    expr_depth: usize,
 }
 
 impl<'a: 't, 't> Rs<'_, 'a, 't> {
@@ -290,6 +299,14 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     fn extractor(&self, ty: Node<'t>) -> Option<(SourceKind, String)> {
         let outer = self.outer_type(ty);
+        // Extractors are taken by value; `&Path` and a bare `Path` are `std::path::Path`, not axum's `Path<T>`.
+        let generic_only = matches!(last_segment(&outer), "Path" | "Query" | "Json" | "Form");
+        if ty.kind() == "reference_type"
+            || (generic_only && ty.kind() != "generic_type")
+            || self.resolve(&outer).starts_with("std::")
+        {
+            return None;
+        }
         let t = self.core.t;
         t.param_types
             .get(&outer)
@@ -337,8 +354,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             }
             let t = self.core.t;
             let name = self.text(pat).to_owned();
-            let (kind, origin, idx) = if handler && t.handler_only_types.iter().any(|h| *h == outer)
-            {
+            let (kind, origin, idx) = if handler && t.handler_only_types.contains(&outer) {
                 (SourceKind::Request, format!("request body `{name}`"), None)
             } else if TEXT_TYPES.iter().any(|k| squash(self.text(ty)).contains(k)) {
                 (
@@ -411,7 +427,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     /// Binds a `let` / `for` / `match` pattern to a value.
-    fn bind_pattern(&mut self, pat: Node<'t>, v: Val, stmt: Node<'t>) {
+    fn bind_pattern(&mut self, pat: Node<'t>, v: Val) {
         match pat.kind() {
             "identifier" => {
                 let name = self.text(pat).to_owned();
@@ -429,13 +445,13 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 for (i, p) in named_children(pat).enumerate() {
                     let key = i.to_string();
                     let ev = Val::tainted(v.element(Some(&key)));
-                    self.bind_pattern(p, ev, stmt);
+                    self.bind_pattern(p, ev);
                 }
             }
             "tuple_struct_pattern" => {
                 for p in named_children(pat).filter(|c| pat.child_by_field_name("type") != Some(*c))
                 {
-                    self.bind_pattern(p, Val::tainted(v.taint.clone()), stmt);
+                    self.bind_pattern(p, Val::tainted(v.taint.clone()));
                 }
             }
             "struct_pattern" => {
@@ -447,14 +463,14 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                                 .map(|n| self.text(n).to_owned());
                             let ev = Val::tainted(v.element(name.as_deref()));
                             if let Some(p) = f.child_by_field_name("pattern") {
-                                self.bind_pattern(p, ev, stmt);
+                                self.bind_pattern(p, ev);
                             } else if let Some(n) = f.child_by_field_name("name") {
-                                self.bind_pattern(n, ev, stmt);
+                                self.bind_pattern(n, ev);
                             }
                         }
                         "shorthand_field_identifier" | "identifier" => {
                             let ev = Val::tainted(v.element(Some(self.text(f))));
-                            self.bind_pattern(f, ev, stmt);
+                            self.bind_pattern(f, ev);
                         }
                         _ => {}
                     }
@@ -466,7 +482,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             "mut_pattern" | "ref_pattern" | "reference_pattern" | "match_pattern"
             | "or_pattern" => {
                 for p in named_children(pat) {
-                    self.bind_pattern(p, v.clone(), stmt);
+                    self.bind_pattern(p, v.clone());
                 }
             }
             _ => {}
@@ -540,7 +556,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             self.term = false;
         }
         if let Some(p) = n.child_by_field_name("pattern") {
-            self.bind_pattern(p, v, n);
+            self.bind_pattern(p, v);
         }
     }
 
@@ -553,7 +569,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     /// Walks branches from the same starting environment and joins the ones that complete.
-    fn branches(&mut self, arms: Vec<Box<dyn FnOnce(&mut Self) -> Val + '_>>) -> Val {
+    fn branches(&mut self, arms: Vec<Arm<'_, Self>>) -> Val {
         let pre = self.env.clone();
         let mut env: Option<Env> = None;
         let mut val: Option<Val> = None;
@@ -610,7 +626,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         };
         let then_arm = |w: &mut Self| {
             for (p, v) in &lets {
-                w.bind_pattern(*p, v.clone(), n);
+                w.bind_pattern(*p, v.clone());
             }
             for e in &exprs {
                 w.apply_guards(*e, true);
@@ -670,7 +686,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         let Some(body) = n.child_by_field_name("body") else {
             return Val::default();
         };
-        let mut arms: Vec<Box<dyn FnOnce(&mut Self) -> Val + '_>> = Vec::new();
+        let mut arms: Vec<Arm<'_, Self>> = Vec::new();
         for arm in named_children(body).filter(|a| a.kind() == "match_arm") {
             let v = v.clone();
             let subject = subject.clone();
@@ -678,7 +694,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 if let Some(p) = arm.child_by_field_name("pattern") {
                     let literal = named_children(p)
                         .next()
-                        .is_some_and(|lit| w.is_literal_pattern(lit));
+                        .is_some_and(Self::is_literal_pattern);
                     if literal && let Some(s) = &subject {
                         w.sanitize_path(s, w.core.t.all);
                     }
@@ -687,7 +703,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                             w.eval(c);
                             w.apply_guards(c, true);
                         } else {
-                            w.bind_pattern(c, v.clone(), arm);
+                            w.bind_pattern(c, v.clone());
                         }
                     }
                 }
@@ -699,27 +715,21 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         self.branches(arms)
     }
 
-    fn is_literal_pattern(&self, p: Node<'t>) -> bool {
+    fn is_literal_pattern(p: Node<'t>) -> bool {
         match p.kind() {
             "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal"
             | "boolean_literal" => true,
-            "or_pattern" => named_children(p).all(|c| self.is_literal_pattern(c)),
+            "or_pattern" => named_children(p).all(Self::is_literal_pattern),
             _ => false,
         }
     }
 
-    fn loop_body(
-        &mut self,
-        pat: Option<(Node<'t>, Val)>,
-        cond: Option<Node<'t>>,
-        body: Node<'t>,
-        stmt: Node<'t>,
-    ) {
+    fn loop_body(&mut self, pat: Option<(Node<'t>, &Val)>, cond: Option<Node<'t>>, body: Node<'t>) {
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.env.clone();
-            if let Some((p, v)) = &pat {
-                self.bind_pattern(*p, v.clone(), stmt);
+            if let Some((p, v)) = pat {
+                self.bind_pattern(p, v.clone());
             }
             if let Some(c) = cond {
                 self.apply_guards(c, true);
@@ -910,6 +920,10 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     fn konst(&self, n: Node<'t>) -> Option<Const> {
+        // Conditions worth folding are short; long ones would make folding quadratic along `+` chains.
+        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES {
+            return None;
+        }
         match n.kind() {
             "identifier" => self.env.get(self.text(n))?.konst.clone(),
             "parenthesized_expression" => self.konst(n.named_child(0)?),
@@ -938,7 +952,19 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
+    /// Evaluates an expression; gives up (clean) below [`MAX_EXPR_DEPTH`] nested expressions, so generated code
+    /// with thousands of chained `+` cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
+        if self.expr_depth >= MAX_EXPR_DEPTH {
+            return Val::default();
+        }
+        self.expr_depth += 1;
+        let v = self.eval_inner(n);
+        self.expr_depth -= 1;
+        v
+    }
+
+    fn eval_inner(&mut self, n: Node<'t>) -> Val {
         match n.kind() {
             "identifier" | "self" => self.env.get(self.text(n)).cloned().unwrap_or_default(),
             "string_literal" | "raw_string_literal" | "integer_literal" | "boolean_literal" => {
@@ -1020,7 +1046,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                     .map(|c| self.eval(c))
                     .unwrap_or_default();
                 if let Some(l) = n.child_by_field_name("left") {
-                    self.bind_place(l, v, n);
+                    self.bind_place(l, v);
                 }
                 Val::default()
             }
@@ -1032,7 +1058,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                     .map(|c| self.eval(c))
                     .unwrap_or_default();
                 if let Some(l) = l {
-                    self.bind_place(l, Val::tainted(old.taint.joined(&r.taint)), n);
+                    self.bind_place(l, Val::tainted(old.taint.joined(&r.taint)));
                 }
                 Val::default()
             }
@@ -1046,7 +1072,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 let pat = n.child_by_field_name("pattern");
                 let elem = Val::tainted(it.taint);
                 if let Some(body) = n.child_by_field_name("body") {
-                    self.loop_body(pat.map(|p| (p, elem)), None, body, n);
+                    self.loop_body(pat.map(|p| (p, &elem)), None, body);
                 }
                 Val::default()
             }
@@ -1066,13 +1092,13 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 let pat = lets.into_iter().next();
                 let guard = exprs.first().copied();
                 if let Some(body) = n.child_by_field_name("body") {
-                    self.loop_body(pat, guard, body, n);
+                    self.loop_body(pat.as_ref().map(|(p, v)| (*p, v)), guard, body);
                 }
                 Val::default()
             }
             "loop_expression" => {
                 if let Some(body) = n.child_by_field_name("body") {
-                    self.loop_body(None, None, body, n);
+                    self.loop_body(None, None, body);
                 }
                 Val::default()
             }
@@ -1173,9 +1199,9 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
-    fn bind_place(&mut self, l: Node<'t>, v: Val, stmt: Node<'t>) {
+    fn bind_place(&mut self, l: Node<'t>, v: Val) {
         match l.kind() {
-            "identifier" => self.bind_pattern(l, v, stmt),
+            "identifier" => self.bind_pattern(l, v),
             "field_expression" => {
                 let Some(path) = self.dotted(l) else { return };
                 let note = format!("assigned to `{path}`");
@@ -1206,7 +1232,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             }
             "unary_expression" | "parenthesized_expression" => {
                 if let Some(i) = named_children(l).last() {
-                    self.bind_place(i, v, stmt);
+                    self.bind_place(i, v);
                 }
             }
             _ => {}
@@ -1224,7 +1250,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                     p
                 };
                 let v = Val::tainted(params.cloned().unwrap_or_default());
-                self.bind_pattern(pat, v, n);
+                self.bind_pattern(pat, v);
             }
         }
         let mut v = n
