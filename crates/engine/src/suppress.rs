@@ -19,6 +19,9 @@ pub(crate) fn parse(path: &str, text: &str) -> Vec<Suppression> {
 
 fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
     let at = text.find(MARKER)?;
+    if !in_comment(&text[..at]) {
+        return None;
+    }
     let rest = &text[at + MARKER.len()..];
     let close = rest.find(']')?;
     let rule_ids: Vec<String> = rest[..close]
@@ -53,6 +56,16 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
         used: 0,
         expired: false,
     })
+}
+
+/// Whether the marker that follows `before` sits in a comment: a comment token precedes it, and that token is not
+/// itself inside a string or a Markdown code span (documentation that shows the syntax is not a suppression).
+fn in_comment(before: &str) -> bool {
+    let Some(start) = ["#", "//", "/*", "--", "<!--"].iter().filter_map(|t| before.find(t)).min() else {
+        return false;
+    };
+    let (code, comment) = before.split_at(start);
+    ['"', '\'', '`'].iter().all(|q| code.matches(*q).count() % 2 == 0) && comment.matches('`').count() % 2 == 0
 }
 
 /// True when `s` covers a finding of `rule_id` on `line`.
@@ -90,6 +103,15 @@ mod tests {
         assert!(covers(&own[0], "r", 2) && !covers(&own[0], "r", 3));
         assert!(effective(&s[0], "2026-11-24"));
         assert!(!effective(&s[0], "2027-02-01"));
+    }
+
+    #[test]
+    fn markers_in_strings_and_code_spans_are_not_suppressions() {
+        assert!(parse("a.rs", "let s = \"# secreview: ignore[r] why\";\n").is_empty());
+        assert!(parse("README.md", "write `# secreview: ignore[r] why` above\n").is_empty());
+        assert!(parse("a.py", "x = f('y')  # secreview: ignore[r] why\n").len() == 1);
+        assert!(parse("a.txt", "secreview: ignore[r] why\n").is_empty());
+        assert!(parse("a.rs", "//! write `secreview: ignore[r] why` to suppress\n").is_empty());
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum Matcher {
     },
     Taint {
         sinks: Vec<String>,
+        /// Source kinds reported; empty means all.
+        sources: Vec<crate::data::SourceKind>,
     },
     Builtin {
         analysis: String,
@@ -232,6 +234,7 @@ fn matcher(
         RuleKind::Query => {
             stray("pattern", !raw.pattern.is_empty())?;
             stray("sinks", !raw.sinks.is_empty())?;
+            stray("sources", !raw.sources.is_empty())?;
             if raw.query.is_empty() {
                 return Err(invalid("a query rule needs at least one [[query]]".into()));
             }
@@ -268,6 +271,7 @@ fn matcher(
             }
             Ok(Matcher::Taint {
                 sinks: raw.sinks.clone(),
+                sources: raw.sources.clone(),
             })
         }
         RuleKind::Builtin => {

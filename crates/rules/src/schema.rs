@@ -61,6 +61,10 @@ pub struct RawRule {
     /// `kind = "taint"`: sink classes from the language tables.
     #[serde(default)]
     pub sinks: Vec<String>,
+    /// `kind = "taint"`: which source kinds the rule reports (default: all). A file path or URL taken from a
+    /// function parameter is the normal business of most code; only request data makes it a finding.
+    #[serde(default)]
+    pub sources: Vec<crate::data::SourceKind>,
     /// `kind = "builtin"`: the analysis producing this rule's findings.
     pub analysis: Option<String>,
 }

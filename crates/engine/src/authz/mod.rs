@@ -96,7 +96,7 @@ pub(crate) fn run(
                 }
             }
             "authz.permission-weakened" => {
-                permission_weakened(&routes, base_routes.as_ref(), ctx, base, path, &mut out);
+                permission_weakened(names, &routes, base_routes.as_ref(), ctx, base, path, &mut out);
             }
             "authz.mass-assignment" => {
                 for r in &routes {
@@ -125,7 +125,7 @@ pub(crate) fn run(
             methods: r.methods.clone(),
             path: r.path.clone(),
             handler: r.name.clone(),
-            authenticated: !r.auth.is_empty(),
+            authenticated: r.is_authenticated(),
             ownership_checked: r.is_checked(),
         })
         .collect()
@@ -176,7 +176,8 @@ fn ownership(
     out: &mut Vec<Hit>,
 ) {
     for r in routes {
-        if r.is_checked() || r.lookups.is_empty() {
+        // A project base class may scope the queryset or check object permissions out of sight.
+        if r.is_checked() || r.lookups.is_empty() || r.inherits_unknown {
             continue;
         }
         let siblings: Vec<&Route> = routes
@@ -199,7 +200,7 @@ fn ownership(
             if owner_field_visible {
                 c += 0.04;
             }
-            if !r.auth.is_empty() {
+            if r.is_authenticated() {
                 c += 0.03;
             }
             (r.lookups.first(), c.min(0.97))
@@ -267,18 +268,38 @@ fn ownership(
 /// `route-missing-authentication`: a state-changing route with no authentication in a group where others have it.
 fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
     for r in routes {
-        if !r.auth.is_empty() || !r.mutates() || names.is_public_route(r) || r.allow_any.is_some() {
+        // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings,
+        // which a per-file analysis cannot see: silence there is not evidence of an open view.
+        let drf_defaults = r.framework == model::Framework::Drf && r.class_based && r.permission_classes.is_none();
+        // A POST that writes nothing (a search form) changes no state.
+        let writes = r.writes || !r.mutations.is_empty() || r.lookups.iter().any(|l| l.mutating);
+        if r.is_authenticated()
+            || !r.mutates()
+            || !writes
+            || names.is_public_route(r)
+            || r.allow_any.is_some()
+            || drf_defaults
+            || r.inherits_unknown
+        {
             continue;
         }
-        let siblings: Vec<&Route> = routes
+        // Compare with routes that should be protected too: not public by design, and state-changing ones
+        // when there are any (open read pages say little about writes).
+        let comparable: Vec<&Route> = routes
             .iter()
-            .filter(|s| s.name != r.name && s.framework == r.framework)
+            .filter(|s| s.name != r.name && s.framework == r.framework && !names.is_public_route(s))
+            // Methods of one view class share its class-level guards: compare with other views, not with them.
+            .filter(|s| !(r.class_based && s.group == r.group))
             .collect();
-        let protected: Vec<&&Route> = siblings.iter().filter(|s| !s.auth.is_empty()).collect();
-        if protected.is_empty() {
+        let writers: Vec<&Route> = comparable.iter().copied().filter(|s| s.mutates()).collect();
+        let siblings = if writers.is_empty() { comparable } else { writers };
+        let protected: Vec<&&Route> = siblings.iter().filter(|s| s.is_authenticated()).collect();
+        let share = protected.len() as f32 / siblings.len().max(1) as f32;
+        // Where most routes are open, an open route is the file's convention (public pages, guest checkout), not
+        // a forgotten guard.
+        if protected.is_empty() || share < 0.5 {
             continue;
         }
-        let share = protected.len() as f32 / siblings.len() as f32;
         let confidence = base - 0.2 + 0.3 * share;
         let mut hit = hit_at(&r.def, confidence.min(0.95)).detail(format!(
             "{} changes state without authentication while {} of {} sibling routes require it",
@@ -345,7 +366,7 @@ fn guard_removed(
         if r.allow_any.is_some() {
             continue;
         }
-        let lost_auth = r.auth.is_empty() && old.auth.iter().any(|e| removed.contains(e.line));
+        let lost_auth = !r.is_authenticated() && old.auth.iter().any(|e| removed.contains(e.line));
         // A privilege check that became mere authentication is `permission-weakened`, not a removal.
         let lost_check = !r.is_checked()
             && old.ownership.iter().any(|e| removed.contains(e.line))
@@ -392,6 +413,7 @@ fn guard_removed(
 /// `permission-weakened`: DRF permissions opened to everyone, a privilege check reduced to authentication, or
 /// `@csrf_exempt` added to a state-changing view.
 fn permission_weakened(
+    names: &Names,
     routes: &[Route],
     base_routes: Option<&(String, Vec<Route>)>,
     ctx: &FileCtx<'_>,
@@ -428,6 +450,7 @@ fn permission_weakened(
         if let Some(c) = &r.csrf_exempt
             && added.contains(c.line)
             && r.mutates()
+            && !names.is_public_route(r)
             && !reported_lines.contains(&c.line)
         {
             reported_lines.push(c.line);
@@ -439,7 +462,7 @@ fn permission_weakened(
         if let Some(o) = old
             && !o.privilege.is_empty()
             && r.privilege.is_empty()
-            && !r.auth.is_empty()
+            && r.is_authenticated()
             && o.privilege
                 .iter()
                 .any(|e| ctx.file.removed.contains(e.line))

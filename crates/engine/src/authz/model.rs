@@ -114,7 +114,14 @@ pub(crate) struct Route {
     pub def: Ev,
     /// Routes in the same group (router object, blueprint, class) are siblings.
     pub group: String,
+    /// A method of a class-based view: its class-level guards are shared with the other methods.
+    pub class_based: bool,
+    /// The view class has a project base class whose guards (and queryset scoping) this file cannot see.
+    pub inherits_unknown: bool,
+    /// Declared authentication: dependencies, decorators, mixins, permission classes, extractors, router guards.
     pub auth: Vec<Ev>,
+    /// Authentication checked in the handler's body (`if not current_user.is_authenticated: abort(401)`).
+    pub body_auth: Vec<Ev>,
     pub ownership: Vec<Ev>,
     pub privilege: Vec<Ev>,
     pub lookups: Vec<Lookup>,
@@ -142,7 +149,10 @@ impl Route {
             path: None,
             def,
             group,
+            class_based: false,
+            inherits_unknown: false,
             auth: Vec::new(),
+            body_auth: Vec::new(),
             ownership: Vec::new(),
             privilege: Vec::new(),
             lookups: Vec::new(),
@@ -185,6 +195,10 @@ impl Route {
             None if methods.is_empty() => format!("`{}`", self.name),
             None => format!("`{}` ({})", self.name, methods.trim()),
         }
+    }
+
+    pub fn is_authenticated(&self) -> bool {
+        !self.auth.is_empty() || !self.body_auth.is_empty()
     }
 
     pub fn is_checked(&self) -> bool {
@@ -264,12 +278,17 @@ impl Names {
 
     /// Whole words of the handler name or the path (`shipping` is not `ping`, `auth/token` is `token`).
     pub fn is_public_route(&self, route: &Route) -> bool {
+        // `ForgotPassword.post` → ` forgot password post `: CamelCase, snake_case and paths split into words.
         let words = |s: &str| {
-            let w: String = s
-                .to_ascii_lowercase()
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-                .collect();
+            let mut w = String::with_capacity(s.len() + 8);
+            let mut prev_lower = false;
+            for c in s.chars() {
+                if c.is_ascii_uppercase() && prev_lower {
+                    w.push(' ');
+                }
+                prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+                w.push(if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { ' ' });
+            }
             format!(" {} ", w.split_whitespace().collect::<Vec<_>>().join(" "))
         };
         let mut hay = words(&route.name);

@@ -29,14 +29,27 @@ fn ev(p: &ParsedFile, n: Node<'_>, note: impl Into<String>) -> Ev {
     Ev::new(line, col, note)
 }
 
+/// The web framework a file uses, from its imports (a docstring that mentions Django does not make a Flask
+/// file a Django one).
 fn framework_of(text: &str) -> Option<Framework> {
-    if text.contains("fastapi") || text.contains("starlette") {
+    let imports: Vec<&str> = text
+        .lines()
+        .map(str::trim_start)
+        .filter(|l| l.starts_with("from ") || l.starts_with("import "))
+        .collect();
+    let uses = |m: &str| {
+        imports.iter().any(|l| {
+            let module = l.split_whitespace().nth(1).unwrap_or("");
+            module == m || module.starts_with(&format!("{m}.")) || module.starts_with(&format!("{m}_"))
+        })
+    };
+    if uses("fastapi") || uses("starlette") {
         Some(Framework::FastApi)
-    } else if text.contains("rest_framework") {
+    } else if uses("rest_framework") {
         Some(Framework::Drf)
-    } else if text.contains("django") {
+    } else if uses("django") {
         Some(Framework::Django)
-    } else if text.contains("flask") {
+    } else if uses("flask") {
         Some(Framework::Flask)
     } else {
         None
@@ -134,7 +147,10 @@ impl<'a> PyFile<'a> {
                     "RetrieveUpdateDestroyAPIView",
                     "ListCreateAPIView",
                 ];
+                // `ReadOnlyModelViewSet` contains `ModelViewSet` but serves no write.
+                let read_only = bases.contains("ReadOnly");
                 if let Some(name) = n.child_by_field_name("name")
+                    && !read_only
                     && writes.iter().any(|w| bases.contains(w))
                 {
                     let cname = t(p, name).to_owned();
@@ -144,6 +160,8 @@ impl<'a> PyFile<'a> {
                         ev(p, name, "view class"),
                         cname,
                     );
+                    r.class_based = true;
+                    r.inherits_unknown = !only_stock_bases(p, n);
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
@@ -308,17 +326,16 @@ impl<'a> PyFile<'a> {
                     .child_by_field_name("name")
                     .map_or("", |n| t(p, n))
                     .to_owned();
-                let fw = if framework == Framework::Drf {
-                    Framework::Drf
-                } else {
-                    Framework::Django
-                };
-                let mut r = Route::new(name.clone(), fw, def_ev.clone(), cname);
+                // Flask `MethodView`s are class-based views too, like Django's and DRF's.
+                let mut r = Route::new(format!("{cname}.{name}"), framework, def_ev.clone(), cname);
+                r.class_based = true;
+                r.inherits_unknown = !only_stock_bases(p, class);
                 r.methods
                     .extend(method_of_view_method(&name).map(str::to_owned));
                 route = Some(r);
             } else if matches!(framework, Framework::Django | Framework::Drf)
                 && params.first().is_some_and(|(n, _, _)| n == "request")
+                && looks_like_view(p, def, decorators)
             {
                 let fw = framework;
                 let mut r = Route::new(name.clone(), fw, def_ev.clone(), "views".into());
@@ -339,7 +356,9 @@ impl<'a> PyFile<'a> {
         // Django URL kwargs and DRF `pk`: every parameter after `request` is client-controlled.
         if matches!(route.framework, Framework::Django | Framework::Drf) {
             // `self` is already dropped from `params`; skip `request`.
-            key_params.extend(params.iter().skip(1).map(|(n, _, _)| n.clone()));
+            // Only id-like kwargs select records; `organizer`/`event` slugs are tenancy scopes that middleware
+            // resolves, and `token`-like kwargs are unguessable capabilities.
+            key_params.extend(params.iter().skip(1).map(|(n, _, _)| n.clone()).filter(|n| is_id_name(n)));
             if class.is_some() {
                 key_params.push("pk".into());
             }
@@ -523,6 +542,20 @@ impl<'a> PyFile<'a> {
             {
                 self.permission_classes(p, names, stmt, st, route);
             }
+            // Flask `MethodView.decorators` / flask-restful `method_decorators` wrap every method.
+            let st_trim = st.trim_start();
+            if stmt.kind() == "expression_statement"
+                && (st_trim.starts_with("decorators") || st_trim.starts_with("method_decorators"))
+            {
+                for name in identifiers(st_trim).skip(1) {
+                    if names.is_privilege(name) {
+                        route.privilege.push(ev(p, stmt, format!("class decorator `{name}`")));
+                        route.auth.push(ev(p, stmt, format!("class decorator `{name}`")));
+                    } else if names.is_auth(name) {
+                        route.auth.push(ev(p, stmt, format!("class decorator `{name}`")));
+                    }
+                }
+            }
             if stmt.kind() == "expression_statement"
                 && st.trim_start().starts_with("permission_required")
             {
@@ -640,15 +673,13 @@ impl<'a> PyFile<'a> {
                 _ => {}
             }
             if n.kind() == "attribute" && t(p, n).ends_with("is_authenticated") {
-                route
-                    .auth
-                    .push(ev(p, n, "explicit `is_authenticated` check"));
+                route.body_auth.push(ev(p, n, "explicit `is_authenticated` check"));
             }
             if n.kind() == "call" {
                 let c = callee(p, n);
                 let lc = last_segment(c);
                 if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
-                    route.auth.push(ev(p, n, format!("calls `{c}`")));
+                    route.body_auth.push(ev(p, n, format!("calls `{c}`")));
                 }
                 // A same-file helper that checks ownership: a plain call, a `self.` method, or a method of a
                 // service/repository object (not `db.get`, which would collide with any same-file `get`).
@@ -687,6 +718,7 @@ impl<'a> PyFile<'a> {
                 if let Some(key) = key
                     && names.is_lookup_call(c)
                     && !is_trivial_call(lc)
+                    && !is_capability_lookup(t(p, statement_of(n)))
                 {
                     let stmt = statement_of(n);
                     let line = p.line_of(stmt.start_byte());
@@ -719,7 +751,7 @@ impl<'a> PyFile<'a> {
                     }
                 }
                 // Mutations of a looked-up object: `db.delete(obj)`, `obj.save()`, `setattr(obj, …)`.
-                if names.is_mutation_call(c) || matches!(lc, "commit" | "add") {
+                if names.is_mutation_call(c) || matches!(lc, "commit" | "add" | "create" | "bulk_create" | "insert" | "get_or_create") {
                     route.writes = true;
                     let receiver = c.rsplit_once('.').map_or("", |(o, _)| o);
                     if let Some(v) = lookup_vars
@@ -850,6 +882,14 @@ fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
         !found
     });
     found
+}
+
+/// A record found by an unguessable value (`notifications_token=…`, `secret=…`): knowing the value is the
+/// authorization, so it is not an insecure direct object reference.
+fn is_capability_lookup(stmt: &str) -> bool {
+    let l = stmt.to_ascii_lowercase();
+    ["token", "secret", "signature", "nonce", "hash", "otp"].iter().any(|w| l.contains(&format!("{w}=")) || l.contains(&format!("{w} ==")))
+        || l.contains("_token") && l.contains('=')
 }
 
 /// Evidence of an ownership check or a privilege check at `n`.
@@ -1105,10 +1145,49 @@ fn is_scalar_type(a: &str) -> bool {
     )
 }
 
+/// A Django function view, not a helper that happens to take `request`: public, and it returns a response or
+/// carries a view decorator.
+fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bool {
+    let name = def.child_by_field_name("name").map_or("", |n| t(p, n));
+    if name.starts_with('_') {
+        return false;
+    }
+    if !decorators.is_empty() {
+        return true;
+    }
+    let body = def.child_by_field_name("body").map_or("", |b| t(p, b));
+    ["render(", "redirect(", "HttpResponse", "JsonResponse", "Response(", "TemplateResponse", "FileResponse",
+        "StreamingHttpResponse", "render_to_response("]
+        .iter()
+        .any(|r| body.contains(&format!("return {r}")) || body.contains(&format!("return {}", r.trim_end_matches('('))))
+}
+
+/// Whether every base of a view class is a framework class (`View`, `FormView`, `APIView`, `ModelViewSet`,
+/// `MethodView`, the auth mixins): a project base class may add guards this file cannot show.
+fn only_stock_bases(p: &ParsedFile, class: Node<'_>) -> bool {
+    const STOCK: [&str; 34] = [
+        "View", "TemplateView", "FormView", "CreateView", "UpdateView", "DeleteView", "DetailView", "ListView",
+        "RedirectView", "ArchiveIndexView", "MethodView", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet",
+        "ModelViewSet", "ReadOnlyModelViewSet", "CreateAPIView", "ListAPIView", "RetrieveAPIView", "DestroyAPIView",
+        "UpdateAPIView", "ListCreateAPIView", "RetrieveUpdateAPIView", "RetrieveDestroyAPIView",
+        "RetrieveUpdateDestroyAPIView", "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin",
+        "ListModelMixin", "RetrieveModelMixin", "LoginRequiredMixin", "PermissionRequiredMixin", "UserPassesTestMixin",
+    ];
+    class.child_by_field_name("superclasses").is_none_or(|s| {
+        named_children(s)
+            .filter(|b| b.kind() != "keyword_argument")
+            .all(|b| {
+                let bt = t(p, b);
+                let last = bt.rsplit('.').next().unwrap_or(bt);
+                STOCK.contains(&last) || last == "object"
+            })
+    })
+}
+
 fn is_view_class(p: &ParsedFile, class: Node<'_>) -> bool {
     class.child_by_field_name("superclasses").is_some_and(|s| {
         let st = t(p, s);
-        ["View", "ViewSet", "APIView", "Mixin"]
+        ["View", "ViewSet", "APIView"]
             .iter()
             .any(|m| st.contains(m))
     })

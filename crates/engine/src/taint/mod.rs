@@ -1055,7 +1055,7 @@ pub(crate) fn run(
     // Which classes each rule wants.
     let mut wanted: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
     for &(ri, rule) in rules {
-        if let Matcher::Taint { sinks } = &rule.matcher {
+        if let Matcher::Taint { sinks, .. } = &rule.matcher {
             let m = sinks
                 .iter()
                 .filter_map(|s| tables.class_bit(s))
@@ -1083,7 +1083,11 @@ pub(crate) fn run(
     for h in &core.hits {
         let bit = 1 << h.class;
         for (ri, rule, m) in &wanted {
-            if m & bit == 0 {
+            let reported = match &rule.matcher {
+                Matcher::Taint { sources, .. } => sources.is_empty() || sources.contains(&h.label.kind),
+                _ => false,
+            };
+            if m & bit == 0 || !reported {
                 continue;
             }
             hits.push((*ri, to_hit(h, rule.meta.confidence, path)));
