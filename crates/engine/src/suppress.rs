@@ -61,11 +61,18 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
 /// Whether the marker that follows `before` sits in a comment: a comment token precedes it, and that token is not
 /// itself inside a string or a Markdown code span (documentation that shows the syntax is not a suppression).
 fn in_comment(before: &str) -> bool {
-    let Some(start) = ["#", "//", "/*", "--", "<!--"].iter().filter_map(|t| before.find(t)).min() else {
+    let Some(start) = ["#", "//", "/*", "--", "<!--"]
+        .iter()
+        .filter_map(|t| before.find(t))
+        .min()
+    else {
         return false;
     };
     let (code, comment) = before.split_at(start);
-    ['"', '\'', '`'].iter().all(|q| code.matches(*q).count() % 2 == 0) && comment.matches('`').count() % 2 == 0
+    ['"', '\'', '`']
+        .iter()
+        .all(|q| code.matches(*q).count() % 2 == 0)
+        && comment.matches('`').count() % 2 == 0
 }
 
 /// True when `s` covers a finding of `rule_id` on `line`.

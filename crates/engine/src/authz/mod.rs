@@ -96,7 +96,15 @@ pub(crate) fn run(
                 }
             }
             "authz.permission-weakened" => {
-                permission_weakened(names, &routes, base_routes.as_ref(), ctx, base, path, &mut out);
+                permission_weakened(
+                    names,
+                    &routes,
+                    base_routes.as_ref(),
+                    ctx,
+                    base,
+                    path,
+                    &mut out,
+                );
             }
             "authz.mass-assignment" => {
                 for r in &routes {
@@ -270,7 +278,8 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
     for r in routes {
         // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings,
         // which a per-file analysis cannot see: silence there is not evidence of an open view.
-        let drf_defaults = r.framework == model::Framework::Drf && r.class_based && r.permission_classes.is_none();
+        let drf_defaults =
+            r.framework == model::Framework::Drf && r.class_based && r.permission_classes.is_none();
         // A POST that writes nothing (a search form) changes no state.
         let writes = r.writes || !r.mutations.is_empty() || r.lookups.iter().any(|l| l.mutating);
         if r.is_authenticated()
@@ -292,7 +301,11 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
             .filter(|s| !(r.class_based && s.group == r.group))
             .collect();
         let writers: Vec<&Route> = comparable.iter().copied().filter(|s| s.mutates()).collect();
-        let siblings = if writers.is_empty() { comparable } else { writers };
+        let siblings = if writers.is_empty() {
+            comparable
+        } else {
+            writers
+        };
         let protected: Vec<&&Route> = siblings.iter().filter(|s| s.is_authenticated()).collect();
         let share = protected.len() as f32 / siblings.len().max(1) as f32;
         // Where most routes are open, an open route is the file's convention (public pages, guest checkout), not

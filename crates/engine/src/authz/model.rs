@@ -287,7 +287,11 @@ impl Names {
                     w.push(' ');
                 }
                 prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-                w.push(if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { ' ' });
+                w.push(if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    ' '
+                });
             }
             format!(" {} ", w.split_whitespace().collect::<Vec<_>>().join(" "))
         };

@@ -40,7 +40,9 @@ fn framework_of(text: &str) -> Option<Framework> {
     let uses = |m: &str| {
         imports.iter().any(|l| {
             let module = l.split_whitespace().nth(1).unwrap_or("");
-            module == m || module.starts_with(&format!("{m}.")) || module.starts_with(&format!("{m}_"))
+            module == m
+                || module.starts_with(&format!("{m}."))
+                || module.starts_with(&format!("{m}_"))
         })
     };
     if uses("fastapi") || uses("starlette") {
@@ -358,9 +360,16 @@ impl<'a> PyFile<'a> {
             // `self` is already dropped from `params`; skip `request`.
             // Only id-like kwargs select records; `organizer`/`event` slugs are tenancy scopes that middleware
             // resolves, and `token`-like kwargs are unguessable capabilities.
-            key_params.extend(params.iter().skip(1).map(|(n, _, _)| n.clone()).filter(|n| is_id_name(n)));
+            key_params.extend(
+                params
+                    .iter()
+                    .skip(1)
+                    .map(|(n, _, _)| n.clone())
+                    .filter(|n| is_id_name(n)),
+            );
+            // `self.kwargs["pk"]` reads the URL kwarg in class-based views.
             if class.is_some() {
-                key_params.push("pk".into());
+                key_params.push("kwargs".into());
             }
         }
         for d in decorators {
@@ -549,10 +558,16 @@ impl<'a> PyFile<'a> {
             {
                 for name in identifiers(st_trim).skip(1) {
                     if names.is_privilege(name) {
-                        route.privilege.push(ev(p, stmt, format!("class decorator `{name}`")));
-                        route.auth.push(ev(p, stmt, format!("class decorator `{name}`")));
+                        route
+                            .privilege
+                            .push(ev(p, stmt, format!("class decorator `{name}`")));
+                        route
+                            .auth
+                            .push(ev(p, stmt, format!("class decorator `{name}`")));
                     } else if names.is_auth(name) {
-                        route.auth.push(ev(p, stmt, format!("class decorator `{name}`")));
+                        route
+                            .auth
+                            .push(ev(p, stmt, format!("class decorator `{name}`")));
                     }
                 }
             }
@@ -673,7 +688,9 @@ impl<'a> PyFile<'a> {
                 _ => {}
             }
             if n.kind() == "attribute" && t(p, n).ends_with("is_authenticated") {
-                route.body_auth.push(ev(p, n, "explicit `is_authenticated` check"));
+                route
+                    .body_auth
+                    .push(ev(p, n, "explicit `is_authenticated` check"));
             }
             if n.kind() == "call" {
                 let c = callee(p, n);
@@ -714,7 +731,17 @@ impl<'a> PyFile<'a> {
                 }
                 let args = n.child_by_field_name("arguments");
                 let args_text = args.map_or("", |a| t(p, a));
-                let key = keys.iter().find(|k| contains_word(args_text, k));
+                // `kwargs` stands for the URL kwargs of a class-based view: only reading one (`self.kwargs["pk"]`)
+                // selects a record; passing `**kwargs` on to `super()` does not.
+                let key = args.and_then(|a| {
+                    keys.iter().find(|k| {
+                        if k.as_str() == "kwargs" {
+                            args_text.contains("kwargs[") || args_text.contains("kwargs.get(")
+                        } else {
+                            uses_value(p, a, k)
+                        }
+                    })
+                });
                 if let Some(key) = key
                     && names.is_lookup_call(c)
                     && !is_trivial_call(lc)
@@ -751,7 +778,12 @@ impl<'a> PyFile<'a> {
                     }
                 }
                 // Mutations of a looked-up object: `db.delete(obj)`, `obj.save()`, `setattr(obj, …)`.
-                if names.is_mutation_call(c) || matches!(lc, "commit" | "add" | "create" | "bulk_create" | "insert" | "get_or_create") {
+                if names.is_mutation_call(c)
+                    || matches!(
+                        lc,
+                        "commit" | "add" | "create" | "bulk_create" | "insert" | "get_or_create"
+                    )
+                {
                     route.writes = true;
                     let receiver = c.rsplit_once('.').map_or("", |(o, _)| o);
                     if let Some(v) = lookup_vars
@@ -884,11 +916,42 @@ fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
     found
 }
 
+/// Whether `name` is used as a value inside `node` — not as a keyword name (`pk=`) or an attribute
+/// (`self.customer.pk`).
+fn uses_value(p: &ParsedFile, node: Node<'_>, name: &str) -> bool {
+    let mut found = false;
+    walk(node, &mut |n| {
+        if found {
+            return false;
+        }
+        if n.kind() == "identifier" && t(p, n) == name {
+            let parent = n.parent();
+            let is_kw_name = parent.is_some_and(|par| {
+                par.kind() == "keyword_argument"
+                    && par
+                        .child_by_field_name("name")
+                        .is_some_and(|k| k.id() == n.id())
+            });
+            let is_attr_field = parent.is_some_and(|par| {
+                par.kind() == "attribute"
+                    && par
+                        .child_by_field_name("attribute")
+                        .is_some_and(|a| a.id() == n.id())
+            });
+            found = !is_kw_name && !is_attr_field;
+        }
+        true
+    });
+    found
+}
+
 /// A record found by an unguessable value (`notifications_token=…`, `secret=…`): knowing the value is the
 /// authorization, so it is not an insecure direct object reference.
 fn is_capability_lookup(stmt: &str) -> bool {
     let l = stmt.to_ascii_lowercase();
-    ["token", "secret", "signature", "nonce", "hash", "otp"].iter().any(|w| l.contains(&format!("{w}=")) || l.contains(&format!("{w} ==")))
+    ["token", "secret", "signature", "nonce", "hash", "otp"]
+        .iter()
+        .any(|w| l.contains(&format!("{w}=")) || l.contains(&format!("{w} ==")))
         || l.contains("_token") && l.contains('=')
 }
 
@@ -997,6 +1060,13 @@ fn collect_defs<'a>(
                 "function_definition" => {
                     if let Some(name) = def.child_by_field_name("name") {
                         funcs.entry(t(p, name).to_owned()).or_insert(def);
+                    }
+                    // Router factories (`def get_users_router(): router = APIRouter() … @router.get(…)`) define
+                    // their handlers inside a function: decorated nested functions are handlers too.
+                    if let Some(body) = def.child_by_field_name("body") {
+                        let mut nested = Vec::new();
+                        visit(p, body, None, funcs, &mut nested);
+                        defs.extend(nested.into_iter().filter(|(_, decos, _)| !decos.is_empty()));
                     }
                     defs.push((def, decorators, class));
                 }
@@ -1156,22 +1226,62 @@ fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bo
         return true;
     }
     let body = def.child_by_field_name("body").map_or("", |b| t(p, b));
-    ["render(", "redirect(", "HttpResponse", "JsonResponse", "Response(", "TemplateResponse", "FileResponse",
-        "StreamingHttpResponse", "render_to_response("]
-        .iter()
-        .any(|r| body.contains(&format!("return {r}")) || body.contains(&format!("return {}", r.trim_end_matches('('))))
+    [
+        "render(",
+        "redirect(",
+        "HttpResponse",
+        "JsonResponse",
+        "Response(",
+        "TemplateResponse",
+        "FileResponse",
+        "StreamingHttpResponse",
+        "render_to_response(",
+    ]
+    .iter()
+    .any(|r| {
+        body.contains(&format!("return {r}"))
+            || body.contains(&format!("return {}", r.trim_end_matches('(')))
+    })
 }
 
 /// Whether every base of a view class is a framework class (`View`, `FormView`, `APIView`, `ModelViewSet`,
 /// `MethodView`, the auth mixins): a project base class may add guards this file cannot show.
 fn only_stock_bases(p: &ParsedFile, class: Node<'_>) -> bool {
     const STOCK: [&str; 34] = [
-        "View", "TemplateView", "FormView", "CreateView", "UpdateView", "DeleteView", "DetailView", "ListView",
-        "RedirectView", "ArchiveIndexView", "MethodView", "APIView", "GenericAPIView", "ViewSet", "GenericViewSet",
-        "ModelViewSet", "ReadOnlyModelViewSet", "CreateAPIView", "ListAPIView", "RetrieveAPIView", "DestroyAPIView",
-        "UpdateAPIView", "ListCreateAPIView", "RetrieveUpdateAPIView", "RetrieveDestroyAPIView",
-        "RetrieveUpdateDestroyAPIView", "CreateModelMixin", "UpdateModelMixin", "DestroyModelMixin",
-        "ListModelMixin", "RetrieveModelMixin", "LoginRequiredMixin", "PermissionRequiredMixin", "UserPassesTestMixin",
+        "View",
+        "TemplateView",
+        "FormView",
+        "CreateView",
+        "UpdateView",
+        "DeleteView",
+        "DetailView",
+        "ListView",
+        "RedirectView",
+        "ArchiveIndexView",
+        "MethodView",
+        "APIView",
+        "GenericAPIView",
+        "ViewSet",
+        "GenericViewSet",
+        "ModelViewSet",
+        "ReadOnlyModelViewSet",
+        "CreateAPIView",
+        "ListAPIView",
+        "RetrieveAPIView",
+        "DestroyAPIView",
+        "UpdateAPIView",
+        "ListCreateAPIView",
+        "RetrieveUpdateAPIView",
+        "RetrieveDestroyAPIView",
+        "RetrieveUpdateDestroyAPIView",
+        "CreateModelMixin",
+        "UpdateModelMixin",
+        "DestroyModelMixin",
+        "ListModelMixin",
+        "RetrieveModelMixin",
+        "LoginRequiredMixin",
+        "PermissionRequiredMixin",
+        "UserPassesTestMixin",
     ];
     class.child_by_field_name("superclasses").is_none_or(|s| {
         named_children(s)

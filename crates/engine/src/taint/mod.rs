@@ -1084,7 +1084,9 @@ pub(crate) fn run(
         let bit = 1 << h.class;
         for (ri, rule, m) in &wanted {
             let reported = match &rule.matcher {
-                Matcher::Taint { sources, .. } => sources.is_empty() || sources.contains(&h.label.kind),
+                Matcher::Taint { sources, .. } => {
+                    sources.is_empty() || sources.contains(&h.label.kind)
+                }
                 _ => false,
             };
             if m & bit == 0 || !reported {
