@@ -41,7 +41,7 @@ def update_item_{i}(item_id: int, payload: dict, db=Depends(get_db), user=Depend
 def search_{i}(q: str, db=Depends(get_db)):
     return db.execute(text("SELECT * FROM items WHERE name = :q"), {{"q": q}}).all()
 '''
-rs = '''use axum::{extract::{Path, State}, Json};
+rs = '''use axum::{{extract::{{Path, State}}, Json}};
 pub async fn get_{i}(auth: AuthUser, Path(id): Path<i64>, State(db): State<PgPool>) -> Json<Item> {{
     let item = sqlx::query_as::<_, Item>("SELECT * FROM items WHERE id = $1 AND user_id = $2")
         .bind(id).bind(auth.user_id).fetch_one(&db).await.unwrap();

@@ -32,6 +32,9 @@ pub enum Command {
     Explain {
         /// The rule id, e.g. route-missing-ownership-check.
         rule_id: String,
+        /// Extra rule directories, to explain user rules.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
     },
     /// List the web routes secreview sees in the changed (or all) files, with their protection.
     Routes(RoutesArgs),
@@ -120,11 +123,25 @@ pub struct ScanArgs {
 
 #[derive(Debug, Args)]
 pub struct BaselineArgs {
+    /// Repository (or, with --all, any directory) to scan.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
     #[command(flatten)]
-    pub scan: ScanArgs,
+    pub mode: ModeArgs,
     /// Where to write the baseline.
-    #[arg(long = "baseline-output", default_value = ".secreview-baseline.json")]
-    pub baseline_output: PathBuf,
+    #[arg(
+        long,
+        short = 'o',
+        value_name = "FILE",
+        default_value = ".secreview-baseline.json"
+    )]
+    pub output: PathBuf,
+    /// Configuration file (default: .secreview.toml at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Extra rule directories.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,16 +59,18 @@ impl Baseline {
 
     /// Removes baselined findings; returns the fingerprints of entries that matched nothing (to prune).
     pub fn filter(&self, findings: &mut Vec<Finding>) -> Vec<String> {
+        let known: std::collections::HashSet<(&str, &str)> = self
+            .findings
+            .iter()
+            .map(|e| (e.rule.as_str(), e.fingerprint.as_str()))
+            .collect();
         let mut used = BTreeSet::new();
         findings.retain(|f| {
-            let hit = self
-                .findings
-                .iter()
-                .find(|e| e.fingerprint == f.fingerprint.0 && e.rule == f.rule_id);
-            if let Some(e) = hit {
-                used.insert(e.fingerprint.clone());
+            let hit = known.contains(&(f.rule_id.as_str(), f.fingerprint.0.as_str()));
+            if hit {
+                used.insert(f.fingerprint.0.clone());
             }
-            hit.is_none()
+            !hit
         });
         self.findings
             .iter()
@@ -86,15 +88,22 @@ impl Baseline {
 }
 
 pub(crate) fn write(a: &BaselineArgs) -> Result<Exit> {
-    let settings = Settings::from_args(&a.scan)?;
+    let args = crate::args::ScanArgs {
+        path: a.path.clone(),
+        mode: a.mode.clone(),
+        config: a.config.clone(),
+        rules: a.rules.clone(),
+        ..Default::default()
+    };
+    let settings = Settings::from_args(&args)?;
     let outcome = run_scan(&settings, None)?;
     let b = Baseline::from_findings(&outcome.output.findings);
-    std::fs::write(&a.baseline_output, b.to_json())
-        .with_context(|| format!("cannot write {}", a.baseline_output.display()))?;
+    std::fs::write(&a.output, b.to_json())
+        .with_context(|| format!("cannot write {}", a.output.display()))?;
     eprintln!(
         "wrote {} finding fingerprint(s) to {}",
         b.findings.len(),
-        a.baseline_output.display()
+        a.output.display()
     );
     Ok(Exit::Clean)
 }

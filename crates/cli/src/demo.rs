@@ -19,6 +19,13 @@ static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../fixtures/dem
 
 pub(crate) fn run(a: &DemoArgs) -> Result<Exit> {
     let (_guard, dir) = if let Some(d) = &a.keep {
+        // The demo writes a repository and rewrites its working tree: never in a directory that holds anything.
+        if d.exists() && std::fs::read_dir(d).map_or(true, |mut e| e.next().is_some()) {
+            anyhow::bail!(
+                "{} is not an empty directory  hint: pass a new or empty directory to --keep",
+                d.display()
+            );
+        }
         std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
         (None, d.clone())
     } else {

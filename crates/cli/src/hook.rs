@@ -11,7 +11,8 @@ use secreview_report::{Format, ReportInput, TableOptions};
 
 use crate::Exit;
 use crate::args::HookCommand;
-use crate::scan::{Settings, gate, load_rules, merge};
+use crate::baseline::Baseline;
+use crate::scan::{Settings, apply_overrides, apply_path_filters, gate, load_rules, merge};
 
 /// Marks hooks secreview wrote, so it can replace its own and refuses to clobber others.
 const MARKER: &str = "# installed by secreview";
@@ -48,7 +49,8 @@ fn hooks_dir(path: &Path) -> Result<PathBuf> {
     Ok(match configured {
         Some(p) if p.is_absolute() => p,
         Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
-        None => repo.path().join("hooks"),
+        // Linked worktrees share the main repository's hooks: git runs `$GIT_COMMON_DIR/hooks`.
+        None => repo.commondir().join("hooks"),
     })
 }
 
@@ -135,7 +137,8 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
                     from: from.clone(),
                     to: r.to.clone(),
                 };
-                let cs = secreview_diff::collect(path, &mode, &opts)?;
+                let mut cs = secreview_diff::collect(path, &mode, &opts)?;
+                apply_path_filters(&mut cs, &settings);
                 meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
                 skipped.extend(cs.skipped.clone());
                 engine.scan(
@@ -149,7 +152,8 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
             None => ScanOutput::default(),
         };
         merge(&mut all, code);
-        let commits = secreview_diff::collect_commits(path, r.from.as_deref(), &r.to, &opts)?;
+        let mut commits = secreview_diff::collect_commits(path, r.from.as_deref(), &r.to, &opts)?;
+        apply_path_filters(&mut commits, &settings);
         meta.commits += commits.meta.commits;
         merge(
             &mut all,
@@ -166,6 +170,16 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
     }
     all.findings
         .dedup_by(|a, b| a.fingerprint == b.fingerprint && a.rule_id == b.rule_id);
+    // The same settings as `scan`: per-rule severity and mode, the confidence floor, the baseline.
+    apply_overrides(&mut all.findings, &settings);
+    if let Some(b) = settings
+        .baseline
+        .as_deref()
+        .map(Baseline::read)
+        .transpose()?
+    {
+        b.filter(&mut all.findings);
+    }
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
         .rules()

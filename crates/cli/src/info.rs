@@ -98,8 +98,8 @@ pub(crate) fn rules(a: &RulesArgs) -> Result<Exit> {
     Ok(Exit::Clean)
 }
 
-pub(crate) fn explain(id: &str) -> Result<Exit> {
-    let set = RuleSet::embedded()?;
+pub(crate) fn explain(id: &str, dirs: &[std::path::PathBuf]) -> Result<Exit> {
+    let set = RuleSet::load(dirs)?;
     let Some(rule) = set.get(id) else {
         let close: Vec<&str> = set
             .rules

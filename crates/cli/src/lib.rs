@@ -85,7 +85,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
         Command::Baseline(a) => baseline::write(&a),
         Command::Hook(h) => hook::run(h),
         Command::Rules(a) => info::rules(&a),
-        Command::Explain { rule_id } => info::explain(&rule_id),
+        Command::Explain { rule_id, rules } => info::explain(&rule_id, &rules),
         Command::Routes(a) => info::routes(&a),
         Command::Demo(a) => demo::run(&a),
         Command::Completions { shell } => {

@@ -278,11 +278,17 @@ fn subtree_prefix(path: &Path, root: &Path) -> Option<String> {
         .ok()?
         .to_string_lossy()
         .replace('\\', "/");
-    (!rel.is_empty()).then(|| format!("{rel}/"))
+    // A file is its own subtree: `secreview scan --all app.py`.
+    let prefix = if p.is_dir() {
+        format!("{rel}/")
+    } else {
+        rel.clone()
+    };
+    (!rel.is_empty()).then_some(prefix)
 }
 
 /// Drops excluded (or not included) files, and files outside the scanned subtree, into `skipped`.
-fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
+pub(crate) fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
     let (inc, exc) = (&settings.include, &settings.exclude);
     let subtree = subtree_prefix(&settings.path, &changes.root);
     if inc.is_none() && exc.is_none() && subtree.is_none() {
@@ -290,10 +296,10 @@ fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
     }
     let mut kept = Vec::with_capacity(changes.files.len());
     for f in changes.files.drain(..) {
-        if subtree
+        let outside = subtree
             .as_ref()
-            .is_some_and(|s| !f.path.starts_with(s.as_str()))
-        {
+            .is_some_and(|s| !(f.path == *s || s.ends_with('/') && f.path.starts_with(s.as_str())));
+        if outside {
             continue;
         }
         let included = inc.as_ref().is_none_or(|g| g.is_match(&f.path));
@@ -405,7 +411,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.
-fn apply_overrides(findings: &mut [Finding], settings: &Settings) {
+pub(crate) fn apply_overrides(findings: &mut [Finding], settings: &Settings) {
     let rc = &settings.config.rules;
     for f in findings {
         if let Some(s) = rc.severity.get(&f.rule_id) {
@@ -495,7 +501,10 @@ pub(crate) fn render_all(
     if settings.stdout_replaced {
         return Ok(String::new());
     }
-    if settings.format == Format::Table && outcome.changes.files.is_empty() {
+    if settings.format == Format::Table
+        && outcome.changes.files.is_empty()
+        && outcome.output.findings.is_empty()
+    {
         return Ok(format!(
             "nothing to scan: the {} diff has no added or changed files{}\n",
             outcome.changes.meta.mode,

@@ -262,7 +262,12 @@ pub fn pre_push_ranges(path: &Path, stdin: &str) -> Result<Vec<PushRange>, DiffE
                 .ok()
                 .filter(|&o| repo.find_commit(o).is_ok())
         };
-        let from = known_remote.or_else(|| base_merge_base(&repo, local));
+        // A fast-forward push scans remote..local. After a rewrite (rebase + force push) the old remote tip is
+        // not an ancestor, and diffing against it would blame the pusher for the base branch's new commits: scan
+        // the branch against its merge-base with the default base instead, as for a new branch.
+        let fast_forward = known_remote
+            .filter(|&r| r == local || repo.graph_descendant_of(local, r).unwrap_or(false));
+        let from = fast_forward.or_else(|| base_merge_base(&repo, local));
         if from == Some(local) {
             continue;
         }

@@ -25,6 +25,9 @@ pub struct Hit {
     pub regression: bool,
     /// Replaces the rule's recommendation when the matcher knows a more concrete fix (the framework's idiom).
     pub recommendation: Option<String>,
+    /// The raw secret value (secrets matcher only). It never reaches a finding: the engine uses it to redact the
+    /// value from every finding of the file, whichever rule produced it.
+    pub secret: Option<String>,
 }
 
 impl Hit {
@@ -43,6 +46,7 @@ impl Hit {
             identity: None,
             regression: false,
             recommendation: None,
+            secret: None,
         }
     }
 
@@ -66,15 +70,27 @@ impl Hit {
 /// A finding plus what the engine needs after matching (fingerprint input).
 pub(crate) struct Pending {
     pub finding: Finding,
+    /// Normalised fingerprint input (secrets: a hash of the value).
     pub identity: String,
+    /// Index among the file's hits with the same rule and identity, counted before diff scoping.
+    pub occurrence: u32,
 }
 
-pub(crate) fn pending(rule: &CompiledRule, path: &str, line_text: &str, hit: Hit) -> Pending {
+/// `line_text` is the first flagged line (the snippet); `flagged_text` all flagged lines (the fingerprint input).
+pub(crate) fn pending(
+    rule: &CompiledRule,
+    path: &str,
+    line_text: &str,
+    flagged_text: &str,
+    hit: Hit,
+) -> Pending {
     let meta = &rule.meta;
     let fill = |t: &str| t.replace("{detail}", &hit.detail);
     let message = fill(&meta.message);
-    let snippet = hit.snippet.unwrap_or_else(|| line_text.trim().to_owned());
-    let identity = hit.identity.unwrap_or_else(|| snippet.clone());
+    let snippet = hit
+        .snippet
+        .unwrap_or_else(|| clip(line_text.trim(), hit.start_col));
+    let identity = hit.identity.unwrap_or_else(|| flagged_text.to_owned());
     Pending {
         finding: Finding {
             rule_id: meta.id.clone(),
@@ -103,7 +119,45 @@ pub(crate) fn pending(rule: &CompiledRule, path: &str, line_text: &str, hit: Hit
             commit: None,
             warning_only: false,
         },
-        identity,
+        identity: secreview_model::normalize_line(&identity),
+        occurrence: 0,
+    }
+}
+
+/// Snippets are one line, at most `MAX_SNIPPET` characters around the flagged column: a minified 600 KB line
+/// must not end up in every report format.
+const MAX_SNIPPET: usize = 200;
+
+fn clip(line: &str, col: u32) -> String {
+    let n = line.chars().count();
+    if n <= MAX_SNIPPET {
+        return line.to_owned();
+    }
+    let start = (col as usize)
+        .saturating_sub(MAX_SNIPPET / 2)
+        .min(n - MAX_SNIPPET);
+    let body: String = line.chars().skip(start).take(MAX_SNIPPET).collect();
+    format!(
+        "{}{body}{}",
+        if start > 0 { "…" } else { "" },
+        if start + MAX_SNIPPET < n { "…" } else { "" }
+    )
+}
+
+/// Replaces every occurrence of each secret value in the finding's texts by its redacted form.
+pub(crate) fn redact_values(f: &mut Finding, values: &[String]) {
+    for v in values {
+        let r = secreview_model::redact_secret(v);
+        for text in [&mut f.snippet, &mut f.message, &mut f.recommendation] {
+            if text.contains(v.as_str()) {
+                *text = text.replace(v.as_str(), &r);
+            }
+        }
+        for e in f.evidence.iter_mut().chain(f.flow.iter_mut()) {
+            if e.note.contains(v.as_str()) {
+                e.note = e.note.replace(v.as_str(), &r);
+            }
+        }
     }
 }
 

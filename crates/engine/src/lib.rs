@@ -226,15 +226,29 @@ impl Engine {
             self.secrets
                 .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
         }
+        // Every secret value seen in the file is redacted from every finding of it, whichever rule produced it.
+        let secrets: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
+        // Occurrence indexes count every hit of the file, before diff scoping, so a fingerprint does not change
+        // when an identical line is added elsewhere in the branch (or when the scope changes between scans).
+        hits.sort_by_key(|(ri, h)| (h.start_line, h.start_col, *ri));
+        let mut seen: HashMap<(usize, String), u32> = HashMap::new();
         let mut suppressions = suppress::parse(&file.path, &file.new_text);
         let mut pending = Vec::new();
         for (ri, hit) in hits {
+            let rule = &self.set.rules[ri];
+            let (first, last) = (hit.start_line, hit.end_line.min(hit.start_line + 4));
+            let flagged: Vec<&str> = (first..=last).map(|l| ctx.line_text(l)).collect();
+            let flagged = flagged.join("\n");
+            let identity = normalize_line(hit.identity.as_deref().unwrap_or(&flagged));
+            let n = seen.entry((ri, identity)).or_insert(0);
+            let occurrence = *n;
+            *n += 1;
             if !hit.regression && !file.added.intersects(hit.start_line, hit.end_line) {
                 continue;
             }
-            let rule = &self.set.rules[ri];
             let line = hit.start_line;
-            let p = emit::pending(rule, &file.path, ctx.line_text(line), hit);
+            let mut p = emit::pending(rule, &file.path, ctx.line_text(line), &flagged, hit);
+            p.occurrence = occurrence;
             if let Some(s) = suppressions.iter_mut().find(|s| {
                 suppress::covers(s, &rule.meta.id, line)
                     && suppress::effective(s, &self.settings.today)
@@ -251,8 +265,17 @@ impl Engine {
                 .as_deref()
                 .is_some_and(|u| u < self.settings.today.as_str());
         }
-        if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
-            pending.extend(self.ineffective(rule, &ctx, &suppressions));
+        if !kinds.code {
+            // Per-commit secrets scans use the suppressions but leave judging and listing them to the code scan
+            // of the same range, which sees the final text.
+            suppressions.clear();
+        } else if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
+            pending.extend(self.ineffective(rule, &ctx, &suppressions, kinds));
+        }
+        if !self.settings.show_secrets {
+            for p in &mut pending {
+                emit::redact_values(&mut p.finding, &secrets);
+            }
         }
         for p in &mut pending {
             p.finding.commit.clone_from(&file.commit);
@@ -304,11 +327,13 @@ impl Engine {
     }
 
     #[allow(clippy::unused_self)] // an engine method like the other matchers, though it needs no engine state
+    /// `kinds`: a suppression naming only rules of a family this scan did not run is not judged unused.
     fn ineffective(
         &self,
         rule: &CompiledRule,
         ctx: &FileCtx<'_>,
         sups: &[Suppression],
+        kinds: Kinds,
     ) -> Vec<Pending> {
         sups.iter()
             .filter_map(|s| {
@@ -316,15 +341,35 @@ impl Engine {
                     "has no reason, so it suppresses nothing".to_owned()
                 } else if s.expired {
                     format!("expired on {}", s.until.as_deref().unwrap_or(""))
-                } else if s.used == 0 {
+                } else if s.until.as_deref().is_some_and(|u| !suppress::is_date(u)) {
+                    format!(
+                        "has an `until=` that is not a YYYY-MM-DD date ({})",
+                        s.until.as_deref().unwrap_or("")
+                    )
+                } else if s.used == 0 && self.judged(s, kinds) {
                     format!("matches no finding of {}", s.rule_ids.join(", "))
                 } else {
                     return None;
                 };
                 let hit = Hit::at_line(s.line, rule.meta.confidence).detail(why);
-                Some(emit::pending(rule, &s.path, ctx.line_text(s.line), hit))
+                let text = ctx.line_text(s.line);
+                Some(emit::pending(rule, &s.path, text, text, hit))
             })
             .collect()
+    }
+}
+
+impl Engine {
+    /// Whether this scan ran every rule a suppression names (a code-only scan cannot tell whether a secrets
+    /// suppression is used).
+    fn judged(&self, s: &Suppression, kinds: Kinds) -> bool {
+        s.rule_ids.iter().all(|id| {
+            let is_secret = self
+                .set
+                .get(id)
+                .is_some_and(|r| matches!(r.matcher, Matcher::Regex { .. }));
+            if is_secret { kinds.secrets } else { kinds.code }
+        })
     }
 }
 
@@ -357,17 +402,12 @@ fn finish(mut pending: Vec<Pending>) -> Vec<Finding> {
                 p.identity.clone(),
             ))
     });
-    let mut occurrences: HashMap<(String, String, String), u32> = HashMap::new();
     pending
         .into_iter()
         .map(|p| {
             let mut f = p.finding;
-            let text = normalize_line(&p.identity);
-            let n = occurrences
-                .entry((f.rule_id.clone(), f.location.path.clone(), text.clone()))
-                .or_insert(0);
-            f.fingerprint = Fingerprint::compute(&f.rule_id, &f.location.path, &text, *n);
-            *n += 1;
+            f.fingerprint =
+                Fingerprint::compute(&f.rule_id, &f.location.path, &p.identity, p.occurrence);
             f
         })
         .collect()

@@ -26,9 +26,12 @@ fn run_query(
     parsed: &ParsedFile,
     out: &mut Vec<Hit>,
 ) {
+    let Some(parts) = q.parts() else {
+        return;
+    };
     let root = parsed.tree.root_node();
     let text = parsed.text.as_bytes();
-    let scopes = q.not_inside.as_ref().map(|nq| {
+    let scopes = parts.not_inside.as_ref().map(|nq| {
         let scope = nq.capture_index_for_name("scope").unwrap_or(0);
         let mut cursor = QueryCursor::new();
         let mut ranges = Vec::new();
@@ -51,9 +54,9 @@ fn run_query(
                 ..tree_sitter::Point::new(last as usize, 0),
         );
     }
-    let mut it = cursor.matches(&q.query, root, text);
+    let mut it = cursor.matches(&parts.query, root, text);
     while let Some(m) = it.next() {
-        for cap in m.captures().iter().filter(|c| c.index == q.capture) {
+        for cap in m.captures().iter().filter(|c| c.index == parts.capture) {
             let node = cap.node;
             let inside = scopes.as_ref().is_some_and(|rs| {
                 rs.iter()

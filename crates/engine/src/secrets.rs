@@ -87,7 +87,12 @@ impl SecretsMatcher {
                 .iter()
                 .map(|w| w.to_ascii_lowercase())
                 .collect(),
-            example_values: a.example_values.clone(),
+            example_values: a
+                .example_values
+                .iter()
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .collect(),
             references,
             skip_paths: globs(&a.skip_paths)?,
             test_paths: globs(&a.test_paths)?,
@@ -125,19 +130,16 @@ impl SecretsMatcher {
         if specific.is_empty() {
             return;
         }
-        let mut i = first;
-        while i < out.len() {
-            let (ri, h) = &out[i];
-            let overlaps = is_generic(*ri)
-                && specific.iter().any(|&(sl, sc, el, ec)| {
-                    (h.start_line, h.start_col) <= (el, ec) && (sl, sc) <= (h.end_line, h.end_col)
-                });
-            if overlaps {
-                out.remove(i);
-            } else {
-                i += 1;
-            }
-        }
+        let mut index = 0;
+        out.retain(|(ri, h)| {
+            index += 1;
+            index <= first
+                || !(is_generic(*ri)
+                    && specific.iter().any(|&(sl, sc, el, ec)| {
+                        (h.start_line, h.start_col) <= (el, ec)
+                            && (sl, sc) <= (h.end_line, h.end_col)
+                    }))
+        });
     }
 
     fn run_hunks(&self, set: &RuleSet, ctx: &FileCtx<'_>, show: bool, out: &mut Vec<(usize, Hit)>) {
@@ -186,7 +188,10 @@ impl SecretsMatcher {
         (in_tests, show): (bool, bool),
         mut emit: impl FnMut(Hit),
     ) {
-        for caps in p.regex.captures_iter(hunk) {
+        let Some(regex) = p.regex() else {
+            return;
+        };
+        for caps in regex.captures_iter(hunk) {
             let Some(m) = caps.get(p.group).or_else(|| caps.get(0)) else {
                 continue;
             };
@@ -218,6 +223,7 @@ impl SecretsMatcher {
             hit.severity = p.severity;
             hit.snippet = Some(snippet);
             hit.identity = Some(format!("{}:{}", p.name, stable_hash(value)));
+            hit.secret = Some(value.to_owned());
             emit(hit);
         }
     }

@@ -19,7 +19,7 @@ pub(crate) fn parse(path: &str, text: &str) -> Vec<Suppression> {
 
 fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
     let at = text.find(MARKER)?;
-    if !in_comment(&text[..at]) {
+    if !in_comment(&text[..at], comment_tokens(path)) {
         return None;
     }
     let rest = &text[at + MARKER.len()..];
@@ -60,12 +60,8 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
 
 /// Whether the marker that follows `before` sits in a comment: a comment token precedes it, and that token is not
 /// itself inside a string or a Markdown code span (documentation that shows the syntax is not a suppression).
-fn in_comment(before: &str) -> bool {
-    let Some(start) = ["#", "//", "/*", "--", "<!--"]
-        .iter()
-        .filter_map(|t| before.find(t))
-        .min()
-    else {
+fn in_comment(before: &str, tokens: &[&str]) -> bool {
+    let Some(start) = tokens.iter().filter_map(|t| before.find(t)).min() else {
         return false;
     };
     let (code, comment) = before.split_at(start);
@@ -75,16 +71,43 @@ fn in_comment(before: &str) -> bool {
         && comment.matches('`').count() % 2 == 0
 }
 
+/// The comment tokens of a file's language (`--` is SQL's comment but a CLI flag inside a Python string).
+fn comment_tokens(path: &str) -> &'static [&'static str] {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext {
+        "py" | "pyi" | "sh" | "bash" | "yaml" | "yml" | "toml" | "env" | "ini" | "cfg" | "conf"
+        | "properties" | "rb" | "pl" | "r" | "dockerfile" | "tf" | "hcl" => &["#"],
+        "rs" | "go" | "js" | "jsx" | "ts" | "tsx" | "java" | "kt" | "c" | "h" | "cc" | "cpp"
+        | "cs" | "swift" | "scala" | "php" | "json5" => &["//", "/*"],
+        "sql" | "lua" | "hs" => &["--"],
+        "html" | "htm" | "xml" | "md" | "vue" | "svelte" => &["<!--"],
+        _ => &["#", "//", "/*", "--", "<!--"],
+    }
+}
+
 /// True when `s` covers a finding of `rule_id` on `line`.
 pub(crate) fn covers(s: &Suppression, rule_id: &str, line: u32) -> bool {
     (s.line == line || s.covers_next_line && s.line + 1 == line)
         && s.rule_ids.iter().any(|r| r == rule_id)
 }
 
+/// `YYYY-MM-DD`.
+pub(crate) fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+}
+
 /// Whether a suppression may suppress at all: it has a reason and has not expired (`today` is `YYYY-MM-DD`;
 /// ISO dates compare correctly as strings).
 pub(crate) fn effective(s: &Suppression, today: &str) -> bool {
-    !s.reason.is_empty() && !s.rule_ids.is_empty() && s.until.as_deref().is_none_or(|u| u >= today)
+    !s.reason.is_empty()
+        && !s.rule_ids.is_empty()
+        && s.until.as_deref().is_none_or(|u| is_date(u) && u >= today)
 }
 
 #[cfg(test)]
@@ -118,6 +141,15 @@ mod tests {
         assert!(parse("README.md", "write `# secreview: ignore[r] why` above\n").is_empty());
         assert!(parse("a.py", "x = f('y')  # secreview: ignore[r] why\n").len() == 1);
         assert!(parse("a.txt", "secreview: ignore[r] why\n").is_empty());
+        assert!(
+            parse(
+                "a.py",
+                "os.system(\"ls --all \" + q)  # secreview: ignore[r] why\n"
+            )
+            .len()
+                == 1
+        );
+        assert!(parse("a.py", "x = 1  -- secreview: ignore[r] why\n").is_empty());
         assert!(parse("a.rs", "//! write `secreview: ignore[r] why` to suppress\n").is_empty());
     }
 

@@ -325,6 +325,19 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
                 rule.meta.id
             ));
         }
+        if let Matcher::Query(queries) = &rule.matcher
+            && queries.iter().any(|q| q.parts().is_none())
+        {
+            problems.push(format!("rule `{}`: a query does not compile", rule.meta.id));
+        }
+        if let Matcher::Regex { patterns, .. } = &rule.matcher {
+            for p in patterns.iter().filter(|p| p.regex().is_none()) {
+                problems.push(format!(
+                    "rule `{}`: pattern `{}` does not compile",
+                    rule.meta.id, p.name
+                ));
+            }
+        }
         for cwe in &rule.meta.cwe {
             if cwe.name().is_none() {
                 problems.push(format!(

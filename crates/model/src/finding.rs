@@ -2,7 +2,8 @@ use serde::Serialize;
 
 use crate::{Cwe, Fingerprint, OwaspCategory, Severity};
 
-/// A span in a file, 1-based lines and columns (columns count characters, not bytes), end inclusive.
+/// A span in a file, 1-based lines and columns (columns count characters, not bytes). The end column is
+/// exclusive — the column just after the last character — as in SARIF.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     pub path: String,

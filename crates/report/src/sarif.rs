@@ -254,13 +254,13 @@ fn utc(t: &str) -> String {
     }
 }
 
-/// SARIF lines and columns are 1-based and `endColumn` is exclusive, while a [`Location`]'s end column is
-/// inclusive; a 0 (unknown) anywhere is clamped to 1 so the region stays valid.
+/// SARIF lines and columns are 1-based and `endColumn` is exclusive, like a [`Location`]'s end column; a 0
+/// (unknown) anywhere is clamped to 1 and an empty region widened to one character so the region stays valid.
 fn physical_location(loc: &Location) -> Value {
     let start_line = loc.start_line.max(1);
     let end_line = loc.end_line.max(start_line);
     let start_col = loc.start_col.max(1);
-    let mut end_col = loc.end_col.max(1).saturating_add(1);
+    let mut end_col = loc.end_col.max(1);
     if end_line == start_line && end_col <= start_col {
         end_col = start_col.saturating_add(1);
     }

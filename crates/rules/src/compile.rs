@@ -1,7 +1,7 @@
 //! Raw rule → compiled rule ("parse, don't validate"): everything a matcher needs is checked and built once here,
 //! so the engine never re-parses a query or a regex per file.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
@@ -20,20 +20,77 @@ pub const DOC_SECTIONS: [&str; 4] = [
     "## Fix",
 ];
 
+/// A tree-sitter query of a rule. Compiling a query costs milliseconds (tree-sitter analyses every pattern), so
+/// the embedded packs' queries are compiled on first use — after the keyword prefilter, only for languages present
+/// in the diff — and checked by the rules meta-test instead; user rules are compiled at load so mistakes surface
+/// with their row and column.
 #[derive(Debug)]
 pub struct CompiledQuery {
     pub lang: Lang,
-    pub query: Arc<Query>,
-    pub capture: u32,
     /// Lowercase literals; the file must contain one (case-insensitively) for the query to run.
     pub keywords: Vec<String>,
+    pattern: String,
+    capture_name: String,
+    not_inside: Option<String>,
+    compiled: OnceLock<Option<QueryParts>>,
+}
+
+/// The compiled pieces of a [`CompiledQuery`], shared by every worker.
+#[derive(Debug)]
+pub struct QueryParts {
+    pub query: Arc<Query>,
+    pub capture: u32,
     pub not_inside: Option<Arc<Query>>,
+}
+
+impl CompiledQuery {
+    /// The compiled query; `None` only for an embedded query that does not compile (the meta-test forbids it).
+    pub fn parts(&self) -> Option<&QueryParts> {
+        self.compiled.get_or_init(|| self.build().ok()).as_ref()
+    }
+
+    fn build(&self) -> Result<QueryParts, QueryBuildError> {
+        let query =
+            Query::new(&self.lang.grammar(), &self.pattern).map_err(QueryBuildError::Query)?;
+        let capture = query
+            .capture_index_for_name(&self.capture_name)
+            .ok_or_else(|| {
+                QueryBuildError::Invalid(format!(
+                    "the query has no capture `@{}`",
+                    self.capture_name
+                ))
+            })?;
+        let not_inside = match &self.not_inside {
+            Some(src) => {
+                let nq = Query::new(&self.lang.grammar(), src).map_err(QueryBuildError::Query)?;
+                if nq.capture_index_for_name("scope").is_none() {
+                    return Err(QueryBuildError::Invalid(
+                        "`not_inside` must capture `@scope`".into(),
+                    ));
+                }
+                Some(Arc::new(nq))
+            }
+            None => None,
+        };
+        Ok(QueryParts {
+            query: Arc::new(query),
+            capture,
+            not_inside,
+        })
+    }
+}
+
+enum QueryBuildError {
+    Query(tree_sitter::QueryError),
+    Invalid(String),
 }
 
 #[derive(Debug)]
 pub struct CompiledPattern {
     pub name: String,
-    pub regex: Regex,
+    /// The regex source; validated at load, compiled on first use (see [`CompiledPattern::regex`]).
+    pub source: String,
+    regex: OnceLock<Option<Regex>>,
     pub group: usize,
     pub keywords: Vec<String>,
     pub entropy: Option<f32>,
@@ -71,6 +128,18 @@ pub struct CompiledRule {
     pub source: String,
 }
 
+impl CompiledPattern {
+    /// The compiled regex. Compilation is deferred to the first hunk whose keywords unlock the pattern: the
+    /// secrets pack has hundreds of detectors and compiling them all costs more than a typical pre-push scan.
+    /// The syntax was validated at load; `None` only if the compiled program exceeds the regex size limit, which
+    /// the rules meta-test rules out for the embedded packs.
+    pub fn regex(&self) -> Option<&Regex> {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+}
+
 impl CompiledRule {
     /// Whether the rule applies to a file at `path` at all.
     pub fn applies_to_path(&self, path: &str) -> bool {
@@ -95,10 +164,13 @@ fn is_kebab(id: &str) -> bool {
         })
 }
 
+/// `eager`: compile queries now (user rules: report mistakes at load); otherwise on first use (embedded rules,
+/// checked by the meta-test).
 pub(crate) fn compile(
     raw: RawRule,
     source: &str,
     stem: Option<&str>,
+    eager: bool,
 ) -> Result<CompiledRule, RuleError> {
     let invalid = |message: String| RuleError::Invalid {
         file: source.to_owned(),
@@ -139,7 +211,7 @@ pub(crate) fn compile(
         .or_else(|| raw.cwe.iter().find_map(|c| c.owasp2025()));
     let paths = globs(&raw.paths, &invalid)?;
     let exclude_paths = globs(&raw.exclude_paths, &invalid)?;
-    let matcher = matcher(&raw, source, &invalid)?;
+    let matcher = matcher(&raw, source, eager, &invalid)?;
     let meta = RuleMeta {
         id: raw.id,
         pack: raw.pack,
@@ -218,6 +290,7 @@ fn globs(
 fn matcher(
     raw: &RawRule,
     source: &str,
+    eager: bool,
     invalid: &impl Fn(String) -> RuleError,
 ) -> Result<Matcher, RuleError> {
     let stray = |what: &str, present: bool| -> Result<(), RuleError> {
@@ -240,7 +313,7 @@ fn matcher(
             }
             raw.query
                 .iter()
-                .map(|q| compile_query(raw, q, source, invalid))
+                .map(|q| compile_query(raw, q, source, eager, invalid))
                 .collect::<Result<_, _>>()
                 .map(Matcher::Query)
         }
@@ -290,43 +363,39 @@ fn compile_query(
     raw: &RawRule,
     q: &crate::schema::RawQuery,
     source: &str,
+    eager: bool,
     invalid: &impl Fn(String) -> RuleError,
 ) -> Result<CompiledQuery, RuleError> {
     let lang = Lang::from_name(&q.language)
         .ok_or_else(|| invalid(format!("unknown query language `{}`", q.language)))?;
-    let query = build_query(raw, lang, &q.pattern, source)?;
-    let capture_name = q.capture.as_deref().unwrap_or("match");
-    let capture = query
-        .capture_index_for_name(capture_name)
-        .ok_or_else(|| invalid(format!("the query has no capture `@{capture_name}`")))?;
-    let not_inside = match &q.not_inside {
-        Some(src) => {
-            let nq = build_query(raw, lang, src, source)?;
-            if nq.capture_index_for_name("scope").is_none() {
-                return Err(invalid("`not_inside` must capture `@scope`".into()));
-            }
-            Some(Arc::new(nq))
-        }
-        None => None,
-    };
-    Ok(CompiledQuery {
+    let cq = CompiledQuery {
         lang,
-        query: Arc::new(query),
-        capture,
         keywords: q.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
-        not_inside,
-    })
+        pattern: q.pattern.clone(),
+        capture_name: q.capture.clone().unwrap_or_else(|| "match".into()),
+        not_inside: q.not_inside.clone(),
+        compiled: OnceLock::new(),
+    };
+    if eager {
+        let parts = cq.build().map_err(|e| match e {
+            QueryBuildError::Query(e) => query_error(raw, source, &e),
+            QueryBuildError::Invalid(m) => invalid(m),
+        })?;
+        // A fresh OnceLock: setting it cannot fail.
+        let _ = cq.compiled.set(Some(parts));
+    }
+    Ok(cq)
 }
 
-fn build_query(raw: &RawRule, lang: Lang, src: &str, source: &str) -> Result<Query, RuleError> {
-    Query::new(&lang.grammar(), src).map_err(|e| RuleError::Query {
+fn query_error(raw: &RawRule, source: &str, e: &tree_sitter::QueryError) -> RuleError {
+    RuleError::Query {
         file: source.to_owned(),
         id: raw.id.clone(),
         row: e.row + 1,
         col: e.column + 1,
         message: e.message.lines().next().unwrap_or("").trim().to_owned(),
         kind: format!("{:?}", e.kind),
-    })
+    }
 }
 
 fn regex_or_err(raw: &RawRule, what: &str, rx: &str, source: &str) -> Result<Regex, RuleError> {
@@ -343,8 +412,15 @@ fn compile_pattern(
     p: &crate::schema::RawPattern,
     source: &str,
 ) -> Result<CompiledPattern, RuleError> {
-    let regex = regex_or_err(raw, &format!("pattern `{}`", p.name), &p.regex, source)?;
-    let groups = regex.captures_len() - 1;
+    let hir = regex_syntax::Parser::new()
+        .parse(&p.regex)
+        .map_err(|e| RuleError::Regex {
+            file: source.to_owned(),
+            id: raw.id.clone(),
+            what: format!("pattern `{}`", p.name),
+            message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
+        })?;
+    let groups = hir.properties().explicit_captures_len();
     let group = p.group.unwrap_or(usize::from(groups >= 1));
     if group > groups {
         return Err(RuleError::Invalid {
@@ -362,7 +438,8 @@ fn compile_pattern(
     }
     Ok(CompiledPattern {
         name: p.name.clone(),
-        regex,
+        source: p.regex.clone(),
+        regex: OnceLock::new(),
         group,
         keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
         entropy: p.entropy,

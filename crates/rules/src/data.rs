@@ -12,7 +12,7 @@ pub struct SecretsAllowlist {
     /// Case-insensitive substrings that mark a value as a placeholder.
     #[serde(default)]
     pub placeholder_words: Vec<String>,
-    /// Documented example values (exact match).
+    /// Documented example values; a value that contains one is an example (empty entries are ignored).
     #[serde(default)]
     pub example_values: Vec<String>,
     /// Regexes matched against a value that mark it as a reference (`${VAR}`, `{{ … }}`, `os.environ`).

@@ -14,7 +14,9 @@ pub mod schema;
 
 use std::path::PathBuf;
 
-pub use compile::{CompiledPattern, CompiledQuery, CompiledRule, DOC_SECTIONS, Matcher};
+pub use compile::{
+    CompiledPattern, CompiledQuery, CompiledRule, DOC_SECTIONS, Matcher, QueryParts,
+};
 pub use load::{EMBEDDED, RuleSet, embedded_files};
 
 /// Why loading rules failed; every variant names where, so the user can fix it.

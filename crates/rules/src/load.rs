@@ -50,7 +50,7 @@ impl RuleSet {
     pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
         for (path, text) in embedded_files() {
-            set.add_file(&format!("rules/{path}"), &path, text)?;
+            set.add_file(&format!("rules/{path}"), &path, text, false)?;
         }
         for dir in user_dirs {
             for file in toml_files(dir)? {
@@ -63,7 +63,7 @@ impl RuleSet {
                     .unwrap_or(&file)
                     .to_string_lossy()
                     .replace('\\', "/");
-                set.add_file(&file.display().to_string(), &rel, &text)?;
+                set.add_file(&file.display().to_string(), &rel, &text, true)?;
             }
         }
         set.rules.sort_by(|a, b| a.meta.id.cmp(&b.meta.id));
@@ -98,7 +98,13 @@ impl RuleSet {
     }
 
     /// `source` names the file in messages; `rel` is its path relative to the rules root (`<pack>/<file>`).
-    fn add_file(&mut self, source: &str, rel: &str, text: &str) -> Result<(), RuleError> {
+    fn add_file(
+        &mut self,
+        source: &str,
+        rel: &str,
+        text: &str,
+        eager: bool,
+    ) -> Result<(), RuleError> {
         let (folder, name) = match rel.rsplit_once('/') {
             Some((dir, name)) => (dir.rsplit('/').next(), name),
             None => (None, rel),
@@ -117,7 +123,7 @@ impl RuleSet {
                 message: format!("`pack = \"{}\"` must equal its folder `{folder}`", raw.pack),
             });
         }
-        let rule = compile(raw, source, Some(stem))?;
+        let rule = compile(raw, source, Some(stem), eager)?;
         if let Some(prev) = self.get(&rule.meta.id) {
             return Err(RuleError::Duplicate {
                 id: rule.meta.id.clone(),
@@ -256,7 +262,7 @@ pattern = '(call function: (attribute) @f) @match'
 
     fn load_one(rel: &str, text: &str) -> Result<RuleSet, RuleError> {
         let mut s = RuleSet::default();
-        s.add_file(rel, rel, text).map(|()| s)
+        s.add_file(rel, rel, text, true).map(|()| s)
     }
 
     #[test]

@@ -300,11 +300,11 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
             // Methods of one view class share its class-level guards: compare with other views, not with them.
             .filter(|s| !(r.class_based && s.group == r.group))
             .collect();
-        let writers: Vec<&Route> = comparable.iter().copied().filter(|s| s.mutates()).collect();
-        let siblings = if writers.is_empty() {
+        let mutating: Vec<&Route> = comparable.iter().copied().filter(|s| s.mutates()).collect();
+        let siblings = if mutating.is_empty() {
             comparable
         } else {
-            writers
+            mutating
         };
         let protected: Vec<&&Route> = siblings.iter().filter(|s| s.is_authenticated()).collect();
         let share = protected.len() as f32 / siblings.len().max(1) as f32;
