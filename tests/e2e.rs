@@ -456,7 +456,10 @@ fn no_output_format_contains_a_full_secret() {
     let r = repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
     repo::branch(&r, "feature");
     let (text, secrets) = fake::expand_fakes(
-        "GITHUB_TOKEN = \"{{fake-checksum:ghp_:36}}\"\nstripe_key = \"{{fake:sk_live_:24}}\"\n",
+        "GITHUB_TOKEN = \"{{fake-checksum:ghp_:36}}\"\nstripe_key = \"{{fake:sk_live_:24}}\"\n\
+         PAIR = (\"{{fake-checksum:ghp_:36}}\", \"{{fake-checksum:ghp_:36}}\")\n\
+         from flask import request\nimport os\n\n\ndef grep():\n    q = request.args[\"q\"]\n    \
+         os.system(\"grep \" + q + \" --token={{fake-checksum:ghp_:36}}\")\n",
     );
     repo::write(tmp.path(), &[("settings.py", &text)]);
     repo::commit_all(&r, "oops");
@@ -482,6 +485,38 @@ fn no_output_format_contains_a_full_secret() {
         .output()
         .unwrap();
     assert_eq!(ci.status.code(), Some(2));
+}
+
+#[test]
+fn identical_line_added_elsewhere_is_not_hidden_by_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = repo::init(tmp.path(), &[("a.py", VULN)]);
+    let file = tmp.path().join("baseline.json");
+    let out = run(
+        &["baseline", "--all", "--output", file.to_str().unwrap()],
+        tmp.path(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    repo::branch(&r, "feature");
+    repo::write(
+        tmp.path(),
+        &[(
+            "a.py",
+            &format!("{VULN}\n\ndef again(text):\n    return yaml.load(text)\n"),
+        )],
+    );
+    repo::commit_all(&r, "copy");
+    let (code, report, _) = scan_json(
+        tmp.path(),
+        &["--base", "main", "--baseline", file.to_str().unwrap()],
+    );
+    assert_eq!(code, 1, "{report:#}");
+    assert!(findings(&report).iter().all(|f| f.2 == 8), "{report:#}");
 }
 
 #[test]

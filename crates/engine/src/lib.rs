@@ -231,7 +231,8 @@ impl Engine {
         // Occurrence indexes count every hit of the file, before diff scoping, so a fingerprint does not change
         // when an identical line is added elsewhere in the branch (or when the scope changes between scans).
         hits.sort_by_key(|(ri, h)| (h.start_line, h.start_col, *ri));
-        let mut seen: HashMap<(usize, String), u32> = HashMap::new();
+        let mut seen: HashMap<(usize, String, u32), u32> = HashMap::new();
+        let mut line_norms: Option<Vec<String>> = None;
         let mut suppressions = suppress::parse(&file.path, &file.new_text);
         let mut pending = Vec::new();
         for (ri, hit) in hits {
@@ -240,8 +241,24 @@ impl Engine {
             let flagged: Vec<&str> = (first..=last).map(|l| ctx.line_text(l)).collect();
             let flagged = flagged.join("\n");
             let identity = normalize_line(hit.identity.as_deref().unwrap_or(&flagged));
-            let n = seen.entry((ri, identity)).or_insert(0);
-            let occurrence = *n;
+            // Code findings: rank among identical lines of the whole file, so a copy added below an accepted
+            // line gets its own fingerprint even when the matcher only looked at the changed lines.
+            let earlier = if hit.identity.is_none() {
+                let norms = line_norms
+                    .get_or_insert_with(|| file.new_text.lines().map(normalize_line).collect());
+                let first_norm = normalize_line(ctx.line_text(first));
+                norms
+                    .iter()
+                    .take(first as usize - 1)
+                    .filter(|l| **l == first_norm)
+                    .count() as u32
+            } else {
+                0
+            };
+            // Secrets: rank among the file's hits of that value; code: rank among hits on the same line.
+            let slot = if hit.identity.is_none() { first } else { 0 };
+            let n = seen.entry((ri, identity, slot)).or_insert(0);
+            let occurrence = earlier * 1000 + *n;
             *n += 1;
             if !hit.regression && !file.added.intersects(hit.start_line, hit.end_line) {
                 continue;
