@@ -1,6 +1,7 @@
 //! The route model the authorization rules reason about: one [`Route`] per handler, with the evidence found in
 //! and around it. The language front-ends (`python.rs`, `rust.rs`) fill it; the rules in `mod.rs` only read it.
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use secreview_rules::data::AuthzNames;
 
 /// A place in the file and what it shows.
@@ -209,11 +210,11 @@ impl Route {
 /// The names the analysis recognises, lowercased once.
 #[allow(clippy::struct_field_names)] // the fields mirror `rules/authz/_frameworks.toml` keys
 pub(crate) struct Names {
-    pub auth_markers: Vec<String>,
+    auth_markers: Markers,
     pub auth_names: Vec<String>,
-    pub privilege_markers: Vec<String>,
+    privilege_markers: Markers,
     pub owner_fields: Vec<String>,
-    pub principal_markers: Vec<String>,
+    principal_markers: Markers,
     pub public_route_words: Vec<String>,
     pub allow_all_names: Vec<String>,
     pub lookup_calls: Vec<String>,
@@ -224,14 +225,46 @@ fn lower(v: &[String]) -> Vec<String> {
     v.iter().map(|s| s.to_ascii_lowercase()).collect()
 }
 
+/// Case-insensitive substring search over a list of markers, compiled once: these checks run on every call,
+/// decorator and comparison node of every handler, so they must not allocate a lowercase copy per test.
+struct Markers(Option<AhoCorasick>);
+
+impl Markers {
+    fn new(words: &[String]) -> Self {
+        let words: Vec<&String> = words.iter().filter(|w| !w.is_empty()).collect();
+        Markers(
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .build(&words)
+                .ok()
+                .filter(|_| !words.is_empty()),
+        )
+    }
+
+    fn any_in(&self, text: &str) -> bool {
+        self.0.as_ref().is_some_and(|ac| ac.is_match(text))
+    }
+}
+
+impl std::fmt::Debug for Markers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Markers")
+    }
+}
+
+/// The last `.`/`::` segment of a dotted name.
+fn short_name(name: &str) -> &str {
+    name.rsplit(['.', ':']).next().unwrap_or(name)
+}
+
 impl Names {
     pub fn new(n: &AuthzNames) -> Self {
         Names {
-            auth_markers: lower(&n.auth_markers),
+            auth_markers: Markers::new(&n.auth_markers),
             auth_names: lower(&n.auth_names),
-            privilege_markers: lower(&n.privilege_markers),
+            privilege_markers: Markers::new(&n.privilege_markers),
             owner_fields: lower(&n.owner_fields),
-            principal_markers: lower(&n.principal_markers),
+            principal_markers: Markers::new(&n.principal_markers),
             public_route_words: lower(&n.public_route_words),
             allow_all_names: n.allow_all_names.clone(),
             lookup_calls: lower(&n.lookup_calls),
@@ -241,26 +274,22 @@ impl Names {
 
     /// A dependency, decorator, extractor or call name that authenticates.
     pub fn is_auth(&self, name: &str) -> bool {
-        let lowered = name.to_ascii_lowercase();
-        let short = lowered.rsplit(['.', ':']).next().unwrap_or(&lowered);
-        self.auth_names.iter().any(|n| n == short || *n == lowered)
-            || self
-                .auth_markers
-                .iter()
-                .any(|m| lowered.contains(m.as_str()))
+        let short = short_name(name);
+        self.auth_names
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(short) || n.eq_ignore_ascii_case(name))
+            || self.auth_markers.any_in(name)
     }
 
     pub fn is_privilege(&self, text: &str) -> bool {
-        let l = text.to_ascii_lowercase();
-        self.privilege_markers
-            .iter()
-            .any(|m| l.contains(m.as_str()))
+        self.privilege_markers.any_in(text)
     }
 
     /// `name` is an owner field (`user_id`, `owner`, `author_id` …).
     pub fn is_owner_field(&self, name: &str) -> bool {
-        let l = name.to_ascii_lowercase();
-        self.owner_fields.contains(&l)
+        self.owner_fields
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(name))
     }
 
     /// Text mentions an owner field as an attribute, keyword, column or dict key.
@@ -270,10 +299,7 @@ impl Names {
     }
 
     pub fn mentions_principal(&self, text: &str) -> bool {
-        let l = text.to_ascii_lowercase();
-        self.principal_markers
-            .iter()
-            .any(|m| l.contains(m.as_str()))
+        self.principal_markers.any_in(text)
     }
 
     /// Whole words of the handler name or the path (`shipping` is not `ping`, `auth/token` is `token`).
@@ -305,10 +331,16 @@ impl Names {
     }
 
     fn call_matches(list: &[String], callee: &str) -> bool {
-        let lowered = callee.to_ascii_lowercase();
-        let name = lowered.rsplit(['.', ':']).next().unwrap_or(&lowered);
-        list.iter()
-            .any(|c| c == name || (c.len() > 3 && name.contains(c.as_str())))
+        let name = short_name(callee);
+        list.iter().any(|c| {
+            c.eq_ignore_ascii_case(name)
+                || (c.len() > 3
+                    && name.len() >= c.len()
+                    && name
+                        .as_bytes()
+                        .windows(c.len())
+                        .any(|w| w.eq_ignore_ascii_case(c.as_bytes())))
+        })
     }
 
     pub fn is_lookup_call(&self, callee: &str) -> bool {

@@ -17,6 +17,8 @@ pub(crate) struct PyFile<'a> {
     funcs: HashMap<String, Node<'a>>,
     /// `CurrentUser = Annotated[User, Depends(get_current_user)]`: alias → its `Depends(…)` text.
     aliases: HashMap<String, String>,
+    /// `check_in` results by function node id.
+    checks: std::cell::RefCell<HashMap<usize, Option<Ev>>>,
 }
 
 /// Text of a node.
@@ -106,6 +108,7 @@ impl<'a> PyFile<'a> {
             routes: Vec::new(),
             funcs,
             aliases: HashMap::new(),
+            checks: std::cell::RefCell::new(HashMap::new()),
         };
         let Some(framework) = framework else {
             return file;
@@ -170,7 +173,7 @@ impl<'a> PyFile<'a> {
                     file.routes.push(r);
                 }
             }
-            n.kind() == "module" || n.kind() == "block" || n.kind() == "decorated_definition"
+            matches!(n.kind(), "module" | "block" | "decorated_definition")
         });
         file
     }
@@ -180,7 +183,8 @@ impl<'a> PyFile<'a> {
     fn protected_groups(&self, p: &ParsedFile, names: &Names) -> HashMap<String, (Ev, bool)> {
         let mut out = HashMap::new();
         walk(p.tree.root_node(), &mut |n| {
-            if n.kind() == "assignment"
+            let kind = n.kind();
+            if kind == "assignment"
                 && let (Some(l), Some(r)) = (
                     n.child_by_field_name("left"),
                     n.child_by_field_name("right"),
@@ -206,7 +210,7 @@ impl<'a> PyFile<'a> {
                     }
                 }
             }
-            if n.kind() == "decorated_definition" {
+            if kind == "decorated_definition" {
                 for d in named_children(n).filter(|d| d.kind() == "decorator") {
                     let dt = t(p, d).trim_start_matches('@').trim();
                     if let Some(group) = dt.strip_suffix(".before_request")
@@ -235,7 +239,19 @@ impl<'a> PyFile<'a> {
                     }
                 }
             }
-            true
+            // Router objects and hooks are statements: no need to descend into expressions.
+            matches!(
+                kind,
+                "module"
+                    | "block"
+                    | "function_definition"
+                    | "decorated_definition"
+                    | "class_definition"
+                    | "expression_statement"
+                    | "if_statement"
+                    | "with_statement"
+                    | "try_statement"
+            )
         });
         out
     }
@@ -610,7 +626,17 @@ impl<'a> PyFile<'a> {
     }
 
     /// The first ownership or privilege check in a function's body, if any (used for helpers and dependencies).
+    /// Memoised per function: every handler that calls the same helper would otherwise walk it again.
     fn check_in(&self, p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
+        if let Some(hit) = self.checks.borrow().get(&f.id()) {
+            return hit.clone();
+        }
+        let found = Self::find_check(p, names, f);
+        self.checks.borrow_mut().insert(f.id(), found.clone());
+        found
+    }
+
+    fn find_check(p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
         let body = f.child_by_field_name("body")?;
         let mut found = None;
         walk(body, &mut |n| {
@@ -669,7 +695,9 @@ impl<'a> PyFile<'a> {
             }
         }
         walk(body, &mut |n| {
-            match n.kind() {
+            // `Node::kind` validates UTF-8 on every call; this closure runs for every node of every handler.
+            let kind = n.kind();
+            match kind {
                 "function_definition" | "class_definition" | "lambda" => return false,
                 "comparison_operator"
                 | "boolean_operator"
@@ -687,12 +715,12 @@ impl<'a> PyFile<'a> {
                 }
                 _ => {}
             }
-            if n.kind() == "attribute" && t(p, n).ends_with("is_authenticated") {
+            if kind == "attribute" && t(p, n).ends_with("is_authenticated") {
                 route
                     .body_auth
                     .push(ev(p, n, "explicit `is_authenticated` check"));
             }
-            if n.kind() == "call" {
+            if kind == "call" {
                 let c = callee(p, n);
                 let lc = last_segment(c);
                 if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
@@ -807,7 +835,7 @@ impl<'a> PyFile<'a> {
                     ));
                 }
             }
-            if n.kind() == "assignment"
+            if kind == "assignment"
                 && let (Some(l), Some(r)) = (
                     n.child_by_field_name("left"),
                     n.child_by_field_name("right"),
@@ -844,7 +872,7 @@ impl<'a> PyFile<'a> {
                     }
                 }
             }
-            if n.kind() == "keyword_argument"
+            if kind == "keyword_argument"
                 && let (Some(k), Some(v)) = (
                     n.child_by_field_name("name"),
                     n.child_by_field_name("value"),
@@ -857,7 +885,7 @@ impl<'a> PyFile<'a> {
                     .request_user_ids
                     .push(ev(p, n, format!("`{}` taken from {src}", t(p, n))));
             }
-            if n.kind() == "comparison_operator" {
+            if kind == "comparison_operator" {
                 let ct = t(p, n);
                 let sides: Vec<&str> = named_children(n).map(|c| t(p, c)).collect();
                 let owner_side = named_children(n).any(|c| {
@@ -883,7 +911,7 @@ impl<'a> PyFile<'a> {
                     ));
                 }
             }
-            if n.kind() == "for_statement" {
+            if kind == "for_statement" {
                 let right = n.child_by_field_name("right").map_or("", |r| t(p, r));
                 let inner = n.child_by_field_name("body").map_or("", |b| t(p, b));
                 if inner.contains("setattr(")
