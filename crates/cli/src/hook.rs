@@ -36,22 +36,7 @@ pub(crate) fn run(cmd: HookCommand) -> Result<Exit> {
 }
 
 fn hooks_dir(path: &Path) -> Result<PathBuf> {
-    let repo = git2::Repository::discover(path).map_err(|_| {
-        anyhow::anyhow!(
-            "{} is not inside a git repository  hint: run `git init` or pass the repository path",
-            path.display()
-        )
-    })?;
-    let configured = repo
-        .config()
-        .ok()
-        .and_then(|c| c.get_path("core.hooksPath").ok());
-    Ok(match configured {
-        Some(p) if p.is_absolute() => p,
-        Some(p) => repo.workdir().unwrap_or_else(|| repo.path()).join(p),
-        // Linked worktrees share the main repository's hooks: git runs `$GIT_COMMON_DIR/hooks`.
-        None => repo.commondir().join("hooks"),
-    })
+    Ok(secreview_diff::hooks_dir(path)?)
 }
 
 fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {

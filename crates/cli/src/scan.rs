@@ -81,10 +81,7 @@ pub(crate) fn mode_of(m: &ModeArgs, config_base: Option<&str>) -> Result<Mode> {
 
 /// The repository root for `path` (for config lookup), or `path` itself outside git.
 pub(crate) fn repo_root(path: &Path) -> PathBuf {
-    git2::Repository::discover(path)
-        .ok()
-        .and_then(|r| r.workdir().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
+    secreview_diff::repo_root(path).unwrap_or_else(|| path.to_path_buf())
 }
 
 fn globs(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
@@ -435,18 +432,6 @@ pub(crate) fn gate(findings: &[Finding], fail_on: Option<Severity>) -> Exit {
     if blocked { Exit::Findings } else { Exit::Clean }
 }
 
-fn origin_url(path: &Path) -> Option<String> {
-    let repo = git2::Repository::discover(path).ok()?;
-    let remote = repo.find_remote("origin").ok()?;
-    let url = remote.url().ok()?;
-    // Credentials in a remote URL must not reach a report.
-    let clean = match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}{}", &url[..s + 3], &url[at + 1..]),
-        _ => url.to_owned(),
-    };
-    clean.contains("://").then_some(clean)
-}
-
 /// Renders every requested output; returns the text for stdout (empty when everything went to files).
 pub(crate) fn render_all(
     settings: &Settings,
@@ -455,7 +440,7 @@ pub(crate) fn render_all(
 ) -> Result<String> {
     let metas: Vec<_> = outcome.rules.rules.iter().map(|r| r.meta.clone()).collect();
     let finished = crate::now_utc();
-    let repo_uri = origin_url(&settings.path);
+    let repo_uri = secreview_diff::origin_url(&settings.path);
     let mut shown = settings.shown.clone();
     if !outcome.stale_baseline.is_empty() {
         shown["stale_baseline_entries"] = json!(outcome.stale_baseline);

@@ -13,6 +13,7 @@ mod build;
 mod content;
 mod error;
 mod repo;
+mod setup;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ use secreview_model::{ChangedFile, ScanMeta, Skipped};
 
 use crate::build::{Builder, DiffCtx, NewSide, find_renames, tree_diff_options};
 pub use crate::error::DiffError;
+pub use crate::setup::{hooks_dir, origin_url, repo_root, write_two_commit_repo};
 
 /// Which change to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]

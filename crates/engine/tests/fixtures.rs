@@ -358,6 +358,54 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
     );
 }
 
+/// Every secrets detector has a negative case: an `ok:` line of its rule's fixture that contains one of the
+/// detector's keywords, so the prefilter unlocks the detector and the line must still stay silent.
+#[test]
+fn every_detector_has_a_negative_case() {
+    let set = RuleSet::embedded().unwrap();
+    let mut ok_lines: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for path in fixture_files() {
+        let (text, _) = fake::expand_fakes(&std::fs::read_to_string(&path).unwrap());
+        let lines: Vec<&str> = text.lines().collect();
+        for (line, kind, id) in annotations(&text) {
+            if kind == Kind::Ok {
+                ok_lines
+                    .entry(id)
+                    .or_default()
+                    .push(lines[line as usize - 1].to_ascii_lowercase());
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    for rule in &set.rules {
+        let Matcher::Regex { patterns, .. } = &rule.matcher else {
+            continue;
+        };
+        let oks = ok_lines
+            .get(&rule.meta.id)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        for p in patterns {
+            let covered = p.keywords.is_empty()
+                || oks
+                    .iter()
+                    .any(|l| p.keywords.iter().any(|k| l.contains(k.as_str())));
+            if !covered {
+                problems.push(format!(
+                    "rule `{}`: detector `{}` has no ok: line containing its keywords",
+                    rule.meta.id, p.name
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} detector(s) without a negative case:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
 #[test]
 fn annotations_apply_to_the_next_code_line() {
     let a = annotations("x\n# ruleid: a, b\n# ok: c\ny = 1\n// todook: d\nz\n");
