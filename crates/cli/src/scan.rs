@@ -459,7 +459,7 @@ pub(crate) fn render_all(
         started_at: Some(started_at),
         finished_at: Some(&finished),
     };
-    let term_width = if settings.color {
+    let term_width = if std::io::stdout().is_terminal() {
         terminal_width()
     } else {
         None

@@ -102,11 +102,14 @@ impl Renderer for SarifRenderer {
         // Rules used by findings, sorted by id; `ruleIndex` points into this list.
         let mut used: BTreeMap<&str, RuleView> = BTreeMap::new();
         for f in input.findings {
-            used.entry(&f.rule_id).or_insert_with(|| {
+            let view = used.entry(&f.rule_id).or_insert_with(|| {
                 input
                     .rule(&f.rule_id)
                     .map_or_else(|| RuleView::from_finding(f), RuleView::from_rule)
             });
+            // GitHub reads `security-severity` from the rule: let it reflect configured overrides and
+            // per-detector severities of the findings actually reported.
+            view.severity = view.severity.max(f.severity);
         }
         let index: BTreeMap<&str, usize> =
             used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
