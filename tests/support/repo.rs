@@ -1,6 +1,7 @@
 //! Test repositories built with git2: fixed author and time, `main` holding the base tree and a feature branch
 //! holding the head tree, exactly as a user's repository would look before a merge.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use git2::{IndexAddOption, Oid, Repository, Signature, Time};
@@ -68,19 +69,64 @@ pub fn checkout(repo: &Repository, name: &str) {
         .unwrap();
 }
 
-fn copy_tree(from: &Path, to: &Path, secrets: &mut Vec<String>) {
-    for entry in std::fs::read_dir(from).unwrap() {
+/// Every file under `dir` as (path relative to `dir`, absolute path).
+fn list(dir: &Path, prefix: &Path, out: &mut BTreeMap<String, PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
         let p = entry.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
         if p.is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-            copy_tree(&p, &dest, secrets);
+            list(&p, prefix, out);
         } else {
-            let text = std::fs::read_to_string(&p).unwrap();
-            let (expanded, values) = fake::expand_fakes(&text);
-            secrets.extend(values);
-            std::fs::write(dest, expanded).unwrap();
+            let rel = p
+                .strip_prefix(prefix)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.insert(rel, p);
         }
+    }
+}
+
+/// A fixture repository's tree (`"base"` or `"head"`), resolved from its files:
+/// - `base/` is a complete tree, or `base.from` names another repository's tree (`fastapi-ratings/head`);
+/// - `head/` holds only what the branch adds or changes, over the base (and `head/.deleted` lists removed paths).
+pub fn resolve_tree(name: &str, which: &str) -> BTreeMap<String, PathBuf> {
+    let dir = workspace().join("fixtures/repos").join(name);
+    let mut tree = BTreeMap::new();
+    if which == "base" {
+        let from = dir.join("base.from");
+        if from.exists() {
+            let spec = std::fs::read_to_string(from).unwrap();
+            let (other, which) = spec.trim().split_once('/').unwrap();
+            return resolve_tree(other, which);
+        }
+        list(&dir.join("base"), &dir.join("base"), &mut tree);
+        return tree;
+    }
+    tree = resolve_tree(name, "base");
+    let head = dir.join("head");
+    let mut overlay = BTreeMap::new();
+    list(&head, &head, &mut overlay);
+    if let Some(deleted) = overlay.remove(".deleted") {
+        for line in std::fs::read_to_string(deleted)
+            .unwrap()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            tree.remove(line.trim());
+        }
+    }
+    tree.extend(overlay);
+    tree
+}
+
+fn write_tree(dir: &Path, tree: &BTreeMap<String, PathBuf>, secrets: &mut Vec<String>) {
+    for (rel, src) in tree {
+        let dest = dir.join(rel);
+        std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(src).unwrap();
+        let (expanded, values) = fake::expand_fakes(&text);
+        secrets.extend(values);
+        std::fs::write(dest, expanded).unwrap();
     }
 }
 
@@ -98,21 +144,17 @@ fn clear(dir: &Path) {
     }
 }
 
-/// `fixtures/repos/<name>/base` committed on `main`, `head` on branch `feature`. Returns the fake secrets written.
+/// `fixtures/repos/<name>`: its base tree committed on `main`, its head tree on branch `feature`. Returns the
+/// fake secrets written.
 pub fn from_fixture(dir: &Path, name: &str) -> (Repository, Vec<String>) {
-    let root = workspace().join("fixtures/repos").join(name);
-    from_trees(dir, &root.join("base"), &root.join("head"))
-}
-
-pub fn from_trees(dir: &Path, base: &Path, head: &Path) -> (Repository, Vec<String>) {
     let mut secrets = Vec::new();
     let repo = init(dir, &[]);
     clear(dir);
-    copy_tree(base, dir, &mut secrets);
+    write_tree(dir, &resolve_tree(name, "base"), &mut secrets);
     commit_all(&repo, "base tree");
     branch(&repo, "feature");
     clear(dir);
-    copy_tree(head, dir, &mut secrets);
+    write_tree(dir, &resolve_tree(name, "head"), &mut secrets);
     commit_all(&repo, "feature work");
     (repo, secrets)
 }

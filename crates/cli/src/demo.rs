@@ -63,12 +63,16 @@ pub(crate) fn build_repo(dir: &Path) -> Result<()> {
     let head = DEMO
         .get_dir("head")
         .context("the embedded demo has no head/ tree")?;
-    secreview_diff::write_two_commit_repo(
-        dir,
-        &tree_files(base),
-        &tree_files(head),
-        "feature/ratings",
-    )?;
+    // `head/` holds only what the branch adds or changes; the branch's tree is the base with it laid over.
+    let base_files = tree_files(base);
+    let mut head_files = base_files.clone();
+    for (path, contents) in tree_files(head) {
+        match head_files.iter_mut().find(|(p, _)| *p == path) {
+            Some(slot) => slot.1 = contents,
+            None => head_files.push((path, contents)),
+        }
+    }
+    secreview_diff::write_two_commit_repo(dir, &base_files, &head_files, "feature/ratings")?;
     Ok(())
 }
 
