@@ -38,7 +38,9 @@ pub enum Command {
     },
     /// List the web routes secreview sees in the changed (or all) files, with their protection.
     Routes(RoutesArgs),
-    /// Write an example repository (a `FastAPI` course platform with a ratings branch) to a temp dir and scan it.
+    #[command(
+        about = "Write an example repository (a FastAPI course platform with a ratings branch) to a temp dir and scan it"
+    )]
     Demo(DemoArgs),
     /// Print shell completions.
     Completions {
@@ -110,8 +112,7 @@ pub struct ScanArgs {
     /// Worker threads (default: all cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
-    /// Never colour the output (`NO_COLOR` is honoured too).
-    #[arg(long)]
+    #[arg(long, help = "Never colour the output (NO_COLOR is honoured too)")]
     pub no_color: bool,
     /// Skip files larger than this many bytes (default 2 MiB).
     #[arg(long, value_name = "BYTES")]
