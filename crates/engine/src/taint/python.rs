@@ -1219,12 +1219,40 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     /// with thousands of chained `+` cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
         if self.expr_depth >= MAX_EXPR_DEPTH {
-            return Val::default();
+            return self.eval_flat(n);
         }
         self.expr_depth += 1;
         let v = self.eval_inner(n);
         self.expr_depth -= 1;
         v
+    }
+
+    /// Past the nesting limit (generated code, a 10,000-term concatenation): the joined taint of the expression's
+    /// variables and source paths, found by an iterative walk instead of recursion. Less precise — no sanitizers
+    /// or constant folding inside — but a deep expression is never silently clean.
+    fn eval_flat(&mut self, n: Node<'t>) -> Val {
+        let mut leaves = Vec::new();
+        walk(n, &mut |c| {
+            if matches!(c.kind(), "identifier" | "attribute") {
+                leaves.push(c);
+            }
+            true
+        });
+        let mut taint = Taint::default();
+        for c in leaves {
+            if c.kind() == "identifier" {
+                if let Some(v) = self.env.get(self.text(c)) {
+                    taint.join(&v.taint);
+                }
+            } else if let Some(path) = self.dotted(c) {
+                if let Some((kind, origin)) = self.attr_source(&path) {
+                    taint.join(&self.core.source(c, kind, None, &origin));
+                } else if let Some(v) = self.env.get(&path) {
+                    taint.join(&v.taint);
+                }
+            }
+        }
+        Val::tainted(taint)
     }
 
     fn eval_inner(&mut self, n: Node<'t>) -> Val {

@@ -306,3 +306,12 @@ fn very_long_expressions_neither_overflow_nor_stall() {
     // The tainted term sits at the top of the chain, so the flow is still seen.
     assert!(found.iter().any(|f| f.0 == "sql-string-built"), "{found:?}");
 }
+
+#[test]
+fn taint_deep_inside_a_long_chain_is_still_seen() {
+    // The source is the innermost (leftmost) term of a 500-deep `+` chain, past the recursion limit.
+    let chain = " + 'a'".repeat(500);
+    let body =
+        format!("q = request.args['q']{chain}\ncur.execute(q)\nk = 'b'{chain}\ncur.execute(k)\n");
+    assert_eq!(sql_in(&body), vec![2]);
+}
