@@ -1215,8 +1215,8 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
-    /// Evaluates an expression; gives up (clean) below [`MAX_EXPR_DEPTH`] nested expressions, so generated code
-    /// with thousands of chained `+` cannot exhaust a worker's stack.
+    /// Evaluates an expression; below [`MAX_EXPR_DEPTH`] nested expressions it switches to [`Py::eval_flat`], so
+    /// generated code with thousands of chained `+` cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
         if self.expr_depth >= MAX_EXPR_DEPTH {
             return self.eval_flat(n);

@@ -952,16 +952,35 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
-    /// Evaluates an expression; gives up (clean) below [`MAX_EXPR_DEPTH`] nested expressions, so generated code
-    /// with thousands of chained `+` cannot exhaust a worker's stack.
+    /// Evaluates an expression; below [`MAX_EXPR_DEPTH`] nested expressions it switches to [`Rs::eval_flat`], so
+    /// generated code with thousands of chained `+` cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
         if self.expr_depth >= MAX_EXPR_DEPTH {
-            return Val::default();
+            return self.eval_flat(n);
         }
         self.expr_depth += 1;
         let v = self.eval_inner(n);
         self.expr_depth -= 1;
         v
+    }
+
+    /// Past the nesting limit: the joined taint of the expression's variables, found by an iterative walk instead
+    /// of recursion. Less precise, but a deep expression is never silently clean.
+    fn eval_flat(&mut self, n: Node<'t>) -> Val {
+        let mut names = Vec::new();
+        walk(n, &mut |c| {
+            if c.kind() == "identifier" {
+                names.push(c);
+            }
+            true
+        });
+        let mut taint = Taint::default();
+        for c in names {
+            if let Some(v) = self.env.get(self.text(c)) {
+                taint.join(&v.taint);
+            }
+        }
+        Val::tainted(taint)
     }
 
     fn eval_inner(&mut self, n: Node<'t>) -> Val {
