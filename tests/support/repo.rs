@@ -88,7 +88,8 @@ fn list(dir: &Path, prefix: &Path, out: &mut BTreeMap<String, PathBuf>) {
 
 /// A fixture repository's tree (`"base"` or `"head"`), resolved from its files:
 /// - `base/` is a complete tree, or `base.from` names another repository's tree (`fastapi-ratings/head`);
-/// - `head/` holds only what the branch adds or changes, over the base (and `head/.deleted` lists removed paths).
+/// - `head/` holds only what the branch adds or changes, over the base (and `head/.deleted` lists removed paths);
+///   `head.from` lays it over another repository's tree instead of this one's base.
 pub fn resolve_tree(name: &str, which: &str) -> BTreeMap<String, PathBuf> {
     let dir = workspace().join("fixtures/repos").join(name);
     let mut tree = BTreeMap::new();
@@ -102,7 +103,15 @@ pub fn resolve_tree(name: &str, which: &str) -> BTreeMap<String, PathBuf> {
         list(&dir.join("base"), &dir.join("base"), &mut tree);
         return tree;
     }
-    tree = resolve_tree(name, "base");
+    // `head.from` starts the branch from another repository's branch (the same feature done differently).
+    let from = dir.join("head.from");
+    tree = if from.exists() {
+        let spec = std::fs::read_to_string(from).unwrap();
+        let (other, which) = spec.trim().split_once('/').unwrap();
+        resolve_tree(other, which)
+    } else {
+        resolve_tree(name, "base")
+    };
     let head = dir.join("head");
     let mut overlay = BTreeMap::new();
     list(&head, &head, &mut overlay);
