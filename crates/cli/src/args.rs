@@ -97,7 +97,8 @@ pub struct ScanArgs {
     /// Lowest severity that fails the run (exit 1).
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
-    /// Findings below this confidence are shown as warnings and never fail the run.
+    /// Findings below this confidence are shown as warnings and never fail the run (default 0.7; 0 blocks on
+    /// every finding at or above --fail-on).
     #[arg(long, value_name = "0.0..1.0")]
     pub min_confidence: Option<f32>,
     /// Extra rule directories (same layout as the embedded rules/).

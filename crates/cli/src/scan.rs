@@ -19,6 +19,12 @@ use crate::args::{FailOn, ModeArgs, ScanArgs};
 use crate::baseline::Baseline;
 use crate::config::{Config, RuleMode};
 
+/// Findings less confident than this are shown as warnings and never fail the gate unless `--min-confidence`
+/// (or `min_confidence` in the config) says otherwise. A finding's confidence estimates the chance that a reviewer
+/// agrees it is a real problem; below 0.7 our own labelled corpora (fixtures, fixture repos, triaged real apps)
+/// show more disagreement than a blocked merge is worth, so those findings inform instead of block.
+pub(crate) const DEFAULT_BLOCKING_CONFIDENCE: f32 = 0.7;
+
 /// Validated settings: CLI beats config beats defaults.
 pub(crate) struct Settings {
     pub path: PathBuf,
@@ -141,7 +147,10 @@ impl Settings {
             (None, Some(s)) => parse_fail_on(s)?,
             (None, None) => Some(Severity::High),
         };
-        let min_confidence = a.min_confidence.or(config.min_confidence).unwrap_or(0.0);
+        let min_confidence = a
+            .min_confidence
+            .or(config.min_confidence)
+            .unwrap_or(DEFAULT_BLOCKING_CONFIDENCE);
         if !(0.0..=1.0).contains(&min_confidence) {
             bail!("--min-confidence {min_confidence} is outside 0.0..=1.0");
         }

@@ -89,10 +89,22 @@ pub(crate) fn gate_phrase(input: &ReportInput) -> String {
     match input.fail_on {
         Some(floor) => {
             let blocking = input.blocking_count();
-            if blocking == 0 {
-                format!("fails on {floor} (none blocking)")
+            // Warnings at or above the floor are what the confidence threshold (or warn mode) kept from blocking:
+            // saying so tells the reader why a high finding did not fail the run.
+            let warned = input
+                .findings
+                .iter()
+                .filter(|f| f.warning_only && f.severity >= floor)
+                .count();
+            let blocking = if blocking == 0 {
+                "none blocking".to_owned()
             } else {
-                format!("fails on {floor} ({blocking} blocking)")
+                format!("{blocking} blocking")
+            };
+            if warned == 0 {
+                format!("fails on {floor} ({blocking})")
+            } else {
+                format!("fails on {floor} ({blocking}, {warned} warning only)")
             }
         }
         None => "never fails".to_owned(),

@@ -133,7 +133,7 @@ fn table_marks_warning_only_and_states_the_gate() {
     let out = rendered(Format::Table);
     assert!(out.contains("high (warn)"));
     assert!(out.contains(
-        "7 findings (1 critical, 3 high, 1 medium, 1 low, 1 info) in 9 files scanned, 2 skipped — fails on high (3 blocking)"
+        "7 findings (1 critical, 3 high, 1 medium, 1 low, 1 info) in 9 files scanned, 2 skipped — fails on high (3 blocking, 1 warning only)"
     ));
 }
 
