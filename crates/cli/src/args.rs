@@ -121,6 +121,9 @@ pub struct ScanArgs {
     /// Show secrets in full (local triage only; refused when CI is set).
     #[arg(long)]
     pub show_secrets: bool,
+    /// Print per-phase timings and file counts to standard error.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,10 @@
 //! `secreview scan`: settings → changed files → engine → gate → report.
 
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -172,7 +173,7 @@ impl Settings {
         let shown = json!({
             "format": {"value": format.as_str(), "source": src(a.format.is_some(), config.format.is_some())},
             "fail_on": {"value": fail_on.map_or("never", Severity::as_str), "source": src(a.fail_on.is_some(), config.fail_on.is_some())},
-            "min_confidence": {"value": min_confidence, "source": src(a.min_confidence.is_some(), config.min_confidence.is_some())},
+            "min_confidence": {"value": (f64::from(min_confidence) * 100.0).round() / 100.0, "source": src(a.min_confidence.is_some(), config.min_confidence.is_some())},
             "config_file": config_path.as_ref().map(|p| p.display().to_string()),
             "rule_dirs": rule_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
             "baseline": baseline.as_ref().map(|b| b.display().to_string()),
@@ -328,6 +329,15 @@ pub(crate) struct Outcome {
     pub output: ScanOutput,
     pub rules: RuleSet,
     pub stale_baseline: Vec<String>,
+    pub phases: Phases,
+}
+
+/// Wall time of each phase of `run_scan`, for `--stats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Phases {
+    pub rules: Duration,
+    pub diff: Duration,
+    pub scan: Duration,
 }
 
 /// Collects the changed files and runs the engine: the shared core of `scan`, `baseline` and the hooks.
@@ -338,6 +348,8 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         max_file_bytes: settings.max_file_bytes,
         ..Options::default()
     };
+    let mut phases = Phases::default();
+    let mut clock = Instant::now();
     let rules = load_rules(settings)?;
     let engine = Engine::new(
         rules,
@@ -346,8 +358,10 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
             show_secrets: settings.show_secrets,
         },
     )?;
+    phases.rules = lap(&mut clock);
     let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
     apply_path_filters(&mut changes, settings);
+    phases.diff = lap(&mut clock);
     let progress = progress_spinner(changes.files.len());
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
@@ -377,6 +391,7 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    phases.scan = lap(&mut clock);
     apply_overrides(&mut output.findings, settings);
     let stale_baseline = match baseline {
         Some(b) => b.filter(&mut output.findings),
@@ -391,7 +406,64 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         output,
         rules,
         stale_baseline,
+        phases,
     })
+}
+
+/// The time since `since`, restarting the clock.
+fn lap(since: &mut Instant) -> Duration {
+    let now = Instant::now();
+    let d = now - *since;
+    *since = now;
+    d
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// The `--stats` block: wall time per phase, then the engine's CPU time per matcher summed over workers.
+fn stats_text(outcome: &Outcome, report: Duration) -> String {
+    let (p, s) = (&outcome.phases, &outcome.output.stats);
+    let mut t = String::from("secreview stats\n");
+    let rows = [
+        ("load rules", p.rules, String::new()),
+        (
+            "diff",
+            p.diff,
+            format!(
+                "{} changed files to scan, {} skipped",
+                outcome.changes.files.len(),
+                outcome.changes.skipped.len()
+            ),
+        ),
+        (
+            "scan",
+            p.scan,
+            format!(
+                "{} files, {} parsed ({} KiB), {} threads",
+                s.files,
+                s.files_parsed,
+                s.bytes_parsed / 1024,
+                rayon::current_num_threads()
+            ),
+        ),
+        ("report", report, String::new()),
+    ];
+    for (name, d, note) in rows {
+        let _ = writeln!(t, "  {name:<11} {:>10}  {note}", ms(d)); // into a `String`: cannot fail
+    }
+    let _ = writeln!(
+        t,
+        "  cpu         parse {}, query {}, taint {}, authz {}, secrets {}, scoping {}",
+        ms(s.parse),
+        ms(s.query),
+        ms(s.taint),
+        ms(s.authz),
+        ms(s.secrets),
+        ms(s.finish)
+    );
+    t
 }
 
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
@@ -414,6 +486,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
     out.findings.extend(more.findings);
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.suppressions.extend(more.suppressions);
+    out.stats.add(&more.stats);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.
@@ -570,7 +643,11 @@ pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
         .output
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let rendering = Instant::now();
     let text = render_all(&settings, &outcome, &started_at)?;
+    if a.stats {
+        eprint!("{}", stats_text(&outcome, rendering.elapsed()));
+    }
     crate::print_out(&text)?;
     Ok(gate(&outcome.output.findings, settings.fail_on))
 }

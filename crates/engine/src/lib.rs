@@ -19,6 +19,7 @@ mod suppress;
 mod taint;
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
@@ -74,6 +75,37 @@ pub struct ScanOutput {
     pub files_with_syntax_errors: Vec<String>,
     /// The web routes the authorization analysis saw, in file order.
     pub routes: Vec<RouteInfo>,
+    /// Where the time went, summed over the workers (CPU time, not wall time).
+    pub stats: ScanStats,
+}
+
+/// Per-phase CPU time of a scan, summed over files and workers, for `--stats`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ScanStats {
+    pub files: u32,
+    pub files_parsed: u32,
+    pub bytes_parsed: u64,
+    pub parse: Duration,
+    pub query: Duration,
+    pub taint: Duration,
+    pub authz: Duration,
+    pub secrets: Duration,
+    /// Diff scoping, suppressions, fingerprints and redaction.
+    pub finish: Duration,
+}
+
+impl ScanStats {
+    pub fn add(&mut self, o: &ScanStats) {
+        self.files += o.files;
+        self.files_parsed += o.files_parsed;
+        self.bytes_parsed += o.bytes_parsed;
+        self.parse += o.parse;
+        self.query += o.query;
+        self.taint += o.taint;
+        self.authz += o.authz;
+        self.secrets += o.secrets;
+        self.finish += o.finish;
+    }
 }
 
 /// One web route and its protection, for `secreview routes` and the JSON metadata.
@@ -187,6 +219,7 @@ impl Engine {
                 out.files_with_syntax_errors.push(f.path);
             }
             out.routes.extend(f.routes);
+            out.stats.add(&f.stats);
         }
         out.findings = finish(pending);
         out.suppressions
@@ -200,6 +233,10 @@ impl Engine {
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
         let mut routes = Vec::new();
+        let mut stats = ScanStats {
+            files: 1,
+            ..ScanStats::default()
+        };
         if kinds.code
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
@@ -215,17 +252,24 @@ impl Engine {
                 active(&self.taint_rules[slot]),
                 active(&self.authz_rules[slot]),
             );
+            let started = Instant::now();
             if !(q.is_empty() && t.is_empty() && a.is_empty())
                 && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
             {
+                stats.parse = started.elapsed();
+                stats.files_parsed = 1;
+                stats.bytes_parsed = file.new_text.len() as u64;
                 syntax_errors = parsed.tree.root_node().has_error();
-                routes = self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+                routes = self.run_code_rules(&ctx, &parsed, (&q, &t, &a), &mut hits, &mut stats);
             }
         }
         if kinds.secrets {
+            let started = Instant::now();
             self.secrets
                 .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
+            stats.secrets = started.elapsed();
         }
+        let finishing = Instant::now();
         // Every secret value seen in the file is redacted from every finding of it, whichever rule produced it.
         let secrets: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
         // Occurrence indexes count every hit of the file, before diff scoping, so a fingerprint does not change
@@ -297,29 +341,33 @@ impl Engine {
         for p in &mut pending {
             p.finding.commit.clone_from(&file.commit);
         }
+        stats.finish = finishing.elapsed();
         FileOutput {
             path: file.path.clone(),
             pending,
             suppressions,
             syntax_errors,
             routes,
+            stats,
         }
     }
 
+    /// `rules`: the active (query, taint, authz) rule indexes for this file.
     fn run_code_rules(
         &self,
         ctx: &FileCtx<'_>,
         parsed: &ParsedFile,
-        query_rules: &[usize],
-        taint_rules: &[usize],
-        authz_rules: &[usize],
+        (query_rules, taint_rules, authz_rules): (&[usize], &[usize], &[usize]),
         hits: &mut Vec<(usize, Hit)>,
+        stats: &mut ScanStats,
     ) -> Vec<RouteInfo> {
         let mut buf = Vec::new();
+        let mut started = Instant::now();
         for &ri in query_rules {
             query::run(&self.set.rules[ri], ctx, parsed, &mut buf);
             hits.extend(buf.drain(..).map(|h| (ri, h)));
         }
+        stats.query = lap(&mut started);
         if !taint_rules.is_empty() {
             let rules: Vec<(usize, &CompiledRule)> = taint_rules
                 .iter()
@@ -333,14 +381,17 @@ impl Engine {
                 hits,
             );
         }
+        stats.taint = lap(&mut started);
+        let mut routes = Vec::new();
         if !authz_rules.is_empty() {
             let rules: Vec<(usize, &CompiledRule)> = authz_rules
                 .iter()
                 .map(|&i| (i, &self.set.rules[i]))
                 .collect();
-            return authz::run(&self.authz, &rules, ctx, parsed, hits);
+            routes = authz::run(&self.authz, &rules, ctx, parsed, hits);
         }
-        Vec::new()
+        stats.authz = lap(&mut started);
+        routes
     }
 
     #[allow(clippy::unused_self)] // an engine method like the other matchers, though it needs no engine state
@@ -396,6 +447,15 @@ struct FileOutput {
     suppressions: Vec<Suppression>,
     syntax_errors: bool,
     routes: Vec<RouteInfo>,
+    stats: ScanStats,
+}
+
+/// The time since `since`, restarting the clock.
+fn lap(since: &mut Instant) -> Duration {
+    let now = Instant::now();
+    let d = now - *since;
+    *since = now;
+    d
 }
 
 /// Sort, dedupe (same rule at the same place: keep the most confident) and fingerprint.
