@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use secreview_diff::{ChangeSet, Mode, Options};
-use secreview_engine::{Engine, Kinds, ScanOutput};
+use secreview_engine::{Engine, Kinds, Project, ScanOutput};
 use secreview_model::{Finding, Severity, SkipReason, Skipped};
 use secreview_report::{Format, ReportInput, TableOptions};
 use secreview_rules::RuleSet;
@@ -337,6 +337,9 @@ pub(crate) struct Outcome {
 pub(crate) struct Phases {
     pub rules: Duration,
     pub diff: Duration,
+    pub context: Duration,
+    /// Python modules in the project view, and how many of them were read beyond the changed files.
+    pub context_modules: (usize, usize),
     pub scan: Duration,
 }
 
@@ -362,16 +365,20 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
     apply_path_filters(&mut changes, settings);
     phases.diff = lap(&mut clock);
+    let project = project_for(&changes, &settings.mode, settings.max_file_bytes)?;
+    phases.context = lap(&mut clock);
+    phases.context_modules = (project.len(), project.context_len());
     let progress = progress_spinner(changes.files.len());
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
-            let mut out = engine.scan(
+            let mut out = engine.scan_in(
                 &changes.files,
                 Kinds {
                     code: true,
                     secrets: false,
                 },
+                &project,
             );
             let mut commits =
                 secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
@@ -386,7 +393,7 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
             merge(&mut out, secrets);
             out
         }
-        _ => engine.scan(&changes.files, Kinds::ALL),
+        _ => engine.scan_in(&changes.files, Kinds::ALL, &project),
     };
     if let Some(p) = progress {
         p.finish_and_clear();
@@ -438,6 +445,14 @@ fn stats_text(outcome: &Outcome, report: Duration) -> String {
             ),
         ),
         (
+            "context",
+            p.context,
+            format!(
+                "{} Python modules in the project view, {} read for context",
+                p.context_modules.0, p.context_modules.1
+            ),
+        ),
+        (
             "scan",
             p.scan,
             format!(
@@ -464,6 +479,24 @@ fn stats_text(outcome: &Outcome, report: Duration) -> String {
         ms(s.finish)
     );
     t
+}
+
+/// The project around the changed files: the changed files plus the modules they import, read from the scanned
+/// side of the tree. In `--all` every file is already a changed file, so nothing more is read.
+pub(crate) fn project_for(
+    changes: &ChangeSet,
+    mode: &Mode,
+    max_file_bytes: u64,
+) -> Result<Project> {
+    let Some(snapshot) = secreview_diff::Snapshot::open(changes, mode, max_file_bytes)? else {
+        let paths = changes.files.iter().map(|f| f.path.clone());
+        return Ok(Project::build(&changes.files, paths, |_| None));
+    };
+    Ok(Project::build(
+        &changes.files,
+        snapshot.paths().iter().cloned(),
+        |p| snapshot.read(p),
+    ))
 }
 
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.

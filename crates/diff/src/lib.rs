@@ -14,6 +14,7 @@ mod content;
 mod error;
 mod repo;
 mod setup;
+mod snapshot;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ use secreview_model::{ChangedFile, ScanMeta, Skipped};
 use crate::build::{Builder, DiffCtx, NewSide, find_renames, tree_diff_options};
 pub use crate::error::DiffError;
 pub use crate::setup::{hooks_dir, origin_url, repo_root, write_two_commit_repo};
+pub use crate::snapshot::Snapshot;
 
 /// Which change to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]

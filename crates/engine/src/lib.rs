@@ -13,6 +13,7 @@
 mod authz;
 mod emit;
 mod file;
+pub mod project;
 mod query;
 mod secrets;
 mod suppress;
@@ -27,6 +28,7 @@ use secreview_rules::{CompiledRule, Matcher, RuleSet};
 use secreview_syntax::{Lang, ParsedFile};
 
 pub use emit::Hit;
+pub use project::Project;
 pub use secrets::shannon_entropy;
 
 use emit::Pending;
@@ -206,10 +208,18 @@ impl Engine {
         self.set
     }
 
-    /// Scans every file in parallel; the result does not depend on the number of threads.
+    /// Scans every file in parallel; the result does not depend on the number of threads. Facts defined in
+    /// other files are not seen; [`Engine::scan_in`] takes the project around the files.
     pub fn scan(&self, files: &[ChangedFile], kinds: Kinds) -> ScanOutput {
-        let per_file: Vec<FileOutput> =
-            files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
+        self.scan_in(files, kinds, &Project::empty())
+    }
+
+    /// Scans `files` as part of `project`: analyses follow imports into the project's other modules.
+    pub fn scan_in(&self, files: &[ChangedFile], kinds: Kinds, project: &Project) -> ScanOutput {
+        let per_file: Vec<FileOutput> = files
+            .par_iter()
+            .map(|f| self.scan_file(f, kinds, project))
+            .collect();
         let mut pending = Vec::new();
         let mut out = ScanOutput::default();
         for f in per_file {
@@ -228,7 +238,7 @@ impl Engine {
         out
     }
 
-    fn scan_file(&self, file: &ChangedFile, kinds: Kinds) -> FileOutput {
+    fn scan_file(&self, file: &ChangedFile, kinds: Kinds, project: &Project) -> FileOutput {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
@@ -260,7 +270,13 @@ impl Engine {
                 stats.files_parsed = 1;
                 stats.bytes_parsed = file.new_text.len() as u64;
                 syntax_errors = parsed.tree.root_node().has_error();
-                routes = self.run_code_rules(&ctx, &parsed, (&q, &t, &a), &mut hits, &mut stats);
+                routes = self.run_code_rules(
+                    &ctx,
+                    (&parsed, project),
+                    (&q, &t, &a),
+                    &mut hits,
+                    &mut stats,
+                );
             }
         }
         if kinds.secrets {
@@ -356,7 +372,7 @@ impl Engine {
     fn run_code_rules(
         &self,
         ctx: &FileCtx<'_>,
-        parsed: &ParsedFile,
+        (parsed, project): (&ParsedFile, &Project),
         (query_rules, taint_rules, authz_rules): (&[usize], &[usize], &[usize]),
         hits: &mut Vec<(usize, Hit)>,
         stats: &mut ScanStats,
@@ -388,7 +404,7 @@ impl Engine {
                 .iter()
                 .map(|&i| (i, &self.set.rules[i]))
                 .collect();
-            routes = authz::run(&self.authz, &rules, ctx, parsed, hits);
+            routes = authz::run(&self.authz, project, &rules, ctx, parsed, hits);
         }
         stats.authz = lap(&mut started);
         routes

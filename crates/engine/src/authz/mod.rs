@@ -5,6 +5,7 @@
 //! rules, with the same handler in the base version of the file. Framework knowledge — which names
 //! authenticate, which fields name an owner — is data (`rules/authz/_frameworks.toml`).
 
+mod imported;
 mod model;
 mod python;
 mod rust;
@@ -16,6 +17,7 @@ use secreview_syntax::{Lang, ParsedFile};
 use crate::RouteInfo;
 use crate::emit::Hit;
 use crate::file::FileCtx;
+use crate::project::Project;
 
 pub(crate) use model::Names;
 use model::{Ev, Route};
@@ -29,22 +31,34 @@ pub(crate) const ANALYSES: &[&str] = &[
     "authz.mass-assignment",
 ];
 
+/// Where a file sits in the project: its path and the project's other modules, for facts defined elsewhere.
+#[derive(Clone, Copy)]
+pub(crate) struct Scope<'a> {
+    pub path: &'a str,
+    pub project: &'a Project,
+}
+
 /// Routes of a file, by language.
-pub(crate) fn routes(names: &Names, parsed: &ParsedFile) -> Vec<Route> {
+pub(crate) fn routes(names: &Names, parsed: &ParsedFile, scope: Scope<'_>) -> Vec<Route> {
     match parsed.lang {
-        Lang::Python => python::PyFile::extract(parsed, names).routes,
+        Lang::Python => python::PyFile::extract(parsed, names, scope).routes,
         Lang::Rust => rust::extract(parsed, names),
     }
 }
 
 pub(crate) fn run(
     names: &Names,
+    project: &Project,
     rules: &[(usize, &CompiledRule)],
     ctx: &FileCtx<'_>,
     parsed: &ParsedFile,
     hits: &mut Vec<(usize, Hit)>,
 ) -> Vec<RouteInfo> {
-    let routes = routes(names, parsed);
+    let scope = Scope {
+        path: &ctx.file.path,
+        project,
+    };
+    let routes = routes(names, parsed, scope);
     if routes.is_empty() {
         return Vec::new();
     }
@@ -58,7 +72,7 @@ pub(crate) fn run(
                 "authz.guard-removed" | "authz.permission-weakened"
             )
         })
-        .then(|| base_routes(names, ctx, parsed.lang))
+        .then(|| base_routes(names, ctx, parsed.lang, scope))
         .flatten();
     let owner_field_visible = names.mentions_owner_field(&parsed.text);
     // A handler whose guard this diff removed gets that one finding, not also the consequences of the removal.
@@ -146,7 +160,14 @@ fn analysis(rule: &CompiledRule) -> &str {
     }
 }
 
-fn base_routes(names: &Names, ctx: &FileCtx<'_>, lang: Lang) -> Option<(String, Vec<Route>)> {
+/// The base version's routes. Imported facts come from the scanned side's modules: a dependency that still
+/// exists under the same name is assumed to mean the same thing (the use site is what a diff removes).
+fn base_routes(
+    names: &Names,
+    ctx: &FileCtx<'_>,
+    lang: Lang,
+    scope: Scope<'_>,
+) -> Option<(String, Vec<Route>)> {
     let file = ctx.file;
     let old = file.old_text.as_ref()?;
     if file.removed.is_empty() {
@@ -154,21 +175,26 @@ fn base_routes(names: &Names, ctx: &FileCtx<'_>, lang: Lang) -> Option<(String, 
     }
     let parsed = secreview_syntax::parse(lang, old.clone())?;
     let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
-    Some((old_path, routes(names, &parsed)))
+    Some((old_path, routes(names, &parsed, scope)))
 }
 
 fn hit_at(e: &Ev, confidence: f32) -> Hit {
     Hit::span((e.line, e.col), (e.line, e.col), confidence)
 }
 
+/// Evidence at `e`: in the scanned file, or where an imported dependency proves the fact.
 fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
+    let (path, line, col) = match &e.origin {
+        Some((p, l, c)) => (p.as_str(), *l, *c),
+        None => (path, e.line, e.col),
+    };
     Evidence {
         location: Location {
             path: path.to_owned(),
-            start_line: e.line,
-            start_col: e.col,
-            end_line: e.line,
-            end_col: e.col,
+            start_line: line,
+            start_col: col,
+            end_line: line,
+            end_col: col,
         },
         note: note.to_owned(),
     }
@@ -260,6 +286,14 @@ fn ownership(
                 r.describe()
             ),
         ));
+        // Authentication proven in another module: show where, so the reader sees every file involved.
+        if let Some(a) = r.auth.iter().find(|a| a.origin.is_some()) {
+            hit.evidence.push(evidence(
+                path,
+                a,
+                &format!("the caller is authenticated: {}", a.note),
+            ));
+        }
         if let Some(s) = checked_sibling
             && let Some(check) = s.ownership.first().or(s.privilege.first())
         {

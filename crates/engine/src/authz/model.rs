@@ -10,6 +10,9 @@ pub(crate) struct Ev {
     pub line: u32,
     pub col: u32,
     pub note: String,
+    /// For a fact proven in another file (an imported dependency): where, as (path, line, col). `line`/`col`
+    /// stay the use site in this file, so diff comparisons (was this guard removed?) read this file's lines.
+    pub origin: Option<(String, u32, u32)>,
 }
 
 impl Ev {
@@ -18,6 +21,7 @@ impl Ev {
             line,
             col,
             note: note.into(),
+            origin: None,
         }
     }
 }

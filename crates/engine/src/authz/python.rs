@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
+use super::Scope;
+use super::imported;
 use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
@@ -19,6 +21,8 @@ pub(crate) struct PyFile<'a> {
     aliases: HashMap<String, String>,
     /// `check_in` results by function node id.
     checks: std::cell::RefCell<HashMap<usize, Option<Ev>>>,
+    /// The file's place in the project, for dependencies imported from other modules.
+    scope: Scope<'a>,
 }
 
 /// Text of a node.
@@ -98,7 +102,7 @@ fn assigned_var<'a>(p: &'a ParsedFile, stmt: Node<'_>) -> Option<&'a str> {
 // Methods that do not read `self` keep one call shape for the whole front-end.
 #[allow(clippy::unused_self)]
 impl<'a> PyFile<'a> {
-    pub fn extract(p: &'a ParsedFile, names: &Names) -> PyFile<'a> {
+    pub fn extract(p: &'a ParsedFile, names: &Names, scope: Scope<'a>) -> PyFile<'a> {
         let root = p.tree.root_node();
         let framework = framework_of(&p.text);
         let mut funcs = HashMap::new();
@@ -109,6 +113,7 @@ impl<'a> PyFile<'a> {
             funcs,
             aliases: HashMap::new(),
             checks: std::cell::RefCell::new(HashMap::new()),
+            scope,
         };
         let Some(framework) = framework else {
             return file;
@@ -415,8 +420,14 @@ impl<'a> PyFile<'a> {
                     }
                 }
                 _ => {
+                    // `caller: Caller` where `Caller` is an `Annotated[…, Depends(…)]` alias of another module.
+                    let imported = route.framework == Framework::FastApi
+                        && annotation.as_deref().is_some_and(|a| {
+                            is_dotted_name(a)
+                                && self.imported_dependency(p, names, a, def, &mut route)
+                        });
                     // FastAPI query/body ids are client-controlled too.
-                    if route.framework == Framework::FastApi && is_id_name(pname) {
+                    if !imported && route.framework == Framework::FastApi && is_id_name(pname) {
                         key_params.push(pname.clone());
                     }
                 }
@@ -452,6 +463,11 @@ impl<'a> PyFile<'a> {
         if names.is_auth(dep) {
             route.auth.push(ev(p, at, format!("dependency `{dep}`")));
         }
+        // A dependency imported from another module of the project: what its definition does.
+        if !self.funcs.contains_key(last_segment(dep)) {
+            self.imported_dependency(p, names, dep, at, route);
+            return;
+        }
         // A same-file dependency that authenticates or checks ownership itself (`Depends(get_owned_rating)`).
         if let Some(f) = self.funcs.get(last_segment(dep)) {
             let text = t(p, *f);
@@ -468,6 +484,34 @@ impl<'a> PyFile<'a> {
                 ));
             }
         }
+    }
+
+    /// Adds what an imported dependency (or annotation alias) establishes, as evidence at its use site `at`
+    /// pointing at the definition. Returns whether it established anything.
+    fn imported_dependency(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        dep: &str,
+        at: Node<'_>,
+        route: &mut Route,
+    ) -> bool {
+        let Some(facts) = imported::dependency(self.scope.project, self.scope.path, dep, names)
+        else {
+            return false;
+        };
+        let (line, col) = p.line_col(at.start_byte());
+        let what = format!("dependency `{dep}`");
+        if let Some(f) = &facts.auth {
+            route.auth.push(f.at_use(line, col, &what));
+        }
+        if let Some(f) = &facts.privilege {
+            route.privilege.push(f.at_use(line, col, &what));
+        }
+        if let Some(f) = &facts.ownership {
+            route.ownership.push(f.at_use(line, col, &what));
+        }
+        true
     }
 
     fn classify_decorator(&self, p: &ParsedFile, names: &Names, d: Node<'_>, route: &mut Route) {
@@ -636,7 +680,7 @@ impl<'a> PyFile<'a> {
         found
     }
 
-    fn find_check(p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
+    pub(crate) fn find_check(p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
         let body = f.child_by_field_name("body")?;
         let mut found = None;
         walk(body, &mut |n| {
@@ -1111,7 +1155,7 @@ fn collect_defs<'a>(
 }
 
 /// Module-level `Name = Annotated[T, Depends(dep)]` aliases.
-fn dependency_aliases(p: &ParsedFile) -> HashMap<String, String> {
+pub(crate) fn dependency_aliases(p: &ParsedFile) -> HashMap<String, String> {
     let mut out = HashMap::new();
     for stmt in named_children(p.tree.root_node()) {
         let Some(expr) = stmt
@@ -1138,7 +1182,10 @@ fn dependency_aliases(p: &ParsedFile) -> HashMap<String, String> {
 }
 
 /// (name, annotation, default) for each parameter.
-fn params_of(p: &ParsedFile, def: Node<'_>) -> Vec<(String, Option<String>, Option<String>)> {
+pub(crate) fn params_of(
+    p: &ParsedFile,
+    def: Node<'_>,
+) -> Vec<(String, Option<String>, Option<String>)> {
     let Some(params) = def.child_by_field_name("parameters") else {
         return Vec::new();
     };
@@ -1170,13 +1217,24 @@ fn params_of(p: &ParsedFile, def: Node<'_>) -> Vec<(String, Option<String>, Opti
         .collect()
 }
 
-fn params_text<'a>(p: &'a ParsedFile, def: Node<'_>) -> &'a str {
+/// `Caller`, `deps.CurrentUser`: a name an import can bind (not `int`, `list[str]` or `str | None`).
+pub(crate) fn is_dotted_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|part| {
+            part.chars()
+                .next()
+                .is_some_and(|c| c == '_' || c.is_alphabetic())
+                && part.chars().all(|c| c == '_' || c.is_alphanumeric())
+        })
+}
+
+pub(crate) fn params_text<'a>(p: &'a ParsedFile, def: Node<'_>) -> &'a str {
     def.child_by_field_name("parameters")
         .map_or("", |n| t(p, n))
 }
 
 /// The names inside `Depends(x)` / `Security(x)` occurrences of a text.
-fn depends_names(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn depends_names(text: &str) -> impl Iterator<Item = &str> {
     ["Depends(", "Security("].into_iter().flat_map(move |m| {
         text.match_indices(m).map(move |(i, _)| {
             let rest = &text[i + m.len()..];
@@ -1225,7 +1283,7 @@ fn path_params(path: &str) -> Vec<String> {
     out
 }
 
-fn is_id_name(name: &str) -> bool {
+pub(crate) fn is_id_name(name: &str) -> bool {
     let l = name.to_ascii_lowercase();
     l == "id"
         || l == "pk"

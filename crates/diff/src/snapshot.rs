@@ -1,0 +1,95 @@
+//! The scanned side of the tree as a whole, for context: the analyses read the modules the changed files import
+//! (an auth dependency in `api/deps.py`), not only the changed files.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
+
+use crate::content;
+use crate::error::DiffError;
+use crate::{ChangeSet, Mode, repo};
+
+/// Read access to every file of the scanned side: the head commit's tree for commit-based modes, the disk for
+/// the working tree. Not `Sync` (libgit2 handles are not): read what is needed before the parallel scan.
+pub struct Snapshot {
+    repo: Repository,
+    side: Side,
+    paths: Vec<String>,
+    limit: u64,
+}
+
+enum Side {
+    Tree(Oid),
+    Disk(PathBuf),
+}
+
+impl Snapshot {
+    /// The snapshot matching `changes` as collected for `mode`; `None` when there is nothing beyond the changed
+    /// files to read (`--all` scans every file already; an unborn HEAD has no tree).
+    pub fn open(
+        changes: &ChangeSet,
+        mode: &Mode,
+        max_file_bytes: u64,
+    ) -> Result<Option<Snapshot>, DiffError> {
+        if *mode == Mode::All {
+            return Ok(None);
+        }
+        let repo = repo::open(&changes.root)?;
+        let Some(head) = changes
+            .meta
+            .head
+            .as_deref()
+            .and_then(|h| Oid::from_str(h).ok())
+        else {
+            return Ok(None);
+        };
+        let tree = repo
+            .find_commit(head)
+            .and_then(|c| c.tree())
+            .map_err(|e| DiffError::git(format!("cannot read the tree of {head}"), e))?;
+        let mut paths = Vec::new();
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                paths.push(format!("{dir}{}", entry.name().unwrap_or_default()));
+            }
+            TreeWalkResult::Ok
+        })
+        .map_err(|e| DiffError::git("cannot list the tree", e))?;
+        let side = match mode {
+            // Uncommitted edits are what the user is about to commit: read them where they are.
+            Mode::Worktree => Side::Disk(repo::require_worktree(&repo, "worktree")?),
+            _ => Side::Tree(tree.id()),
+        };
+        drop(tree);
+        Ok(Some(Snapshot {
+            repo,
+            side,
+            paths,
+            limit: max_file_bytes,
+        }))
+    }
+
+    /// Every file path of the head commit's tree, `/`-separated.
+    pub fn paths(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// The file's text on the scanned side, or `None` when it is missing, binary, not UTF-8 or too large:
+    /// context is best effort, a file that cannot be read only means fewer facts.
+    pub fn read(&self, path: &str) -> Option<String> {
+        let content = match &self.side {
+            Side::Disk(root) => content::read_disk(&root.join(path), self.limit).ok()?,
+            Side::Tree(tree) => {
+                let entry = self
+                    .repo
+                    .find_tree(*tree)
+                    .ok()?
+                    .get_path(Path::new(path))
+                    .ok()?;
+                let odb = self.repo.odb().ok()?;
+                content::read_blob(&self.repo, &odb, entry.id(), self.limit).ok()?
+            }
+        };
+        content::to_text(content, Some(&self.repo), path).ok()
+    }
+}

@@ -1,0 +1,320 @@
+//! What an imported Python dependency does, read from the module that defines it.
+//!
+//! `def update(doc_id: int, caller: Caller)` authenticates only if `Caller` — imported from `app/api/deps.py` —
+//! is `Annotated[Member, Depends(resolve_caller)]` and `resolve_caller` rejects anonymous callers. The facts
+//! come from what the definition does (it raises 401/403, depends on something that authenticates, checks an
+//! owner or a privilege), not only from its name, and each fact carries the location that proves it so the
+//! finding can show evidence from every file involved.
+
+use secreview_syntax::{ParsedFile, named_children};
+use tree_sitter::Node;
+
+use super::model::{Ev, Names};
+use super::python::{
+    PyFile, dependency_aliases, depends_names, is_dotted_name, is_id_name, params_of,
+};
+use crate::project::Project;
+
+/// Definitions followed from the use site: alias → dependency → its own dependency → a re-export. Beyond this
+/// the chain is a guess, and an unknown dependency stays unknown (never "authenticates").
+const MAX_HOPS: usize = 5;
+
+/// What an imported dependency establishes. Each fact is evidence at its definition: `(path, line, col, note)`.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct DependencyFacts {
+    pub auth: Option<Fact>,
+    pub privilege: Option<Fact>,
+    pub ownership: Option<Fact>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Fact {
+    pub path: String,
+    pub line: u32,
+    pub col: u32,
+    pub note: String,
+}
+
+impl Fact {
+    /// Evidence at the use site in the scanned file, pointing at the definition that proves it.
+    pub fn at_use(&self, line: u32, col: u32, what: &str) -> Ev {
+        let mut e = Ev::new(line, col, format!("{what}: {}", self.note));
+        e.origin = Some((self.path.clone(), self.line, self.col));
+        e
+    }
+}
+
+impl DependencyFacts {
+    fn is_empty(&self) -> bool {
+        self.auth.is_none() && self.privilege.is_none() && self.ownership.is_none()
+    }
+
+    /// Keeps the first fact of each kind (the one closest to the use site).
+    fn absorb(&mut self, other: DependencyFacts) {
+        self.auth = self.auth.take().or(other.auth);
+        self.privilege = self.privilege.take().or(other.privilege);
+        self.ownership = self.ownership.take().or(other.ownership);
+    }
+}
+
+/// The facts about `dep` (`Caller`, `deps.get_user`, `RequireScope("admin")`) as imported by `importer`, or
+/// `None` when it is not a project import or its definition establishes nothing.
+pub(crate) fn dependency(
+    project: &Project,
+    importer: &str,
+    dep: &str,
+    names: &Names,
+) -> Option<DependencyFacts> {
+    let (path, symbol) = project.resolve_name(importer, callee_name(dep))?;
+    symbol_facts(project, &path, &symbol, names, 0).filter(|f| !f.is_empty())
+}
+
+/// `RequireScope("x")` → `RequireScope`; `deps.get_user` stays dotted.
+fn callee_name(dep: &str) -> &str {
+    dep.split('(').next().unwrap_or(dep).trim()
+}
+
+/// The facts of `symbol` defined in (or re-exported by) the module at `path`.
+fn symbol_facts(
+    project: &Project,
+    path: &str,
+    symbol: &str,
+    names: &Names,
+    hops: usize,
+) -> Option<DependencyFacts> {
+    if hops > MAX_HOPS {
+        return None;
+    }
+    let p = project.parsed(path)?;
+    if let Some(target) = dependency_aliases(p).get(symbol) {
+        let inner = depends_names(target).next()?;
+        let at = alias_node(p, symbol).unwrap_or_else(|| p.tree.root_node());
+        return reference_facts(project, path, p, (inner, at), names, hops + 1);
+    }
+    if let Some(def) = top_level(p, symbol) {
+        return match def.kind() {
+            "function_definition" => Some(function_facts(project, path, p, def, names, hops)),
+            "class_definition" => {
+                // A class used as a dependency runs its `__call__` (`Depends(RequireScope("x"))`).
+                let call = class_method(p, def, "__call__")?;
+                Some(function_facts(project, path, p, call, names, hops))
+            }
+            _ => None,
+        };
+    }
+    // `from app.core.security import get_user` in a package `__init__` or a deps module: a re-export.
+    let (next, sym) = project.resolve_name(path, symbol)?;
+    symbol_facts(project, &next, &sym, names, hops + 1)
+}
+
+/// A dependency named at `at` inside the module at `path`: its definition first (here, or where this module
+/// imports it from), then the name tables for what the project does not define.
+fn reference_facts(
+    project: &Project,
+    path: &str,
+    p: &ParsedFile,
+    (name, at): (&str, Node<'_>),
+    names: &Names,
+    hops: usize,
+) -> Option<DependencyFacts> {
+    let name = callee_name(name);
+    let mut facts = if name.contains('.') {
+        project
+            .resolve_name(path, name)
+            .and_then(|(next, sym)| symbol_facts(project, &next, &sym, names, hops + 1))
+    } else {
+        symbol_facts(project, path, name, names, hops)
+    }
+    .unwrap_or_default();
+    let fact = |note: String| fact_at(path, p, at, note);
+    if facts.privilege.is_none() && names.is_privilege(name) {
+        facts.privilege = Some(fact(format!("`{name}` requires a privileged user")));
+    }
+    if facts.auth.is_none() && (names.is_auth(name) || names.is_privilege(name)) {
+        facts.auth = Some(fact(format!("depends on `{name}`")));
+    }
+    (!facts.is_empty()).then_some(facts)
+}
+
+/// What a dependency function establishes: by its name, by its own dependencies, by rejecting callers, by the
+/// checks in its body.
+fn function_facts(
+    project: &Project,
+    path: &str,
+    p: &ParsedFile,
+    def: Node<'_>,
+    names: &Names,
+    hops: usize,
+) -> DependencyFacts {
+    let name_node = def.child_by_field_name("name").unwrap_or(def);
+    let fname = p.text(name_node);
+    let fact = |note: String| fact_at(path, p, name_node, note);
+    let mut facts = DependencyFacts::default();
+    // What the body does is the strongest evidence, so it comes first: a 401 it raises beats its name.
+    let body = def.child_by_field_name("body").map_or("", |b| p.text(b));
+    let rejects = Rejection::in_body(body);
+    if rejects.unauthenticated {
+        facts.auth = Some(fact(format!("`{fname}` rejects anonymous callers (401)")));
+    }
+    if names.is_privilege(fname) {
+        facts.privilege = Some(fact(format!("`{fname}` requires a privileged user")));
+    }
+    if facts.auth.is_none() && names.is_auth(fname) {
+        facts.auth = Some(fact(format!("`{fname}` authenticates")));
+    }
+    // Its own dependencies: `Depends(x)` defaults and `Annotated` aliases used as annotations (`caller: Caller`).
+    let params = def.child_by_field_name("parameters").unwrap_or(def);
+    let all_params = params_of(p, def);
+    // Only a dependency that takes the record's key can check that the caller owns the record; in an
+    // authenticator (`get_current_user(token, db)`) `user is None` tests the login, not an owner.
+    let takes_key = all_params.iter().any(|(name, _, _)| is_id_name(name));
+    for (_, annotation, default) in all_params {
+        let inner: Vec<&str> = match (&default, &annotation) {
+            (Some(d), _) if d.starts_with("Depends(") || d.starts_with("Security(") => {
+                depends_names(d).collect()
+            }
+            (_, Some(a)) if is_dotted_name(a) => vec![a.as_str()],
+            _ => continue,
+        };
+        for name in inner {
+            if let Some(f) = reference_facts(project, path, p, (name, params), names, hops + 1) {
+                facts.absorb(f);
+            }
+        }
+    }
+    if let Some(check) =
+        PyFile::find_check(p, names, def).filter(|c| takes_key || c.note.starts_with("privilege"))
+    {
+        let f = Fact {
+            path: path.to_owned(),
+            line: check.line,
+            col: check.col,
+            note: format!("`{fname}`: {}", check.note),
+        };
+        if check.note.starts_with("privilege") {
+            facts.privilege = facts.privilege.or(Some(f));
+        } else {
+            facts.ownership = facts.ownership.or(Some(f));
+        }
+    } else if rejects.forbidden && facts.auth.is_some() {
+        // An authenticated dependency that answers 403 on its own condition (a scope, a role, a plan) decides
+        // who may act: a function-level permission check.
+        facts.privilege = Some(fact(format!(
+            "`{fname}` rejects callers without permission (403)"
+        )));
+    }
+    facts
+}
+
+/// The HTTP rejections a function body raises.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Rejection {
+    unauthenticated: bool,
+    forbidden: bool,
+}
+
+impl Rejection {
+    /// Textual on purpose: `raise HTTPException(status_code=401)`, `status.HTTP_403_FORBIDDEN`, `abort(401)`,
+    /// `raise PermissionDenied`, `raise NotAuthenticated(...)` all read the same way across frameworks.
+    fn in_body(body: &str) -> Rejection {
+        let raises = body.contains("raise ") || body.contains("abort(");
+        if !raises {
+            return Rejection::default();
+        }
+        let has = |needles: &[&str]| needles.iter().any(|n| body.contains(n));
+        Rejection {
+            unauthenticated: has(&[
+                "HTTP_401",
+                "status_code=401",
+                "status_code = 401",
+                "(401",
+                "Unauthorized",
+                "NotAuthenticated",
+                "AuthenticationFailed",
+                "InvalidToken",
+            ]),
+            forbidden: has(&[
+                "HTTP_403",
+                "status_code=403",
+                "status_code = 403",
+                "(403",
+                "Forbidden",
+                "PermissionDenied",
+            ]),
+        }
+    }
+}
+
+fn fact_at(path: &str, p: &ParsedFile, n: Node<'_>, note: String) -> Fact {
+    let (line, col) = p.line_col(n.start_byte());
+    Fact {
+        path: path.to_owned(),
+        line,
+        col,
+        note,
+    }
+}
+
+/// The module-level assignment `name = …`.
+fn alias_node<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    named_children(p.tree.root_node()).find_map(|stmt| {
+        let a = stmt.named_child(0)?;
+        (stmt.kind() == "expression_statement"
+            && a.kind() == "assignment"
+            && a.child_by_field_name("left")
+                .is_some_and(|l| p.text(l) == name))
+        .then_some(a)
+    })
+}
+
+/// A module-level function or class named `name` (decorated or not).
+fn top_level<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+    named_children(p.tree.root_node()).find_map(|n| {
+        let def = if n.kind() == "decorated_definition" {
+            n.child_by_field_name("definition")?
+        } else {
+            n
+        };
+        (matches!(def.kind(), "function_definition" | "class_definition")
+            && def
+                .child_by_field_name("name")
+                .is_some_and(|id| p.text(id) == name))
+        .then_some(def)
+    })
+}
+
+fn class_method<'t>(p: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
+    let body = class.child_by_field_name("body")?;
+    named_children(body).find_map(|n| {
+        let def = if n.kind() == "decorated_definition" {
+            n.child_by_field_name("definition")?
+        } else {
+            n
+        };
+        (def.kind() == "function_definition"
+            && def
+                .child_by_field_name("name")
+                .is_some_and(|id| p.text(id) == name))
+        .then_some(def)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejections_are_read_from_the_raised_status() {
+        let r = Rejection::in_body(
+            "if c is None:\n    raise HTTPException(status_code=status.HTTP_401_UNAUTHORIZED)\n",
+        );
+        assert!(r.unauthenticated && !r.forbidden);
+        let r = Rejection::in_body("if not ok:\n    abort(403)\n");
+        assert!(r.forbidden && !r.unauthenticated);
+        // Naming a status without raising it rejects nothing.
+        assert_eq!(
+            Rejection::in_body("return {'code': 401}"),
+            Rejection::default()
+        );
+    }
+}

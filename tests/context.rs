@@ -1,0 +1,84 @@
+//! The project view: facts defined in modules the changed files import, with evidence from those files.
+
+#![allow(clippy::single_match_else)]
+
+#[path = "support/fake.rs"]
+mod fake;
+#[path = "support/repo.rs"]
+#[allow(dead_code)]
+mod repo;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn scan(dir: &std::path::Path, extra: &[&str]) -> (Value, String) {
+    let out = Command::cargo_bin("secreview")
+        .unwrap()
+        .env_remove("CI")
+        .args([
+            "scan",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .arg(dir)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (serde_json::from_slice(&out.stdout).unwrap(), stderr)
+}
+
+fn evidence_paths(f: &Value) -> Vec<String> {
+    f["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["location"]["path"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn imported_auth_alias_is_evidence_from_the_module_that_defines_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-layered");
+    let (report, stderr) = scan(tmp.path(), &["--stats"]);
+    let idor = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule_id"] == "route-missing-ownership-check" && f["location"]["start_line"] == 37
+        })
+        .expect("the IDOR in replace_document");
+    assert!(
+        evidence_paths(idor).contains(&"app/api/deps.py".to_owned()),
+        "{idor:#}"
+    );
+    // Only deps.py and what it imports are read, not the whole tree.
+    assert!(stderr.contains("read for context"), "{stderr}");
+}
+
+#[test]
+fn demo_rating_bug_shows_where_the_caller_is_authenticated() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-ratings");
+    let (report, _) = scan(tmp.path(), &[]);
+    let idors: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "route-missing-ownership-check")
+        .collect();
+    assert_eq!(idors.len(), 2);
+    for f in idors {
+        assert!(f["confidence"].as_f64().unwrap() >= 0.8, "{f:#}");
+        assert!(
+            evidence_paths(f).contains(&"app/auth.py".to_owned()),
+            "{f:#}"
+        );
+    }
+}
