@@ -9,7 +9,7 @@
 use secreview_syntax::{ParsedFile, named_children};
 use tree_sitter::Node;
 
-use super::model::{Ev, Names};
+use super::model::{Ev, Names, Owner};
 use super::python::{
     PyFile, dependency_aliases, depends_names, is_dotted_name, is_id_name, params_of,
 };
@@ -253,6 +253,105 @@ fn fact_at(path: &str, p: &ParsedFile, n: Node<'_>, note: String) -> Fact {
         col,
         note,
     }
+}
+
+/// Base classes that declare a model and add no fields of their own: their subclasses' fields are the whole
+/// picture. A project base class (`TimestampedModel`) may add an owner out of sight, so it leaves the answer open.
+const MODEL_BASES: &[&str] = &[
+    "Base",
+    "DeclarativeBase",
+    "Model",
+    "models.Model",
+    "db.Model",
+    "SQLModel",
+    "BaseModel",
+    "object",
+];
+
+/// Words in a foreign key or relationship target that name a principal (`ForeignKey("users.id")`,
+/// `relationship("Member")`, `models.ForeignKey(settings.AUTH_USER_MODEL)`).
+const PRINCIPAL_TARGETS: &[&str] = &[
+    "user",
+    "member",
+    "account",
+    "owner",
+    "customer",
+    "tenant",
+    "organization",
+    "org",
+    "author",
+    "profile",
+    "auth_user_model",
+    "team",
+    "workspace",
+];
+
+/// Whether the model class `name` (in the file at `path`, or imported by it) relates to a principal.
+pub(crate) fn model_owner(
+    project: &Project,
+    path: &str,
+    p: &ParsedFile,
+    name: &str,
+    names: &Names,
+) -> Option<Owner> {
+    if let Some(class) = top_level(p, name).filter(|d| d.kind() == "class_definition") {
+        return class_owner(path, p, class, names);
+    }
+    let (mut module, mut symbol) = project.resolve_name(path, name)?;
+    for _ in 0..MAX_HOPS {
+        let mp = project.parsed(&module)?;
+        if let Some(class) = top_level(mp, &symbol).filter(|d| d.kind() == "class_definition") {
+            return class_owner(&module, mp, class, names);
+        }
+        (module, symbol) = project.resolve_name(&module, &symbol)?;
+    }
+    None
+}
+
+/// The owner facts of one model class, from its field declarations.
+fn class_owner(path: &str, p: &ParsedFile, class: Node<'_>, names: &Names) -> Option<Owner> {
+    let body = class.child_by_field_name("body")?;
+    let mut fields = 0;
+    for stmt in named_children(body).filter(|s| s.kind() == "expression_statement") {
+        let Some(assign) = stmt.named_child(0).filter(|a| a.kind() == "assignment") else {
+            continue;
+        };
+        let Some(left) = assign.child_by_field_name("left") else {
+            continue;
+        };
+        let field = p.text(left);
+        if field.starts_with("__") {
+            continue; // `__tablename__`, `__table_args__`
+        }
+        fields += 1;
+        let decl = p.text(assign).to_ascii_lowercase();
+        let targets_principal = ["foreignkey(", "relationship(", "onetoonefield("]
+            .iter()
+            .any(|k| decl.contains(k))
+            && PRINCIPAL_TARGETS.iter().any(|w| decl.contains(w));
+        if names.is_owner_field(field) || targets_principal {
+            let note = format!("`{field}` relates it to its owner");
+            return Some(Owner::Owned(fact_ev(path, p, left, note)));
+        }
+    }
+    let bases = class
+        .child_by_field_name("superclasses")
+        .map_or("", |b| p.text(b));
+    let stock = bases
+        .trim_matches(|c| c == '(' || c == ')')
+        .split(',')
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+        .all(|b| MODEL_BASES.contains(&b));
+    (fields > 0 && stock).then_some(Owner::Unowned)
+}
+
+/// Evidence in another file: the use site is unknown here, so the origin is the location itself.
+fn fact_ev(path: &str, p: &ParsedFile, n: Node<'_>, note: String) -> Ev {
+    let (line, col) = p.line_col(n.start_byte());
+    let mut e = Ev::new(line, col, note);
+    e.origin = Some((path.to_owned(), line, col));
+    e
 }
 
 /// The module-level assignment `name = …`.

@@ -20,7 +20,7 @@ use crate::file::FileCtx;
 use crate::project::Project;
 
 pub(crate) use model::Names;
-use model::{Ev, Route};
+use model::{Ev, Lookup, Owner, Route};
 
 pub(crate) const ANALYSES: &[&str] = &[
     "authz.ownership",
@@ -200,6 +200,10 @@ fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
     }
 }
 
+/// The data model shows the record has an owner (an owner field or a foreign key to the user model, read from
+/// the model class, possibly in another file): the finding no longer rests on a name guess.
+const OWNED_MODEL_BONUS: f32 = 0.03;
+
 /// `route-missing-ownership-check`: a record selected by a client-supplied key is changed (or, where siblings
 /// check reads, returned) without an ownership or permission check.
 fn ownership(
@@ -212,6 +216,15 @@ fn ownership(
     for r in routes {
         // A project base class may scope the queryset or check object permissions out of sight.
         if r.is_checked() || r.lookups.is_empty() || r.inherits_unknown {
+            continue;
+        }
+        // A record with no owner (a catalogue entry, a shared tag) cannot be someone else's: no IDOR on it.
+        let owned: Vec<&Lookup> = r
+            .lookups
+            .iter()
+            .filter(|l| !matches!(l.owner, Some(Owner::Unowned)))
+            .collect();
+        if owned.is_empty() {
             continue;
         }
         let siblings: Vec<&Route> = routes
@@ -237,17 +250,23 @@ fn ownership(
             if r.is_authenticated() {
                 c += 0.03;
             }
-            (r.lookups.first(), c.min(0.97))
+            if owned
+                .iter()
+                .any(|l| matches!(l.owner, Some(Owner::Owned(_))))
+            {
+                c += OWNED_MODEL_BONUS;
+            }
+            (owned.first().copied(), c.min(0.97))
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
             let read_checked = siblings
                 .iter()
                 .any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
-            let single = r.lookups.first().is_some_and(|l| l.single);
+            let single = owned.first().is_some_and(|l| l.single);
             if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
                 continue;
             }
-            (r.lookups.first(), base - 0.2)
+            (owned.first().copied(), base - 0.2)
         };
         let Some(lookup) = lookup else { continue };
         let action = if mutated || write_method {
@@ -269,6 +288,13 @@ fn ownership(
             None => lookup.ev.note.clone(),
         };
         hit.evidence.push(evidence(path, &lookup.ev, &note));
+        if let Some(Owner::Owned(o)) = &lookup.owner {
+            hit.evidence.push(evidence(
+                path,
+                o,
+                &format!("the record is owned: {}", o.note),
+            ));
+        }
         for m in r
             .mutations
             .iter()

@@ -84,6 +84,18 @@ pub(crate) struct Lookup {
     pub mutating: bool,
     /// The lookup yields one record (`get`, `first`, `one`, `fetch_one`), not a collection.
     pub single: bool,
+    /// What the data model says about the record's owner, when its model class was found: evidence that it
+    /// is owned (`owner_id` on `Document`, in `app/models.py`) or that it has no owner at all.
+    pub owner: Option<Owner>,
+}
+
+/// Whether a model has an owner, with the evidence for it.
+#[derive(Debug, Clone)]
+pub(crate) enum Owner {
+    /// The model relates to the principal: an owner field or a foreign key to the user model.
+    Owned(Ev),
+    /// The model's fields were all seen and none relates to a principal: a catalogue or shared record.
+    Unowned,
 }
 
 /// Statement text that loads a single record.

@@ -8,7 +8,9 @@ use tree_sitter::Node;
 
 use super::Scope;
 use super::imported;
-use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
+use super::model::{
+    Ev, Framework, Lookup, Names, Owner, Route, contains_word, loads_one, sql_writes,
+};
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
@@ -514,6 +516,22 @@ impl<'a> PyFile<'a> {
         true
     }
 
+    /// The owner facts of the model a lookup call loads (`session.get(Document, id)`, `Note.query.get(id)`,
+    /// `get_object_or_404(Note, pk=pk)`, `select(Document).where(…)`): the first class-like name in the call
+    /// chain, resolved in this file or through its imports.
+    fn model_owner(&self, p: &ParsedFile, names: &Names, call: Node<'_>) -> Option<Owner> {
+        let stmt = t(p, statement_of(call));
+        let model = identifiers(stmt).find(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().any(char::is_lowercase)
+                && !matches!(
+                    *w,
+                    "Depends" | "HTTPException" | "Query" | "Path" | "Body" | "Q" | "F"
+                )
+        })?;
+        imported::model_owner(self.scope.project, self.scope.path, p, model, names)
+    }
+
     fn classify_decorator(&self, p: &ParsedFile, names: &Names, d: Node<'_>, route: &mut Route) {
         let text = t(p, d).trim_start_matches('@').trim();
         let name = text.split('(').next().unwrap_or(text);
@@ -841,6 +859,7 @@ impl<'a> PyFile<'a> {
                             var,
                             mutating,
                             single: loads_one(stmt_text),
+                            owner: self.model_owner(p, names, n),
                         });
                         if mutating {
                             route
