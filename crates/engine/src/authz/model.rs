@@ -346,16 +346,24 @@ impl Names {
             .any(|w| hay.contains(&words(w)))
     }
 
+    /// A whole name, or (for entries longer than three characters) a word segment of it: `get_` in
+    /// `get_rating_by_id`, `delete` in `bulk_delete` or `softDelete` — but not `set_` inside `reset_password`.
     fn call_matches(list: &[String], callee: &str) -> bool {
         let name = short_name(callee);
+        let bytes = name.as_bytes();
+        let segment_start = |i: usize| {
+            i == 0
+                || bytes[i - 1] == b'_'
+                || (bytes[i].is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase())
+        };
         list.iter().any(|c| {
             c.eq_ignore_ascii_case(name)
                 || (c.len() > 3
                     && name.len() >= c.len()
-                    && name
-                        .as_bytes()
+                    && bytes
                         .windows(c.len())
-                        .any(|w| w.eq_ignore_ascii_case(c.as_bytes())))
+                        .enumerate()
+                        .any(|(i, w)| segment_start(i) && w.eq_ignore_ascii_case(c.as_bytes())))
         })
     }
 
@@ -398,6 +406,15 @@ pub(crate) fn sql_writes(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn call_names_match_whole_or_on_word_segments() {
+        let list: Vec<String> = ["set_", "delete", "get_"].map(String::from).into();
+        let m = |c: &str| Names::call_matches(&list, c);
+        assert!(m("get_rating_by_id") && m("svc.bulk_delete") && m("softDelete") && m("set_owner"));
+        // `reset_password` is not a `set_…` call, `generate_reset_password_email` changes nothing.
+        assert!(!m("generate_reset_password_email") && !m("undeleted") && !m("forget_me"));
+    }
 
     #[test]
     fn word_containment_respects_identifier_boundaries() {
