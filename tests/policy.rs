@@ -6,7 +6,13 @@
 //! needs one, the base's own policy files); branch `feature` adds a live-looking token and a command injection
 //! plus one weakening trick. Without the trick that branch exits 1.
 
-#![allow(clippy::print_stderr)]
+// The shared support files are written for e2e.rs's lint allowances.
+#![allow(
+    clippy::print_stderr,
+    clippy::format_collect,
+    clippy::redundant_closure_for_method_calls,
+    clippy::single_match_else
+)]
 
 #[path = "support/fake.rs"]
 mod fake;
@@ -531,4 +537,74 @@ fn every_format_shows_policy_changes_and_suppressed_findings() {
             .contains("min_confidence")),
         "{notes:#?}"
     );
+}
+
+const HOUSE_RULE: &str = r#"id = "legacy-shell-call"
+kind = "query"
+pack = "house"
+title = "Call to the legacy shell helper"
+cwe = ["CWE-78"]
+severity = "high"
+confidence = 0.9
+languages = ["python"]
+message = "legacy_shell() runs its argument in a shell: {detail}."
+recommendation = "Use run_argv()."
+exploit = "Whatever reaches legacy_shell at {path}:{line} runs as a shell command."
+docs = """
+## What it does
+Finds legacy_shell calls.
+
+## Why is this bad?
+It runs a shell.
+
+## Example
+legacy_shell(cmd)
+
+## Fix
+run_argv([cmd])
+"""
+
+[[query]]
+language = "python"
+keywords = ["legacy_shell"]
+pattern = '''
+(call function: (identifier) @f (#eq? @f "legacy_shell")) @match
+'''
+"#;
+
+#[test]
+fn a_rule_file_the_branch_weakens_is_reported_and_read_from_base() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = repo::init(
+        tmp.path(),
+        &[
+            ("app.py", "x = 1\n"),
+            (".secreview.toml", "rules_dirs = [\"security/rules\"]\n"),
+            ("security/rules/house/legacy-shell-call.toml", HOUSE_RULE),
+        ],
+    );
+    repo::branch(&r, "feature");
+    repo::write(
+        tmp.path(),
+        &[
+            ("app.py", "x = 1\nlegacy_shell(user_input)\n"),
+            (
+                "security/rules/house/legacy-shell-call.toml",
+                &HOUSE_RULE.replace("\"legacy_shell\")) @match", "\"never_called\")) @match"),
+            ),
+        ],
+    );
+    repo::commit_all(&r, "quietly neuter the house rule");
+    let (code, report) = scan_json(tmp.path(), &[]);
+    assert_eq!(code, 0, "{report:#}");
+    assert!(
+        policy_changes(&report).contains(&(
+            "rule-file".into(),
+            "security/rules/house/legacy-shell-call.toml".into()
+        )),
+        "{report:#}"
+    );
+    let (code, strict) = scan_json(tmp.path(), &["--policy-from-base"]);
+    assert_eq!(code, 1, "{strict:#}");
+    assert_eq!(rules_of(&strict, "findings"), ["legacy-shell-call"]);
 }

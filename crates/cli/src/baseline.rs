@@ -58,11 +58,6 @@ impl Baseline {
         Ok(b)
     }
 
-    /// Removes baselined findings; returns the fingerprints of entries that matched nothing (to prune).
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> Vec<String> {
-        self.split(findings).1
-    }
-
     /// Moves baselined findings out of `findings`: returns them (in order), and the entries that matched nothing.
     pub fn split(&self, findings: &mut Vec<Finding>) -> (Vec<Finding>, Vec<String>) {
         let known: std::collections::HashSet<(&str, &str)> = self

@@ -296,13 +296,10 @@ pub(crate) fn load_baselines(a_path: &Path, root: &Path, policy: &Policy) -> Res
         .as_ref()
         .map(|(b, _, _)| entry_keys(b))
         .unwrap_or_default();
-    let added: BTreeSet<(String, String)> = head
-        .as_ref()
-        .map(|(b, _, _)| entry_keys(b))
-        .unwrap_or_default()
-        .difference(&base_keys)
-        .cloned()
-        .collect();
+    let added: BTreeSet<(String, String)> = match (&head, &policy.commit) {
+        (Some((b, _, _)), Some(_)) => entry_keys(b).difference(&base_keys).cloned().collect(),
+        _ => BTreeSet::new(),
+    };
     let load = |(baseline, path, text): (Baseline, PathBuf, String)| LoadedBaseline {
         baseline,
         shown: rel_to(root, &path).unwrap_or_else(|| path.display().to_string()),
@@ -350,8 +347,8 @@ fn side_baseline(
             Ok(Some((b, p.clone(), text)))
         }
         (Some(_), None) => Ok(None),
-        (None, _) if policy.from_base => read_disk_baseline(p),
-        (None, _) => Ok(None),
+        // Outside the repository it is the CI job's file, the same on both sides.
+        (None, _) => read_disk_baseline(p),
     }
 }
 
@@ -371,9 +368,13 @@ pub(crate) fn changes(
             && !base_globs.1.as_ref().is_some_and(|g| g.is_match(p))
     };
     let applied = !policy.from_base;
-    let mut out = config_changes(policy);
-    if let Some(b) = &baselines.head {
-        out.extend(baseline_changes(b, applied));
+    let mut out = Vec::new();
+    // Without a base commit (a plain directory, no history yet) there is nothing to compare the files with.
+    if policy.commit.is_some() {
+        out.extend(config_changes(policy));
+        if let Some(b) = &baselines.head {
+            out.extend(baseline_changes(b, applied));
+        }
     }
     if !whole_tree {
         out.extend(attribute_changes(changes, applied));

@@ -445,6 +445,9 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     apply_overrides(&mut output.findings, settings);
+    for s in &mut output.suppressed {
+        apply_overrides(std::slice::from_mut(&mut s.finding), settings);
+    }
     let stale_baseline = match &baselines.decided {
         Some(b) => {
             let (hidden, stale) = b.baseline.split(&mut output.findings);

@@ -242,4 +242,45 @@ mod tests {
         let s = parse("a.rs", "/* secreview: ignore[sql-string-built] */\n");
         assert_eq!(s[0].reason, "");
     }
+
+    /// `# ignore` on line 2 above a call on line 3, in a file whose base had both lines.
+    fn changed(added: &[u32], status: FileStatus) -> (ChangedFile, Suppression) {
+        let text = "import os\n# secreview: ignore[r] why\nos.system(x)\nos.system(y)\n";
+        let mut file = ChangedFile::whole("a.py", text.to_owned());
+        file.status = status;
+        if status != FileStatus::Unchanged {
+            file.added = secreview_model::LineSet::new();
+            for &l in added {
+                file.added.insert(l);
+            }
+        }
+        let s = parse("a.py", text).remove(0);
+        (file, s)
+    }
+
+    #[test]
+    fn a_suppression_covers_only_the_code_it_was_written_for() {
+        use InlineSuppressions::{FromBase, Honour, Ignore};
+        let m = FileStatus::Modified;
+        // Old comment, target rewritten (or a multi-line span reaching a new line): stale.
+        let (f, s) = changed(&[3], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), Some(Refusal::Stale));
+        let (f, s) = changed(&[4], m);
+        assert_eq!(refusal(&s, &f, (3, 4), Honour), Some(Refusal::Stale));
+        // Old comment over an old line (a regression finding): still applies.
+        let (f, s) = changed(&[4], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), None);
+        // Comment added with the code: applies, unless the policy comes from the base.
+        let (f, s) = changed(&[2, 3], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), None);
+        assert_eq!(
+            refusal(&s, &f, (3, 3), FromBase),
+            Some(Refusal::AddedByChange)
+        );
+        assert_eq!(refusal(&s, &f, (3, 3), Ignore), Some(Refusal::Disabled));
+        // A whole-tree scan has no before and after.
+        let (f, s) = changed(&[], FileStatus::Unchanged);
+        assert_eq!(refusal(&s, &f, (3, 3), FromBase), None);
+        assert_eq!(refusal(&s, &f, (3, 3), Ignore), Some(Refusal::Disabled));
+    }
 }
