@@ -124,6 +124,14 @@ pub struct ScanArgs {
     /// Print per-phase timings and file counts to standard error.
     #[arg(long)]
     pub stats: bool,
+    /// Read the config, baseline, rule directories and .gitattributes from the base side of the diff (the
+    /// merge-base; FROM for --range; HEAD for --staged, --worktree, --all), and honour only inline suppressions
+    /// already there: the change under review cannot weaken its own gate. Use it in CI.
+    #[arg(long)]
+    pub policy_from_base: bool,
+    /// Ignore every `secreview: ignore[…]` comment: what they would hide is reported as usual.
+    #[arg(long)]
+    pub no_inline_suppressions: bool,
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,7 @@ pub struct Entry {
     pub fingerprint: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Baseline {
     pub schema: u32,
@@ -45,38 +45,39 @@ impl Baseline {
     pub fn read(path: &Path) -> Result<Baseline> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the baseline {}", path.display()))?;
-        let b: Baseline = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a secreview baseline", path.display()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses baseline text; `origin` names it in errors (a path, or `path@commit`).
+    pub fn parse(text: &str, origin: &str) -> Result<Baseline> {
+        let b: Baseline = serde_json::from_str(text)
+            .with_context(|| format!("{origin} is not a secreview baseline"))?;
         if b.schema != 1 {
-            bail!(
-                "{}: unsupported baseline schema {}",
-                path.display(),
-                b.schema
-            );
+            bail!("{origin}: unsupported baseline schema {}", b.schema);
         }
         Ok(b)
     }
 
-    /// Removes baselined findings; returns the fingerprints of entries that matched nothing (to prune).
-    pub fn filter(&self, findings: &mut Vec<Finding>) -> Vec<String> {
+    /// Moves baselined findings out of `findings`: returns them (in order), and the entries that matched nothing.
+    pub fn split(&self, findings: &mut Vec<Finding>) -> (Vec<Finding>, Vec<String>) {
         let known: std::collections::HashSet<(&str, &str)> = self
             .findings
             .iter()
             .map(|e| (e.rule.as_str(), e.fingerprint.as_str()))
             .collect();
         let mut used = BTreeSet::new();
-        findings.retain(|f| {
-            let hit = known.contains(&(f.rule_id.as_str(), f.fingerprint.0.as_str()));
-            if hit {
-                used.insert(f.fingerprint.0.clone());
-            }
-            !hit
-        });
-        self.findings
+        let (hidden, kept): (Vec<Finding>, Vec<Finding>) = findings
+            .drain(..)
+            .partition(|f| known.contains(&(f.rule_id.as_str(), f.fingerprint.0.as_str())));
+        *findings = kept;
+        used.extend(hidden.iter().map(|f| f.fingerprint.0.clone()));
+        let stale = self
+            .findings
             .iter()
             .filter(|e| !used.contains(&e.fingerprint))
             .map(|e| format!("{} {} {}", e.rule, e.path, e.fingerprint))
-            .collect()
+            .collect();
+        (hidden, stale)
     }
 
     pub fn to_json(&self) -> String {
@@ -96,7 +97,7 @@ pub(crate) fn write(a: &BaselineArgs) -> Result<Exit> {
         ..Default::default()
     };
     let settings = Settings::from_args(&args)?;
-    let outcome = run_scan(&settings, None)?;
+    let outcome = run_scan(&settings, &crate::policy::Baselines::default())?;
     let b = Baseline::from_findings(&outcome.output.findings);
     std::fs::write(&a.output, b.to_json())
         .with_context(|| format!("cannot write {}", a.output.display()))?;

@@ -163,7 +163,24 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
         .map(Baseline::read)
         .transpose()?
     {
-        b.filter(&mut all.findings);
+        // Shown as suppressed below the findings, never dropped silently.
+        let (hidden, _) = b.split(&mut all.findings);
+        all.suppressed.extend(hidden.into_iter().map(|finding| {
+            secreview_model::SuppressedFinding {
+                suppressed_by: secreview_model::SuppressedBy {
+                    kind: secreview_model::SuppressionKind::External,
+                    path: settings
+                        .baseline
+                        .as_deref()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_default(),
+                    line: None,
+                    justification: "accepted in the baseline".to_owned(),
+                    added_by_change: false,
+                },
+                finding,
+            }
+        }));
     }
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
@@ -177,6 +194,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
         rules: &rules,
         skipped: &skipped,
         suppressions: &all.suppressions,
+        suppressed: &all.suppressed,
         fail_on,
         ..ReportInput::new(env!("CARGO_PKG_VERSION"), &all.findings)
     };

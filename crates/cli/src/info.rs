@@ -157,7 +157,7 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
         ..Default::default()
     };
     let settings = Settings::from_args(&args)?;
-    let outcome = run_scan(&settings, None)?;
+    let outcome = run_scan(&settings, &crate::policy::Baselines::default())?;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header([

@@ -16,6 +16,7 @@ mod config;
 mod demo;
 mod hook;
 mod info;
+mod policy;
 mod scan;
 
 use std::io::Write;

@@ -9,16 +9,19 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use secreview_diff::{ChangeSet, Mode, Options};
-use secreview_engine::{Engine, Kinds, Project, ScanOutput};
-use secreview_model::{Finding, Severity, SkipReason, Skipped};
+use secreview_engine::{Engine, InlineSuppressions, Kinds, Project, ScanOutput};
+use secreview_model::{
+    Finding, PolicyChange, Severity, SkipReason, Skipped, SuppressedBy, SuppressedFinding,
+    SuppressionKind,
+};
 use secreview_report::{Format, ReportInput, TableOptions};
 use secreview_rules::RuleSet;
 use serde_json::json;
 
 use crate::Exit;
 use crate::args::{FailOn, ModeArgs, ScanArgs};
-use crate::baseline::Baseline;
 use crate::config::{Config, RuleMode};
+use crate::policy::{Baselines, LoadedBaseline, Policy};
 
 /// Findings less confident than this are shown as warnings and never fail the gate unless `--min-confidence`
 /// (or `min_confidence` in the config) says otherwise. A finding's confidence estimates the chance that a reviewer
@@ -46,6 +49,11 @@ pub(crate) struct Settings {
     pub exclude: Option<GlobSet>,
     pub config: Config,
     pub show_secrets: bool,
+    /// Where the policy came from and what the change's side of it holds.
+    pub policy: Policy,
+    pub inline: InlineSuppressions,
+    /// Rule directories copied out of the base commit (`--policy-from-base`); deleted when the scan ends.
+    pub _base_rules: Option<tempfile::TempDir>,
     /// What the JSON metadata shows: each effective setting and where it came from.
     pub shown: serde_json::Value,
 }
@@ -91,7 +99,7 @@ pub(crate) fn repo_root(path: &Path) -> PathBuf {
     secreview_diff::repo_root(path).unwrap_or_else(|| path.to_path_buf())
 }
 
-fn globs(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
+pub(crate) fn globs(patterns: &[String], what: &str) -> Result<Option<GlobSet>> {
     if patterns.is_empty() {
         return Ok(None);
     }
@@ -111,7 +119,12 @@ impl Settings {
             );
         }
         let root = repo_root(&a.path);
-        let (config, config_path) = Config::load(a.config.as_deref(), &root)?;
+        let crate::policy::Resolved {
+            config,
+            mode,
+            config_shown,
+            policy,
+        } = crate::policy::resolve(a, &root)?;
         let src = |cli: bool, cfg: bool| {
             if cli {
                 "cli"
@@ -162,11 +175,21 @@ impl Settings {
         }
         let mut rule_dirs = a.rules.clone();
         rule_dirs.extend(config.rules_dirs.iter().map(|d| root.join(d)));
-        let baseline = a
-            .baseline
-            .clone()
-            .or_else(|| config.baseline.as_ref().map(|b| root.join(b)));
-        let mode = mode_of(&a.mode, config.base.as_deref())?;
+        let shown_rule_dirs: Vec<String> =
+            rule_dirs.iter().map(|d| d.display().to_string()).collect();
+        let (rule_dirs, base_rules) = crate::policy::base_rule_dirs(a, &root, &policy, rule_dirs)?;
+        let baseline = if policy.from_base {
+            policy.base_baseline.clone()
+        } else {
+            policy.head_baseline.clone()
+        };
+        let inline = if a.no_inline_suppressions {
+            InlineSuppressions::Ignore
+        } else if a.policy_from_base {
+            InlineSuppressions::FromBase
+        } else {
+            InlineSuppressions::Honour
+        };
         let color = !a.no_color
             && std::env::var_os("NO_COLOR").is_none()
             && std::io::stdout().is_terminal();
@@ -174,8 +197,17 @@ impl Settings {
             "format": {"value": format.as_str(), "source": src(a.format.is_some(), config.format.is_some())},
             "fail_on": {"value": fail_on.map_or("never", Severity::as_str), "source": src(a.fail_on.is_some(), config.fail_on.is_some())},
             "min_confidence": {"value": (f64::from(min_confidence) * 100.0).round() / 100.0, "source": src(a.min_confidence.is_some(), config.min_confidence.is_some())},
-            "config_file": config_path.as_ref().map(|p| p.display().to_string()),
-            "rule_dirs": rule_dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
+            "config_file": config_shown,
+            "policy": {
+                "source": if policy.from_base { "base" } else { "change" },
+                "commit": policy.commit,
+            },
+            "inline_suppressions": match inline {
+                InlineSuppressions::Honour => "honour",
+                InlineSuppressions::FromBase => "from-base",
+                InlineSuppressions::Ignore => "ignore",
+            },
+            "rule_dirs": shown_rule_dirs,
             "baseline": baseline.as_ref().map(|b| b.display().to_string()),
             "disabled_rules": config.rules.disable,
             "include": config.include,
@@ -202,8 +234,19 @@ impl Settings {
             exclude: globs(&config.exclude, "exclude")?,
             config,
             show_secrets: a.show_secrets,
+            policy,
+            inline,
+            _base_rules: base_rules,
             shown,
         })
+    }
+
+    /// Whether the path filters (include, exclude, the scanned subtree) keep `path`.
+    fn selects(&self, path: &str, subtree: Option<&str>) -> bool {
+        let inside = subtree.is_none_or(|s| path == s || s.ends_with('/') && path.starts_with(s));
+        inside
+            && self.include.as_ref().is_none_or(|g| g.is_match(path))
+            && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
     }
 }
 
@@ -329,6 +372,8 @@ pub(crate) struct Outcome {
     pub output: ScanOutput,
     pub rules: RuleSet,
     pub stale_baseline: Vec<String>,
+    /// What the change does to its own review, sorted by location.
+    pub policy_changes: Vec<PolicyChange>,
     pub phases: Phases,
 }
 
@@ -344,11 +389,16 @@ pub(crate) struct Phases {
 }
 
 /// Collects the changed files and runs the engine: the shared core of `scan`, `baseline` and the hooks.
-pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Result<Outcome> {
+pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Outcome> {
     init_threads(settings.jobs);
     let started = Instant::now();
     let opts = Options {
         max_file_bytes: settings.max_file_bytes,
+        attributes_at: settings
+            .policy
+            .commit
+            .clone()
+            .filter(|_| settings.policy.from_base),
         ..Options::default()
     };
     let mut phases = Phases::default();
@@ -360,9 +410,31 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
             today: crate::today(),
             show_secrets: settings.show_secrets,
         },
-    )?;
+    )?
+    .with_inline_suppressions(settings.inline);
     phases.rules = lap(&mut clock);
     let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
+    let whole_tree = settings.mode == Mode::All;
+    let subtree = subtree_prefix(&settings.path, &changes.root);
+    let selected = |p: &str| settings.selects(p, subtree.as_deref());
+    let in_subtree = |p: &str| {
+        subtree
+            .as_deref()
+            .is_none_or(|s| p == s || s.ends_with('/') && p.starts_with(s))
+    };
+    // Before the path filters: an `exclude = ["**"]` must not hide the `.gitattributes` edit next to it.
+    let mut policy_changes = crate::policy::changes(
+        &settings.policy,
+        baselines,
+        &changes,
+        &in_subtree,
+        whole_tree,
+    );
+    let unscanned = if settings.policy.from_base && !whole_tree {
+        unscanned_findings(&engine, &changes.skipped, &selected)
+    } else {
+        Vec::new()
+    };
     apply_path_filters(&mut changes, settings);
     phases.diff = lap(&mut clock);
     let project = project_for(&changes, &settings.mode, settings.max_file_bytes)?;
@@ -398,12 +470,31 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    output.findings.extend(unscanned);
+    output
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.scan = lap(&mut clock);
     apply_overrides(&mut output.findings, settings);
-    let stale_baseline = match baseline {
-        Some(b) => b.filter(&mut output.findings),
+    for s in &mut output.suppressed {
+        apply_overrides(std::slice::from_mut(&mut s.finding), settings);
+    }
+    let stale_baseline = match &baselines.decided {
+        Some(b) => {
+            let (hidden, stale) = b.baseline.split(&mut output.findings);
+            output
+                .suppressed
+                .extend(hidden.into_iter().map(|f| baselined(f, b)));
+            output
+                .suppressed
+                .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+            stale
+        }
         None => Vec::new(),
     };
+    policy_changes.append(&mut output.policy);
+    policy_changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    policy_changes.dedup();
     changes.meta.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
@@ -413,6 +504,7 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         output,
         rules,
         stale_baseline,
+        policy_changes,
         phases,
     })
 }
@@ -499,6 +591,56 @@ pub(crate) fn project_for(
     ))
 }
 
+/// The rule for changed files the scan could not read, made only under `--policy-from-base`: by default the
+/// policy section lists them, and a developer's own run need not fail on a large generated file.
+const UNSCANNED_RULE: &str = "changed-file-not-scanned";
+
+/// Under `--policy-from-base`, a changed file the change made unreadable (too large, not UTF-8) blocks like a
+/// finding: otherwise padding a file past the cap would pass whatever it holds.
+fn unscanned_findings(
+    engine: &Engine,
+    skipped: &[Skipped],
+    selected: &dyn Fn(&str) -> bool,
+) -> Vec<Finding> {
+    skipped
+        .iter()
+        .filter(|s| {
+            matches!(s.reason, SkipReason::TooLarge { .. } | SkipReason::NotUtf8)
+                && selected(&s.path)
+        })
+        .filter_map(|s| engine.file_finding(UNSCANNED_RULE, &s.path, &s.reason.describe()))
+        .collect()
+}
+
+/// The line of the baseline entry holding `fingerprint`: its `"rule"` line, where a reader starts reading it.
+pub(crate) fn entry_line(text: &str, fingerprint: &str) -> Option<u32> {
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|l| l.contains(fingerprint))?;
+    let start = (at.saturating_sub(3)..=at)
+        .rev()
+        .find(|&i| lines[i].contains("\"rule\""))
+        .unwrap_or(at);
+    u32::try_from(start + 1).ok()
+}
+
+/// A finding the baseline accepted, kept visible as suppressed.
+fn baselined(finding: Finding, b: &LoadedBaseline) -> SuppressedFinding {
+    let line = entry_line(&b.text, finding.fingerprint.as_str());
+    let added = b
+        .added
+        .contains(&(finding.rule_id.clone(), finding.fingerprint.0.clone()));
+    SuppressedFinding {
+        suppressed_by: SuppressedBy {
+            kind: SuppressionKind::External,
+            path: b.shown.clone(),
+            line,
+            justification: format!("accepted in the baseline {}", b.shown),
+            added_by_change: added,
+        },
+        finding,
+    }
+}
+
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
 fn progress_spinner(files: usize) -> Option<indicatif::ProgressBar> {
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
@@ -520,6 +662,10 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.suppressions.extend(more.suppressions);
     out.stats.add(&more.stats);
+    out.suppressed.extend(more.suppressed);
+    out.suppressed
+        .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
+    out.policy.extend(more.policy);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.
@@ -568,6 +714,8 @@ pub(crate) fn render_all(
         rules: &metas,
         skipped: &outcome.changes.skipped,
         suppressions: &outcome.output.suppressions,
+        suppressed: &outcome.output.suppressed,
+        policy_changes: &outcome.policy_changes,
         settings: &shown,
         fail_on: settings.fail_on,
         repository_uri: repo_uri.as_deref(),
@@ -604,6 +752,8 @@ pub(crate) fn render_all(
     if settings.format == Format::Table
         && outcome.changes.files.is_empty()
         && outcome.output.findings.is_empty()
+        && outcome.output.suppressed.is_empty()
+        && outcome.policy_changes.is_empty()
     {
         return Ok(format!(
             "nothing to scan: the {} diff has no added or changed files{}\n",
@@ -649,12 +799,12 @@ fn terminal_width() -> Option<u16> {
 pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
     let started_at = crate::now_utc();
     let settings = Settings::from_args(a)?;
-    let baseline = settings
-        .baseline
-        .as_deref()
-        .map(Baseline::read)
-        .transpose()?;
-    let mut outcome = run_scan(&settings, baseline.as_ref())?;
+    let baselines = crate::policy::load_baselines(
+        &settings.path,
+        &repo_root(&settings.path),
+        &settings.policy,
+    )?;
+    let mut outcome = run_scan(&settings, &baselines)?;
     if settings.show_secrets {
         eprintln!("warning: --show-secrets prints secret values in full; do not share this output");
     }

@@ -14,6 +14,7 @@ use git2::{
 use secreview_model::{ChangedFile, FileStatus, LineSet, SkipReason, Skipped, count_lines};
 
 use crate::Options;
+use crate::at::AttrsAt;
 use crate::content::{self, Content, unreadable};
 use crate::error::DiffError;
 
@@ -45,6 +46,7 @@ pub(crate) struct Builder<'r> {
     odb: Odb<'r>,
     limit: u64,
     patch_opts: DiffOptions,
+    attrs_at: Option<AttrsAt>,
     pub files: Vec<ChangedFile>,
     pub skipped: Vec<Skipped>,
 }
@@ -91,14 +93,28 @@ impl<'r> Builder<'r> {
             .force_text(true)
             // Same line attribution as `git diff` (its default since 2.14).
             .indent_heuristic(true);
+        let attrs_at = opts
+            .attributes_at
+            .as_deref()
+            .map(|rev| AttrsAt::new(repo, rev))
+            .transpose()?;
         Ok(Self {
             repo,
             odb,
             limit: opts.max_file_bytes,
             patch_opts,
+            attrs_at,
             files: Vec::new(),
             skipped: Vec::new(),
         })
+    }
+
+    /// The text of a new side, with `.gitattributes` from [`Options::attributes_at`] when set.
+    fn to_text(&self, c: Content<'_>, path: &str) -> Result<String, SkipReason> {
+        match &self.attrs_at {
+            Some(attrs) => content::text_unless_marked(c, || attrs.says_binary(path)),
+            None => content::to_text(c, Some(self.repo), path),
+        }
     }
 
     pub(crate) fn skip(&mut self, path: String, reason: SkipReason) {
@@ -156,7 +172,7 @@ impl<'r> Builder<'r> {
             NewSide::Odb => content::read_blob(self.repo, &self.odb, new.id(), self.limit),
             NewSide::Disk(root) => content::read_disk(&root.join(&path), self.limit),
         };
-        let new_text = match loaded.and_then(|c| content::to_text(c, Some(self.repo), &path)) {
+        let new_text = match loaded.and_then(|c| self.to_text(c, &path)) {
             Ok(text) => text,
             Err(reason) => return self.skip(path, reason),
         };

@@ -109,8 +109,20 @@ pub(crate) fn to_text(
     repo: Option<&Repository>,
     path: &str,
 ) -> Result<String, SkipReason> {
-    if looks_binary(content.bytes()) || attr_says_binary(repo, path) {
+    text_unless_marked(content, || attr_says_binary(repo, path))
+}
+
+/// As [`to_text`], with the attribute check supplied (the base commit's `.gitattributes` instead of the work
+/// tree's). Text marked binary is told apart from real binary: only the former is a policy choice.
+pub(crate) fn text_unless_marked(
+    content: Content<'_>,
+    marked_binary: impl FnOnce() -> bool,
+) -> Result<String, SkipReason> {
+    if looks_binary(content.bytes()) {
         return Err(SkipReason::Binary);
+    }
+    if marked_binary() {
+        return Err(SkipReason::MarkedBinary);
     }
     content.into_text()
 }

@@ -9,6 +9,7 @@
 //! It must not parse or analyse code, apply rules, or print: it hands text and line sets to the engine, and
 //! every failure is a one-line [`DiffError`] with a hint.
 
+mod at;
 mod build;
 mod content;
 mod error;
@@ -22,6 +23,7 @@ use std::path::{Path, PathBuf};
 use git2::{DiffOptions, Oid, Repository};
 use secreview_model::{ChangedFile, ScanMeta, Skipped};
 
+pub use crate::at::{policy_commit, read_at, read_dir_at};
 use crate::build::{Builder, DiffCtx, NewSide, find_renames, tree_diff_options};
 pub use crate::error::DiffError;
 pub use crate::setup::{hooks_dir, origin_url, repo_root, write_two_commit_repo};
@@ -95,6 +97,9 @@ pub struct Options {
     pub max_file_bytes: u64,
     /// Pair deleted and added files into renames (renames only: no copies, no rewrite breaking).
     pub detect_renames: bool,
+    /// Decide "marked binary" by this commit's `.gitattributes` instead of the work tree's (and the index's):
+    /// a branch must not hide its own files from the scan by marking them binary.
+    pub attributes_at: Option<String>,
 }
 
 impl Default for Options {
@@ -102,6 +107,7 @@ impl Default for Options {
         Self {
             max_file_bytes: 2 * 1024 * 1024,
             detect_renames: true,
+            attributes_at: None,
         }
     }
 }

@@ -356,7 +356,7 @@ fn unscannable_files_are_skipped_and_counted() {
                 }
             ),
             ("bin.dat", &SkipReason::Binary),
-            ("deps.lock", &SkipReason::Binary),
+            ("deps.lock", &SkipReason::MarkedBinary),
             ("doomed.py", &SkipReason::Deleted),
             ("latin1.txt", &SkipReason::NotUtf8),
             ("link.py", &SkipReason::Symlink),

@@ -23,7 +23,10 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
+use secreview_model::{
+    ChangedFile, Evidence, FileStatus, Finding, Fingerprint, Location, PolicyChange, PolicyKind,
+    SuppressedBy, SuppressedFinding, Suppression, SuppressionKind, normalize_line,
+};
 use secreview_rules::{CompiledRule, Matcher, RuleSet};
 use secreview_syntax::{Lang, ParsedFile};
 
@@ -36,6 +39,22 @@ use file::FileCtx;
 
 /// The rule that reports suppressions that do nothing (no reason, expired, or unused).
 pub const INEFFECTIVE_SUPPRESSION: &str = "ineffective-suppression";
+
+/// Builtin analyses the engine does not run itself: the suppression check runs inside every file scan, and
+/// `scan.*` findings are made by the scan driver (about files it could not read) through [`Engine::file_finding`].
+const DRIVER_ANALYSES: [&str; 2] = ["engine.suppressions", "scan.changed-file-not-scanned"];
+
+/// Which inline `secreview: ignore[…]` comments may hide findings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum InlineSuppressions {
+    /// Every effective suppression (except a stale one over lines the change rewrote).
+    #[default]
+    Honour,
+    /// Only suppressions that predate the change: the change cannot suppress its own findings.
+    FromBase,
+    /// None: what they would hide is reported normally.
+    Ignore,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -73,6 +92,10 @@ pub struct ScanOutput {
     pub findings: Vec<Finding>,
     /// Every suppression comment on a changed line, with how many findings it hid.
     pub suppressions: Vec<Suppression>,
+    /// The findings suppressions hid, sorted like `findings`: reported as suppressed, never blocking.
+    pub suppressed: Vec<SuppressedFinding>,
+    /// Suppressions the change added or moved, and old ones it made stale, sorted by location.
+    pub policy: Vec<PolicyChange>,
     /// Files in a language we parse whose tree had syntax errors (analysed anyway).
     pub files_with_syntax_errors: Vec<String>,
     /// The web routes the authorization analysis saw, in file order.
@@ -132,6 +155,7 @@ pub struct Engine {
     authz_rules: [Vec<usize>; 2],
     taint: [taint::Tables; 2],
     authz: authz::Names,
+    inline: InlineSuppressions,
 }
 
 fn lang_slot(lang: Lang) -> usize {
@@ -164,13 +188,14 @@ impl Engine {
                 }
                 Matcher::Builtin { analysis } => {
                     if !authz::ANALYSES.contains(&analysis.as_str())
-                        && analysis != "engine.suppressions"
+                        && !DRIVER_ANALYSES.contains(&analysis.as_str())
                     {
                         return Err(EngineError::Setup(format!(
-                            "{}: rule `{}` names an unknown analysis `{analysis}` (known: {}, engine.suppressions)",
+                            "{}: rule `{}` names an unknown analysis `{analysis}` (known: {}, {})",
                             rule.source,
                             rule.meta.id,
-                            authz::ANALYSES.join(", ")
+                            authz::ANALYSES.join(", "),
+                            DRIVER_ANALYSES.join(", ")
                         )));
                     }
                     if analysis.starts_with("authz.") {
@@ -196,7 +221,23 @@ impl Engine {
             authz_rules,
             taint,
             authz,
+            inline: InlineSuppressions::default(),
         })
+    }
+
+    /// Which inline suppressions may hide findings (default: all effective ones).
+    #[must_use]
+    pub fn with_inline_suppressions(mut self, mode: InlineSuppressions) -> Self {
+        self.inline = mode;
+        self
+    }
+
+    /// A finding of a driver-level rule (`analysis = "scan.…"`) about a whole file, such as a changed file that
+    /// could not be read; `None` when that rule is not loaded (disabled).
+    pub fn file_finding(&self, rule_id: &str, path: &str, detail: &str) -> Option<Finding> {
+        let rule = self.set.get(rule_id)?;
+        let hit = Hit::at_line(1, rule.meta.confidence).detail(detail);
+        finish(vec![emit::pending(rule, path, "", "", hit)]).pop()
     }
 
     pub fn rules(&self) -> &RuleSet {
@@ -221,9 +262,12 @@ impl Engine {
             .map(|f| self.scan_file(f, kinds, project))
             .collect();
         let mut pending = Vec::new();
+        let mut suppressed = Vec::new();
         let mut out = ScanOutput::default();
         for f in per_file {
             pending.extend(f.pending);
+            suppressed.extend(f.suppressed);
+            out.policy.extend(f.policy);
             out.suppressions.extend(f.suppressions);
             if f.syntax_errors {
                 out.files_with_syntax_errors.push(f.path);
@@ -232,6 +276,9 @@ impl Engine {
             out.stats.add(&f.stats);
         }
         out.findings = finish(pending);
+        out.suppressed = finish_suppressed(suppressed);
+        out.policy.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        out.policy.dedup();
         out.suppressions
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         out.files_with_syntax_errors.sort();
@@ -295,6 +342,8 @@ impl Engine {
         let mut line_norms: Option<Vec<String>> = None;
         let mut suppressions = suppress::parse(&file.path, &file.new_text);
         let mut pending = Vec::new();
+        let mut suppressed = Vec::new();
+        let mut policy = Vec::new();
         for (ri, hit) in hits {
             let rule = &self.set.rules[ri];
             let (first, last) = (hit.start_line, hit.end_line.min(hit.start_line + 4));
@@ -324,14 +373,37 @@ impl Engine {
                 continue;
             }
             let line = hit.start_line;
+            let span = (hit.start_line, hit.end_line);
             let mut p = emit::pending(rule, &file.path, ctx.line_text(line), &flagged, hit);
             p.occurrence = occurrence;
-            if let Some(s) = suppressions.iter_mut().find(|s| {
-                suppress::covers(s, &rule.meta.id, line)
-                    && suppress::effective(s, &self.settings.today)
-            }) {
-                s.used += 1;
-                continue;
+            match self.suppression_for(&suppressions, file, &rule.meta.id, span) {
+                Some((i, None)) => {
+                    let s = &mut suppressions[i];
+                    s.used += 1;
+                    let by = SuppressedBy {
+                        kind: SuppressionKind::InSource,
+                        path: s.path.clone(),
+                        line: Some(s.line),
+                        justification: s.reason.clone(),
+                        added_by_change: file.status != FileStatus::Unchanged
+                            && file.added.contains(s.line),
+                    };
+                    suppressed.push((p, by));
+                    continue;
+                }
+                Some((i, Some(refusal))) => {
+                    let s = &mut suppressions[i];
+                    p.finding.evidence.push(Evidence {
+                        location: Location::line(&s.path, s.line),
+                        note: refusal.note(&rule.meta.id, line),
+                    });
+                    if let Some(why) = refusal.not_applied() {
+                        s.not_applied = Some(why.to_owned());
+                    } else {
+                        policy.push(stale_change(s, &rule.meta.id, line));
+                    }
+                }
+                None => {}
             }
             pending.push(p);
         }
@@ -341,6 +413,13 @@ impl Engine {
                 .until
                 .as_deref()
                 .is_some_and(|u| u < self.settings.today.as_str());
+        }
+        if kinds.code && file.status != FileStatus::Unchanged {
+            policy.extend(
+                suppressions
+                    .iter()
+                    .map(|s| self.added_change(s, file, &ctx)),
+            );
         }
         if !kinds.code {
             // Per-commit secrets scans use the suppressions but leave judging and listing them to the code scan
@@ -353,14 +432,23 @@ impl Engine {
             for p in &mut pending {
                 emit::redact_values(&mut p.finding, &secrets);
             }
+            for (p, by) in &mut suppressed {
+                emit::redact_values(&mut p.finding, &secrets);
+                by.justification = redact_text(&by.justification, &secrets);
+            }
         }
-        for p in &mut pending {
+        for p in pending
+            .iter_mut()
+            .chain(suppressed.iter_mut().map(|(p, _)| p))
+        {
             p.finding.commit.clone_from(&file.commit);
         }
         stats.finish = finishing.elapsed();
         FileOutput {
             path: file.path.clone(),
             pending,
+            suppressed,
+            policy,
             suppressions,
             syntax_errors,
             routes,
@@ -430,7 +518,7 @@ impl Engine {
                         "has an `until=` that is not a YYYY-MM-DD date ({})",
                         s.until.as_deref().unwrap_or("")
                     )
-                } else if s.used == 0 && self.judged(s, kinds) {
+                } else if s.used == 0 && s.not_applied.is_none() && self.judged(s, kinds) {
                     format!("matches no finding of {}", s.rule_ids.join(", "))
                 } else {
                     return None;
@@ -444,6 +532,47 @@ impl Engine {
 }
 
 impl Engine {
+    /// The suppression that applies to a finding of `rule_id` over `span`, else the first one that names it but
+    /// is refused (with why), else `None`.
+    fn suppression_for(
+        &self,
+        sups: &[Suppression],
+        file: &ChangedFile,
+        rule_id: &str,
+        span: (u32, u32),
+    ) -> Option<(usize, Option<suppress::Refusal>)> {
+        let mut refused = None;
+        for (i, s) in sups.iter().enumerate() {
+            if !(suppress::covers(s, rule_id, span.0)
+                && suppress::effective(s, &self.settings.today))
+            {
+                continue;
+            }
+            match suppress::refusal(s, file, span, self.inline) {
+                None => return Some((i, None)),
+                Some(r) => {
+                    refused.get_or_insert((i, Some(r)));
+                }
+            }
+        }
+        refused
+    }
+
+    /// The policy change a suppression on an added line makes: added, or moved from where the base had it.
+    fn added_change(&self, s: &Suppression, file: &ChangedFile, ctx: &FileCtx<'_>) -> PolicyChange {
+        let ids = s.rule_ids.join(", ");
+        let summary = match suppress::old_line(file, ctx.line_text(s.line)) {
+            Some(old) => format!("`secreview: ignore[{ids}]` moved here (line {old} in the base)"),
+            None => format!("`secreview: ignore[{ids}]` added"),
+        };
+        let applied = self.inline == InlineSuppressions::Honour
+            && suppress::effective(s, &self.settings.today);
+        PolicyChange::new(PolicyKind::Suppression, &s.path, summary)
+            .at_line(s.line)
+            .with_key(ids)
+            .applied(applied)
+    }
+
     /// Whether this scan ran every rule a suppression names (a code-only scan cannot tell whether a secrets
     /// suppression is used).
     fn judged(&self, s: &Suppression, kinds: Kinds) -> bool {
@@ -460,6 +589,8 @@ impl Engine {
 struct FileOutput {
     path: String,
     pending: Vec<Pending>,
+    suppressed: Vec<(Pending, SuppressedBy)>,
+    policy: Vec<PolicyChange>,
     suppressions: Vec<Suppression>,
     syntax_errors: bool,
     routes: Vec<RouteInfo>,
@@ -472,6 +603,57 @@ fn lap(since: &mut Instant) -> Duration {
     let d = now - *since;
     *since = now;
     d
+}
+
+/// An old suppression over a line the change rewrote: listed so the reviewer sees why it no longer hides anything.
+fn stale_change(s: &Suppression, rule_id: &str, target: u32) -> PolicyChange {
+    PolicyChange::new(
+        PolicyKind::StaleSuppression,
+        &s.path,
+        format!(
+            "`secreview: ignore[{rule_id}]` predates the change; line {target} under it is new or changed, so its \
+             finding is reported"
+        ),
+    )
+    .at_line(s.line)
+    .with_key(rule_id)
+    .applied(false)
+}
+
+/// `text` with every secret value of the file replaced by its redacted form (suppression reasons are free text).
+fn redact_text(text: &str, secrets: &[String]) -> String {
+    let mut out = text.to_owned();
+    for v in secrets.iter().filter(|v| !v.is_empty()) {
+        if out.contains(v.as_str()) {
+            out = out.replace(v.as_str(), &secreview_model::redact_secret(v));
+        }
+    }
+    out
+}
+
+/// Suppressed findings get the same order, dedupe and fingerprints as reported ones, so a baseline or a SARIF
+/// consumer can match them.
+fn finish_suppressed(mut items: Vec<(Pending, SuppressedBy)>) -> Vec<SuppressedFinding> {
+    items.sort_by(|a, b| a.0.finding.sort_key().cmp(&b.0.finding.sort_key()));
+    items.dedup_by(|b, a| {
+        a.0.finding.sort_key() == b.0.finding.sort_key() && a.0.identity == b.0.identity
+    });
+    items
+        .into_iter()
+        .map(|(p, suppressed_by)| {
+            let mut finding = p.finding;
+            finding.fingerprint = Fingerprint::compute(
+                &finding.rule_id,
+                &finding.location.path,
+                &p.identity,
+                p.occurrence,
+            );
+            SuppressedFinding {
+                finding,
+                suppressed_by,
+            }
+        })
+        .collect()
 }
 
 /// Sort, dedupe (same rule at the same place: keep the most confident) and fingerprint.

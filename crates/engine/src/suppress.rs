@@ -2,7 +2,9 @@
 //! line or on the line above. A reason is required — a suppression without one suppresses nothing and is itself
 //! reported, as are unused and expired ones, so stale ignores do not pile up silently.
 
-use secreview_model::Suppression;
+use secreview_model::{ChangedFile, FileStatus, Suppression};
+
+use crate::InlineSuppressions;
 
 const MARKER: &str = "secreview: ignore[";
 
@@ -55,6 +57,7 @@ fn parse_line(path: &str, line: u32, text: &str) -> Option<Suppression> {
         until,
         used: 0,
         expired: false,
+        not_applied: None,
     })
 }
 
@@ -89,6 +92,84 @@ fn comment_tokens(path: &str) -> &'static [&'static str] {
 pub(crate) fn covers(s: &Suppression, rule_id: &str, line: u32) -> bool {
     (s.line == line || s.covers_next_line && s.line + 1 == line)
         && s.rule_ids.iter().any(|r| r == rule_id)
+}
+
+/// Why a suppression that names a finding's rule and line does not hide it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The comment predates the change but the flagged lines are new or changed: it was written for other code.
+    Stale,
+    /// The scanned change adds the comment itself, and the policy comes from the base (`--policy-from-base`).
+    AddedByChange,
+    /// `--no-inline-suppressions`.
+    Disabled,
+}
+
+impl Refusal {
+    /// The evidence note on the finding that is reported instead.
+    pub(crate) fn note(self, rule_id: &str, line: u32) -> String {
+        match self {
+            Refusal::Stale => format!(
+                "stale suppression: this `secreview: ignore[{rule_id}]` predates the change and was written for the \
+                 code as it was then; line {line} is new or changed, so the finding is reported"
+            ),
+            Refusal::AddedByChange => format!(
+                "this `secreview: ignore[{rule_id}]` is added by the change under review and is not applied: \
+                 --policy-from-base honours only suppressions already on the base"
+            ),
+            Refusal::Disabled => {
+                format!(
+                    "this `secreview: ignore[{rule_id}]` is not applied: --no-inline-suppressions"
+                )
+            }
+        }
+    }
+
+    /// Why a suppression is marked not applied in the report (`None`: a stale one is not listed there).
+    pub(crate) fn not_applied(self) -> Option<&'static str> {
+        match self {
+            Refusal::Stale => None,
+            Refusal::AddedByChange => Some(
+                "added by the change under review; --policy-from-base honours only the base's suppressions",
+            ),
+            Refusal::Disabled => Some("--no-inline-suppressions"),
+        }
+    }
+}
+
+/// Whether suppression `s` may hide a finding spanning `start..=end` of `file`. A suppression covers only the
+/// code it was written for: one that predates the change does not cover lines the change added or rewrote
+/// under it. A whole-tree scan has no before and after, so only `--no-inline-suppressions` refuses there.
+pub(crate) fn refusal(
+    s: &Suppression,
+    file: &ChangedFile,
+    (start, end): (u32, u32),
+    mode: InlineSuppressions,
+) -> Option<Refusal> {
+    if mode == InlineSuppressions::Ignore {
+        return Some(Refusal::Disabled);
+    }
+    if file.status == FileStatus::Unchanged {
+        return None;
+    }
+    let comment_added = file.added.contains(s.line);
+    if !comment_added && file.added.intersects(start, end) {
+        return Some(Refusal::Stale);
+    }
+    if comment_added && mode == InlineSuppressions::FromBase {
+        return Some(Refusal::AddedByChange);
+    }
+    None
+}
+
+/// Where the same comment stood in the base version of the file, if it did: a moved suppression.
+pub(crate) fn old_line(file: &ChangedFile, line_text: &str) -> Option<u32> {
+    let wanted = line_text.trim();
+    file.old_text
+        .as_deref()?
+        .lines()
+        .enumerate()
+        .find_map(|(i, l)| (l.trim() == wanted).then(|| u32::try_from(i + 1).unwrap_or(u32::MAX)))
 }
 
 /// `YYYY-MM-DD`.
@@ -160,5 +241,46 @@ mod tests {
         assert!(!effective(&s[0], "2026-01-01"));
         let s = parse("a.rs", "/* secreview: ignore[sql-string-built] */\n");
         assert_eq!(s[0].reason, "");
+    }
+
+    /// `# ignore` on line 2 above a call on line 3, in a file whose base had both lines.
+    fn changed(added: &[u32], status: FileStatus) -> (ChangedFile, Suppression) {
+        let text = "import os\n# secreview: ignore[r] why\nos.system(x)\nos.system(y)\n";
+        let mut file = ChangedFile::whole("a.py", text.to_owned());
+        file.status = status;
+        if status != FileStatus::Unchanged {
+            file.added = secreview_model::LineSet::new();
+            for &l in added {
+                file.added.insert(l);
+            }
+        }
+        let s = parse("a.py", text).remove(0);
+        (file, s)
+    }
+
+    #[test]
+    fn a_suppression_covers_only_the_code_it_was_written_for() {
+        use InlineSuppressions::{FromBase, Honour, Ignore};
+        let m = FileStatus::Modified;
+        // Old comment, target rewritten (or a multi-line span reaching a new line): stale.
+        let (f, s) = changed(&[3], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), Some(Refusal::Stale));
+        let (f, s) = changed(&[4], m);
+        assert_eq!(refusal(&s, &f, (3, 4), Honour), Some(Refusal::Stale));
+        // Old comment over an old line (a regression finding): still applies.
+        let (f, s) = changed(&[4], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), None);
+        // Comment added with the code: applies, unless the policy comes from the base.
+        let (f, s) = changed(&[2, 3], m);
+        assert_eq!(refusal(&s, &f, (3, 3), Honour), None);
+        assert_eq!(
+            refusal(&s, &f, (3, 3), FromBase),
+            Some(Refusal::AddedByChange)
+        );
+        assert_eq!(refusal(&s, &f, (3, 3), Ignore), Some(Refusal::Disabled));
+        // A whole-tree scan has no before and after.
+        let (f, s) = changed(&[], FileStatus::Unchanged);
+        assert_eq!(refusal(&s, &f, (3, 3), FromBase), None);
+        assert_eq!(refusal(&s, &f, (3, 3), Ignore), Some(Refusal::Disabled));
     }
 }

@@ -319,7 +319,11 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
     }
     for rule in &set.rules {
         let (pos, neg) = by_rule.get(&rule.meta.id).copied().unwrap_or_default();
-        if pos == 0 || neg == 0 {
+        // `scan.*` rules judge files the driver could not read, so they have no code to annotate; their
+        // end-to-end tests (tests/policy.rs) build the unreadable files instead.
+        let about_files =
+            matches!(&rule.matcher, Matcher::Builtin { analysis } if analysis.starts_with("scan."));
+        if !about_files && (pos == 0 || neg == 0) {
             problems.push(format!(
                 "rule `{}` needs ≥ 1 ruleid: and ≥ 1 ok: fixture line (has {pos} and {neg})",
                 rule.meta.id

@@ -112,19 +112,27 @@ impl Finding {
 #[serde(rename_all = "kebab-case", tag = "reason")]
 pub enum SkipReason {
     Binary,
+    /// Text that `.gitattributes` marks `binary` (or `-diff`): git would say "Binary files differ".
+    MarkedBinary,
     NotUtf8,
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     Symlink,
     Submodule,
     Deleted,
     Excluded,
-    Unreadable { error: String },
+    Unreadable {
+        error: String,
+    },
 }
 
 impl SkipReason {
     pub fn describe(&self) -> String {
         match self {
             SkipReason::Binary => "binary file".into(),
+            SkipReason::MarkedBinary => "marked binary in .gitattributes".into(),
             SkipReason::NotUtf8 => "not valid UTF-8".into(),
             SkipReason::TooLarge { bytes, limit } => {
                 format!("{bytes} bytes, over the {limit}-byte limit")
@@ -157,6 +165,10 @@ pub struct Suppression {
     /// How many findings it hid.
     pub used: u32,
     pub expired: bool,
+    /// Why it hid nothing although it matched (`--no-inline-suppressions`, `--policy-from-base` for one the
+    /// scanned change added).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applied: Option<String>,
     /// A comment on a line of its own also covers the next line; a trailing comment covers only its line.
     #[serde(skip)]
     pub covers_next_line: bool,

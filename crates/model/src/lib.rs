@@ -11,6 +11,7 @@ mod cwe;
 mod finding;
 mod fingerprint;
 pub mod owasp;
+mod policy;
 mod redact;
 mod severity;
 
@@ -21,5 +22,6 @@ pub use finding::{
 };
 pub use fingerprint::{Fingerprint, normalize_line, stable_hash};
 pub use owasp::{Edition, OwaspCategory};
+pub use policy::{PolicyChange, PolicyKind, SuppressedBy, SuppressedFinding, SuppressionKind};
 pub use redact::redact_secret;
 pub use severity::{ParseSeverityError, Severity};

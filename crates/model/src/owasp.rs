@@ -352,6 +352,7 @@ static CWE_NAMES: &[(u32, &str)] = &[
     ),
     (639, "Authorization Bypass Through User-Controlled Key"),
     (643, "XPath Injection"),
+    (693, "Protection Mechanism Failure"),
     (732, "Incorrect Permission Assignment for Critical Resource"),
     (759, "Use of a One-Way Hash without a Salt"),
     (776, "XML Entity Expansion"),
@@ -400,12 +401,13 @@ mod tests {
     fn every_cwe_our_rules_use_is_mapped_or_deliberately_unmapped() {
         let used = [
             22, 78, 79, 89, 90, 94, 95, 113, 200, 209, 259, 284, 285, 287, 295, 306, 311, 319, 321,
-            327, 328, 330, 347, 352, 377, 501, 502, 532, 601, 611, 614, 639, 643, 798, 862, 863,
-            915, 916, 918, 1004, 1336,
+            327, 328, 330, 347, 352, 377, 501, 502, 532, 601, 611, 614, 639, 643, 693, 798, 862,
+            863, 915, 916, 918, 1004, 1336,
         ];
         // Template injection (CWE-1336) is in neither edition's lists (A03:2021 and A05:2025 Injection leave it
         // out); a rule that wants a category for it has to override it explicitly (`owasp2021`/`owasp2025`).
-        let unmapped_2021 = [1336];
+        // Protection mechanism failure (CWE-693) entered the lists in 2025 (A06 Insecure Design).
+        let unmapped_2021 = [693, 1336];
         let unmapped_2025 = [1336];
         for cwe in used {
             assert_eq!(

@@ -1,6 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding, then a plain summary line.
 
-use secreview_model::{Finding, Severity};
+use secreview_model::{Finding, PolicyChange, Severity, SuppressedFinding};
 
 use crate::summary::{percent, summary_line};
 use crate::{Renderer, ReportInput, TOOL_NAME};
@@ -14,6 +14,14 @@ impl Renderer for GithubRenderer {
         let mut out = String::new();
         for f in input.findings {
             out.push_str(&annotation(f));
+            out.push('\n');
+        }
+        for c in input.policy_changes {
+            out.push_str(&policy_annotation(c));
+            out.push('\n');
+        }
+        for s in input.suppressed {
+            out.push_str(&suppressed_annotation(s));
             out.push('\n');
         }
         out.push_str(TOOL_NAME);
@@ -50,6 +58,39 @@ fn annotation(f: &Finding) -> String {
         loc.start_col.max(1),
         escape_property(&title),
         escape_data(&message)
+    )
+}
+
+/// A policy change is a `warning` on the line that makes it: the reviewer must look, the run need not fail.
+fn policy_annotation(c: &PolicyChange) -> String {
+    let line = c
+        .line
+        .map(|l| format!(",line={}", l.max(1)))
+        .unwrap_or_default();
+    format!(
+        "::warning file={}{line},title={}::{}",
+        escape_property(&c.path),
+        escape_property(&format!("{TOOL_NAME} policy change")),
+        escape_data(&crate::policy::describe_change(c))
+    )
+}
+
+/// A suppressed finding is a `notice`: visible on the pull request, never an error.
+fn suppressed_annotation(s: &SuppressedFinding) -> String {
+    let f = &s.finding;
+    let loc = &f.location;
+    let start_line = loc.start_line.max(1);
+    format!(
+        "::notice file={},line={},endLine={},title={}::{}",
+        escape_property(&loc.path),
+        start_line,
+        loc.end_line.max(start_line),
+        escape_property(&format!("{} (suppressed)", f.rule_id)),
+        escape_data(&format!(
+            "{} [suppressed by {}]",
+            f.message,
+            crate::policy::describe_suppression(&s.suppressed_by)
+        ))
     )
 }
 

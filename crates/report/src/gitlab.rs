@@ -27,19 +27,47 @@ impl Renderer for GitlabRenderer {
             "vendor": { "name": TOOL_NAME },
         });
         let vulnerabilities: Vec<Value> = input.findings.iter().map(vulnerability).collect();
+        let mut scan = json!({
+            "analyzer": tool,
+            "scanner": tool,
+            "type": "sast",
+            "status": "success",
+            "start_time": gitlab_time(input.started_at),
+            "end_time": gitlab_time(input.finished_at.or(input.started_at)),
+        });
+        let messages = messages(input);
+        if !messages.is_empty() {
+            scan["messages"] = Value::Array(messages);
+        }
         to_pretty_json(&json!({
             "version": SCHEMA_VERSION,
-            "scan": {
-                "analyzer": tool,
-                "scanner": tool,
-                "type": "sast",
-                "status": "success",
-                "start_time": gitlab_time(input.started_at),
-                "end_time": gitlab_time(input.finished_at.or(input.started_at)),
-            },
+            "scan": scan,
             "vulnerabilities": vulnerabilities,
         }))
     }
+}
+
+/// Policy changes (`warn`) and suppressed findings (`info`) as scan messages: the SAST schema has no place for
+/// either among vulnerabilities, and a suppressed finding must not count as one in the merge request widget.
+fn messages(input: &ReportInput) -> Vec<Value> {
+    let policy = input.policy_changes.iter().map(|c| {
+        json!({
+            "level": "warn",
+            "value": format!("policy change at {}: {}", c.location(), crate::policy::describe_change(c)),
+        })
+    });
+    let hidden = input.suppressed.iter().map(|s| {
+        json!({
+            "level": "info",
+            "value": format!(
+                "suppressed {} at {} by {}",
+                s.finding.rule_id,
+                crate::policy::location_of(s),
+                crate::policy::describe_suppression(&s.suppressed_by)
+            ),
+        })
+    });
+    policy.chain(hidden).collect()
 }
 
 fn gitlab_time(t: Option<&str>) -> &str {

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use secreview_model::{Finding, ScanMeta, Severity, Skipped, Suppression};
+use secreview_model::{
+    Finding, PolicyChange, ScanMeta, Severity, Skipped, SuppressedFinding, Suppression,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -22,6 +24,9 @@ struct Report<'a> {
     summary: Summary,
     findings: &'a [Finding],
     suppressions: &'a [Suppression],
+    /// Findings hidden by a suppression or the baseline, each with what hid it.
+    suppressed: &'a [SuppressedFinding],
+    policy_changes: &'a [PolicyChange],
 }
 
 #[derive(Serialize)]
@@ -55,6 +60,10 @@ struct Summary {
     by_severity: BySeverity,
     by_owasp2021: BTreeMap<String, usize>,
     by_owasp2025: BTreeMap<String, usize>,
+    /// Findings hidden by suppressions or the baseline (not in `total`, never blocking).
+    suppressed: usize,
+    /// Entries of `policy_changes`.
+    policy_changes: usize,
 }
 
 /// A struct, not a map, so the keys come from critical down to info.
@@ -106,9 +115,13 @@ impl Renderer for JsonRenderer {
                 },
                 by_owasp2021: codes(owasp_counts(input.findings, |f| f.owasp2021)),
                 by_owasp2025: codes(owasp_counts(input.findings, |f| f.owasp2025)),
+                suppressed: input.suppressed.len(),
+                policy_changes: input.policy_changes.len(),
             },
             findings: input.findings,
             suppressions: input.suppressions,
+            suppressed: input.suppressed,
+            policy_changes: input.policy_changes,
         };
         to_pretty_json(&report)
     }

@@ -20,13 +20,16 @@
 use std::fmt;
 use std::str::FromStr;
 
-use secreview_model::{Finding, RuleMeta, ScanMeta, Severity, Skipped, Suppression};
+use secreview_model::{
+    Finding, PolicyChange, RuleMeta, ScanMeta, Severity, Skipped, SuppressedFinding, Suppression,
+};
 use serde_json::Value;
 
 mod github;
 mod gitlab;
 mod json;
 mod markdown;
+mod policy;
 mod sarif;
 mod summary;
 mod table;
@@ -70,6 +73,11 @@ pub struct ReportInput<'a> {
     pub rules: &'a [RuleMeta],
     pub skipped: &'a [Skipped],
     pub suppressions: &'a [Suppression],
+    /// Findings a suppression or the baseline hid: shown as suppressed, never counted by the gate.
+    pub suppressed: &'a [SuppressedFinding],
+    /// What the scanned change does to its own review (config, baseline, suppressions, attributes, unscanned
+    /// files), sorted by location.
+    pub policy_changes: &'a [PolicyChange],
     /// The effective settings (CLI + config file), shown verbatim in the JSON metadata.
     pub settings: &'a Value,
     /// The `--fail-on` gate; `None` never fails.
@@ -93,6 +101,8 @@ impl<'a> ReportInput<'a> {
             rules: &[],
             skipped: &[],
             suppressions: &[],
+            suppressed: &[],
+            policy_changes: &[],
             settings: &NO_SETTINGS,
             fail_on: None,
             repository_uri: None,

@@ -46,7 +46,9 @@ impl Renderer for MarkdownRenderer {
         line!(out);
         scope(&mut out, input);
         executive_summary(&mut out, input);
+        policy_changes(&mut out, input);
         findings(&mut out, input);
+        suppressed_findings(&mut out, input);
         suppressions(&mut out, input.suppressions);
         skipped(&mut out, input);
         line!(out, "---");
@@ -105,6 +107,10 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
     line!(out, "## Executive summary");
     line!(out);
     let n = input.findings.len();
+    if let Some(note) = policy_note(input) {
+        line!(out, "{note}");
+        line!(out);
+    }
     if n == 0 {
         line!(
             out,
@@ -177,6 +183,31 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
 
     line!(out, "{}", top_risks(input.findings));
     line!(out);
+}
+
+/// A warning above everything else when the change edits its own review or findings were suppressed.
+fn policy_note(input: &ReportInput) -> Option<String> {
+    let (changes, hidden) = (input.policy_changes.len(), input.suppressed.len());
+    if changes == 0 && hidden == 0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if changes > 0 {
+        parts.push(format!(
+            "makes {} to its own review policy",
+            plural(changes, "change")
+        ));
+    }
+    if hidden > 0 {
+        parts.push(format!(
+            "has {} kept out of the gate by suppressions",
+            plural(hidden, "finding")
+        ));
+    }
+    Some(format!(
+        "> **Review the policy first:** this change {}. See below.",
+        parts.join(" and ")
+    ))
 }
 
 /// The three highest risks (severity, then confidence) in a sentence or two.
@@ -359,6 +390,89 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
     }
 }
 
+/// What the change does to its own review, right after the summary: a reviewer reads it before the findings,
+/// because it says which findings the branch kept from the gate.
+fn policy_changes(out: &mut String, input: &ReportInput) {
+    let changes = input.policy_changes;
+    if changes.is_empty() {
+        return;
+    }
+    line!(
+        out,
+        "## {} ({})",
+        crate::policy::POLICY_TITLE,
+        changes.len()
+    );
+    line!(out);
+    line!(
+        out,
+        "The change under review edits how it is itself reviewed. Each line below took effect in this scan unless \
+         marked *not applied*; `--policy-from-base` reads the policy from the base instead."
+    );
+    line!(out);
+    line!(out, "| Location | Kind | Change | Applied |");
+    line!(out, "|---|---|---|---|");
+    for c in changes {
+        line!(
+            out,
+            "| {} | {} | {} | {} |",
+            code(&c.location()),
+            c.kind.label(),
+            cell(&c.summary),
+            if c.applied { "yes" } else { "*not applied*" }
+        );
+    }
+    line!(out);
+}
+
+/// Findings a suppression or the baseline hid: counted and listed, never blocking.
+fn suppressed_findings(out: &mut String, input: &ReportInput) {
+    let hidden = input.suppressed;
+    if hidden.is_empty() {
+        return;
+    }
+    line!(out, "## Suppressed findings ({})", hidden.len());
+    line!(out);
+    line!(
+        out,
+        "Kept out of the gate by an inline suppression or the baseline, listed so the reviewer can accept or reject \
+         each one."
+    );
+    line!(out);
+    line!(
+        out,
+        "| # | Severity | Rule | Location | Suppressed by | Justification |"
+    );
+    line!(out, "|---:|---|---|---|---|---|");
+    for (i, s) in hidden.iter().enumerate() {
+        let by = &s.suppressed_by;
+        let place = match by.line {
+            Some(l) => format!("{}:{l}", by.path),
+            None => by.path.clone(),
+        };
+        let kind = match by.kind {
+            secreview_model::SuppressionKind::InSource => "inline",
+            secreview_model::SuppressionKind::External => "baseline",
+        };
+        let added = if by.added_by_change {
+            " (added by this change)"
+        } else {
+            ""
+        };
+        line!(
+            out,
+            "| {} | {} | {} | {} | {kind} {}{added} | {} |",
+            i + 1,
+            s.finding.severity,
+            code(&s.finding.rule_id),
+            code(&crate::policy::location_of(s)),
+            code(&place),
+            cell(&by.justification)
+        );
+    }
+    line!(out);
+}
+
 fn suppressions(out: &mut String, suppressions: &[Suppression]) {
     line!(out, "## Suppressions in effect");
     line!(out);
@@ -372,6 +486,8 @@ fn suppressions(out: &mut String, suppressions: &[Suppression]) {
     for s in suppressions {
         let status = if s.expired {
             "**expired**: the findings it hid are reported again"
+        } else if s.not_applied.is_some() {
+            "**not applied**: the findings it names are reported"
         } else if s.used == 0 {
             "**unused**: matches nothing, remove it"
         } else {

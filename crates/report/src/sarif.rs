@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use secreview_model::{Cwe, Evidence, Finding, Location, OwaspCategory, RuleMeta, Severity};
+use secreview_model::{
+    Cwe, Evidence, Finding, Location, OwaspCategory, PolicyChange, RuleMeta, Severity,
+    SuppressedBy, SuppressionKind,
+};
 use serde_json::{Map, Value, json};
 
 use crate::summary::confidence_number;
@@ -101,7 +104,8 @@ impl Renderer for SarifRenderer {
     fn render(&self, input: &ReportInput) -> String {
         // Rules used by findings, sorted by id; `ruleIndex` points into this list.
         let mut used: BTreeMap<&str, RuleView> = BTreeMap::new();
-        for f in input.findings {
+        let hidden = input.suppressed.iter().map(|s| &s.finding);
+        for f in input.findings.iter().chain(hidden) {
             let view = used.entry(&f.rule_id).or_insert_with(|| {
                 input
                     .rule(&f.rule_id)
@@ -114,11 +118,18 @@ impl Renderer for SarifRenderer {
         let index: BTreeMap<&str, usize> =
             used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
         let rules: Vec<Value> = used.values().map(RuleView::descriptor).collect();
-        let results: Vec<Value> = input
+        let rule_index = |f: &Finding| index.get(f.rule_id.as_str()).copied().unwrap_or(0);
+        let mut results: Vec<Value> = input
             .findings
             .iter()
-            .map(|f| result(f, index.get(f.rule_id.as_str()).copied().unwrap_or(0)))
+            .map(|f| result(f, rule_index(f)))
             .collect();
+        // Suppressed findings stay in the log with SARIF's own `suppressions`, so viewers show them as such.
+        results.extend(input.suppressed.iter().map(|s| {
+            let mut r = result(&s.finding, rule_index(&s.finding));
+            r["suppressions"] = json!([suppression(&s.suppressed_by)]);
+            r
+        }));
 
         let mut run = json!({
             "tool": { "driver": {
@@ -214,6 +225,46 @@ fn result(f: &Finding, rule_index: usize) -> Value {
     r
 }
 
+/// `inSource` for a comment, `external` for a baseline entry; one the change itself added is `underReview`.
+fn suppression(by: &SuppressedBy) -> Value {
+    let kind = match by.kind {
+        SuppressionKind::InSource => "inSource",
+        SuppressionKind::External => "external",
+    };
+    let mut s = json!({
+        "kind": kind,
+        "status": if by.added_by_change { "underReview" } else { "accepted" },
+        "justification": by.justification,
+        "properties": { "addedByChange": by.added_by_change },
+    });
+    if let Some(line) = by.line {
+        s["location"] =
+            json!({ "physicalLocation": physical_location(&Location::line(&by.path, line)) });
+    }
+    s
+}
+
+/// A policy change as a configuration notification: it is about how the tool was set up for this run.
+fn policy_notification(c: &PolicyChange) -> Value {
+    let artifact = match c.line {
+        Some(line) => physical_location(&Location::line(&c.path, line)),
+        None => json!({ "artifactLocation": { "uri": uri(&c.path), "uriBaseId": SRCROOT } }),
+    };
+    let mut props = json!({ "kind": c.kind, "applied": c.applied });
+    for (key, value) in [("key", &c.key), ("before", &c.before), ("after", &c.after)] {
+        if let Some(v) = value {
+            props[key] = json!(v);
+        }
+    }
+    json!({
+        "level": if c.applied { "warning" } else { "note" },
+        "message": { "text": format!("policy change: {}", crate::policy::describe_change(c)) },
+        "descriptor": { "id": format!("policy/{}", c.kind.as_str()) },
+        "locations": [{ "physicalLocation": artifact }],
+        "properties": props,
+    })
+}
+
 fn flow_step(e: &Evidence) -> Value {
     json!({ "location": {
         "physicalLocation": physical_location(&e.location),
@@ -239,6 +290,13 @@ fn invocation(input: &ReportInput) -> Value {
         "executionSuccessful": true,
         "toolExecutionNotifications": notifications,
     });
+    if !input.policy_changes.is_empty() {
+        inv["toolConfigurationNotifications"] = input
+            .policy_changes
+            .iter()
+            .map(policy_notification)
+            .collect();
+    }
     if let Some(t) = input.started_at {
         inv["startTimeUtc"] = json!(utc(t));
     }

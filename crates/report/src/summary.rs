@@ -115,11 +115,12 @@ pub(crate) fn gate_phrase(input: &ReportInput) -> String {
 /// `7 findings (1 critical, 3 high, …) in 9 files scanned, 2 skipped — fails on high (3 blocking)` or
 /// `nothing found in 9 files scanned, 2 skipped`.
 pub(crate) fn summary_line(input: &ReportInput) -> String {
+    let extra = crate::policy::summary_suffix(input);
     if input.findings.is_empty() {
-        return format!("nothing found {}", files_phrase(input));
+        return format!("nothing found {}{extra}", files_phrase(input));
     }
     format!(
-        "{} ({}) {} — {}",
+        "{} ({}) {} — {}{extra}",
         plural(input.findings.len(), "finding"),
         severity_breakdown(input.findings),
         files_phrase(input),

@@ -32,6 +32,11 @@ impl Renderer for TableRenderer {
                 out.push('\n');
             }
         }
+        let policy = crate::policy::plain_lines(input);
+        if !policy.is_empty() {
+            push_lines(&mut out, &policy);
+            out.push('\n');
+        }
         let mut notes = Vec::new();
         for s in input.skipped.iter().take(MAX_SKIPPED_LINES) {
             notes.push(format!("skipped {}: {}", s.path, s.reason.describe()));
@@ -45,6 +50,8 @@ impl Renderer for TableRenderer {
         for s in input.suppressions {
             let state = if s.expired {
                 Some("expired")
+            } else if s.not_applied.is_some() {
+                Some("not applied")
             } else if s.used == 0 {
                 Some("unused")
             } else {

@@ -143,7 +143,11 @@ fn summary_without_a_gate_never_fails() {
     let mut input = fx.input();
     input.fail_on = None;
     let out = render(Format::Table, &input, &plain());
-    assert!(out.trim_end().ends_with("— never fails"), "{out}");
+    assert!(
+        out.trim_end()
+            .ends_with("— never fails; 2 suppressed, 4 policy changes"),
+        "{out}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&render(Format::Json, &input, &plain())).unwrap();
     assert_eq!(json["summary"]["gate"], "pass");
@@ -199,11 +203,13 @@ fn github_annotations_use_levels_by_severity() {
         .filter_map(|l| l.strip_prefix("::"))
         .filter_map(|l| l.split(' ').next())
         .collect();
-    // crypto (medium), db (high), debug (low), fetch (high, warning only), routes (high), cors (info), token (critical)
+    // crypto (medium), db (high), debug (low), fetch (high, warning only), routes (high), cors (info), token
+    // (critical); then the four policy changes (warnings) and the two suppressed findings (notices).
     assert_eq!(
         levels,
         [
-            "warning", "error", "notice", "warning", "error", "notice", "error"
+            "warning", "error", "notice", "warning", "error", "notice", "error", "warning",
+            "warning", "warning", "warning", "notice", "notice"
         ]
     );
     assert!(out.contains(

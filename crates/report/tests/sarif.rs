@@ -159,12 +159,29 @@ fn results_carry_levels_flows_evidence_and_notifications() {
     let run = &doc["runs"][0];
     let results = run["results"].as_array().unwrap();
     let levels: Vec<&str> = results.iter().filter_map(|r| r["level"].as_str()).collect();
+    // The seven findings, then the two suppressed ones (sql-string-built high, weak-password-hash medium).
     assert_eq!(
         levels,
         [
-            "warning", "error", "note", "error", "error", "note", "error"
+            "warning", "error", "note", "error", "error", "note", "error", "error", "warning"
         ]
     );
+    let suppressions: Vec<(&str, &str)> = results
+        .iter()
+        .filter_map(|r| r["suppressions"][0].as_object())
+        .map(|s| (s["kind"].as_str().unwrap(), s["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        suppressions,
+        [("inSource", "underReview"), ("external", "accepted")],
+        "a suppression the change added is under review, an old baseline entry accepted"
+    );
+    let config = run["invocations"][0]["toolConfigurationNotifications"]
+        .as_array()
+        .unwrap();
+    assert_eq!(config.len(), 4, "one per policy change");
+    assert_eq!(config[0]["descriptor"]["id"], "policy/config-key");
+    assert_eq!(config[0]["properties"]["applied"], false);
     let sql = &results[1];
     assert_eq!(
         sql["codeFlows"][0]["threadFlows"][0]["locations"]

@@ -255,7 +255,12 @@ fn languages(
         })?;
         langs.push(lang);
     }
-    if langs.is_empty() && matches!(raw.kind, RuleKind::Taint | RuleKind::Builtin) {
+    // `scan.*` analyses judge whole files the driver could not read, whatever their language.
+    let about_files = raw
+        .analysis
+        .as_deref()
+        .is_some_and(|a| a.starts_with("scan."));
+    if langs.is_empty() && !about_files && matches!(raw.kind, RuleKind::Taint | RuleKind::Builtin) {
         return Err(invalid(
             "`languages` must name python and/or rust for this kind".into(),
         ));
