@@ -562,6 +562,7 @@ pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let text = render_all(&settings, &outcome, &started_at)?;
-    crate::print_out(&text)?;
-    Ok(gate(&outcome.output.findings, settings.fail_on))
+    // Decided before printing: a reader that closes the pipe early must not turn findings into a pass.
+    let exit = gate(&outcome.output.findings, settings.fail_on);
+    crate::print_gated(&text, exit)
 }

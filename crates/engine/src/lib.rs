@@ -200,7 +200,9 @@ impl Engine {
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
         let mut routes = Vec::new();
+        // Lossily decoded text (not UTF-8) is not the program the parser would see: secrets only.
         if kinds.code
+            && !file.lossy
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
             let slot = lang_slot(lang);
@@ -287,7 +289,11 @@ impl Engine {
             // of the same range, which sees the final text.
             suppressions.clear();
         } else if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
-            pending.extend(self.ineffective(rule, &ctx, &suppressions, kinds));
+            let ran = Kinds {
+                code: !file.lossy,
+                ..kinds
+            };
+            pending.extend(self.ineffective(rule, &ctx, &suppressions, ran));
         }
         if !self.settings.show_secrets {
             for p in &mut pending {
