@@ -90,12 +90,18 @@ pub(crate) fn find_blob(repo: &Repository, oid: Oid) -> Result<Blob<'_>, DiffErr
 }
 
 fn damaged(oid: Oid, e: &git2::Error) -> DiffError {
-    DiffError::CorruptObject {
-        id: oid.to_string(),
-        problem: format!(
+    let problem = if e.code() == git2::ErrorCode::NotFound {
+        // A blobless partial clone lacks it too: libgit2 cannot fetch from a promisor remote.
+        "it is missing from the object database (a partial clone?)".to_owned()
+    } else {
+        format!(
             "git cannot read it ({})",
             crate::error::one_line(e.message())
-        ),
+        )
+    };
+    DiffError::CorruptObject {
+        id: oid.to_string(),
+        problem,
     }
 }
 
@@ -121,21 +127,21 @@ impl DiskRoot {
 
     /// Whether `path` (under the root as given) really is inside the root. A parent that does not exist is
     /// inside: reading the file then reports it deleted.
-    fn contains(&mut self, path: &Path) -> bool {
+    fn check(&mut self, path: &Path) -> Result<(), SkipReason> {
         let Some(parent) = path.parent() else {
-            return true;
+            return Ok(());
         };
         if self.last_inside.as_deref() == Some(parent) {
-            return true;
+            return Ok(());
         }
-        let inside = match parent.canonicalize() {
-            Ok(real) => real.starts_with(&self.real),
-            Err(e) => e.kind() == io::ErrorKind::NotFound,
-        };
-        if inside {
-            self.last_inside = Some(parent.to_path_buf());
+        match parent.canonicalize() {
+            Ok(real) if real.starts_with(&self.real) => {}
+            Ok(_) => return Err(SkipReason::OutsideRoot),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(unreadable(e)),
         }
-        inside
+        self.last_inside = Some(parent.to_path_buf());
+        Ok(())
     }
 }
 
@@ -146,9 +152,7 @@ pub(crate) fn read_disk(
     path: &Path,
     limit: u64,
 ) -> Result<Content<'static>, SkipReason> {
-    if !root.contains(path) {
-        return Err(SkipReason::OutsideRoot);
-    }
+    root.check(path)?;
     let meta = match fs::symlink_metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(SkipReason::Deleted),

@@ -4,7 +4,10 @@
 //! explicit range, every tracked file, every commit of a pushed range). It is the only crate that talks to git
 //! (through `git2`): it resolves refs and merge-bases, reads each file's new and old text exactly once, records the
 //! added and removed line numbers of a zero-context diff, and turns per-file problems (binary, too large, deleted,
-//! symlink, submodule, not UTF-8, unreadable) into counted [`Skipped`] notes instead of failures.
+//! symlink, submodule, unreadable on disk, outside the root) into counted [`Skipped`] notes instead of failures.
+//! Text that is not UTF-8 is decoded lossily for the secrets detectors and noted as skipped for the code rules.
+//! A damaged git object is never a per-file problem: it is an error, because skipping it would pass a change that
+//! nobody read (and libgit2 would loop forever on a truncated loose object, see `objects`).
 //!
 //! It must not parse or analyse code, apply rules, or print: it hands text and line sets to the engine, and
 //! every failure is a one-line [`DiffError`] with a hint.

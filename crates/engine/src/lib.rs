@@ -289,8 +289,9 @@ impl Engine {
             // of the same range, which sees the final text.
             suppressions.clear();
         } else if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
+            // Code rules did not read a lossily decoded file: its code suppressions cannot be judged unused.
             let ran = Kinds {
-                code: !file.lossy,
+                code: kinds.code && !file.lossy,
                 ..kinds
             };
             pending.extend(self.ineffective(rule, &ctx, &suppressions, ran));
