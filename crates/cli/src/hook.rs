@@ -5,7 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use secreview_diff::{Mode, Options};
+use secreview_diff::Options;
 use secreview_engine::{Engine, Kinds, ScanOutput};
 use secreview_report::{Format, ReportInput, TableOptions};
 
@@ -42,13 +42,10 @@ fn hooks_dir(path: &Path) -> Result<PathBuf> {
 fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {
     let dir = hooks_dir(path)?;
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let (name, body) = if pre_commit {
-        (
-            "pre-commit",
-            "exec secreview scan --staged --format table \"$@\"",
-        )
+    let (name, command) = if pre_commit {
+        ("pre-commit", "scan --staged --format table")
     } else {
-        ("pre-push", "exec secreview hook pre-push \"$@\"")
+        ("pre-push", "hook pre-push")
     };
     let file = dir.join(name);
     if file.exists() {
@@ -60,15 +57,41 @@ fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {
             );
         }
     }
-    let script = format!(
-        "#!/bin/sh\n{MARKER}\n# Blocks the {name} when secreview finds high-severity issues in what is being pushed.\n\
-         # Bypass once with `git {} --no-verify`.\n{body}\n",
-        if pre_commit { "commit" } else { "push" }
-    );
+    let script = hook_script(name, command, pre_commit);
     std::fs::write(&file, script).with_context(|| format!("cannot write {}", file.display()))?;
     make_executable(&file)?;
     eprintln!("installed {}", file.display());
     Ok(Exit::Clean)
+}
+
+/// The hook runs the binary that installed it (hooks run with whatever `PATH` the git client has, often not
+/// the user's shell's), else `secreview` from `PATH`; when neither exists it says so in one line and fails, so
+/// a push is never let through unscanned.
+fn hook_script(name: &str, command: &str, pre_commit: bool) -> String {
+    let installed = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.to_str().map(shell_quote))
+        .unwrap_or_else(|| "''".to_owned());
+    let verb = if pre_commit { "commit" } else { "push" };
+    format!(
+        "#!/bin/sh\n{MARKER}\n\
+         # Blocks the {verb} when secreview finds high-severity issues in it.\n\
+         # Bypass once with `git {verb} --no-verify`.\n\
+         installed={installed}\n\
+         secreview=\"$installed\"\n\
+         if [ ! -x \"$secreview\" ]; then\n\
+         \x20   secreview=$(command -v secreview) || {{\n\
+         \x20       echo \"secreview: the {name} hook cannot find the secreview binary (not at $installed, not on PATH)  hint: reinstall it with 'secreview hook install', or bypass once with 'git {verb} --no-verify'\" >&2\n\
+         \x20       exit 2\n\
+         \x20   }}\n\
+         fi\n\
+         exec \"$secreview\" {command} \"$@\"\n"
+    )
+}
+
+/// `'…'` for `sh`, with embedded single quotes closed, escaped and reopened.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
 }
 
 #[cfg(unix)]
@@ -116,28 +139,20 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
     };
     let mut skipped = Vec::new();
     for r in &ranges {
-        let code = match &r.from {
-            Some(from) => {
-                let mode = Mode::Range {
-                    from: from.clone(),
-                    to: r.to.clone(),
-                };
-                let mut cs = secreview_diff::collect(path, &mode, &opts)?;
-                apply_path_filters(&mut cs, &settings);
-                meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
-                skipped.extend(cs.skipped.clone());
-                engine.scan(
-                    &cs.files,
-                    Kinds {
-                        code: true,
-                        secrets: false,
-                    },
-                )
-            }
-            None => ScanOutput::default(),
-        };
+        let pushed = secreview_diff::collect_pushed(path, r, &opts)?;
+        let mut cs = pushed.net;
+        apply_path_filters(&mut cs, &settings);
+        meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
+        skipped.extend(cs.skipped.clone());
+        let code = engine.scan(
+            &cs.files,
+            Kinds {
+                code: true,
+                secrets: false,
+            },
+        );
         merge(&mut all, code);
-        let mut commits = secreview_diff::collect_commits(path, r.from.as_deref(), &r.to, &opts)?;
+        let mut commits = pushed.commits;
         apply_path_filters(&mut commits, &settings);
         meta.commits += commits.meta.commits;
         merge(
@@ -199,16 +214,15 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
         ..ReportInput::new(env!("CARGO_PKG_VERSION"), &all.findings)
     };
     let color = std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal();
-    // Git shows the hook's output to the pusher; stdout and stderr both reach them, stderr is conventional.
-    eprint!(
-        "{}",
-        secreview_report::render(Format::Table, &input, &TableOptions { color, width: None })
-    );
+    // Decided before printing: a closed stderr must not change what the push is told.
     let exit = gate(&all.findings, fail_on);
+    let mut text =
+        secreview_report::render(Format::Table, &input, &TableOptions { color, width: None });
     if exit == Exit::Findings {
-        eprintln!(
-            "secreview: push blocked. Fix the findings above, or bypass once with `git push --no-verify`."
+        text.push_str(
+            "secreview: push blocked. Fix the findings above, or bypass once with `git push --no-verify`.\n",
         );
     }
-    Ok(exit)
+    // Git shows the hook's output to the pusher; stdout and stderr both reach them, stderr is conventional.
+    crate::write_gated(&mut std::io::stderr().lock(), &text, exit)
 }

@@ -56,6 +56,7 @@ pub fn run() -> ExitCode {
     };
     match dispatch(cli) {
         Ok(exit) => exit.into(),
+        // Only ungated output gets here (a scan's report goes through `print_gated`).
         Err(e) if is_broken_pipe(&e) => Exit::Clean.into(),
         Err(e) => {
             let text = format!("{e:#}");
@@ -99,12 +100,29 @@ fn dispatch(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
-/// Writes to stdout, turning a closed pipe into an error `run` maps to exit 0.
+/// Writes to stdout, turning a closed pipe into an error `run` maps to exit 0 (for output that gates nothing:
+/// `rules`, `explain`, `routes`; a scan uses [`print_gated`]).
 pub(crate) fn print_out(text: &str) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// Writes a gated run's report to stdout; see [`write_gated`].
+pub(crate) fn print_gated(text: &str, exit: Exit) -> anyhow::Result<Exit> {
+    write_gated(&mut std::io::stdout().lock(), text, exit)
+}
+
+/// Writes the report of a run whose exit status `exit` was decided before printing. A reader that stops early
+/// (`secreview scan | head -1`) closes the pipe; the run still exits with the gate's decision, so blocking
+/// findings fail it even when nobody read them all. Other write errors are errors.
+pub(crate) fn write_gated(out: &mut impl Write, text: &str, exit: Exit) -> anyhow::Result<Exit> {
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(exit),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Today's date as `YYYY-MM-DD` (UTC), for suppression expiry; `SECREVIEW_TODAY` overrides it for tests.

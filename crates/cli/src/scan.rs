@@ -831,6 +831,7 @@ pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
     if a.stats {
         eprint!("{}", stats_text(&outcome, rendering.elapsed()));
     }
-    crate::print_out(&text)?;
-    Ok(gate(&outcome.output.findings, settings.fail_on))
+    // Decided before printing: a reader that closes the pipe early must not turn findings into a pass.
+    let exit = gate(&outcome.output.findings, settings.fail_on);
+    crate::print_gated(&text, exit)
 }

@@ -15,7 +15,7 @@ use secreview_model::{ChangedFile, FileStatus, LineSet, SkipReason, Skipped, cou
 
 use crate::Options;
 use crate::at::AttrsAt;
-use crate::content::{self, Content, unreadable};
+use crate::content::{self, Content, DiskRoot, Text, unreadable};
 use crate::error::DiffError;
 
 /// Where the new side of a delta lives.
@@ -47,6 +47,8 @@ pub(crate) struct Builder<'r> {
     limit: u64,
     patch_opts: DiffOptions,
     attrs_at: Option<AttrsAt>,
+    /// Created on the first file read from disk.
+    disk: Option<DiskRoot>,
     pub files: Vec<ChangedFile>,
     pub skipped: Vec<Skipped>,
 }
@@ -104,13 +106,14 @@ impl<'r> Builder<'r> {
             limit: opts.max_file_bytes,
             patch_opts,
             attrs_at,
+            disk: None,
             files: Vec::new(),
             skipped: Vec::new(),
         })
     }
 
     /// The text of a new side, with `.gitattributes` from [`Options::attributes_at`] when set.
-    fn to_text(&self, c: Content<'_>, path: &str) -> Result<String, SkipReason> {
+    fn to_text(&self, c: Content<'_>, path: &str) -> Result<Text, SkipReason> {
         match &self.attrs_at {
             Some(attrs) => content::text_unless_marked(c, || attrs.says_binary(path)),
             None => content::to_text(c, Some(self.repo), path),
@@ -121,31 +124,37 @@ impl<'r> Builder<'r> {
         self.skipped.push(Skipped { path, reason });
     }
 
-    pub(crate) fn add_diff(&mut self, diff: &Diff<'_>, ctx: &DiffCtx<'_, 'r>) {
+    /// Per-file problems become [`Skipped`] notes; a damaged object is an error.
+    pub(crate) fn add_diff(
+        &mut self,
+        diff: &Diff<'_>,
+        ctx: &DiffCtx<'_, 'r>,
+    ) -> Result<(), DiffError> {
         for delta in diff.deltas() {
-            self.add_delta(&delta, ctx);
+            self.add_delta(&delta, ctx)?;
         }
+        Ok(())
     }
 
-    fn add_delta(&mut self, delta: &DiffDelta<'_>, ctx: &DiffCtx<'_, 'r>) {
+    fn add_delta(&mut self, delta: &DiffDelta<'_>, ctx: &DiffCtx<'_, 'r>) -> Result<(), DiffError> {
         let new = delta.new_file();
         let old = delta.old_file();
         let path = path_string(new.path_bytes().or(old.path_bytes()));
         let old_path = old.path_bytes().map(|p| path_string(Some(p)));
 
         let (status, diff_old) = match delta.status() {
-            Delta::Unmodified | Delta::Ignored => return,
+            Delta::Unmodified | Delta::Ignored => return Ok(()),
             Delta::Deleted => {
                 self.skip(old_path.unwrap_or(path), SkipReason::Deleted);
-                return;
+                return Ok(());
             }
             Delta::Unreadable => {
                 self.skip(path, unreadable("git could not read it"));
-                return;
+                return Ok(());
             }
             Delta::Conflicted if matches!(ctx.new_side, NewSide::Odb) => {
                 self.skip(path, unreadable("unmerged (conflicted) in the index"));
-                return;
+                return Ok(());
             }
             // A type change (symlink or submodule to file) has no textual base to compare with.
             Delta::Added | Delta::Untracked | Delta::Typechange => (FileStatus::Added, false),
@@ -154,31 +163,52 @@ impl<'r> Builder<'r> {
             Delta::Copied => (FileStatus::Added, true),
         };
 
-        match new.mode() {
-            FileMode::Link => return self.skip(path, SkipReason::Symlink),
+        let skip_reason = match new.mode() {
+            FileMode::Link => Some(SkipReason::Symlink),
             // `Tree` is an untracked nested repository in worktree mode.
-            FileMode::Commit | FileMode::Tree => return self.skip(path, SkipReason::Submodule),
-            FileMode::Unreadable => return self.skip(path, unreadable("git could not read it")),
-            FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
+            FileMode::Commit | FileMode::Tree => Some(SkipReason::Submodule),
+            FileMode::Unreadable => Some(unreadable("git could not read it")),
+            FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => None,
+        };
+        if let Some(reason) = skip_reason {
+            self.skip(path, reason);
+            return Ok(());
         }
 
         if !ctx.other_parents.is_empty()
             && taken_from_other_parent(ctx.other_parents, &path, new.id())
         {
-            return;
+            return Ok(());
         }
 
         let loaded = match ctx.new_side {
-            NewSide::Odb => content::read_blob(self.repo, &self.odb, new.id(), self.limit),
-            NewSide::Disk(root) => content::read_disk(&root.join(&path), self.limit),
+            NewSide::Odb => content::read_blob(self.repo, &self.odb, new.id(), self.limit)?,
+            NewSide::Disk(root) => {
+                if self.disk.is_none() {
+                    self.disk = Some(DiskRoot::new(root)?);
+                }
+                match self.disk.as_mut() {
+                    Some(disk) => content::read_disk(disk, &root.join(&path), self.limit),
+                    None => Err(unreadable("the working tree root is unavailable")),
+                }
+            }
         };
-        let new_text = match loaded.and_then(|c| self.to_text(c, &path)) {
+        let Text {
+            text: new_text,
+            lossy,
+        } = match loaded.and_then(|c| self.to_text(c, &path)) {
             Ok(text) => text,
-            Err(reason) => return self.skip(path, reason),
+            Err(reason) => {
+                self.skip(path, reason);
+                return Ok(());
+            }
         };
+        if lossy {
+            self.skip(path.clone(), SkipReason::NotUtf8);
+        }
 
         let old_blob = if diff_old && is_blob_mode(old.mode()) && !old.id().is_zero() {
-            self.repo.find_blob(old.id()).ok()
+            Some(content::find_blob(self.repo, old.id())?)
         } else {
             None
         };
@@ -187,7 +217,10 @@ impl<'r> Builder<'r> {
                 let normalize_crlf = matches!(ctx.new_side, NewSide::Disk(_));
                 match self.line_sets(blob.content(), new_text.as_bytes(), normalize_crlf) {
                     Ok(sets) => sets,
-                    Err(e) => return self.skip(path, unreadable(e.message())),
+                    Err(e) => {
+                        self.skip(path, unreadable(e.message()));
+                        return Ok(());
+                    }
                 }
             }
             None => (LineSet::all(count_lines(&new_text)), LineSet::new()),
@@ -197,7 +230,7 @@ impl<'r> Builder<'r> {
             && (!ctx.keep_deletion_only || (removed.is_empty() && status == FileStatus::Modified))
         {
             // Nothing added: per-commit scans only look at additions; a mode-only change has nothing at all.
-            return;
+            return Ok(());
         }
 
         let old_text = old_blob
@@ -219,7 +252,9 @@ impl<'r> Builder<'r> {
             removed,
             commit: ctx.commit.map(str::to_owned),
             disk_path,
+            lossy,
         });
+        Ok(())
     }
 
     /// Added (new-side) and removed (old-side) line numbers of `old -> new`.
@@ -329,22 +364,32 @@ fn strip_cr_before_lf(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A file read from disk as a whole (`--all`), or the reason it was skipped.
+/// A file read from disk as a whole (`--all`) into `files`, or the reason it was skipped into `skipped` (a file
+/// that is not UTF-8 lands in both: scanned for secrets, skipped by the code rules).
 pub(crate) fn whole_file(
     repo: Option<&Repository>,
-    rel: String,
-    full: PathBuf,
+    root: &mut DiskRoot,
+    (rel, full): (String, PathBuf),
     limit: u64,
-) -> Result<ChangedFile, Skipped> {
-    let text =
-        content::read_disk(&full, limit).and_then(|c: Content<'_>| content::to_text(c, repo, &rel));
+    files: &mut Vec<ChangedFile>,
+    skipped: &mut Vec<Skipped>,
+) {
+    let text = content::read_disk(root, &full, limit)
+        .and_then(|c: Content<'_>| content::to_text(c, repo, &rel));
     match text {
-        Ok(text) => {
+        Ok(Text { text, lossy }) => {
+            if lossy {
+                skipped.push(Skipped {
+                    path: rel.clone(),
+                    reason: SkipReason::NotUtf8,
+                });
+            }
             let mut file = ChangedFile::whole(rel, text);
             file.disk_path = Some(full);
-            Ok(file)
+            file.lossy = lossy;
+            files.push(file);
         }
-        Err(reason) => Err(Skipped { path: rel, reason }),
+        Err(reason) => skipped.push(Skipped { path: rel, reason }),
     }
 }
 

@@ -62,8 +62,20 @@ pub enum DiffError {
     )]
     BadPushLine { line: String },
 
+    #[error(
+        "`{local_ref}` points to a {kind}, not a commit, and only commits can be scanned  hint: push it with --no-verify if that is intended"
+    )]
+    NotACommit { local_ref: String, kind: String },
+
     #[error("cannot walk `{}`: {message}  hint: check the directory's permissions", path.display())]
     Walk { path: PathBuf, message: String },
+
+    /// A git object the scan needs (or that libgit2 might read) is damaged or missing: scanning around it could
+    /// pass a change nobody read.
+    #[error(
+        "git object {id} is damaged: {problem}  hint: run `git fsck` to see the damage, restore the object (fetch it again or copy it from another clone), then scan again"
+    )]
+    CorruptObject { id: String, problem: String },
 
     /// A libgit2 failure with no more specific meaning. `message` is the git2 message flattened to one line.
     #[error("{context}: {message}  hint: check that the repository is not corrupt (git fsck)")]

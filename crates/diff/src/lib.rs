@@ -4,7 +4,10 @@
 //! explicit range, every tracked file, every commit of a pushed range). It is the only crate that talks to git
 //! (through `git2`): it resolves refs and merge-bases, reads each file's new and old text exactly once, records the
 //! added and removed line numbers of a zero-context diff, and turns per-file problems (binary, too large, deleted,
-//! symlink, submodule, not UTF-8, unreadable) into counted [`Skipped`] notes instead of failures.
+//! symlink, submodule, unreadable on disk, outside the root) into counted [`Skipped`] notes instead of failures.
+//! Text that is not UTF-8 is decoded lossily for the secrets detectors and noted as skipped for the code rules.
+//! A damaged git object is never a per-file problem: it is an error, because skipping it would pass a change that
+//! nobody read (and libgit2 would loop forever on a truncated loose object, see `objects`).
 //!
 //! It must not parse or analyse code, apply rules, or print: it hands text and line sets to the engine, and
 //! every failure is a one-line [`DiffError`] with a hint.
@@ -13,6 +16,7 @@ mod at;
 mod build;
 mod content;
 mod error;
+mod objects;
 mod repo;
 mod setup;
 mod snapshot;
@@ -20,7 +24,7 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-use git2::{DiffOptions, Oid, Repository};
+use git2::{Commit, DiffOptions, Oid, Repository};
 use secreview_model::{ChangedFile, ScanMeta, Skipped};
 
 pub use crate::at::{policy_commit, read_at, read_dir_at};
@@ -124,13 +128,26 @@ pub struct ChangeSet {
     pub meta: ScanMeta,
 }
 
-/// One pushed ref to scan commit by commit: `(from, to]`; `from: None` means everything reachable from `to` that
-/// the default base does not have.
+/// One pushed ref: what the code rules read (the net diff `from..to`) and which commits the secrets detectors
+/// read one by one (those reachable from `to` and from none of `hide`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushRange {
     pub local_ref: String,
+    /// Base of the net diff: the remote's old tip for a fast-forward, else the newest ancestor already on a
+    /// remote; `None` when no ancestor is on any remote, so the net diff starts at the empty tree.
     pub from: Option<String>,
+    /// The pushed commit (an annotated tag is peeled to its commit).
     pub to: String,
+    /// Commits already on a remote (the remote's old tip and every remote-tracking branch), like
+    /// `git rev-list TO --not --remotes`: the per-commit scan stops at them.
+    pub hide: Vec<String>,
+}
+
+/// What a [`PushRange`] changes: the net diff for the code rules and every new commit for the secrets detectors.
+#[derive(Debug, Clone)]
+pub struct Pushed {
+    pub net: ChangeSet,
+    pub commits: ChangeSet,
 }
 
 /// Builds the change set for `mode` in the repository containing `path` (or, for [`Mode::All`] outside any
@@ -193,10 +210,60 @@ pub fn collect_commits(
             Err(e) => return Err(e),
         },
     };
-    let oids = repo::commits_between(&repo, hide, to_commit.id())
-        .map_err(|e| DiffError::git(format!("cannot list the commits up to `{to}`"), e))?;
+    let hide: Vec<Oid> = hide.into_iter().collect();
+    commit_changes(&repo, base, &hide, to_commit.id(), opts)
+}
 
-    let mut builder = Builder::new(&repo, opts)?;
+/// The net diff and the new commits of one pushed ref (see [`PushRange`]).
+pub fn collect_pushed(path: &Path, range: &PushRange, opts: &Options) -> Result<Pushed, DiffError> {
+    let repo = repo::open(path)?;
+    let to = repo::resolve_revision(&repo, &range.to)?;
+    let from = range
+        .from
+        .as_deref()
+        .map(|f| repo::resolve_revision(&repo, f))
+        .transpose()?;
+    let git = |e| DiffError::git(format!("cannot diff the push of {}", range.local_ref), e);
+    let old_tree = from.as_ref().map(Commit::tree).transpose().map_err(git)?;
+    let new_tree = to.tree().map_err(git)?;
+    let mut diff = repo
+        .diff_tree_to_tree(
+            old_tree.as_ref(),
+            Some(&new_tree),
+            Some(&mut tree_diff_options()),
+        )
+        .map_err(git)?;
+    find_renames(&mut diff, opts, false)?;
+    let hide = range
+        .hide
+        .iter()
+        .map(|h| repo::resolve_revision(&repo, h).map(|c| c.id()))
+        .collect::<Result<Vec<_>, _>>()?;
+    let meta = ScanMeta {
+        mode: "range".to_owned(),
+        base: range.from.clone(),
+        head: Some(to.id().to_string()),
+        branch: repo::current_branch(&repo),
+        commits: repo::count_commits(&repo, from.as_ref().map(Commit::id), to.id()),
+        ..ScanMeta::default()
+    };
+    let net = build(&repo, &diff, NewSide::Odb, None, meta, opts)?;
+    let commits = commit_changes(&repo, range.from.clone(), &hide, to.id(), opts)?;
+    Ok(Pushed { net, commits })
+}
+
+/// One [`ChangedFile`] per (commit, file) for every commit reachable from `to` and from none of `hide`.
+fn commit_changes(
+    repo: &Repository,
+    base: Option<String>,
+    hide: &[Oid],
+    to: Oid,
+    opts: &Options,
+) -> Result<ChangeSet, DiffError> {
+    let oids = repo::commits_between(repo, hide, to)
+        .map_err(|e| DiffError::git(format!("cannot list the commits up to {to}"), e))?;
+
+    let mut builder = Builder::new(repo, opts)?;
     let mut tree_opts = tree_diff_options();
     for &oid in &oids {
         let commit_err = |e| DiffError::git(format!("cannot read commit {oid}"), e);
@@ -220,7 +287,7 @@ pub fn collect_commits(
                 keep_deletion_only: false,
                 disk_root: None,
             },
-        );
+        )?;
     }
     let Builder {
         files, mut skipped, ..
@@ -231,20 +298,23 @@ pub fn collect_commits(
     let meta = ScanMeta {
         mode: "commits".to_owned(),
         base,
-        head: Some(to_commit.id().to_string()),
-        branch: repo::current_branch(&repo),
+        head: Some(to.to_string()),
+        branch: repo::current_branch(repo),
         commits: u32::try_from(oids.len()).unwrap_or(u32::MAX),
         ..ScanMeta::default()
     };
-    Ok(finish(repo::root(&repo), files, skipped, meta))
+    Ok(finish(repo::root(repo), files, skipped, meta))
 }
 
 /// Parses git's pre-push stdin (`<local ref> <local sha> <remote ref> <remote sha>` per line) into the ranges to
-/// scan. A deleted ref (local sha all zeros) needs nothing. A new remote branch (remote sha all zeros) starts at
-/// its merge-base with the default base; so does an update whose remote sha is unknown locally (a force push
-/// over commits we never fetched). When no base is found, `from` is `None`.
+/// scan. A deleted ref (local sha all zeros) needs nothing; tags are peeled to their commits. A fast-forward
+/// starts at the remote's old tip. Anything else — a new branch or tag, or an update whose remote sha is not an
+/// ancestor (a force push) or is unknown locally — scans the commits that no remote-tracking branch has
+/// (`--not --remotes`), its net diff starting at the newest of their parents already on a remote, or at the
+/// empty tree when there is none: a push never runs without the code rules for want of a base branch.
 pub fn pre_push_ranges(path: &Path, stdin: &str) -> Result<Vec<PushRange>, DiffError> {
     let repo = repo::open(path)?;
+    let remote_tips = repo::remote_tips(&repo)?;
     let mut ranges = Vec::new();
     for line in stdin.lines() {
         let line = line.trim();
@@ -265,29 +335,99 @@ pub fn pre_push_ranges(path: &Path, stdin: &str) -> Result<Vec<PushRange>, DiffE
             continue;
         }
         let local = Oid::from_str(local_sha).map_err(|_| bad())?;
+        let local = pushed_commit(&repo, local_ref, local)?;
         let known_remote = if is_zero(remote_sha) {
             None
         } else {
             Oid::from_str(remote_sha)
                 .ok()
-                .filter(|&o| repo.find_commit(o).is_ok())
+                .and_then(|o| repo.find_object(o, None).ok())
+                .and_then(|o| o.peel_to_commit().ok())
+                .map(|c| c.id())
         };
         // A fast-forward push scans remote..local. After a rewrite (rebase + force push) the old remote tip is
-        // not an ancestor, and diffing against it would blame the pusher for the base branch's new commits: scan
-        // the branch against its merge-base with the default base instead, as for a new branch.
+        // not an ancestor, and diffing against it would blame the pusher for the base branch's new commits.
         let fast_forward = known_remote
             .filter(|&r| r == local || repo.graph_descendant_of(local, r).unwrap_or(false));
-        let from = fast_forward.or_else(|| base_merge_base(&repo, local));
+        let mut hide = remote_tips.clone();
+        hide.extend(fast_forward);
+        let from = match fast_forward {
+            Some(r) => Some(r),
+            None => match newest_on_remote(&repo, local, &hide)? {
+                Boundary::NothingNew => continue,
+                Boundary::At(oid) => Some(oid),
+                Boundary::EmptyTree => None,
+            },
+        };
         if from == Some(local) {
             continue;
         }
+        hide.sort();
+        hide.dedup();
         ranges.push(PushRange {
             local_ref: local_ref.to_owned(),
             from: from.map(|o| o.to_string()),
             to: local.to_string(),
+            hide: hide.iter().map(Oid::to_string).collect(),
         });
     }
     Ok(ranges)
+}
+
+/// The commit a pushed ref names, peeling annotated tags (a tag object's own id names no tree to diff).
+fn pushed_commit(repo: &Repository, local_ref: &str, oid: Oid) -> Result<Oid, DiffError> {
+    let object = repo
+        .find_object(oid, None)
+        .map_err(|e| DiffError::git(format!("cannot read the pushed object {oid}"), e))?;
+    match object.peel_to_commit() {
+        Ok(commit) => Ok(commit.id()),
+        Err(_) => Err(DiffError::NotACommit {
+            local_ref: local_ref.to_owned(),
+            kind: object
+                .peel(git2::ObjectType::Any)
+                .ok()
+                .and_then(|o| o.kind())
+                .map_or("non-commit object", |k| k.str())
+                .to_owned(),
+        }),
+    }
+}
+
+/// Where the net diff of a non-fast-forward push starts.
+enum Boundary {
+    /// Every commit is already on a remote.
+    NothingNew,
+    /// The newest (by committer time) parent of a new commit that is already on a remote.
+    At(Oid),
+    /// No ancestor is on any remote: the whole tree is new.
+    EmptyTree,
+}
+
+fn newest_on_remote(repo: &Repository, local: Oid, hide: &[Oid]) -> Result<Boundary, DiffError> {
+    let git = |e| {
+        DiffError::git(
+            format!("cannot list the commits of {local} not on a remote"),
+            e,
+        )
+    };
+    let new: std::collections::HashSet<Oid> = repo::commits_between(repo, hide, local)
+        .map_err(git)?
+        .into_iter()
+        .collect();
+    if new.is_empty() {
+        return Ok(Boundary::NothingNew);
+    }
+    let mut newest: Option<(i64, Oid)> = None;
+    for &oid in &new {
+        let commit = repo.find_commit(oid).map_err(git)?;
+        for parent in commit.parents().filter(|p| !new.contains(&p.id())) {
+            let key = (parent.committer().when().seconds(), parent.id());
+            if newest.is_none_or(|n| key > n) {
+                newest = Some(key);
+            }
+        }
+    }
+    Ok(newest.map_or(Boundary::EmptyTree, |(_, oid)| Boundary::At(oid)))
 }
 
 fn is_sha(s: &str) -> bool {
@@ -296,12 +436,6 @@ fn is_sha(s: &str) -> bool {
 
 fn is_zero(s: &str) -> bool {
     s.bytes().all(|b| b == b'0')
-}
-
-fn base_merge_base(repo: &Repository, local: Oid) -> Option<Oid> {
-    let name = repo::default_base_name(repo).ok()?;
-    let (_, base) = repo::resolve_base(repo, &name).ok()?;
-    repo.merge_base(base.id(), local).ok()
 }
 
 fn branch(repo: &Repository, base: Option<&str>, opts: &Options) -> Result<ChangeSet, DiffError> {
@@ -473,7 +607,7 @@ fn build(
             keep_deletion_only: true,
             disk_root,
         },
-    );
+    )?;
     let Builder { files, skipped, .. } = builder;
     Ok(finish(repo::root(repo), files, skipped, meta))
 }

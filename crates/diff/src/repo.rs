@@ -1,8 +1,9 @@
 //! Opening the repository and resolving names: HEAD, the default base, merge-bases, commit counts.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use git2::{Commit, ErrorCode, Oid, Repository, Sort, Tree};
+use git2::{Commit, ErrorCode, Oid, Repository, RepositoryOpenFlags, Sort, Tree};
 
 use crate::error::{DiffError, fetch_name};
 
@@ -13,14 +14,52 @@ pub(crate) fn discover(path: &Path) -> Result<Option<Repository>, DiffError> {
             path: path.to_path_buf(),
         });
     }
-    match Repository::discover(path) {
-        Ok(repo) => Ok(Some(repo)),
+    // `Repository::discover` finds the git directory and then opens *it*, which loses the work tree of a `.git`
+    // file (`git init --separate-git-dir`): libgit2 then guesses the git directory's parent, so a branch scan
+    // filtered everything out and `--all` read files outside the repository. `open_ext` searches from `path`
+    // and keeps the directory that holds the `.git` file as the work tree.
+    match Repository::open_ext(
+        path,
+        RepositoryOpenFlags::CROSS_FS,
+        std::iter::empty::<&OsStr>(),
+    ) {
+        Ok(repo) => {
+            let repo = without_guessed_worktree(repo, path)?;
+            crate::objects::check_loose_objects(&repo)?;
+            Ok(Some(repo))
+        }
         Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
         Err(e) => Err(DiffError::git(
             format!("cannot open the git repository at `{}`", path.display()),
             e,
         )),
     }
+}
+
+/// Inside a git directory that is not a `.git` folder (a `--separate-git-dir` target) there is no work tree
+/// unless `core.worktree` names one, as for git itself; libgit2 would guess the git directory's parent and read
+/// files outside the repository. Such a repository is reopened bare, so modes that need a work tree say so.
+fn without_guessed_worktree(repo: Repository, path: &Path) -> Result<Repository, DiffError> {
+    let (Ok(inside), Ok(git_dir)) = (path.canonicalize(), repo.path().canonicalize()) else {
+        return Ok(repo);
+    };
+    let guessed = repo.workdir().is_some()
+        && !repo.is_worktree()
+        && inside.starts_with(&git_dir)
+        && git_dir.file_name().is_some_and(|n| n != ".git")
+        && repo
+            .config()
+            .and_then(|c| c.get_path("core.worktree"))
+            .is_err();
+    if !guessed {
+        return Ok(repo);
+    }
+    Repository::open_bare(repo.path()).map_err(|e| {
+        DiffError::git(
+            format!("cannot open the git directory `{}`", git_dir.display()),
+            e,
+        )
+    })
 }
 
 pub(crate) fn open(path: &Path) -> Result<Repository, DiffError> {
@@ -200,19 +239,34 @@ pub(crate) fn merge_base(
     }
 }
 
-/// Commits reachable from `to` but not from `hide`, oldest first (parents before children).
+/// Commits reachable from `to` but from none of `hide`, oldest first (parents before children).
 pub(crate) fn commits_between(
     repo: &Repository,
-    hide: Option<Oid>,
+    hide: &[Oid],
     to: Oid,
 ) -> Result<Vec<Oid>, git2::Error> {
     let mut walk = repo.revwalk()?;
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::REVERSE)?;
     walk.push(to)?;
-    if let Some(hide) = hide {
-        walk.hide(hide)?;
+    for &h in hide {
+        walk.hide(h)?;
     }
     walk.collect()
+}
+
+/// The commits every remote-tracking branch (`refs/remotes/*`) points to: what is already on some remote.
+pub(crate) fn remote_tips(repo: &Repository) -> Result<Vec<Oid>, DiffError> {
+    let refs = repo
+        .references_glob("refs/remotes/*")
+        .map_err(|e| DiffError::git("cannot list the remote-tracking branches", e))?;
+    let mut tips: Vec<Oid> = refs
+        .flatten()
+        .filter_map(|r| r.peel_to_commit().ok())
+        .map(|c| c.id())
+        .collect();
+    tips.sort();
+    tips.dedup();
+    Ok(tips)
 }
 
 /// Number of commits in `hide..to`, for the scan metadata only: a failure counts as 0 rather than aborting.

@@ -10,8 +10,8 @@ use crate::DiffError;
 
 /// The working-tree root of the repository containing `path`, if any.
 pub fn repo_root(path: &Path) -> Option<PathBuf> {
-    Repository::discover(path)
-        .ok()?
+    crate::repo::discover(path)
+        .ok()??
         .workdir()
         .map(Path::to_path_buf)
 }
@@ -19,7 +19,7 @@ pub fn repo_root(path: &Path) -> Option<PathBuf> {
 /// The `origin` remote's URL with any `user:password@` removed (reports must not carry credentials), when it is
 /// a URL at all.
 pub fn origin_url(path: &Path) -> Option<String> {
-    let repo = Repository::discover(path).ok()?;
+    let repo = crate::repo::discover(path).ok()??;
     let remote = repo.find_remote("origin").ok()?;
     let url = remote.url().ok()?;
     let clean = match (url.find("://"), url.rfind('@')) {
@@ -32,9 +32,7 @@ pub fn origin_url(path: &Path) -> Option<String> {
 /// The directory git runs hooks from: `core.hooksPath` when set, else the common `.git/hooks` (shared by linked
 /// worktrees).
 pub fn hooks_dir(path: &Path) -> Result<PathBuf, DiffError> {
-    let repo = Repository::discover(path).map_err(|_| DiffError::NotARepository {
-        path: path.to_path_buf(),
-    })?;
+    let repo = crate::repo::open(path)?;
     let configured = repo
         .config()
         .ok()

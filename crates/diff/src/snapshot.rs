@@ -1,11 +1,12 @@
 //! The scanned side of the tree as a whole, for context: the analyses read the modules the changed files import
 //! (an auth dependency in `api/deps.py`), not only the changed files.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
-use crate::content;
+use crate::content::{self, DiskRoot};
 use crate::error::DiffError;
 use crate::{ChangeSet, Mode, repo};
 
@@ -20,7 +21,8 @@ pub struct Snapshot {
 
 enum Side {
     Tree(Oid),
-    Disk(PathBuf),
+    /// The working tree, read without leaving it (a symlinked directory pointing outside is not followed).
+    Disk(PathBuf, RefCell<DiskRoot>),
 }
 
 impl Snapshot {
@@ -57,7 +59,11 @@ impl Snapshot {
         .map_err(|e| DiffError::git("cannot list the tree", e))?;
         let side = match mode {
             // Uncommitted edits are what the user is about to commit: read them where they are.
-            Mode::Worktree => Side::Disk(repo::require_worktree(&repo, "worktree")?),
+            Mode::Worktree => {
+                let root = repo::require_worktree(&repo, "worktree")?;
+                let disk = RefCell::new(DiskRoot::new(&root)?);
+                Side::Disk(root, disk)
+            }
             _ => Side::Tree(tree.id()),
         };
         drop(tree);
@@ -78,7 +84,9 @@ impl Snapshot {
     /// context is best effort, a file that cannot be read only means fewer facts.
     pub fn read(&self, path: &str) -> Option<String> {
         let content = match &self.side {
-            Side::Disk(root) => content::read_disk(&root.join(path), self.limit).ok()?,
+            Side::Disk(root, disk) => {
+                content::read_disk(&mut disk.borrow_mut(), &root.join(path), self.limit).ok()?
+            }
             Side::Tree(tree) => {
                 let entry = self
                     .repo
@@ -87,9 +95,16 @@ impl Snapshot {
                     .get_path(Path::new(path))
                     .ok()?;
                 let odb = self.repo.odb().ok()?;
-                content::read_blob(&self.repo, &odb, entry.id(), self.limit).ok()?
+                // A damaged object was already refused by the scan; here a missing fact only means fewer facts.
+                content::read_blob(&self.repo, &odb, entry.id(), self.limit)
+                    .ok()?
+                    .ok()?
             }
         };
-        content::to_text(content, Some(&self.repo), path).ok()
+        // Lossily decoded text is not what the code rules read, so it is no context for them either.
+        content::to_text(content, Some(&self.repo), path)
+            .ok()
+            .filter(|t| !t.lossy)
+            .map(|t| t.text)
     }
 }

@@ -7,7 +7,7 @@ use ignore::WalkBuilder;
 use secreview_model::{ChangedFile, SkipReason, Skipped};
 
 use crate::build::{rel_string, whole_file};
-use crate::content::unreadable;
+use crate::content::{DiskRoot, unreadable};
 use crate::error::DiffError;
 
 const MODE_TYPE_MASK: u32 = 0o170_000;
@@ -27,6 +27,7 @@ pub(crate) fn tracked(
     let index = repo
         .index()
         .map_err(|e| DiffError::git("cannot read the index", e))?;
+    let mut disk = DiskRoot::new(root)?;
     let mut previous: Option<Vec<u8>> = None;
     for entry in index.iter() {
         if previous.as_deref() == Some(entry.path.as_slice()) {
@@ -44,10 +45,7 @@ pub(crate) fn tracked(
             }),
             MODE_FILE => {
                 let full = root.join(&rel);
-                match whole_file(Some(repo), rel, full, limit) {
-                    Ok(file) => files.push(file),
-                    Err(skip) => skipped.push(skip),
-                }
+                whole_file(Some(repo), &mut disk, (rel, full), limit, files, skipped);
             }
             _ => skipped.push(Skipped {
                 path: rel,
@@ -76,6 +74,7 @@ pub(crate) fn plain(
     } else {
         abs.parent().map_or_else(|| abs.clone(), Path::to_path_buf)
     };
+    let mut disk = DiskRoot::new(&root)?;
     let mut walker = WalkBuilder::new(&abs);
     walker
         .hidden(false)
@@ -113,10 +112,14 @@ pub(crate) fn plain(
             });
             continue;
         }
-        match whole_file(None, rel, entry.into_path(), limit) {
-            Ok(file) => files.push(file),
-            Err(skip) => skipped.push(skip),
-        }
+        whole_file(
+            None,
+            &mut disk,
+            (rel, entry.into_path()),
+            limit,
+            files,
+            skipped,
+        );
     }
     Ok(root)
 }

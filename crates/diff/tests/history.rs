@@ -3,7 +3,7 @@
 mod common;
 
 use common::{TestRepo, lines};
-use secreview_diff::{Options, PushRange, collect_commits, pre_push_ranges};
+use secreview_diff::{Options, PushRange, collect_commits, collect_pushed, pre_push_ranges};
 
 const ZERO: &str = "0000000000000000000000000000000000000000";
 
@@ -118,10 +118,33 @@ fn merge_commit_does_not_repeat_what_it_carried_over() {
     );
 }
 
+/// What `git fetch` leaves behind: `origin/NAME` at `oid`.
+fn on_remote(t: &TestRepo, name: &str, oid: git2::Oid) {
+    t.repo
+        .reference(&format!("refs/remotes/origin/{name}"), oid, true, "test")
+        .unwrap();
+}
+
 #[test]
-fn pre_push_new_branch_starts_at_the_merge_base() {
+fn pre_push_new_branch_starts_at_the_newest_ancestor_on_a_remote() {
     let (t, [base, _, _, c3]) = key_added_then_removed();
     let stdin = format!("refs/heads/feature {c3} refs/heads/feature {ZERO}\n");
+    // No remote has anything yet (the local `main` is no help: it may be unpushed too): all of it is new.
+    let ranges = pre_push_ranges(t.path(), &stdin).unwrap();
+    assert_eq!(
+        ranges,
+        [PushRange {
+            local_ref: "refs/heads/feature".into(),
+            from: None,
+            to: c3.to_string(),
+            hide: vec![],
+        }]
+    );
+    let pushed = collect_pushed(t.path(), &ranges[0], &Options::default()).unwrap();
+    assert_eq!(common::paths(&pushed.net), ["config.py", "other.py"]);
+    assert_eq!(pushed.commits.meta.commits, 4);
+
+    on_remote(&t, "main", base);
     let ranges = pre_push_ranges(t.path(), &stdin).unwrap();
     assert_eq!(
         ranges,
@@ -129,13 +152,54 @@ fn pre_push_new_branch_starts_at_the_merge_base() {
             local_ref: "refs/heads/feature".into(),
             from: Some(base.to_string()),
             to: c3.to_string(),
+            hide: vec![base.to_string()],
         }]
     );
+    let pushed = collect_pushed(t.path(), &ranges[0], &Options::default()).unwrap();
+    assert_eq!(common::paths(&pushed.net), ["other.py"]);
+    assert_eq!(pushed.commits.meta.commits, 3);
+    assert_eq!(common::paths(&pushed.commits), ["config.py", "other.py"]);
+
+    // Everything already on a remote: nothing to scan.
+    on_remote(&t, "feature", c3);
+    assert!(pre_push_ranges(t.path(), &stdin).unwrap().is_empty());
+}
+
+#[test]
+fn pre_push_peels_annotated_tags_and_refuses_tags_of_trees() {
+    let (t, [base, _, _, c3]) = key_added_then_removed();
+    on_remote(&t, "main", base);
+    let sig =
+        git2::Signature::new("T", "t@example.invalid", &git2::Time::new(1_700_000_000, 0)).unwrap();
+    let commit = t.repo.find_object(c3, None).unwrap();
+    let tag = t.repo.tag("v1", &commit, &sig, "release", false).unwrap();
+    let stdin = format!("refs/tags/v1 {tag} refs/tags/v1 {ZERO}\n");
+    let ranges = pre_push_ranges(t.path(), &stdin).unwrap();
+    assert_eq!(ranges.len(), 1);
+    assert_eq!(ranges[0].to, c3.to_string());
+    assert_eq!(ranges[0].from, Some(base.to_string()));
+
+    let tree = t.repo.find_commit(c3).unwrap().tree().unwrap();
+    let tree_tag = t
+        .repo
+        .tag("t", tree.as_object(), &sig, "a tree", false)
+        .unwrap();
+    let e = pre_push_ranges(
+        t.path(),
+        &format!("refs/tags/t {tree_tag} refs/tags/t {ZERO}\n"),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(e, secreview_diff::DiffError::NotACommit { .. }),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("points to a tree"), "{e}");
 }
 
 #[test]
 fn pre_push_update_starts_at_the_remote_sha() {
     let (t, [base, c1, _, c3]) = key_added_then_removed();
+    on_remote(&t, "main", base);
     let stdin = format!(
         "refs/heads/feature {c3} refs/heads/feature {c1}\n\n\
          refs/heads/feature {c3} refs/heads/feature 1111111111111111111111111111111111111111\n"
@@ -144,8 +208,11 @@ fn pre_push_update_starts_at_the_remote_sha() {
     assert_eq!(ranges.len(), 2);
     assert_eq!(ranges[0].from, Some(c1.to_string()));
     assert_eq!(ranges[0].to, c3.to_string());
-    // A remote sha we never fetched (force push): fall back to the merge-base with the default base.
+    // A remote sha we never fetched (force push): start at the newest ancestor already on a remote.
     assert_eq!(ranges[1].from, Some(base.to_string()));
+    let mut hidden = vec![base.to_string(), c1.to_string()];
+    hidden.sort();
+    assert_eq!(ranges[0].hide, hidden);
 
     // Scanning that range per commit sees c2 and c3 only.
     let set = collect_commits(

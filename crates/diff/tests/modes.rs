@@ -339,7 +339,11 @@ fn unscannable_files_are_skipped_and_counted() {
         ..Options::default()
     };
     let set = collect(t.path(), &base("main"), &opts).unwrap();
-    assert_eq!(paths(&set), ["keep.py"]);
+    // Not UTF-8: scanned for secrets (lossily decoded) and listed as skipped by the code rules.
+    assert_eq!(paths(&set), ["keep.py", "latin1.txt"]);
+    let latin1 = file(&set, "latin1.txt");
+    assert!(latin1.lossy && !file(&set, "keep.py").lossy);
+    assert_eq!(latin1.new_text, "caf\u{fffd}\n");
     let skipped: Vec<(&str, &SkipReason)> = set
         .skipped
         .iter()
@@ -363,7 +367,7 @@ fn unscannable_files_are_skipped_and_counted() {
             ("vendor/sub", &SkipReason::Submodule),
         ]
     );
-    assert_eq!((set.meta.files_scanned, set.meta.files_skipped), (1, 7));
+    assert_eq!((set.meta.files_scanned, set.meta.files_skipped), (2, 7));
 }
 
 #[test]

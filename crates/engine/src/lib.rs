@@ -294,7 +294,9 @@ impl Engine {
             files: 1,
             ..ScanStats::default()
         };
+        // Lossily decoded text (not UTF-8) is not the program the parser would see: secrets only.
         if kinds.code
+            && !file.lossy
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
             let slot = lang_slot(lang);
@@ -426,7 +428,12 @@ impl Engine {
             // of the same range, which sees the final text.
             suppressions.clear();
         } else if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
-            pending.extend(self.ineffective(rule, &ctx, &suppressions, kinds));
+            // Code rules did not read a lossily decoded file: its code suppressions cannot be judged unused.
+            let ran = Kinds {
+                code: kinds.code && !file.lossy,
+                ..kinds
+            };
+            pending.extend(self.ineffective(rule, &ctx, &suppressions, ran));
         }
         if !self.settings.show_secrets {
             for p in &mut pending {

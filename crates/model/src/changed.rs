@@ -123,6 +123,11 @@ pub struct ChangedFile {
     pub commit: Option<String>,
     /// Absolute path on disk when one exists (for messages only).
     pub disk_path: Option<PathBuf>,
+    /// The bytes are not UTF-8 and `new_text` was decoded lossily (invalid bytes became U+FFFD): the secrets
+    /// detectors still read it, the code rules do not (their parsers need the real text). The diff crate also
+    /// lists the file as skipped with [`crate::SkipReason::NotUtf8`], so the report says which files code rules
+    /// could not read.
+    pub lossy: bool,
 }
 
 impl ChangedFile {
@@ -139,6 +144,7 @@ impl ChangedFile {
             removed: LineSet::new(),
             commit: None,
             disk_path: None,
+            lossy: false,
         }
     }
 }

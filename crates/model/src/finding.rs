@@ -107,7 +107,7 @@ impl Finding {
     }
 }
 
-/// Why a file was not scanned.
+/// Why a file was not scanned (for [`SkipReason::NotUtf8`]: why only the secrets detectors read it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "reason")]
 pub enum SkipReason {
@@ -126,6 +126,8 @@ pub enum SkipReason {
     Unreadable {
         error: String,
     },
+    /// Reached through a symbolic link (a linked parent directory) that leads outside the scanned root.
+    OutsideRoot,
 }
 
 impl SkipReason {
@@ -133,7 +135,10 @@ impl SkipReason {
         match self {
             SkipReason::Binary => "binary file".into(),
             SkipReason::MarkedBinary => "marked binary in .gitattributes".into(),
-            SkipReason::NotUtf8 => "not valid UTF-8".into(),
+            SkipReason::NotUtf8 => {
+                "not valid UTF-8: code rules skipped, secrets scanned with invalid bytes replaced"
+                    .into()
+            }
             SkipReason::TooLarge { bytes, limit } => {
                 format!("{bytes} bytes, over the {limit}-byte limit")
             }
@@ -142,6 +147,9 @@ impl SkipReason {
             SkipReason::Deleted => "deleted".into(),
             SkipReason::Excluded => "excluded by configuration".into(),
             SkipReason::Unreadable { error } => format!("unreadable: {error}"),
+            SkipReason::OutsideRoot => {
+                "reached through a symbolic link that leads outside the scanned directory".into()
+            }
         }
     }
 }
