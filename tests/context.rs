@@ -82,3 +82,47 @@ fn demo_rating_bug_shows_where_the_caller_is_authenticated() {
         );
     }
 }
+
+#[test]
+fn pre_push_hook_sees_imported_guards_of_the_pushed_tip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let (r, _) = repo::from_fixture(&work, "fastapi-layered");
+    let remote = tmp.path().join("remote.git");
+    git2::Repository::init_bare(&remote).unwrap();
+    r.remote("origin", remote.to_str().unwrap()).unwrap();
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    };
+    git(&["push", "-q", "--no-verify", "origin", "main"]);
+    let tip = git(&["rev-parse", "feature"]);
+    let out = Command::cargo_bin("secreview")
+        .unwrap()
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .args(["hook", "pre-push", "origin"])
+        .arg(remote.to_str().unwrap())
+        .current_dir(&work)
+        .write_stdin(format!(
+            "refs/heads/feature {tip} refs/heads/feature {}\n",
+            "0".repeat(40)
+        ))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    // Only the imported `Caller` alias shows that the siblings authenticate and `restore_document` does not.
+    assert!(stderr.contains("route-missing-authentication"), "{stderr}");
+    assert!(stderr.contains("app/api/deps.py"), "{stderr}");
+}

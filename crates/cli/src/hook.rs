@@ -144,12 +144,19 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
         apply_path_filters(&mut cs, &settings);
         meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
         skipped.extend(cs.skipped.clone());
-        let code = engine.scan(
+        // The pushed tip's tree is the project the pushed files live in.
+        let project = crate::scan::project_for(
+            &cs,
+            crate::scan::ContextSide::HeadCommit,
+            settings.max_file_bytes,
+        )?;
+        let code = engine.scan_in(
             &cs.files,
             Kinds {
                 code: true,
                 secrets: false,
             },
+            &project,
         );
         merge(&mut all, code);
         let mut commits = pushed.commits;

@@ -437,7 +437,11 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     };
     apply_path_filters(&mut changes, settings);
     phases.diff = lap(&mut clock);
-    let project = project_for(&changes, &settings.mode, settings.max_file_bytes)?;
+    let project = project_for(
+        &changes,
+        ContextSide::of(&settings.mode),
+        settings.max_file_bytes,
+    )?;
     phases.context = lap(&mut clock);
     phases.context_modules = (project.len(), project.context_len());
     let progress = progress_spinner(changes.files.len());
@@ -573,14 +577,41 @@ fn stats_text(outcome: &Outcome, report: Duration) -> String {
     t
 }
 
-/// The project around the changed files: the changed files plus the modules they import, read from the scanned
-/// side of the tree. In `--all` every file is already a changed file, so nothing more is read.
+/// Where the project view's modules beyond the changed files are read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ContextSide {
+    /// Nowhere: every file is already a changed file (`--all`).
+    ChangedFiles,
+    /// The head commit's tree (branch, range, staged, pushed ranges).
+    HeadCommit,
+    /// The disk: uncommitted edits are what the user is about to commit (`--worktree`).
+    WorkTree,
+}
+
+impl ContextSide {
+    pub fn of(mode: &Mode) -> ContextSide {
+        match mode {
+            Mode::All => ContextSide::ChangedFiles,
+            Mode::Worktree => ContextSide::WorkTree,
+            _ => ContextSide::HeadCommit,
+        }
+    }
+}
+
+/// The project around the changed files: the changed files plus the modules they import, transitively and
+/// bounded (see `secreview_engine::project`).
 pub(crate) fn project_for(
     changes: &ChangeSet,
-    mode: &Mode,
+    side: ContextSide,
     max_file_bytes: u64,
 ) -> Result<Project> {
-    let Some(snapshot) = secreview_diff::Snapshot::open(changes, mode, max_file_bytes)? else {
+    let snapshot = match side {
+        ContextSide::ChangedFiles => None,
+        ContextSide::HeadCommit | ContextSide::WorkTree => {
+            secreview_diff::Snapshot::open(changes, side == ContextSide::WorkTree, max_file_bytes)?
+        }
+    };
+    let Some(snapshot) = snapshot else {
         let paths = changes.files.iter().map(|f| f.path.clone());
         return Ok(Project::build(&changes.files, paths, |_| None));
     };

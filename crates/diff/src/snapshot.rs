@@ -8,7 +8,7 @@ use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
 use crate::content::{self, DiskRoot};
 use crate::error::DiffError;
-use crate::{ChangeSet, Mode, repo};
+use crate::{ChangeSet, repo};
 
 /// Read access to every file of the scanned side: the head commit's tree for commit-based modes, the disk for
 /// the working tree. Not `Sync` (libgit2 handles are not): read what is needed before the parallel scan.
@@ -26,16 +26,14 @@ enum Side {
 }
 
 impl Snapshot {
-    /// The snapshot matching `changes` as collected for `mode`; `None` when there is nothing beyond the changed
-    /// files to read (`--all` scans every file already; an unborn HEAD has no tree).
+    /// The tree `changes` were collected from: its head commit's tree, read from the object database, or
+    /// from the disk when `working_tree` (uncommitted edits are what the user is about to commit). `None` when
+    /// there is no head commit (an unborn HEAD has no tree).
     pub fn open(
         changes: &ChangeSet,
-        mode: &Mode,
+        working_tree: bool,
         max_file_bytes: u64,
     ) -> Result<Option<Snapshot>, DiffError> {
-        if *mode == Mode::All {
-            return Ok(None);
-        }
         let repo = repo::open(&changes.root)?;
         let Some(head) = changes
             .meta
@@ -57,14 +55,12 @@ impl Snapshot {
             TreeWalkResult::Ok
         })
         .map_err(|e| DiffError::git("cannot list the tree", e))?;
-        let side = match mode {
-            // Uncommitted edits are what the user is about to commit: read them where they are.
-            Mode::Worktree => {
-                let root = repo::require_worktree(&repo, "worktree")?;
-                let disk = RefCell::new(DiskRoot::new(&root)?);
-                Side::Disk(root, disk)
-            }
-            _ => Side::Tree(tree.id()),
+        let side = if working_tree {
+            let root = repo::require_worktree(&repo, "worktree")?;
+            let disk = RefCell::new(DiskRoot::new(&root)?);
+            Side::Disk(root, disk)
+        } else {
+            Side::Tree(tree.id())
         };
         drop(tree);
         Ok(Some(Snapshot {
