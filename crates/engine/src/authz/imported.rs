@@ -69,6 +69,23 @@ pub(crate) fn dependency(
     symbol_facts(project, &path, &symbol, names, 0).filter(|f| !f.is_empty())
 }
 
+/// The facts about `name` wherever the module at `path` gets it: its own definition, or an import.
+pub(crate) fn definition(
+    project: &Project,
+    path: &str,
+    name: &str,
+    names: &Names,
+) -> Option<DependencyFacts> {
+    let name = callee_name(name);
+    let facts = if name.contains('.') {
+        let (module, symbol) = project.resolve_name(path, name)?;
+        symbol_facts(project, &module, &symbol, names, 0)
+    } else {
+        symbol_facts(project, path, name, names, 0)
+    };
+    facts.filter(|f| !f.is_empty())
+}
+
 /// `RequireScope("x")` → `RequireScope`; `deps.get_user` stays dotted.
 fn callee_name(dep: &str) -> &str {
     dep.split('(').next().unwrap_or(dep).trim()
@@ -154,7 +171,7 @@ fn function_facts(
     let body = def.child_by_field_name("body").map_or("", |b| p.text(b));
     let rejects = Rejection::in_body(body);
     if rejects.unauthenticated {
-        facts.auth = Some(fact(format!("`{fname}` rejects anonymous callers (401)")));
+        facts.auth = Some(fact(format!("`{fname}` rejects anonymous callers")));
     }
     if names.is_privilege(fname) {
         facts.privilege = Some(fact(format!("`{fname}` requires a privileged user")));
@@ -192,6 +209,8 @@ fn function_facts(
             note: format!("`{fname}`: {}", check.note),
         };
         if check.note.starts_with("privilege") {
+            // A role check on the caller needs a caller: it authenticates too, as a privileged name does.
+            facts.auth = facts.auth.or_else(|| Some(f.clone()));
             facts.privilege = facts.privilege.or(Some(f));
         } else {
             facts.ownership = facts.ownership.or(Some(f));
@@ -215,24 +234,32 @@ struct Rejection {
 
 impl Rejection {
     /// Textual on purpose: `raise HTTPException(status_code=401)`, `status.HTTP_403_FORBIDDEN`, `abort(401)`,
-    /// `raise PermissionDenied`, `raise NotAuthenticated(...)` all read the same way across frameworks.
+    /// `raise PermissionDenied`, `raise NotAuthenticated(...)`, `return redirect(url_for("auth.login"))`,
+    /// `return login_manager.unauthorized()` all read the same way across frameworks.
     fn in_body(body: &str) -> Rejection {
-        let raises = body.contains("raise ") || body.contains("abort(");
+        let raises = body.contains("raise ")
+            || body.contains("abort(")
+            || body.contains("return redirect(")
+            || body.contains(".unauthorized(");
         if !raises {
             return Rejection::default();
         }
         let has = |needles: &[&str]| needles.iter().any(|n| body.contains(n));
         Rejection {
-            unauthenticated: has(&[
-                "HTTP_401",
-                "status_code=401",
-                "status_code = 401",
-                "(401",
-                "Unauthorized",
-                "NotAuthenticated",
-                "AuthenticationFailed",
-                "InvalidToken",
-            ]),
+            // `if not current_user.is_authenticated: return redirect(url_for("accounts.sign_in"))`
+            unauthenticated: has(&["is_authenticated", "is_anonymous"])
+                || (body.contains("redirect(") && has(&["login", "signin", "sign_in", "auth"]))
+                || has(&[
+                    "HTTP_401",
+                    "unauthorized(",
+                    "status_code=401",
+                    "status_code = 401",
+                    "(401",
+                    "Unauthorized",
+                    "NotAuthenticated",
+                    "AuthenticationFailed",
+                    "InvalidToken",
+                ]),
             forbidden: has(&[
                 "HTTP_403",
                 "status_code=403",

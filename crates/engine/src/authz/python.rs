@@ -558,6 +558,31 @@ impl<'a> PyFile<'a> {
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
         } else if names.is_auth(name) {
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
+        } else {
+            // A decorator the project defines (here or in another module): what its wrapper does.
+            self.project_decorator(p, names, name, d, route);
+        }
+    }
+
+    fn project_decorator(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        name: &str,
+        d: Node<'_>,
+        route: &mut Route,
+    ) {
+        let Some(facts) = imported::definition(self.scope.project, self.scope.path, name, names)
+        else {
+            return;
+        };
+        let (line, col) = p.line_col(d.start_byte());
+        let what = format!("decorator `@{name}`");
+        if let Some(f) = &facts.auth {
+            route.auth.push(f.at_use(line, col, &what));
+        }
+        if let Some(f) = &facts.privilege {
+            route.privilege.push(f.at_use(line, col, &what));
         }
     }
 
