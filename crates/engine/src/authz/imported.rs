@@ -428,6 +428,133 @@ fn class_method<'t>(p: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secreview_model::ChangedFile;
+
+    fn names() -> Names {
+        Names::new(&secreview_rules::RuleSet::embedded().unwrap().authz)
+    }
+
+    /// A project of `files`, the first of which is the changed one.
+    fn project(files: &[(&str, &str)]) -> Project {
+        let changed = [ChangedFile::whole(files[0].0, files[0].1.to_owned())];
+        let paths = files.iter().map(|(p, _)| (*p).to_owned());
+        Project::build(&changed, paths, |p| {
+            files
+                .iter()
+                .find(|(f, _)| *f == p)
+                .map(|(_, t)| (*t).to_owned())
+        })
+    }
+
+    const DEPS: &str = r#"from typing import Annotated
+from fastapi import Depends, HTTPException
+
+
+def resolve_caller(token: str = Depends(bearer)):
+    if not token:
+        raise HTTPException(status_code=401)
+    return load(token)
+
+
+Caller = Annotated[Member, Depends(resolve_caller)]
+
+
+class ScopeGate:
+    def __init__(self, scope):
+        self.scope = scope
+
+    def __call__(self, caller: Caller):
+        if self.scope not in caller.scopes:
+            raise HTTPException(status_code=403)
+
+
+def get_session():
+    yield make()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+"#;
+
+    #[test]
+    fn imported_alias_class_and_plain_dependencies() {
+        let route = "from app.deps import Caller, ScopeGate, SessionDep\n";
+        let p = project(&[("app/routes.py", route), ("app/deps.py", DEPS)]);
+        let n = names();
+        let caller = dependency(&p, "app/routes.py", "Caller", &n).unwrap();
+        let auth = caller.auth.unwrap();
+        assert_eq!((auth.path.as_str(), auth.line), ("app/deps.py", 5));
+        assert!(
+            auth.note.contains("rejects anonymous callers"),
+            "{}",
+            auth.note
+        );
+        assert!(caller.privilege.is_none() && caller.ownership.is_none());
+        // The gate's `__call__` takes a `Caller` and answers 403 on its own condition: authentication and a
+        // function-level permission check.
+        let gate = dependency(&p, "app/routes.py", "ScopeGate(\"admin\")", &n).unwrap();
+        assert!(gate.auth.is_some() && gate.privilege.is_some());
+        // A session dependency establishes nothing.
+        assert!(dependency(&p, "app/routes.py", "SessionDep", &n).is_none());
+        assert!(dependency(&p, "app/routes.py", "NotImported", &n).is_none());
+    }
+
+    #[test]
+    fn an_authenticator_is_not_an_ownership_check() {
+        let auth = r#"def current_member(token=Depends(bearer), db=Depends(get_db)):
+    user = db.get(User, decode(token))
+    if user is None:
+        raise HTTPException(status_code=401)
+    return user
+
+
+def owned_page(page_id: int, user=Depends(current_member), db=Depends(get_db)):
+    page = db.get(Page, page_id)
+    if page.user_id != user.id:
+        raise HTTPException(status_code=404)
+    return page
+"#;
+        let p = project(&[
+            (
+                "app/r.py",
+                "from app.auth import current_member, owned_page\n",
+            ),
+            ("app/auth.py", auth),
+        ]);
+        let n = names();
+        let login = dependency(&p, "app/r.py", "current_member", &n).unwrap();
+        assert!(login.auth.is_some() && login.ownership.is_none());
+        let owned = dependency(&p, "app/r.py", "owned_page", &n).unwrap();
+        assert!(owned.ownership.is_some() && owned.auth.is_some());
+    }
+
+    #[test]
+    fn model_ownership_from_fields_and_foreign_keys() {
+        let models = r#"class Doc(Base):
+    __tablename__ = "docs"
+    id = Column(Integer)
+    writer = relationship("Member")
+
+
+class Tag(Base):
+    id = Column(Integer)
+    label = Column(String)
+
+
+class Audited(TimestampMixin, Base):
+    id = Column(Integer)
+"#;
+        let p = project(&[
+            ("app/r.py", "from app.models import Doc, Tag, Audited\n"),
+            ("app/models.py", models),
+        ]);
+        let n = names();
+        let parsed = p.parsed("app/r.py").unwrap();
+        let owner = |m: &str| model_owner(&p, "app/r.py", parsed, m, &n);
+        assert!(matches!(owner("Doc"), Some(Owner::Owned(_))));
+        assert!(matches!(owner("Tag"), Some(Owner::Unowned)));
+        // A project base class may add the owner out of sight: unknown, not unowned.
+        assert!(owner("Audited").is_none());
+    }
 
     #[test]
     fn rejections_are_read_from_the_raised_status() {
