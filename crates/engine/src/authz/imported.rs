@@ -446,7 +446,7 @@ mod tests {
         })
     }
 
-    const DEPS: &str = r#"from typing import Annotated
+    const DEPS: &str = r"from typing import Annotated
 from fastapi import Depends, HTTPException
 
 
@@ -473,7 +473,7 @@ def get_session():
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
-"#;
+";
 
     #[test]
     fn imported_alias_class_and_plain_dependencies() {
@@ -500,7 +500,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
     #[test]
     fn an_authenticator_is_not_an_ownership_check() {
-        let auth = r#"def current_member(token=Depends(bearer), db=Depends(get_db)):
+        let auth = r"def current_member(token=Depends(bearer), db=Depends(get_db)):
     user = db.get(User, decode(token))
     if user is None:
         raise HTTPException(status_code=401)
@@ -512,7 +512,7 @@ def owned_page(page_id: int, user=Depends(current_member), db=Depends(get_db)):
     if page.user_id != user.id:
         raise HTTPException(status_code=404)
     return page
-"#;
+";
         let p = project(&[
             (
                 "app/r.py",
