@@ -49,6 +49,19 @@ pub enum Command {
     },
 }
 
+/// The `--format` values, so shells complete them; the report crate parses the chosen one.
+fn format_values() -> clap::builder::PossibleValuesParser {
+    use clap::builder::PossibleValue;
+    clap::builder::PossibleValuesParser::new([
+        PossibleValue::new("table"),
+        PossibleValue::new("json"),
+        PossibleValue::new("sarif").alias("sarif-2.1.0"),
+        PossibleValue::new("markdown").alias("md"),
+        PossibleValue::new("github"),
+        PossibleValue::new("gitlab"),
+    ])
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
     Critical,
@@ -85,8 +98,8 @@ pub struct ScanArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub mode: ModeArgs,
-    /// Output format: table, json, sarif, markdown, github, gitlab.
-    #[arg(long, short = 'f')]
+    /// Output format: table, json, sarif, markdown (md), github, gitlab.
+    #[arg(long, short = 'f', ignore_case = true, value_parser = format_values())]
     pub format: Option<String>,
     /// Write the report to FILE (or FORMAT=FILE; repeatable) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -95,7 +108,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Lowest severity that fails the run (exit 1).
-    #[arg(long, value_enum)]
+    #[arg(long, value_enum, ignore_case = true)]
     pub fail_on: Option<FailOn>,
     /// Findings below this confidence are shown as warnings and never fail the run (default 0.7; 0 blocks on
     /// every finding at or above --fail-on).
@@ -180,7 +193,7 @@ pub enum HookCommand {
         remote: Vec<String>,
         #[arg(long, default_value = ".")]
         path: PathBuf,
-        #[arg(long, value_enum)]
+        #[arg(long, value_enum, ignore_case = true)]
         fail_on: Option<FailOn>,
     },
 }

@@ -98,20 +98,57 @@ pub(crate) fn rules(a: &RulesArgs) -> Result<Exit> {
     Ok(Exit::Clean)
 }
 
+/// Up to three rule ids a mistyped or guessed id probably meant: by the words it shares with a rule's id, title
+/// and CWE names (`sql-injection` → `sql-string-built`), then by edit distance (`sql-sting-built`).
+fn closest_ids<'a>(set: &'a RuleSet, id: &str) -> Vec<&'a str> {
+    let wanted = id.to_ascii_lowercase();
+    let words: Vec<&str> = wanted
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    let mut scored: Vec<(usize, usize, &str)> = set
+        .rules
+        .iter()
+        .filter_map(|r| {
+            let m = &r.meta;
+            let cwe_names: Vec<&str> = m.cwe.iter().filter_map(|c| c.name()).collect();
+            let hay = format!("{} {} {}", m.id, m.title, cwe_names.join(" ")).to_ascii_lowercase();
+            let shared = words.iter().filter(|w| hay.contains(**w)).count();
+            let distance = edit_distance(&wanted, &m.id);
+            let near = distance <= 3;
+            (shared > 0 || near).then_some((
+                usize::from(near) * 10 + shared,
+                distance,
+                m.id.as_str(),
+            ))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    scored.into_iter().take(3).map(|(_, _, id)| id).collect()
+}
+
+/// Levenshtein distance over bytes (rule ids are ASCII).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b = b.as_bytes();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.bytes().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let next = (prev + usize::from(ca != cb))
+                .min(row[j] + 1)
+                .min(row[j + 1] + 1);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
 pub(crate) fn explain(id: &str, dirs: &[std::path::PathBuf]) -> Result<Exit> {
     let set = RuleSet::load(dirs)?;
     let Some(rule) = set.get(id) else {
-        let close: Vec<&str> = set
-            .rules
-            .iter()
-            .map(|r| r.meta.id.as_str())
-            .filter(|r| {
-                r.contains(id)
-                    || id.contains(*r)
-                    || r.split('-').any(|w| w.len() > 3 && id.contains(w))
-            })
-            .take(3)
-            .collect();
+        let close = closest_ids(&set, id);
         let hint = if close.is_empty() {
             "`secreview rules` lists the ids".to_owned()
         } else {

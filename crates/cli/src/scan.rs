@@ -150,6 +150,15 @@ impl Settings {
                         PathBuf::from(file),
                     ));
                 }
+                // `sarf=x.sarif` is a typo, not a file name: writing the table to `sarf=x.sarif` would pass silently.
+                Some((f, _))
+                    if !f.is_empty()
+                        && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+                {
+                    bail!(
+                        "unknown output format `{f}` in `--output {o}`  hint: FORMAT=FILE takes table, json, sarif, markdown, github or gitlab; for a file name with `=`, write ./{o}"
+                    );
+                }
                 _ => {
                     stdout_replaced = true;
                     outputs.push((format, PathBuf::from(o)));
@@ -166,7 +175,15 @@ impl Settings {
             .or(config.min_confidence)
             .unwrap_or(DEFAULT_BLOCKING_CONFIDENCE);
         if !(0.0..=1.0).contains(&min_confidence) {
-            bail!("--min-confidence {min_confidence} is outside 0.0..=1.0");
+            let hint = if (1.0..=100.0).contains(&min_confidence) {
+                format!(
+                    "confidence is a fraction: did you mean {}?",
+                    min_confidence / 100.0
+                )
+            } else {
+                "pass a value from 0.0 to 1.0, e.g. 0.7".to_owned()
+            };
+            bail!("--min-confidence {min_confidence} is outside 0.0..=1.0  hint: {hint}");
         }
         if a.show_secrets && std::env::var_os("CI").is_some() {
             bail!(

@@ -45,6 +45,11 @@ pub enum DiffError {
     NoDefaultBase,
 
     #[error(
+        "no base branch in this shallow clone: only the checked-out branch was fetched, so neither origin/HEAD nor main nor master exists  hint: fetch the full history (actions/checkout `fetch-depth: 0`, GitLab `GIT_DEPTH: 0`), or fetch the base and pass it: git fetch origin main && secreview scan --base origin/main"
+    )]
+    ShallowWithoutBase,
+
+    #[error(
         "the merge-base of `{base}` and HEAD is missing because this is a shallow clone  hint: fetch full history (git fetch --unshallow), or set `fetch-depth: 0` in actions/checkout"
     )]
     ShallowClone { base: String },

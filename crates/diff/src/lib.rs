@@ -206,7 +206,7 @@ pub fn collect_commits(
                 Ok((name, c)) => (Some(name), Some(c.id())),
                 Err(_) => (None, None),
             },
-            Err(DiffError::NoDefaultBase) => (None, None),
+            Err(DiffError::NoDefaultBase | DiffError::ShallowWithoutBase) => (None, None),
             Err(e) => return Err(e),
         },
     };

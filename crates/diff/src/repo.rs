@@ -189,7 +189,11 @@ pub(crate) fn default_base_name(repo: &Repository) -> Result<String, DiffError> 
                 .to_owned(),
             None => format!("{remote}/HEAD"),
         };
-        if resolve_commit(repo, &name).is_some() {
+        // A single-branch clone of the branch under review (the CI default) points the remote HEAD at that very
+        // branch: comparing a branch with itself scans nothing and would pass whatever it holds.
+        let own_branch = current_branch(repo)
+            .is_some_and(|b| name.strip_prefix(remote.as_str()) == Some(&format!("/{b}")));
+        if !own_branch && resolve_commit(repo, &name).is_some() {
             return Ok(name);
         }
     }
@@ -209,7 +213,12 @@ pub(crate) fn default_base_name(repo: &Repository) -> Result<String, DiffError> 
             }
         }
     }
-    Err(DiffError::NoDefaultBase)
+    // CI checkouts are shallow single-branch clones by default: say so, the fix is in the CI config.
+    if repo.is_shallow() {
+        Err(DiffError::ShallowWithoutBase)
+    } else {
+        Err(DiffError::NoDefaultBase)
+    }
 }
 
 /// `merge-base(base, head)`, turning "none found" into the shallow-clone or unrelated-histories error.

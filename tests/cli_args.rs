@@ -1,0 +1,117 @@
+//! Command-line ergonomics: typos get a clear error and a hint, values are case-insensitive, CI clones get the
+//! fix that applies to them.
+
+#![allow(clippy::single_match_else)]
+
+#[path = "support/fake.rs"]
+mod fake;
+#[path = "support/repo.rs"]
+#[allow(dead_code)]
+mod repo;
+
+use assert_cmd::Command;
+
+fn secreview(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("secreview")
+        .unwrap()
+        .env_remove("CI")
+        .env("NO_COLOR", "1")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn unknown_output_format_prefix_is_an_error_not_a_file_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
+    let out = secreview(tmp.path(), &["scan", "--all", "--output", "sarf=x.sarif"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown output format `sarf`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!tmp.path().join("sarf=x.sarif").exists());
+    // A path with `=` after a directory is still a file.
+    let out = secreview(tmp.path(), &["scan", "--all", "--output", "./out=1.txt"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(tmp.path().join("out=1.txt").exists());
+}
+
+#[test]
+fn values_are_case_insensitive_and_percent_confidence_gets_a_hint() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::init(tmp.path(), &[("a.py", "x = 1\n")]);
+    let out = secreview(
+        tmp.path(),
+        &["scan", "--all", "--fail-on", "HIGH", "--format", "JSON"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON output");
+    let out = secreview(tmp.path(), &["scan", "--all", "--min-confidence", "80"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("did you mean 0.8?"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn explain_suggests_the_closest_rule_ids() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (guess, meant) in [
+        ("sql-injection", "sql-string-built"),
+        ("sql-sting-built", "sql-string-built"),
+        ("idor", "route-missing-ownership-check"),
+    ] {
+        let out = secreview(tmp.path(), &["explain", guess]);
+        assert_eq!(out.status.code(), Some(2));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("did you mean {meant}")),
+            "{guess}: {err}"
+        );
+    }
+}
+
+#[test]
+fn shallow_single_branch_clone_says_it_is_shallow() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let r = repo::init(&src, &[("a.py", "x = 1\n")]);
+    repo::branch(&r, "feature");
+    repo::write(&src, &[("b.py", "y = 2\n")]);
+    repo::commit_all(&r, "feature");
+    let clone = tmp.path().join("clone");
+    let url = format!("file://{}", src.display());
+    let ok = std::process::Command::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--branch",
+            "feature",
+            &url,
+        ])
+        .arg(&clone)
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = secreview(&clone, &["scan"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("shallow clone") && err.contains("fetch-depth: 0"),
+        "{err}"
+    );
+}
