@@ -115,3 +115,58 @@ fn shallow_single_branch_clone_says_it_is_shallow() {
         "{err}"
     );
 }
+
+#[test]
+fn hook_install_force_keeps_a_foreign_hook_and_runs_it_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let r = repo::init(&work, &[("app.py", "x = 1\n")]);
+    let remote = tmp.path().join("remote.git");
+    git2::Repository::init_bare(&remote).unwrap();
+    r.remote("origin", remote.to_str().unwrap()).unwrap();
+    let hook = work.join(".git/hooks/pre-push");
+    let marker = tmp.path().join("legacy-ran");
+    let foreign = |code: i32| {
+        format!(
+            "#!/bin/sh\nread line\necho \"$line\" > '{}'\nexit {code}\n",
+            marker.display()
+        )
+    };
+    std::fs::write(&hook, foreign(0)).unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = secreview(&work, &["hook", "install", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let legacy = work.join(".git/hooks/pre-push.legacy");
+    assert!(
+        std::fs::read_to_string(&legacy)
+            .unwrap()
+            .contains("legacy-ran")
+    );
+    let push = || {
+        std::process::Command::new("git")
+            .args(["push", "-q", "origin", "main"])
+            .current_dir(&work)
+            .env("NO_COLOR", "1")
+            .env_remove("CI")
+            .output()
+            .unwrap()
+    };
+    let out = push();
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The legacy hook saw git's pre-push line on its standard input.
+    assert!(
+        std::fs::read_to_string(&marker)
+            .unwrap()
+            .starts_with("refs/heads/main ")
+    );
+    // A failing legacy hook still blocks the push.
+    std::fs::write(&legacy, foreign(1)).unwrap();
+    repo::write(&work, &[("b.py", "y = 2\n")]);
+    repo::commit_all(&r, "more");
+    assert!(!push().status.success());
+    // Installing again over our own hook keeps the one legacy hook.
+    let out = secreview(&work, &["hook", "install", "--force"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(legacy.exists());
+}

@@ -50,11 +50,14 @@ fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {
     let file = dir.join(name);
     if file.exists() {
         let existing = std::fs::read_to_string(&file).unwrap_or_default();
-        if !existing.contains(MARKER) && !force {
-            bail!(
-                "{} already exists and was not written by secreview  hint: add `secreview hook pre-push` to it yourself, or pass --force to replace it",
-                file.display()
-            );
+        if !existing.contains(MARKER) {
+            if !force {
+                bail!(
+                    "{} already exists and was not written by secreview  hint: add `secreview hook pre-push` to it yourself, or pass --force to keep it as {name}.legacy and run it first",
+                    file.display()
+                );
+            }
+            keep_legacy(&file, name)?;
         }
     }
     let script = hook_script(name, command, pre_commit);
@@ -62,6 +65,25 @@ fn install(path: &Path, pre_commit: bool, force: bool) -> Result<Exit> {
     make_executable(&file)?;
     eprintln!("installed {}", file.display());
     Ok(Exit::Clean)
+}
+
+/// `--force` over a foreign hook: the user's hook survives as `NAME.legacy`, and ours runs it first.
+fn keep_legacy(file: &Path, name: &str) -> Result<()> {
+    let legacy = file.with_file_name(format!("{name}.legacy"));
+    if legacy.exists() {
+        bail!(
+            "{} already exists, so {} cannot be kept as it  hint: merge or remove one of them, then install again",
+            legacy.display(),
+            file.display()
+        );
+    }
+    std::fs::rename(file, &legacy)
+        .with_context(|| format!("cannot move {} to {}", file.display(), legacy.display()))?;
+    eprintln!(
+        "kept the existing hook as {} (it runs first)",
+        legacy.display()
+    );
+    Ok(())
 }
 
 /// The hook runs the binary that installed it (hooks run with whatever `PATH` the git client has, often not
@@ -73,6 +95,7 @@ fn hook_script(name: &str, command: &str, pre_commit: bool) -> String {
         .and_then(|p| p.to_str().map(shell_quote))
         .unwrap_or_else(|| "''".to_owned());
     let verb = if pre_commit { "commit" } else { "push" };
+    let chain = legacy_chain(name, pre_commit);
     format!(
         "#!/bin/sh\n{MARKER}\n\
          # Blocks the {verb} when secreview finds high-severity issues in it.\n\
@@ -85,8 +108,23 @@ fn hook_script(name: &str, command: &str, pre_commit: bool) -> String {
          \x20       exit 2\n\
          \x20   }}\n\
          fi\n\
+         {chain}\
          exec \"$secreview\" {command} \"$@\"\n"
     )
+}
+
+/// Runs a kept `NAME.legacy` hook first, with the same arguments (and, for pre-push, the same standard input);
+/// its failure stops the push or commit as it did before secreview was installed.
+fn legacy_chain(name: &str, pre_commit: bool) -> String {
+    let run = if pre_commit {
+        "    \"$legacy\" \"$@\" || exit $?\n".to_owned()
+    } else {
+        // git writes the pushed refs on stdin once: keep them for both hooks.
+        "    input=$(cat)\n    printf '%s\\n' \"$input\" | \"$legacy\" \"$@\" || exit $?\n    \
+         printf '%s\\n' \"$input\" | exec \"$secreview\" hook pre-push \"$@\"\n"
+            .to_owned()
+    };
+    format!("legacy=\"$(dirname \"$0\")/{name}.legacy\"\nif [ -x \"$legacy\" ]; then\n{run}fi\n")
 }
 
 /// `'…'` for `sh`, with embedded single quotes closed, escaped and reopened.
