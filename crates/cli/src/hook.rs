@@ -12,7 +12,9 @@ use secreview_report::{Format, ReportInput, TableOptions};
 use crate::Exit;
 use crate::args::HookCommand;
 use crate::baseline::Baseline;
-use crate::scan::{Settings, apply_overrides, apply_path_filters, gate, load_rules, merge};
+use crate::scan::{
+    Settings, apply_overrides, apply_path_filters, gate, load_rules, merge, redact_skipped,
+};
 
 /// Marks hooks secreview wrote, so it can replace its own and refuses to clobber others.
 const MARKER: &str = "# installed by secreview";
@@ -126,13 +128,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
                 apply_path_filters(&mut cs, &settings);
                 meta.files_scanned += u32::try_from(cs.files.len()).unwrap_or(0);
                 skipped.extend(cs.skipped.clone());
-                engine.scan(
-                    &cs.files,
-                    Kinds {
-                        code: true,
-                        secrets: false,
-                    },
-                )
+                engine.scan(&cs.files, Kinds::CODE)
             }
             None => ScanOutput::default(),
         };
@@ -140,16 +136,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
         let mut commits = secreview_diff::collect_commits(path, r.from.as_deref(), &r.to, &opts)?;
         apply_path_filters(&mut commits, &settings);
         meta.commits += commits.meta.commits;
-        merge(
-            &mut all,
-            engine.scan(
-                &commits.files,
-                Kinds {
-                    code: false,
-                    secrets: true,
-                },
-            ),
-        );
+        merge(&mut all, engine.scan(&commits.files, Kinds::SECRETS));
         meta.head = Some(r.to.clone());
         meta.base.clone_from(&r.from);
     }
@@ -165,6 +152,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
     {
         b.filter(&mut all.findings);
     }
+    redact_skipped(&engine, &mut skipped);
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
         .rules()

@@ -319,6 +319,8 @@ pub(crate) struct Outcome {
     pub output: ScanOutput,
     pub rules: RuleSet,
     pub stale_baseline: Vec<String>,
+    /// The `origin` URL without credentials, for SARIF and JSON.
+    pub repository_uri: Option<String>,
 }
 
 /// Collects the changed files and runs the engine: the shared core of `scan`, `baseline` and the hooks.
@@ -343,23 +345,11 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
-            let mut out = engine.scan(
-                &changes.files,
-                Kinds {
-                    code: true,
-                    secrets: false,
-                },
-            );
+            let mut out = engine.scan(&changes.files, Kinds::CODE);
             let mut commits =
                 secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
             apply_path_filters(&mut commits, settings);
-            let secrets = engine.scan(
-                &commits.files,
-                Kinds {
-                    code: false,
-                    secrets: true,
-                },
-            );
+            let secrets = engine.scan(&commits.files, Kinds::SECRETS);
             merge(&mut out, secrets);
             out
         }
@@ -373,6 +363,8 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         Some(b) => b.filter(&mut output.findings),
         None => Vec::new(),
     };
+    redact_changes(&engine, &mut changes);
+    let repository_uri = secreview_diff::origin_url(&settings.path).map(|u| engine.redact(&u));
     changes.meta.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
@@ -382,7 +374,26 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         output,
         rules,
         stale_baseline,
+        repository_uri,
     })
+}
+
+/// What the engine did not scan but the reports print — skipped files' paths, the branch and base names — goes
+/// through its secret detectors too.
+pub(crate) fn redact_changes(engine: &Engine, changes: &mut ChangeSet) {
+    redact_skipped(engine, &mut changes.skipped);
+    for name in [&mut changes.meta.branch, &mut changes.meta.base]
+        .into_iter()
+        .flatten()
+    {
+        *name = engine.redact(name);
+    }
+}
+
+pub(crate) fn redact_skipped(engine: &Engine, skipped: &mut [Skipped]) {
+    for s in skipped {
+        s.path = engine.redact(&s.path);
+    }
 }
 
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
@@ -440,7 +451,6 @@ pub(crate) fn render_all(
 ) -> Result<String> {
     let metas: Vec<_> = outcome.rules.rules.iter().map(|r| r.meta.clone()).collect();
     let finished = crate::now_utc();
-    let repo_uri = secreview_diff::origin_url(&settings.path);
     let mut shown = settings.shown.clone();
     if !outcome.stale_baseline.is_empty() {
         shown["stale_baseline_entries"] = json!(outcome.stale_baseline);
@@ -455,7 +465,7 @@ pub(crate) fn render_all(
         suppressions: &outcome.output.suppressions,
         settings: &shown,
         fail_on: settings.fail_on,
-        repository_uri: repo_uri.as_deref(),
+        repository_uri: outcome.repository_uri.as_deref(),
         started_at: Some(started_at),
         finished_at: Some(&finished),
     };

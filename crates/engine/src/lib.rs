@@ -14,11 +14,13 @@ mod authz;
 mod emit;
 mod file;
 mod query;
+mod redact;
 mod secrets;
 mod suppress;
 mod taint;
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use rayon::prelude::*;
 use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
@@ -30,6 +32,7 @@ pub use secrets::shannon_entropy;
 
 use emit::Pending;
 use file::FileCtx;
+use redact::Redactor;
 
 /// The rule that reports suppressions that do nothing (no reason, expired, or unused).
 pub const INEFFECTIVE_SUPPRESSION: &str = "ineffective-suppression";
@@ -49,19 +52,42 @@ pub struct Settings {
     pub show_secrets: bool,
 }
 
-/// Which families of rules a scan runs: a per-commit scan of a pushed range runs only the secrets detectors,
-/// while the net diff of the same range runs the code rules.
-#[derive(Debug, Clone, Copy)]
+/// Which families of findings a scan reports: a per-commit scan of a pushed range reports only secrets, while
+/// the net diff of the same range reports the code findings.
+///
+/// This chooses what is *reported*, never what is *redacted*: every scan detects the secret values of every file
+/// it reads and hides them from all it returns, whatever the kinds (only [`Settings::show_secrets`] shows them).
+/// Hence no fields to set: a caller picks one of the constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kinds {
-    pub code: bool,
-    pub secrets: bool,
+    code: bool,
+    secrets: bool,
 }
 
 impl Kinds {
+    /// Code findings and secrets.
     pub const ALL: Kinds = Kinds {
         code: true,
         secrets: true,
     };
+    /// Code findings only (secrets are still redacted from them).
+    pub const CODE: Kinds = Kinds {
+        code: true,
+        secrets: false,
+    };
+    /// Secrets findings only.
+    pub const SECRETS: Kinds = Kinds {
+        code: false,
+        secrets: true,
+    };
+
+    pub fn code(self) -> bool {
+        self.code
+    }
+
+    pub fn secrets(self) -> bool {
+        self.secrets
+    }
 }
 
 #[derive(Debug, Default)]
@@ -169,6 +195,35 @@ impl Engine {
         &self.set
     }
 
+    /// `text` (a path, a branch name, a URL: anything the caller is about to print that did not come from a
+    /// scan) with every secret any detector recognises in it redacted; unchanged with `show_secrets`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.settings.show_secrets {
+            return text.to_owned();
+        }
+        let mut values = Vec::new();
+        self.secrets.values(&self.set, text, &mut values);
+        Redactor::new(values).redact(text).into_owned()
+    }
+
+    /// The secret values of a file, for redaction: its text (both versions, whole) and its path (both names).
+    fn redactor(&self, file: &ChangedFile) -> Redactor {
+        let mut values = Vec::new();
+        for text in [Some(&file.path), file.old_path.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            self.secrets.values(&self.set, text, &mut values);
+        }
+        for text in [Some(&file.new_text), file.old_text.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            self.secrets.values(&self.set, text, &mut values);
+        }
+        Redactor::new(values)
+    }
+
     /// Gives the rule set back (reports need every rule's metadata after the scan).
     pub fn into_rules(self) -> RuleSet {
         self.set
@@ -200,6 +255,9 @@ impl Engine {
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
         let mut routes = Vec::new();
+        // Always built, whatever `kinds` says: a code-only scan quotes lines that may hold a token. Fingerprints
+        // use it even with `show_secrets`, so they do not depend on that flag.
+        let mut redactor = Rc::new(self.redactor(file));
         if kinds.code
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
@@ -219,15 +277,31 @@ impl Engine {
                 && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
             {
                 syntax_errors = parsed.tree.root_node().has_error();
-                routes = self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+                let shown = if self.settings.show_secrets {
+                    Rc::new(Redactor::default())
+                } else {
+                    Rc::clone(&redactor)
+                };
+                routes = redact::scoped(&shown, || {
+                    self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits)
+                });
             }
         }
         if kinds.secrets {
             self.secrets
                 .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
+            // A value found in a hunk is also hidden from every other finding of the file.
+            let found: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
+            if !found.is_empty() {
+                Rc::make_mut(&mut redactor).extend(found);
+            }
         }
-        // Every secret value seen in the file is redacted from every finding of it, whichever rule produced it.
-        let secrets: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
+        let no_redaction = Redactor::default();
+        let shown: &Redactor = if self.settings.show_secrets {
+            &no_redaction
+        } else {
+            &redactor
+        };
         // Occurrence indexes count every hit of the file, before diff scoping, so a fingerprint does not change
         // when an identical line is added elsewhere in the branch (or when the scope changes between scans).
         hits.sort_by_key(|(ri, h)| (h.start_line, h.start_col, *ri));
@@ -239,7 +313,9 @@ impl Engine {
             let rule = &self.set.rules[ri];
             let (first, last) = (hit.start_line, hit.end_line.min(hit.start_line + 4));
             let flagged: Vec<&str> = (first..=last).map(|l| ctx.line_text(l)).collect();
-            let flagged = flagged.join("\n");
+            // The fingerprint input holds no secret: a fast hash of a line with a token in it would let anyone
+            // holding a baseline test guesses of the token.
+            let flagged = redactor.redact(&flagged.join("\n")).into_owned();
             let identity = normalize_line(hit.identity.as_deref().unwrap_or(&flagged));
             // Code findings: rank among identical lines of the whole file, so a copy added below an accepted
             // line gets its own fingerprint even when the matcher only looked at the changed lines.
@@ -255,7 +331,7 @@ impl Engine {
             } else {
                 0
             };
-            // Secrets: rank among the file's hits of that value; code: rank among hits on the same line.
+            // Secrets: rank among the file's hits of that shape; code: rank among hits on the same line.
             let slot = if hit.identity.is_none() { first } else { 0 };
             let n = seen.entry((ri, identity, slot)).or_insert(0);
             let occurrence = earlier * 1000 + *n;
@@ -264,7 +340,13 @@ impl Engine {
                 continue;
             }
             let line = hit.start_line;
-            let mut p = emit::pending(rule, &file.path, ctx.line_text(line), &flagged, hit);
+            let mut p = emit::pending(
+                rule,
+                &file.path,
+                (ctx.line_text(line), &flagged),
+                hit,
+                shown,
+            );
             p.occurrence = occurrence;
             if let Some(s) = suppressions.iter_mut().find(|s| {
                 suppress::covers(s, &rule.meta.id, line)
@@ -287,18 +369,20 @@ impl Engine {
             // of the same range, which sees the final text.
             suppressions.clear();
         } else if let Some(rule) = self.set.get(INEFFECTIVE_SUPPRESSION) {
-            pending.extend(self.ineffective(rule, &ctx, &suppressions, kinds));
-        }
-        if !self.settings.show_secrets {
-            for p in &mut pending {
-                emit::redact_values(&mut p.finding, &secrets);
-            }
+            pending.extend(self.ineffective(rule, &ctx, &suppressions, kinds, (&redactor, shown)));
         }
         for p in &mut pending {
+            shown.finding(&mut p.finding);
             p.finding.commit.clone_from(&file.commit);
         }
+        for s in &mut suppressions {
+            shown.suppression(s);
+        }
+        for r in &mut routes {
+            shown.route(r);
+        }
         FileOutput {
-            path: file.path.clone(),
+            path: shown.redact(&file.path).into_owned(),
             pending,
             suppressions,
             syntax_errors,
@@ -351,6 +435,7 @@ impl Engine {
         ctx: &FileCtx<'_>,
         sups: &[Suppression],
         kinds: Kinds,
+        (redactor, shown): (&Redactor, &Redactor),
     ) -> Vec<Pending> {
         sups.iter()
             .filter_map(|s| {
@@ -370,7 +455,8 @@ impl Engine {
                 };
                 let hit = Hit::at_line(s.line, rule.meta.confidence).detail(why);
                 let text = ctx.line_text(s.line);
-                Some(emit::pending(rule, &s.path, text, text, hit))
+                let flagged = redactor.redact(text);
+                Some(emit::pending(rule, &s.path, (text, &flagged), hit, shown))
             })
             .collect()
     }
@@ -409,14 +495,15 @@ fn finish(mut pending: Vec<Pending>) -> Vec<Finding> {
     });
     pending
         .dedup_by(|b, a| a.finding.sort_key() == b.finding.sort_key() && a.identity == b.identity);
-    // A secret introduced once and seen again in a later commit of the same push is one leak.
+    // A secret introduced once and seen again in a later commit of the same push is one leak (told apart by
+    // value: two tokens of one shape share their identity).
     let mut seen_secret: HashSet<(String, String, String)> = HashSet::new();
     pending.retain(|p| {
         p.finding.commit.is_none()
             || seen_secret.insert((
                 p.finding.rule_id.clone(),
                 p.finding.location.path.clone(),
-                p.identity.clone(),
+                p.secret.clone().unwrap_or_else(|| p.identity.clone()),
             ))
     });
     pending
