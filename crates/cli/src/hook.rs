@@ -152,7 +152,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
     {
         b.filter(&mut all.findings);
     }
-    redact_skipped(&engine, &mut skipped);
+    redact_skipped(&engine, &all.secrets, &mut skipped);
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
         .rules()

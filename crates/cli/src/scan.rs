@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use secreview_diff::{ChangeSet, Mode, Options};
-use secreview_engine::{Engine, Kinds, ScanOutput};
+use secreview_engine::{Engine, Kinds, ScanOutput, Secrets};
 use secreview_model::{Finding, Severity, SkipReason, Skipped};
 use secreview_report::{Format, ReportInput, TableOptions};
 use secreview_rules::RuleSet;
@@ -363,8 +363,9 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
         Some(b) => b.filter(&mut output.findings),
         None => Vec::new(),
     };
-    redact_changes(&engine, &mut changes);
-    let repository_uri = secreview_diff::origin_url(&settings.path).map(|u| engine.redact(&u));
+    redact_changes(&engine, &output.secrets, &mut changes);
+    let repository_uri = secreview_diff::origin_url(&settings.path)
+        .map(|u| engine.redact(&output.secrets.redact(&u)));
     changes.meta.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
@@ -378,21 +379,21 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     })
 }
 
-/// What the engine did not scan but the reports print — skipped files' paths, the branch and base names — goes
-/// through its secret detectors too.
-pub(crate) fn redact_changes(engine: &Engine, changes: &mut ChangeSet) {
-    redact_skipped(engine, &mut changes.skipped);
+/// What the engine did not scan but the reports print — skipped files' paths, the branch and base names — loses
+/// every secret the scan saw and every one a detector recognises in it.
+pub(crate) fn redact_changes(engine: &Engine, seen: &Secrets, changes: &mut ChangeSet) {
+    redact_skipped(engine, seen, &mut changes.skipped);
     for name in [&mut changes.meta.branch, &mut changes.meta.base]
         .into_iter()
         .flatten()
     {
-        *name = engine.redact(name);
+        *name = engine.redact(&seen.redact(name));
     }
 }
 
-pub(crate) fn redact_skipped(engine: &Engine, skipped: &mut [Skipped]) {
+pub(crate) fn redact_skipped(engine: &Engine, seen: &Secrets, skipped: &mut [Skipped]) {
     for s in skipped {
-        s.path = engine.redact(&s.path);
+        s.path = engine.redact(&seen.redact(&s.path));
     }
 }
 
@@ -416,6 +417,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
     out.findings.extend(more.findings);
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.suppressions.extend(more.suppressions);
+    out.secrets.merge(&more.secrets);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.

@@ -20,7 +20,7 @@ mod suppress;
 mod taint;
 
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
@@ -100,6 +100,33 @@ pub struct ScanOutput {
     pub files_with_syntax_errors: Vec<String>,
     /// The web routes the authorization analysis saw, in file order.
     pub routes: Vec<RouteInfo>,
+    /// The secret values this scan saw, to hide them from what it did not produce.
+    pub secrets: Secrets,
+}
+
+/// The secret values a scan saw, kept to hide them from text the scan did not produce but a report prints
+/// (skipped files' paths, branch names). Opaque: the values never leave it. Empty with `show_secrets`.
+#[derive(Clone, Default)]
+pub struct Secrets(Arc<Redactor>);
+
+impl Secrets {
+    /// `text` with every value of the scan redacted.
+    pub fn redact(&self, text: &str) -> String {
+        self.0.redact(text).into_owned()
+    }
+
+    /// Adds the values of another scan (the per-commit scans of a range).
+    pub fn merge(&mut self, other: &Secrets) {
+        if !other.0.is_empty() {
+            Arc::make_mut(&mut self.0).extend(other.0.values().map(str::to_owned));
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} values)", self.0.len())
+    }
 }
 
 /// One web route and its protection, for `secreview routes` and the JSON metadata.
@@ -207,7 +234,7 @@ impl Engine {
     }
 
     /// The secret values of a file, for redaction: its text (both versions, whole) and its path (both names).
-    fn redactor(&self, file: &ChangedFile) -> Redactor {
+    fn secret_values(&self, file: &ChangedFile) -> Vec<String> {
         let mut values = Vec::new();
         for text in [Some(&file.path), file.old_path.as_ref()]
             .into_iter()
@@ -221,7 +248,7 @@ impl Engine {
         {
             self.secrets.values(&self.set, text, &mut values);
         }
-        Redactor::new(values)
+        values
     }
 
     /// Gives the rule set back (reports need every rule's metadata after the scan).
@@ -231,10 +258,27 @@ impl Engine {
 
     /// Scans every file in parallel; the result does not depend on the number of threads.
     pub fn scan(&self, files: &[ChangedFile], kinds: Kinds) -> ScanOutput {
-        let per_file: Vec<FileOutput> =
-            files.par_iter().map(|f| self.scan_file(f, kinds)).collect();
+        // Always, whatever `kinds` says: a code-only scan quotes lines that may hold a token. Fingerprints use
+        // it even with `show_secrets`, so they do not depend on that flag.
+        let values: Vec<String> = files
+            .par_iter()
+            .flat_map_iter(|f| self.secret_values(f))
+            .collect();
+        let redactor = Arc::new(Redactor::new(values));
+        let secrets = if self.settings.show_secrets {
+            Secrets::default()
+        } else {
+            Secrets(Arc::clone(&redactor))
+        };
+        let per_file: Vec<FileOutput> = files
+            .par_iter()
+            .map(|f| self.scan_file(f, kinds, &redactor))
+            .collect();
         let mut pending = Vec::new();
-        let mut out = ScanOutput::default();
+        let mut out = ScanOutput {
+            secrets,
+            ..ScanOutput::default()
+        };
         for f in per_file {
             pending.extend(f.pending);
             out.suppressions.extend(f.suppressions);
@@ -250,14 +294,13 @@ impl Engine {
         out
     }
 
-    fn scan_file(&self, file: &ChangedFile, kinds: Kinds) -> FileOutput {
+    /// `redactor`: the secret values of the whole scan.
+    fn scan_file(&self, file: &ChangedFile, kinds: Kinds, redactor: &Arc<Redactor>) -> FileOutput {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
         let mut routes = Vec::new();
-        // Always built, whatever `kinds` says: a code-only scan quotes lines that may hold a token. Fingerprints
-        // use it even with `show_secrets`, so they do not depend on that flag.
-        let mut redactor = Rc::new(self.redactor(file));
+        let mut redactor = Arc::clone(redactor);
         if kinds.code
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
         {
@@ -278,9 +321,9 @@ impl Engine {
             {
                 syntax_errors = parsed.tree.root_node().has_error();
                 let shown = if self.settings.show_secrets {
-                    Rc::new(Redactor::default())
+                    Arc::new(Redactor::default())
                 } else {
-                    Rc::clone(&redactor)
+                    Arc::clone(&redactor)
                 };
                 routes = redact::scoped(&shown, || {
                     self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits)
@@ -290,10 +333,15 @@ impl Engine {
         if kinds.secrets {
             self.secrets
                 .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
-            // A value found in a hunk is also hidden from every other finding of the file.
-            let found: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
-            if !found.is_empty() {
-                Rc::make_mut(&mut redactor).extend(found);
+            // A value found in a hunk is also hidden from every other finding of the file. The whole-text pass
+            // found it already, unless the hunk's edge cut a match differently.
+            let late: Vec<String> = hits
+                .iter()
+                .filter_map(|(_, h)| h.secret.clone())
+                .filter(|v| !redactor.covers(v))
+                .collect();
+            if !late.is_empty() {
+                Arc::make_mut(&mut redactor).extend(late);
             }
         }
         let no_redaction = Redactor::default();

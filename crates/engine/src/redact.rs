@@ -1,25 +1,30 @@
 //! Redaction of secret values from everything the engine returns: findings (snippet, message, recommendation,
 //! evidence, paths), suppressions, routes and file paths.
 //!
-//! The values come from running every secrets detector over the whole file (both versions) and its path,
-//! whatever the scan reports: a code-only scan must not print a token that sits on a code finding's line. Text
-//! quoted from the file is redacted *before* it is cut to length ([`excerpt`]): a token cut first leaves a prefix
-//! that redaction no longer recognises.
+//! The values come from running every secrets detector over every file of the scan (whole, both versions) and
+//! its path, whatever the scan reports: a code-only scan must not print a token that sits on a code finding's
+//! line. They are pooled for the whole scan, so a token recognised in one file (`.env`) is also hidden where
+//! another file quotes it in a form no detector recognises. Text quoted from a file is redacted *before* it is
+//! cut to length ([`excerpt`]): a token cut first leaves a prefix that redaction no longer recognises.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use secreview_model::{Finding, Suppression, redact_secret};
 
 use crate::RouteInfo;
 
-/// The secret values of one file, each with the form it is shown in.
+/// Secret values, each with the form it is shown in.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Redactor {
-    /// (value, redacted form), longest value first so a secret inside a longer one (a key inside a connection
-    /// string) does not leave the rest of the longer one behind.
+    /// (value, redacted form), sorted and unique.
     pairs: Vec<(String, String)>,
+    /// Finds every value in one pass, leftmost-longest: a secret inside a longer one (a key inside a connection
+    /// string) does not leave the rest of the longer one behind. `None` when there are no values (or, never in
+    /// practice, when the automaton cannot be built — then [`Redactor::redact`] falls back to plain replacing).
+    matcher: Option<AhoCorasick>,
 }
 
 /// Lines of a multi-line secret shorter than this are not redacted on their own (a PEM line such as `==` is
@@ -49,6 +54,26 @@ impl Redactor {
         self.pairs
             .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         self.pairs.dedup_by(|a, b| a.0 == b.0);
+        self.matcher = if self.pairs.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(self.pairs.iter().map(|(v, _)| v))
+                .ok()
+        };
+    }
+
+    /// Whether `value` is already hidden wherever it occurs.
+    pub fn covers(&self, value: &str) -> bool {
+        self.pairs
+            .binary_search_by(|(v, _)| {
+                value
+                    .len()
+                    .cmp(&v.len())
+                    .then_with(|| v.as_str().cmp(value))
+            })
+            .is_ok()
     }
 
     fn push(&mut self, value: String) {
@@ -62,14 +87,33 @@ impl Redactor {
         self.pairs.is_empty()
     }
 
+    pub fn len(&self) -> usize {
+        self.pairs.len()
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.pairs.iter().map(|(v, _)| v.as_str())
+    }
+
     pub fn redact<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let mut out = Cow::Borrowed(text);
-        for (value, shown) in &self.pairs {
-            if out.contains(value.as_str()) {
-                out = Cow::Owned(out.replace(value.as_str(), shown));
-            }
+        if self.pairs.is_empty() {
+            return Cow::Borrowed(text);
         }
-        out
+        let Some(ac) = &self.matcher else {
+            // Longest first, as the automaton would.
+            let mut out = Cow::Borrowed(text);
+            for (value, shown) in &self.pairs {
+                if out.contains(value.as_str()) {
+                    out = Cow::Owned(out.replace(value.as_str(), shown));
+                }
+            }
+            return out;
+        };
+        if !ac.is_match(text) {
+            return Cow::Borrowed(text);
+        }
+        let shown: Vec<&str> = self.pairs.iter().map(|(_, s)| s.as_str()).collect();
+        Cow::Owned(ac.replace_all(text, &shown))
     }
 
     pub fn redact_in_place(&self, text: &mut String) {
@@ -129,8 +173,8 @@ impl Redactor {
 }
 
 thread_local! {
-    /// The redactor of the file this thread is scanning, for [`excerpt`].
-    static CURRENT: RefCell<Rc<Redactor>> = RefCell::new(Rc::new(Redactor::default()));
+    /// The redactor of the scan this thread is working for, for [`excerpt`].
+    static CURRENT: RefCell<Arc<Redactor>> = RefCell::new(Arc::new(Redactor::default()));
 }
 
 /// Runs `f` with `redactor` as the one [`excerpt`] uses, restoring the previous one afterwards (also on unwind).
@@ -139,8 +183,8 @@ thread_local! {
 /// extractors, and threading the file's secrets through each of their signatures (≈ 20 functions that otherwise
 /// need no file context) was the alternative. It is safe because one file is scanned start to finish on one
 /// rayon worker, and the guard keeps nested scopes correct.
-pub(crate) fn scoped<T>(redactor: &Rc<Redactor>, f: impl FnOnce() -> T) -> T {
-    struct Restore(Option<Rc<Redactor>>);
+pub(crate) fn scoped<T>(redactor: &Arc<Redactor>, f: impl FnOnce() -> T) -> T {
+    struct Restore(Option<Arc<Redactor>>);
     impl Drop for Restore {
         fn drop(&mut self) {
             if let Some(previous) = self.0.take() {
@@ -148,7 +192,7 @@ pub(crate) fn scoped<T>(redactor: &Rc<Redactor>, f: impl FnOnce() -> T) -> T {
             }
         }
     }
-    let previous = CURRENT.with(|c| c.replace(Rc::clone(redactor)));
+    let previous = CURRENT.with(|c| c.replace(Arc::clone(redactor)));
     let _restore = Restore(Some(previous));
     f()
 }
@@ -181,7 +225,7 @@ mod tests {
     #[test]
     fn excerpts_redact_before_they_cut() {
         let line = format!("os.system(\"curl -H 'Authorization: token {TOKEN}' \" + q)");
-        let r = Rc::new(Redactor::new([TOKEN.to_owned()]));
+        let r = Arc::new(Redactor::new([TOKEN.to_owned()]));
         let cut = scoped(&r, || excerpt(&line, 50));
         assert!(!cut.contains("ghp_abcd"), "{cut}");
         assert!(cut.contains("ghp_…(40)"), "{cut}");
@@ -197,6 +241,17 @@ mod tests {
         let out = r.redact(&collapsed);
         assert!(!out.contains("MIIEvQIBADAN"), "{out}");
         assert!(out.contains("-----BEGIN PRIVATE KEY-----"), "{out}");
+    }
+
+    #[test]
+    fn covers_finds_every_value() {
+        let r = Redactor::new([
+            "bbbbbbbbbb".to_owned(),
+            "a".repeat(12),
+            "cccccccccc".to_owned(),
+        ]);
+        assert!(r.covers("bbbbbbbbbb") && r.covers(&"a".repeat(12)) && r.covers("cccccccccc"));
+        assert!(!r.covers("dddddddddd"));
     }
 
     #[test]

@@ -127,3 +127,25 @@ fn the_engine_redacts_text_it_did_not_scan() {
     assert_eq!(shown, "https://example.invalid/ghp_…(40)/app.git");
     assert_eq!(e.redact("src/app.py"), "src/app.py");
 }
+
+#[test]
+fn a_token_recognised_in_one_file_is_hidden_where_another_quotes_it() {
+    let (_, tokens) = fake::expand_fakes("{{fake::40:base64url}}");
+    let token = &tokens[0];
+    // Only the `.env` assignment tells a detector it is a secret; the shell script quotes it bare.
+    let env = ChangedFile::whole(".env", format!("CLOUDFLARE_API_TOKEN={token}\n"));
+    let script = ChangedFile::whole(
+        "app.py",
+        format!(
+            "import os\nfrom flask import request\n\n\ndef run():\n    \
+             os.system(\"deploy \" + request.args[\"q\"] + \" {token}\")\n"
+        ),
+    );
+    let out = engine().scan(&[env, script], Kinds::ALL);
+    assert!(
+        out.findings.iter().any(|f| f.pack == "injection"),
+        "{out:#?}"
+    );
+    let all = everything(&out);
+    assert_eq!(leaked(token, &all), None, "{all}");
+}
