@@ -7,7 +7,12 @@
 //! staged, worktree, range, pre-push through a real `git push`, `--all`), every format (stdout and files),
 //! stderr and `routes` must then hold no 8-character piece of any secret beyond the prefix a redaction shows.
 
-#![allow(clippy::print_stderr, clippy::format_collect)]
+// Test code: the timing line is printed on purpose; `single_match_else` is for the shared support module.
+#![allow(
+    clippy::print_stderr,
+    clippy::format_collect,
+    clippy::single_match_else
+)]
 
 #[path = "support/fake.rs"]
 mod fake;
@@ -15,6 +20,7 @@ mod fake;
 #[allow(dead_code)]
 mod repo;
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -98,6 +104,8 @@ struct Corpus {
     secrets: Vec<Secret>,
 }
 
+const SEPARATOR: &str = "\n\u{0}next fixture\u{0}\n";
+
 fn corpus() -> Corpus {
     let dir = repo::workspace().join("fixtures/rules/secrets");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -113,7 +121,6 @@ fn corpus() -> Corpus {
     // One expansion for all fixtures: `expand_fakes` seeds by placeholder index, so expanding each file alone
     // would give the Nth placeholder of every file the same random characters, and a public part of one
     // detector's input (a DSN's key id) would look like a piece of another detector's secret.
-    const SEPARATOR: &str = "\n\u{0}next fixture\u{0}\n";
     let raws: Vec<String> = names
         .iter()
         .map(|p| std::fs::read_to_string(p).unwrap())
@@ -165,10 +172,11 @@ fn code_lines(positives: &[(String, String)]) -> String {
     let mut out =
         String::from("import os\nfrom flask import Flask, request\n\napp = Flask(__name__)\n");
     for (i, (_, line)) in positives.iter().enumerate() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n\n@app.route(\"/run/{i}\")\ndef run_{i}():\n    q = request.args[\"q\"]\n    \
              os.system(\"run \" + q)  # {line}\n    return \"ok\"\n"
-        ));
+        );
     }
     out
 }
@@ -178,14 +186,16 @@ fn code_lines(positives: &[(String, String)]) -> String {
 fn suppression_lines(positives: &[(String, String)]) -> String {
     let mut out = String::from("import os\nfrom flask import request\n");
     for (i, (_, line)) in positives.iter().enumerate() {
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "\n\ndef sup_{i}():\n    q = request.args[\"q\"]\n    \
              # secreview: ignore[shell-command-built] reviewed {line}\n    os.system(\"run \" + q)\n"
-        ));
+        );
         if !line.contains([']', ',']) {
-            out.push_str(&format!(
-                "    x_{i} = 1  # secreview: ignore[{line}] because {line}\n"
-            ));
+            let _ = writeln!(
+                out,
+                "    x_{i} = 1  # secreview: ignore[{line}] because {line}"
+            );
         }
     }
     out

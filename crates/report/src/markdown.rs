@@ -507,22 +507,19 @@ fn prose(text: &str) -> String {
         at_start = false;
         let run = rest[open..].chars().take_while(|&c| c == '`').count();
         let after = &rest[open + run..];
-        match closing_run(after, run) {
-            Some(close) => {
-                out.push_str(&code(strip_span_padding(&after[..close])));
-                rest = &after[close + run..];
-            }
-            None => {
-                // Not a span: the backticks are text.
-                out.push_str(&"\\`".repeat(run));
-                rest = after;
-            }
+        if let Some(close) = closing_run(after, run) {
+            out.push_str(&code(strip_span_padding(&after[..close])));
+            rest = &after[close + run..];
+        } else {
+            // Not a span: the backticks are text.
+            out.push_str(&"\\`".repeat(run));
+            rest = after;
         }
     }
     out
 }
 
-/// The byte offset in `text` of the next run of exactly `len` backticks (CommonMark's closing delimiter).
+/// The byte offset in `text` of the next run of exactly `len` backticks (the closing delimiter in `CommonMark`).
 fn closing_run(text: &str, len: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -540,7 +537,7 @@ fn closing_run(text: &str, len: usize) -> Option<usize> {
     None
 }
 
-/// CommonMark drops one space on each side of a code span's content when both are there.
+/// `CommonMark` drops one space on each side of a code span's content when both are there.
 fn strip_span_padding(content: &str) -> &str {
     match content.strip_prefix(' ').and_then(|c| c.strip_suffix(' ')) {
         Some(inner) if !inner.trim().is_empty() => inner,

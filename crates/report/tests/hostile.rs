@@ -2,6 +2,7 @@
 //! sequences, line breaks that forge workflow commands, and Markdown/HTML that would end a code span or a table
 //! cell. Every human-facing format must show them inert.
 
+#[allow(dead_code)] // shared with the snapshot tests, which use all of it
 mod fixture;
 
 use fixture::Fixture;
