@@ -12,7 +12,9 @@ use secreview_report::{Format, ReportInput, TableOptions};
 use crate::Exit;
 use crate::args::HookCommand;
 use crate::baseline::Baseline;
-use crate::scan::{Settings, apply_overrides, apply_path_filters, gate, load_rules, merge};
+use crate::scan::{
+    Settings, apply_overrides, apply_path_filters, gate, load_rules, merge, redact_skipped,
+};
 
 /// Marks hooks secreview wrote, so it can replace its own and refuses to clobber others.
 const MARKER: &str = "# installed by secreview";
@@ -188,28 +190,12 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
             crate::scan::ContextSide::HeadCommit,
             settings.max_file_bytes,
         )?;
-        let code = engine.scan_in(
-            &cs.files,
-            Kinds {
-                code: true,
-                secrets: false,
-            },
-            &project,
-        );
+        let code = engine.scan_in(&cs.files, Kinds::CODE, &project);
         merge(&mut all, code);
         let mut commits = pushed.commits;
         apply_path_filters(&mut commits, &settings);
         meta.commits += commits.meta.commits;
-        merge(
-            &mut all,
-            engine.scan(
-                &commits.files,
-                Kinds {
-                    code: false,
-                    secrets: true,
-                },
-            ),
-        );
+        merge(&mut all, engine.scan(&commits.files, Kinds::SECRETS));
         meta.head = Some(r.to.clone());
         meta.base.clone_from(&r.from);
     }
@@ -242,6 +228,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
             }
         }));
     }
+    redact_skipped(&engine, &all.secrets, &mut skipped);
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
         .rules()

@@ -206,13 +206,15 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
         "auth",
         "ownership",
     ]);
+    // File names, route paths and handler names come from the branch: no escape sequence reaches the terminal.
+    let esc = |s: &str| secreview_report::escape_control(s).into_owned();
     for r in &outcome.output.routes {
         t.add_row([
-            format!("{}:{}", r.file, r.line),
-            r.framework.clone(),
-            r.methods.join(","),
-            r.path.clone().unwrap_or_else(|| "-".into()),
-            r.handler.clone(),
+            format!("{}:{}", esc(&r.file), r.line),
+            esc(&r.framework),
+            esc(&r.methods.join(",")),
+            r.path.as_deref().map_or_else(|| "-".into(), esc),
+            esc(&r.handler),
             if r.authenticated { "yes" } else { "no" }.into(),
             if r.ownership_checked { "yes" } else { "-" }.into(),
         ]);

@@ -64,9 +64,10 @@ pub fn run() -> ExitCode {
                 Some((m, h)) => (m.trim().to_owned(), Some(h.trim().to_owned())),
                 None => (text, None),
             };
-            eprintln!("error: {msg}");
+            // Errors name paths and refs from the repository: print them inert, on one line each.
+            eprintln!("error: {}", secreview_report::escape_control(&msg));
             if let Some(h) = hint {
-                eprintln!("hint: {h}");
+                eprintln!("hint: {}", secreview_report::escape_control(&h));
             }
             Exit::Error.into()
         }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use secreview_diff::{ChangeSet, Mode, Options};
-use secreview_engine::{Engine, InlineSuppressions, Kinds, Project, ScanOutput};
+use secreview_engine::{Engine, InlineSuppressions, Kinds, Project, ScanOutput, Secrets};
 use secreview_model::{
     Finding, PolicyChange, Severity, SkipReason, Skipped, SuppressedBy, SuppressedFinding,
     SuppressionKind,
@@ -389,6 +389,8 @@ pub(crate) struct Outcome {
     pub output: ScanOutput,
     pub rules: RuleSet,
     pub stale_baseline: Vec<String>,
+    /// The `origin` URL without credentials, for SARIF and JSON.
+    pub repository_uri: Option<String>,
     /// What the change does to its own review, sorted by location.
     pub policy_changes: Vec<PolicyChange>,
     pub phases: Phases,
@@ -465,24 +467,11 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
-            let mut out = engine.scan_in(
-                &changes.files,
-                Kinds {
-                    code: true,
-                    secrets: false,
-                },
-                &project,
-            );
+            let mut out = engine.scan_in(&changes.files, Kinds::CODE, &project);
             let mut commits =
                 secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
             apply_path_filters(&mut commits, settings);
-            let secrets = engine.scan(
-                &commits.files,
-                Kinds {
-                    code: false,
-                    secrets: true,
-                },
-            );
+            let secrets = engine.scan(&commits.files, Kinds::SECRETS);
             merge(&mut out, secrets);
             out
         }
@@ -516,6 +505,10 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     policy_changes.append(&mut output.policy);
     policy_changes.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     policy_changes.dedup();
+    redact_changes(&engine, &output.secrets, &mut changes);
+    redact_policy(&engine, &output.secrets, &mut policy_changes);
+    let repository_uri = secreview_diff::origin_url(&settings.path)
+        .map(|u| engine.redact(&output.secrets.redact(&u)));
     changes.meta.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
@@ -525,6 +518,7 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         output,
         rules,
         stale_baseline,
+        repository_uri,
         policy_changes,
         phases,
     })
@@ -689,6 +683,39 @@ fn baselined(finding: Finding, b: &LoadedBaseline) -> SuppressedFinding {
     }
 }
 
+/// What the engine did not scan but the reports print — skipped files' paths, the branch and base names — loses
+/// every secret the scan saw and every one a detector recognises in it.
+pub(crate) fn redact_changes(engine: &Engine, seen: &Secrets, changes: &mut ChangeSet) {
+    redact_skipped(engine, seen, &mut changes.skipped);
+    for name in [&mut changes.meta.branch, &mut changes.meta.base]
+        .into_iter()
+        .flatten()
+    {
+        *name = engine.redact(&seen.redact(name));
+    }
+}
+
+/// Policy changes quote config values, suppression comments and `.gitattributes` lines from the change.
+fn redact_policy(engine: &Engine, seen: &Secrets, changes: &mut [PolicyChange]) {
+    let clean = |t: &str| engine.redact(&seen.redact(t));
+    for c in changes {
+        c.path = clean(&c.path);
+        c.summary = clean(&c.summary);
+        for v in [&mut c.key, &mut c.before, &mut c.after]
+            .into_iter()
+            .flatten()
+        {
+            *v = clean(v);
+        }
+    }
+}
+
+pub(crate) fn redact_skipped(engine: &Engine, seen: &Secrets, skipped: &mut [Skipped]) {
+    for s in skipped {
+        s.path = engine.redact(&seen.redact(&s.path));
+    }
+}
+
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
 fn progress_spinner(files: usize) -> Option<indicatif::ProgressBar> {
     let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
@@ -714,6 +741,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
     out.suppressed
         .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     out.policy.extend(more.policy);
+    out.secrets.merge(&more.secrets);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.
@@ -749,7 +777,6 @@ pub(crate) fn render_all(
 ) -> Result<String> {
     let metas: Vec<_> = outcome.rules.rules.iter().map(|r| r.meta.clone()).collect();
     let finished = crate::now_utc();
-    let repo_uri = secreview_diff::origin_url(&settings.path);
     let mut shown = settings.shown.clone();
     if !outcome.stale_baseline.is_empty() {
         shown["stale_baseline_entries"] = json!(outcome.stale_baseline);
@@ -766,7 +793,7 @@ pub(crate) fn render_all(
         policy_changes: &outcome.policy_changes,
         settings: &shown,
         fail_on: settings.fail_on,
-        repository_uri: repo_uri.as_deref(),
+        repository_uri: outcome.repository_uri.as_deref(),
         started_at: Some(started_at),
         finished_at: Some(&finished),
     };

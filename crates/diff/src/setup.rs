@@ -16,17 +16,14 @@ pub fn repo_root(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The `origin` remote's URL with any `user:password@` removed (reports must not carry credentials), when it is
-/// a URL at all.
+/// The `origin` remote's URL without its userinfo, query and fragment (reports must not carry credentials), when
+/// it is a URL at all.
 pub fn origin_url(path: &Path) -> Option<String> {
     let repo = crate::repo::discover(path).ok()??;
     let remote = repo.find_remote("origin").ok()?;
     let url = remote.url().ok()?;
-    let clean = match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}{}", &url[..s + 3], &url[at + 1..]),
-        _ => url.to_owned(),
-    };
-    clean.contains("://").then_some(clean)
+    url.contains("://")
+        .then(|| secreview_model::strip_url_credentials(url))
 }
 
 /// The directory git runs hooks from: `core.hooksPath` when set, else the common `.git/hooks` (shared by linked

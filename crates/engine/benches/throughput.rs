@@ -76,15 +76,7 @@ fn bench(c: &mut Criterion) {
     let bytes: usize = text_files.iter().map(|f| f.new_text.len()).sum();
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("secrets", |b| {
-        b.iter(|| {
-            engine.scan(
-                &text_files,
-                Kinds {
-                    code: false,
-                    secrets: true,
-                },
-            )
-        });
+        b.iter(|| engine.scan(&text_files, Kinds::SECRETS));
     });
 
     let py = corpus(PY, 8 << 20);

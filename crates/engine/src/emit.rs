@@ -4,6 +4,8 @@
 use secreview_model::{Evidence, Finding, Fingerprint, Location, Severity};
 use secreview_rules::CompiledRule;
 
+use crate::redact::Redactor;
+
 /// What a matcher found, before rule metadata, scoping and fingerprinting.
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -19,7 +21,8 @@ pub struct Hit {
     pub flow: Vec<Evidence>,
     /// Replaces the flagged line's text in the snippet (secrets: the redacted line).
     pub snippet: Option<String>,
-    /// What identifies the hit for the fingerprint instead of the line text (secrets: a hash of the value).
+    /// What identifies the hit for the fingerprint instead of the line text (secrets: the detector and the
+    /// redacted value).
     pub identity: Option<String>,
     /// Regression findings (a removed guard) are reported on unchanged lines.
     pub regression: bool,
@@ -70,26 +73,36 @@ impl Hit {
 /// A finding plus what the engine needs after matching (fingerprint input).
 pub(crate) struct Pending {
     pub finding: Finding,
-    /// Normalised fingerprint input (secrets: a hash of the value).
+    /// Normalised fingerprint input, free of secrets (secrets: the detector and the redacted value).
     pub identity: String,
+    /// The raw secret value (secrets matcher only), in memory only: tells one leak seen in several commits from
+    /// two secrets of the same shape.
+    pub secret: Option<String>,
     /// Index among the file's hits with the same rule and identity, counted before diff scoping.
     pub occurrence: u32,
 }
 
-/// `line_text` is the first flagged line (the snippet); `flagged_text` all flagged lines (the fingerprint input).
+/// `line_text` is the first flagged line (the snippet); `flagged_text` all flagged lines (the fingerprint input,
+/// already redacted). The snippet is redacted before it is clipped, so a secret at the clip's edge cannot leave
+/// a prefix behind that redaction would no longer recognise.
 pub(crate) fn pending(
     rule: &CompiledRule,
     path: &str,
-    line_text: &str,
-    flagged_text: &str,
+    (line_text, flagged_text): (&str, &str),
     hit: Hit,
+    redactor: &Redactor,
 ) -> Pending {
     let meta = &rule.meta;
     let fill = |t: &str| t.replace("{detail}", &hit.detail);
     let message = fill(&meta.message);
-    let snippet = hit
-        .snippet
-        .unwrap_or_else(|| clip(line_text.trim(), hit.start_col));
+    let snippet = hit.snippet.unwrap_or_else(|| {
+        let col = hit.start_col as usize;
+        let before: String = line_text.chars().take(col.saturating_sub(1)).collect();
+        // The flagged column, moved by whatever redaction shortened before it.
+        let col = redactor.redact(&before).chars().count() + 1;
+        let line = redactor.redact(line_text);
+        clip(line.trim(), u32::try_from(col).unwrap_or(u32::MAX))
+    });
     let identity = hit.identity.unwrap_or_else(|| flagged_text.to_owned());
     Pending {
         finding: Finding {
@@ -120,6 +133,7 @@ pub(crate) fn pending(
             warning_only: false,
         },
         identity: secreview_model::normalize_line(&identity),
+        secret: hit.secret,
         occurrence: 0,
     }
 }
@@ -142,23 +156,6 @@ fn clip(line: &str, col: u32) -> String {
         if start > 0 { "…" } else { "" },
         if start + MAX_SNIPPET < n { "…" } else { "" }
     )
-}
-
-/// Replaces every occurrence of each secret value in the finding's texts by its redacted form.
-pub(crate) fn redact_values(f: &mut Finding, values: &[String]) {
-    for v in values {
-        let r = secreview_model::redact_secret(v);
-        for text in [&mut f.snippet, &mut f.message, &mut f.recommendation] {
-            if text.contains(v.as_str()) {
-                *text = text.replace(v.as_str(), &r);
-            }
-        }
-        for e in f.evidence.iter_mut().chain(f.flow.iter_mut()) {
-            if e.note.contains(v.as_str()) {
-                e.note = e.note.replace(v.as_str(), &r);
-            }
-        }
-    }
 }
 
 /// Confidence is shown as a percentage; two decimals keep JSON stable across float noise.

@@ -15,11 +15,13 @@ mod emit;
 mod file;
 pub mod project;
 mod query;
+mod redact;
 mod secrets;
 mod suppress;
 mod taint;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -36,6 +38,7 @@ pub use secrets::shannon_entropy;
 
 use emit::Pending;
 use file::FileCtx;
+use redact::Redactor;
 
 /// The rule that reports suppressions that do nothing (no reason, expired, or unused).
 pub const INEFFECTIVE_SUPPRESSION: &str = "ineffective-suppression";
@@ -71,19 +74,42 @@ pub struct Settings {
     pub show_secrets: bool,
 }
 
-/// Which families of rules a scan runs: a per-commit scan of a pushed range runs only the secrets detectors,
-/// while the net diff of the same range runs the code rules.
-#[derive(Debug, Clone, Copy)]
+/// Which families of findings a scan reports: a per-commit scan of a pushed range reports only secrets, while
+/// the net diff of the same range reports the code findings.
+///
+/// This chooses what is *reported*, never what is *redacted*: every scan detects the secret values of every file
+/// it reads and hides them from all it returns, whatever the kinds (only [`Settings::show_secrets`] shows them).
+/// Hence no fields to set: a caller picks one of the constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Kinds {
-    pub code: bool,
-    pub secrets: bool,
+    code: bool,
+    secrets: bool,
 }
 
 impl Kinds {
+    /// Code findings and secrets.
     pub const ALL: Kinds = Kinds {
         code: true,
         secrets: true,
     };
+    /// Code findings only (secrets are still redacted from them).
+    pub const CODE: Kinds = Kinds {
+        code: true,
+        secrets: false,
+    };
+    /// Secrets findings only.
+    pub const SECRETS: Kinds = Kinds {
+        code: false,
+        secrets: true,
+    };
+
+    pub fn code(self) -> bool {
+        self.code
+    }
+
+    pub fn secrets(self) -> bool {
+        self.secrets
+    }
 }
 
 #[derive(Debug, Default)]
@@ -102,6 +128,8 @@ pub struct ScanOutput {
     pub routes: Vec<RouteInfo>,
     /// Where the time went, summed over the workers (CPU time, not wall time).
     pub stats: ScanStats,
+    /// The secret values this scan saw, to hide them from what it did not produce.
+    pub secrets: Secrets,
 }
 
 /// Per-phase CPU time of a scan, summed over files and workers, for `--stats`.
@@ -130,6 +158,31 @@ impl ScanStats {
         self.authz += o.authz;
         self.secrets += o.secrets;
         self.finish += o.finish;
+    }
+}
+
+/// The secret values a scan saw, kept to hide them from text the scan did not produce but a report prints
+/// (skipped files' paths, branch names). Opaque: the values never leave it. Empty with `show_secrets`.
+#[derive(Clone, Default)]
+pub struct Secrets(Arc<Redactor>);
+
+impl Secrets {
+    /// `text` with every value of the scan redacted.
+    pub fn redact(&self, text: &str) -> String {
+        self.0.redact(text).into_owned()
+    }
+
+    /// Adds the values of another scan (the per-commit scans of a range).
+    pub fn merge(&mut self, other: &Secrets) {
+        if !other.0.is_empty() {
+            Arc::make_mut(&mut self.0).extend(other.0.values().map(str::to_owned));
+        }
+    }
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} values)", self.0.len())
     }
 }
 
@@ -237,11 +290,49 @@ impl Engine {
     pub fn file_finding(&self, rule_id: &str, path: &str, detail: &str) -> Option<Finding> {
         let rule = self.set.get(rule_id)?;
         let hit = Hit::at_line(1, rule.meta.confidence).detail(detail);
-        finish(vec![emit::pending(rule, path, "", "", hit)]).pop()
+        // The path may itself hold a token: the detectors see it like any text a report prints.
+        let path = self.redact(path);
+        finish(vec![emit::pending(
+            rule,
+            &path,
+            ("", ""),
+            hit,
+            &Redactor::default(),
+        )])
+        .pop()
     }
 
     pub fn rules(&self) -> &RuleSet {
         &self.set
+    }
+
+    /// `text` (a path, a branch name, a URL: anything the caller is about to print that did not come from a
+    /// scan) with every secret any detector recognises in it redacted; unchanged with `show_secrets`.
+    pub fn redact(&self, text: &str) -> String {
+        if self.settings.show_secrets {
+            return text.to_owned();
+        }
+        let mut values = Vec::new();
+        self.secrets.values(&self.set, text, &mut values);
+        Redactor::new(values).redact(text).into_owned()
+    }
+
+    /// The secret values of a file, for redaction: its text (both versions, whole) and its path (both names).
+    fn secret_values(&self, file: &ChangedFile) -> Vec<String> {
+        let mut values = Vec::new();
+        for text in [Some(&file.path), file.old_path.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            self.secrets.values(&self.set, text, &mut values);
+        }
+        for text in [Some(&file.new_text), file.old_text.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            self.secrets.values(&self.set, text, &mut values);
+        }
+        values
     }
 
     /// Gives the rule set back (reports need every rule's metadata after the scan).
@@ -257,13 +348,28 @@ impl Engine {
 
     /// Scans `files` as part of `project`: analyses follow imports into the project's other modules.
     pub fn scan_in(&self, files: &[ChangedFile], kinds: Kinds, project: &Project) -> ScanOutput {
+        // Always, whatever `kinds` says: a code-only scan quotes lines that may hold a token. Fingerprints use
+        // it even with `show_secrets`, so they do not depend on that flag.
+        let values: Vec<String> = files
+            .par_iter()
+            .flat_map_iter(|f| self.secret_values(f))
+            .collect();
+        let redactor = Arc::new(Redactor::new(values));
+        let secrets = if self.settings.show_secrets {
+            Secrets::default()
+        } else {
+            Secrets(Arc::clone(&redactor))
+        };
         let per_file: Vec<FileOutput> = files
             .par_iter()
-            .map(|f| self.scan_file(f, kinds, project))
+            .map(|f| self.scan_file(f, kinds, project, &redactor))
             .collect();
         let mut pending = Vec::new();
         let mut suppressed = Vec::new();
-        let mut out = ScanOutput::default();
+        let mut out = ScanOutput {
+            secrets,
+            ..ScanOutput::default()
+        };
         for f in per_file {
             pending.extend(f.pending);
             suppressed.extend(f.suppressed);
@@ -285,7 +391,14 @@ impl Engine {
         out
     }
 
-    fn scan_file(&self, file: &ChangedFile, kinds: Kinds, project: &Project) -> FileOutput {
+    /// `redactor`: the secret values of the whole scan.
+    fn scan_file(
+        &self,
+        file: &ChangedFile,
+        kinds: Kinds,
+        project: &Project,
+        redactor: &Arc<Redactor>,
+    ) -> FileOutput {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
@@ -295,6 +408,7 @@ impl Engine {
             ..ScanStats::default()
         };
         // Lossily decoded text (not UTF-8) is not the program the parser would see: secrets only.
+        let mut redactor = Arc::clone(redactor);
         if kinds.code
             && !file.lossy
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
@@ -319,13 +433,20 @@ impl Engine {
                 stats.files_parsed = 1;
                 stats.bytes_parsed = file.new_text.len() as u64;
                 syntax_errors = parsed.tree.root_node().has_error();
-                routes = self.run_code_rules(
-                    &ctx,
-                    (&parsed, project),
-                    (&q, &t, &a),
-                    &mut hits,
-                    &mut stats,
-                );
+                let shown = if self.settings.show_secrets {
+                    Arc::new(Redactor::default())
+                } else {
+                    Arc::clone(&redactor)
+                };
+                routes = redact::scoped(&shown, || {
+                    self.run_code_rules(
+                        &ctx,
+                        (&parsed, project),
+                        (&q, &t, &a),
+                        &mut hits,
+                        &mut stats,
+                    )
+                });
             }
         }
         if kinds.secrets {
@@ -333,10 +454,24 @@ impl Engine {
             self.secrets
                 .run(&self.set, &ctx, self.settings.show_secrets, &mut hits);
             stats.secrets = started.elapsed();
+            // A value found in a hunk is also hidden from every other finding of the file. The whole-text pass
+            // found it already, unless the hunk's edge cut a match differently.
+            let late: Vec<String> = hits
+                .iter()
+                .filter_map(|(_, h)| h.secret.clone())
+                .filter(|v| !redactor.covers(v))
+                .collect();
+            if !late.is_empty() {
+                Arc::make_mut(&mut redactor).extend(late);
+            }
         }
+        let no_redaction = Redactor::default();
+        let shown: &Redactor = if self.settings.show_secrets {
+            &no_redaction
+        } else {
+            &redactor
+        };
         let finishing = Instant::now();
-        // Every secret value seen in the file is redacted from every finding of it, whichever rule produced it.
-        let secrets: Vec<String> = hits.iter().filter_map(|(_, h)| h.secret.clone()).collect();
         // Occurrence indexes count every hit of the file, before diff scoping, so a fingerprint does not change
         // when an identical line is added elsewhere in the branch (or when the scope changes between scans).
         hits.sort_by_key(|(ri, h)| (h.start_line, h.start_col, *ri));
@@ -350,7 +485,9 @@ impl Engine {
             let rule = &self.set.rules[ri];
             let (first, last) = (hit.start_line, hit.end_line.min(hit.start_line + 4));
             let flagged: Vec<&str> = (first..=last).map(|l| ctx.line_text(l)).collect();
-            let flagged = flagged.join("\n");
+            // The fingerprint input holds no secret: a fast hash of a line with a token in it would let anyone
+            // holding a baseline test guesses of the token.
+            let flagged = redactor.redact(&flagged.join("\n")).into_owned();
             let identity = normalize_line(hit.identity.as_deref().unwrap_or(&flagged));
             // Code findings: rank among identical lines of the whole file, so a copy added below an accepted
             // line gets its own fingerprint even when the matcher only looked at the changed lines.
@@ -366,7 +503,7 @@ impl Engine {
             } else {
                 0
             };
-            // Secrets: rank among the file's hits of that value; code: rank among hits on the same line.
+            // Secrets: rank among the file's hits of that shape; code: rank among hits on the same line.
             let slot = if hit.identity.is_none() { first } else { 0 };
             let n = seen.entry((ri, identity, slot)).or_insert(0);
             let occurrence = earlier * 1000 + *n;
@@ -376,7 +513,13 @@ impl Engine {
             }
             let line = hit.start_line;
             let span = (hit.start_line, hit.end_line);
-            let mut p = emit::pending(rule, &file.path, ctx.line_text(line), &flagged, hit);
+            let mut p = emit::pending(
+                rule,
+                &file.path,
+                (ctx.line_text(line), &flagged),
+                hit,
+                shown,
+            );
             p.occurrence = occurrence;
             match self.suppression_for(&suppressions, file, &rule.meta.id, span) {
                 Some((i, None)) => {
@@ -433,26 +576,28 @@ impl Engine {
                 code: kinds.code && !file.lossy,
                 ..kinds
             };
-            pending.extend(self.ineffective(rule, &ctx, &suppressions, ran));
-        }
-        if !self.settings.show_secrets {
-            for p in &mut pending {
-                emit::redact_values(&mut p.finding, &secrets);
-            }
-            for (p, by) in &mut suppressed {
-                emit::redact_values(&mut p.finding, &secrets);
-                by.justification = redact_text(&by.justification, &secrets);
-            }
+            pending.extend(self.ineffective(rule, &ctx, &suppressions, ran, (&redactor, shown)));
         }
         for p in pending
             .iter_mut()
             .chain(suppressed.iter_mut().map(|(p, _)| p))
         {
+            shown.finding(&mut p.finding);
             p.finding.commit.clone_from(&file.commit);
+        }
+        // A suppression's reason and a policy note quote the file: they lose its secrets like findings do.
+        for (_, by) in &mut suppressed {
+            by.justification = shown.redact(&by.justification).into_owned();
+        }
+        for s in &mut suppressions {
+            shown.suppression(s);
+        }
+        for r in &mut routes {
+            shown.route(r);
         }
         stats.finish = finishing.elapsed();
         FileOutput {
-            path: file.path.clone(),
+            path: shown.redact(&file.path).into_owned(),
             pending,
             suppressed,
             policy,
@@ -513,6 +658,7 @@ impl Engine {
         ctx: &FileCtx<'_>,
         sups: &[Suppression],
         kinds: Kinds,
+        (redactor, shown): (&Redactor, &Redactor),
     ) -> Vec<Pending> {
         sups.iter()
             .filter_map(|s| {
@@ -532,7 +678,8 @@ impl Engine {
                 };
                 let hit = Hit::at_line(s.line, rule.meta.confidence).detail(why);
                 let text = ctx.line_text(s.line);
-                Some(emit::pending(rule, &s.path, text, text, hit))
+                let flagged = redactor.redact(text);
+                Some(emit::pending(rule, &s.path, (text, &flagged), hit, shown))
             })
             .collect()
     }
@@ -627,17 +774,6 @@ fn stale_change(s: &Suppression, rule_id: &str, target: u32) -> PolicyChange {
     .applied(false)
 }
 
-/// `text` with every secret value of the file replaced by its redacted form (suppression reasons are free text).
-fn redact_text(text: &str, secrets: &[String]) -> String {
-    let mut out = text.to_owned();
-    for v in secrets.iter().filter(|v| !v.is_empty()) {
-        if out.contains(v.as_str()) {
-            out = out.replace(v.as_str(), &secreview_model::redact_secret(v));
-        }
-    }
-    out
-}
-
 /// Suppressed findings get the same order, dedupe and fingerprints as reported ones, so a baseline or a SARIF
 /// consumer can match them.
 fn finish_suppressed(mut items: Vec<(Pending, SuppressedBy)>) -> Vec<SuppressedFinding> {
@@ -674,14 +810,15 @@ fn finish(mut pending: Vec<Pending>) -> Vec<Finding> {
     });
     pending
         .dedup_by(|b, a| a.finding.sort_key() == b.finding.sort_key() && a.identity == b.identity);
-    // A secret introduced once and seen again in a later commit of the same push is one leak.
+    // A secret introduced once and seen again in a later commit of the same push is one leak (told apart by
+    // value: two tokens of one shape share their identity).
     let mut seen_secret: HashSet<(String, String, String)> = HashSet::new();
     pending.retain(|p| {
         p.finding.commit.is_none()
             || seen_secret.insert((
                 p.finding.rule_id.clone(),
                 p.finding.location.path.clone(),
-                p.identity.clone(),
+                p.secret.clone().unwrap_or_else(|| p.identity.clone()),
             ))
     });
     pending

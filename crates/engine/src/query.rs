@@ -68,18 +68,8 @@ fn run_query(
             let start = parsed.line_col(node.start_byte());
             let end = parsed.line_col(node.end_byte());
             let first_line = parsed.text(node).lines().next().unwrap_or("");
-            let detail = truncate(first_line.trim(), 80);
+            let detail = crate::redact::excerpt(first_line.trim(), 80);
             out.push(Hit::span(start, end, confidence).detail(detail));
         }
-    }
-}
-
-pub(crate) fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(max).collect();
-        t.push('…');
-        t
     }
 }

@@ -5,7 +5,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use secreview_model::{redact_secret, stable_hash};
+use secreview_model::redact_secret;
 use secreview_rules::schema::Checksum;
 use secreview_rules::{CompiledPattern, CompiledRule, Matcher, RuleSet};
 
@@ -115,6 +115,39 @@ impl SecretsMatcher {
         self.drop_generic_overlaps(set, out, first);
     }
 
+    /// Every value any detector recognises in `text` (the whole of it, whatever the path), for redaction: the
+    /// same allowlists as reporting, so placeholders are not redacted, but no diff scoping and no path filters —
+    /// a token must be hidden wherever it is quoted, even where it would not be reported.
+    pub fn values(&self, set: &RuleSet, text: &str, out: &mut Vec<String>) {
+        let mut todo: Vec<PatternRef> = self.always.clone();
+        if let Some(ac) = &self.keywords {
+            for m in ac.find_overlapping_iter(text) {
+                todo.extend_from_slice(&self.by_keyword[m.pattern().as_usize()]);
+            }
+        }
+        todo.sort_unstable();
+        todo.dedup();
+        for (ri, pi) in todo {
+            let rule = &set.rules[ri];
+            let Matcher::Regex { patterns, allow } = &rule.matcher else {
+                continue;
+            };
+            let p = &patterns[pi];
+            let Some(regex) = p.regex() else {
+                continue;
+            };
+            for caps in regex.captures_iter(text) {
+                let Some(m) = caps.get(p.group).or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let whole = caps.get(0).map_or(m.as_str(), |w| w.as_str());
+                if !m.as_str().is_empty() && !self.allowed(rule, p, allow, m.as_str(), whole) {
+                    out.push(m.as_str().to_owned());
+                }
+            }
+        }
+    }
+
     /// A value a provider-specific detector recognised is not reported again by a generic rule.
     fn drop_generic_overlaps(&self, set: &RuleSet, out: &mut Vec<(usize, Hit)>, first: usize) {
         let is_generic = |ri: usize| {
@@ -222,7 +255,10 @@ impl SecretsMatcher {
                 Hit::span(start, end, confidence).detail(format!("{} {redacted}", p.name));
             hit.severity = p.severity;
             hit.snippet = Some(snippet);
-            hit.identity = Some(format!("{}:{}", p.name, stable_hash(value)));
+            // The fingerprint input is what the report shows anyway — never a hash of the value, which anyone
+            // holding a baseline or a SARIF file could test guesses against offline. Two secrets of one shape in
+            // one file are told apart by their occurrence index.
+            hit.identity = Some(format!("{}:{}", p.name, redact_secret(value)));
             hit.secret = Some(value.to_owned());
             emit(hit);
         }

@@ -37,8 +37,9 @@ pub fn normalize_line(text: &str) -> String {
 }
 
 /// FNV-1a, 128-bit: stable across Rust versions and platforms (std's `DefaultHasher` is not), and good enough for
-/// identity — these are not security hashes, and a secret's fingerprint input is already its redacted form plus a
-/// hash of the value (see the engine).
+/// identity. It is a fast, unsalted hash, so it must never be fed a secret: anyone holding a fingerprint could
+/// confirm a guessed value offline. The engine fingerprints secrets by their redacted form (and redacts secrets
+/// from the flagged text of code findings) before they get here.
 struct Fnv128(u128);
 
 impl Fnv128 {
@@ -59,13 +60,6 @@ impl Fnv128 {
     fn finish(&self) -> u128 {
         self.0
     }
-}
-
-/// A stable 64-bit hash of a string, for callers that need to fingerprint a value without storing it.
-pub fn stable_hash(text: &str) -> String {
-    let mut h = Fnv128::new();
-    h.write(text.as_bytes());
-    format!("{:016x}", (h.finish() >> 64) as u64)
 }
 
 #[cfg(test)]

@@ -20,8 +20,8 @@ pub use cwe::Cwe;
 pub use finding::{
     Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression,
 };
-pub use fingerprint::{Fingerprint, normalize_line, stable_hash};
+pub use fingerprint::{Fingerprint, normalize_line};
 pub use owasp::{Edition, OwaspCategory};
 pub use policy::{PolicyChange, PolicyKind, SuppressedBy, SuppressedFinding, SuppressionKind};
-pub use redact::redact_secret;
+pub use redact::{redact_secret, strip_url_credentials};
 pub use severity::{ParseSeverityError, Severity};

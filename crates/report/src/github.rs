@@ -2,6 +2,7 @@
 
 use secreview_model::{Finding, PolicyChange, Severity, SuppressedFinding};
 
+use crate::escape::escape_control as esc;
 use crate::summary::{percent, summary_line};
 use crate::{Renderer, ReportInput, TOOL_NAME};
 
@@ -36,7 +37,9 @@ impl Renderer for GithubRenderer {
 fn annotation(f: &Finding) -> String {
     let loc = &f.location;
     let start_line = loc.start_line.max(1);
-    let title = format!("{} ({})", f.rule_id, f.severity);
+    // Control characters first: GitHub's log viewer interprets ANSI sequences, and the command escaping below
+    // only covers `%`, CR and LF.
+    let title = format!("{} ({})", esc(&f.rule_id), f.severity);
     let mut facts = vec![format!("{} confidence", percent(f.confidence))];
     if !f.cwe.is_empty() {
         facts.push(f.cwe_list());
@@ -44,15 +47,15 @@ fn annotation(f: &Finding) -> String {
     if let Some(owasp) = f.owasp2021.or(f.owasp2025) {
         facts.push(owasp.code());
     }
-    let mut message = format!("{} [{}]", f.message, facts.join(", "));
+    let mut message = format!("{} [{}]", esc(&f.message), facts.join(", "));
     if !f.recommendation.is_empty() {
         message.push_str("\nFix: ");
-        message.push_str(&f.recommendation);
+        message.push_str(&esc(&f.recommendation));
     }
     format!(
         "::{} file={},line={},endLine={},col={},title={}::{}",
         command(f),
-        escape_property(&loc.path),
+        escape_property(&esc(&loc.path)),
         start_line,
         loc.end_line.max(start_line),
         loc.start_col.max(1),

@@ -13,9 +13,11 @@
 //!   [`next_numbered_path`], only reads a directory listing).
 //!
 //! Secrets arrive redacted: the engine replaces every secret value with
-//! [`redact_secret`](secreview_model::redact_secret) before a finding exists, so snippets and messages are copied
-//! verbatim. Output is deterministic: aggregates live in `BTreeMap`s or follow the fixed severity order, never a
-//! `HashMap`'s.
+//! [`redact_secret`](secreview_model::redact_secret) before a finding exists, so renderers never redact. They do
+//! not trust the text, though — paths, code and comments come from the branch under review: the human-facing
+//! formats pass them through [`escape_control`] (and Markdown escapes its own metacharacters), so a file name
+//! cannot drive the terminal or forge a line of output. Output is deterministic: aggregates live in `BTreeMap`s or follow the
+//! fixed severity order, never a `HashMap`'s.
 
 use std::fmt;
 use std::str::FromStr;
@@ -25,6 +27,7 @@ use secreview_model::{
 };
 use serde_json::Value;
 
+mod escape;
 mod github;
 mod gitlab;
 mod json;
@@ -34,6 +37,7 @@ mod sarif;
 mod summary;
 mod table;
 
+pub use escape::{escape_control, escape_control_in_block};
 pub use github::{GithubRenderer, escape_data, escape_property};
 pub use gitlab::GitlabRenderer;
 pub use json::JsonRenderer;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use secreview_model::{Finding, OwaspCategory, RuleMeta, Suppression};
 
+use crate::escape::{escape_control, escape_control_in_block};
 use crate::summary::{
     by_risk, location, owasp_codes, owasp_counts, percent, plural, severity_breakdown,
     severity_counts,
@@ -42,7 +43,7 @@ impl Renderer for MarkdownRenderer {
             } else {
                 &input.meta.mode
             });
-        line!(out, "# Security review: {}", inline(subject));
+        line!(out, "# Security review: {}", prose(subject));
         line!(out);
         scope(&mut out, input);
         executive_summary(&mut out, input);
@@ -66,7 +67,7 @@ fn scope(out: &mut String, input: &ReportInput) {
     line!(out, "## Scope");
     line!(out);
     if !m.mode.is_empty() {
-        line!(out, "- **Mode:** {}", m.mode);
+        line!(out, "- **Mode:** {}", prose(&m.mode));
     }
     if let Some(base) = &m.base {
         line!(out, "- **Base:** {}", code(base));
@@ -216,7 +217,7 @@ fn top_risks(findings: &[Finding]) -> String {
     let describe = |(i, f): &(usize, &Finding)| {
         format!(
             "**{}** ({}, {} confidence) in {} [#{}]",
-            f.title,
+            prose(&f.title),
             f.severity,
             percent(f.confidence),
             code(&location(f)),
@@ -230,7 +231,7 @@ fn top_risks(findings: &[Finding]) -> String {
     let mut text = format!("The most urgent risk is {lead}");
     let msg = first.1.message.trim_end_matches('.');
     if !msg.is_empty() {
-        let _ = write!(text, ": {msg}");
+        let _ = write!(text, ": {}", prose(msg));
     }
     text.push('.');
     let _ = match next {
@@ -275,8 +276,8 @@ fn findings(out: &mut String, input: &ReportInput) {
             percent(f.confidence),
             owasp_codes(f),
             cwe,
-            code(&f.rule_id),
-            code(&location(f))
+            cell_code(&f.rule_id),
+            cell_code(&location(f))
         );
     }
     line!(out);
@@ -286,13 +287,18 @@ fn findings(out: &mut String, input: &ReportInput) {
 }
 
 fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMeta>) {
-    line!(out, "### {n}. {}", f.title);
+    line!(out, "### {n}. {}", prose(&f.title));
     line!(out);
     line!(out, "- **Location:** {}", code(&location(f)));
     if f.pack.is_empty() {
         line!(out, "- **Rule:** {}", code(&f.rule_id));
     } else {
-        line!(out, "- **Rule:** {} ({} pack)", code(&f.rule_id), f.pack);
+        line!(
+            out,
+            "- **Rule:** {} ({} pack)",
+            code(&f.rule_id),
+            prose(&f.pack)
+        );
     }
     let owasp: Vec<String> = [f.owasp2021, f.owasp2025]
         .into_iter()
@@ -330,18 +336,18 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
 
     line!(out, "**Description**");
     line!(out);
-    line!(out, "{}", f.message);
+    line!(out, "{}", prose(&f.message));
     line!(out);
     if let Some(exploit) = rule.map(|r| r.exploit.trim()).filter(|e| !e.is_empty()) {
         line!(out, "**Exploit scenario**");
         line!(out);
-        line!(out, "{}", fill_exploit(exploit, f));
+        line!(out, "{}", prose(&fill_exploit(exploit, f)));
         line!(out);
     }
     if !f.recommendation.is_empty() {
         line!(out, "**Recommendation**");
         line!(out);
-        line!(out, "{}", f.recommendation);
+        line!(out, "{}", prose(&f.recommendation));
         line!(out);
     }
     if !f.evidence.is_empty() || !f.flow.is_empty() {
@@ -352,7 +358,7 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
                 out,
                 "- {}: {}",
                 code(&format!("{}:{}", e.location.path, e.location.start_line)),
-                e.note
+                prose(&e.note)
             );
         }
         if !f.flow.is_empty() {
@@ -367,15 +373,15 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
                     "{}. {}: {}",
                     step + 1,
                     code(&format!("{}:{}", e.location.path, e.location.start_line)),
-                    e.note
+                    prose(&e.note)
                 );
             }
         }
         line!(out);
     }
-    let snippet = f.snippet.trim_end_matches(['\n', '\r']);
+    let snippet = escape_control_in_block(f.snippet.trim_end_matches(['\n', '\r']));
     if !snippet.trim().is_empty() {
-        let fence = fence_for(snippet);
+        let fence = fence_for(&snippet);
         line!(out, "**Code** ({})", code(&location(f)));
         line!(out);
         line!(out, "{fence}{}", language(&f.location.path));
@@ -384,7 +390,7 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
         line!(out);
     }
     if let Some(rule) = rule.filter(|r| !r.references.is_empty()) {
-        let refs: Vec<String> = rule.references.iter().map(|r| format!("<{r}>")).collect();
+        let refs: Vec<String> = rule.references.iter().map(|r| reference(r)).collect();
         line!(out, "**References:** {}", refs.join(", "));
         line!(out);
     }
@@ -493,14 +499,14 @@ fn suppressions(out: &mut String, suppressions: &[Suppression]) {
         } else {
             "active"
         };
-        let rules: Vec<String> = s.rule_ids.iter().map(|r| code(r)).collect();
+        let rules: Vec<String> = s.rule_ids.iter().map(|r| cell_code(r)).collect();
         line!(
             out,
             "| {} | {} | {} | {} | {} | {status} |",
-            code(&format!("{}:{}", s.path, s.line)),
+            cell_code(&format!("{}:{}", s.path, s.line)),
             rules.join(", "),
             cell(&s.reason),
-            s.until.as_deref().unwrap_or("-"),
+            s.until.as_deref().map_or_else(|| "-".to_owned(), cell),
             s.used
         );
     }
@@ -529,7 +535,7 @@ fn skipped(out: &mut String, input: &ReportInput) {
         line!(
             out,
             "| {} | {} |",
-            code(&s.path),
+            cell_code(&s.path),
             cell(&s.reason.describe())
         );
     }
@@ -575,9 +581,11 @@ fn fill_exploit(template: &str, f: &Finding) -> String {
     out
 }
 
-/// An inline code span that survives backticks in the text.
+/// An inline code span that survives anything in the text: control characters (newlines included) escaped,
+/// delimited by a backtick run longer than any inside. Outside table cells only (see [`cell_code`]).
 fn code(text: &str) -> String {
-    let longest = longest_run(text, '`');
+    let text = escape_control(text);
+    let longest = longest_run(&text, '`');
     if longest == 0 {
         format!("`{text}`")
     } else {
@@ -586,14 +594,114 @@ fn code(text: &str) -> String {
     }
 }
 
-/// Text inside a table cell: no pipes, no line breaks.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+/// A code span inside a table cell: GFM splits cells at every unescaped `|`, even inside a code span, and turns
+/// `\|` back into `|` there.
+fn cell_code(text: &str) -> String {
+    code(text).replace('|', "\\|")
 }
 
-/// A heading subject: single line.
-fn inline(text: &str) -> String {
-    text.replace(['\n', '\r'], " ")
+/// Text inside a table cell: as [`prose`], which already escapes pipes and line breaks.
+fn cell(text: &str) -> String {
+    prose(text)
+}
+
+/// Untrusted text in running Markdown (a message quoting code, a comment's reason, a path in a sentence): code
+/// spans in it stay code spans — rule messages quote code that way — and everything between them is escaped, so
+/// the text can neither end a span early, open HTML (`<img onerror>`), links, images or emphasis, nor start a
+/// block (it holds no line breaks after [`escape_control`]). A backtick run without a partner is literal.
+fn prose(text: &str) -> String {
+    let text = escape_control(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut rest: &str = &text;
+    let mut at_start = true;
+    while !rest.is_empty() {
+        let Some(open) = rest.find('`') else {
+            escape_markdown(rest, at_start, &mut out);
+            break;
+        };
+        escape_markdown(&rest[..open], at_start, &mut out);
+        at_start = false;
+        let run = rest[open..].chars().take_while(|&c| c == '`').count();
+        let after = &rest[open + run..];
+        if let Some(close) = closing_run(after, run) {
+            out.push_str(&code(strip_span_padding(&after[..close])));
+            rest = &after[close + run..];
+        } else {
+            // Not a span: the backticks are text.
+            out.push_str(&"\\`".repeat(run));
+            rest = after;
+        }
+    }
+    out
+}
+
+/// The byte offset in `text` of the next run of exactly `len` backticks (the closing delimiter in `CommonMark`).
+fn closing_run(text: &str, len: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'`' {
+            let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+            if run == len {
+                return Some(i);
+            }
+            i += run;
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// `CommonMark` drops one space on each side of a code span's content when both are there.
+fn strip_span_padding(content: &str) -> &str {
+    match content.strip_prefix(' ').and_then(|c| c.strip_suffix(' ')) {
+        Some(inner) if !inner.trim().is_empty() => inner,
+        _ => content,
+    }
+}
+
+/// Backslash-escapes the characters that start Markdown or HTML constructs. `_` only where it could open
+/// emphasis (not after a letter or digit: `owner_id`, `ghp_…` stay readable), `&` only where it could start an entity; `#`, `+`, `-`, `=` and a
+/// number's `.`/`)` only at the start of a line, where they open a block.
+fn escape_markdown(text: &str, at_line_start: bool, out: &mut String) {
+    let chars: Vec<char> = text.chars().collect();
+    let alnum = |i: Option<usize>| {
+        i.and_then(|i| chars.get(i))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    let leading_number = at_line_start && chars.first().is_some_and(char::is_ascii_digit);
+    for (i, &c) in chars.iter().enumerate() {
+        let escape = match c {
+            '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '$' => true,
+            // After a letter or digit `_` cannot open emphasis, and every `_` that could is escaped.
+            '_' => !alnum(i.checked_sub(1)),
+            '&' => chars
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#'),
+            '#' | '+' | '-' | '=' => at_line_start && i == 0,
+            '.' | ')' => leading_number && chars[..i].iter().all(char::is_ascii_digit),
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+}
+
+/// A rule's reference as an autolink, or as escaped text when it is not a plain URL.
+fn reference(url: &str) -> String {
+    let plain = url.starts_with("https://") || url.starts_with("http://");
+    if plain
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>`".contains(c))
+    {
+        format!("<{url}>")
+    } else {
+        prose(url)
+    }
 }
 
 fn fence_for(snippet: &str) -> String {

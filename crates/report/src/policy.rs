@@ -89,7 +89,12 @@ pub(crate) fn plain_lines(input: &ReportInput) -> Vec<String> {
             ));
         }
     }
+    // The lines quote paths, config values and comments from the change: no control character reaches the
+    // terminal, and no newline starts a forged line.
     lines
+        .into_iter()
+        .map(|l| crate::escape::escape_control(&l).into_owned())
+        .collect()
 }
 
 pub(crate) fn location_of(s: &SuppressedFinding) -> String {

@@ -4,6 +4,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Attribute, Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 use secreview_model::{Finding, Severity};
 
+use crate::escape::escape_control as esc;
 use crate::summary::{location, owasp_codes, percent, summary_line};
 use crate::{Renderer, ReportInput, TableOptions};
 
@@ -39,7 +40,11 @@ impl Renderer for TableRenderer {
         }
         let mut notes = Vec::new();
         for s in input.skipped.iter().take(MAX_SKIPPED_LINES) {
-            notes.push(format!("skipped {}: {}", s.path, s.reason.describe()));
+            notes.push(format!(
+                "skipped {}: {}",
+                esc(&s.path),
+                esc(&s.reason.describe())
+            ));
         }
         if input.skipped.len() > MAX_SKIPPED_LINES {
             notes.push(format!(
@@ -60,9 +65,9 @@ impl Renderer for TableRenderer {
             if let Some(state) = state {
                 notes.push(format!(
                     "{state} suppression at {}:{} ({})",
-                    s.path,
+                    esc(&s.path),
                     s.line,
-                    s.rule_ids.join(", ")
+                    esc(&s.rule_ids.join(", "))
                 ));
             }
         }
@@ -111,11 +116,15 @@ impl TableRenderer {
                 Cell::new(cwe),
             ];
             if layout.merged {
-                row.push(Cell::new(format!("{}\n{}", f.rule_id, location(f))));
+                row.push(Cell::new(format!(
+                    "{}\n{}",
+                    esc(&f.rule_id),
+                    shown_location(f)
+                )));
             } else {
-                row.extend([Cell::new(&f.rule_id), Cell::new(location(f))]);
+                row.extend([Cell::new(esc(&f.rule_id)), Cell::new(shown_location(f))]);
             }
-            row.push(Cell::new(&f.message));
+            row.push(Cell::new(esc(&f.message)));
             table.add_row(row);
         }
         table.set_constraints(layout.constraints);
@@ -156,8 +165,8 @@ impl Layout {
         let width = usize::from(width);
         let widest = |f: &dyn Fn(&Finding) -> usize| findings.iter().map(f).max().unwrap_or(0);
         // Every width includes the one-space padding on each side.
-        let rule = widest(&|f| f.rule_id.chars().count()).max(4) + 2;
-        let loc = widest(&|f| location(f).chars().count()).max(8) + 2;
+        let rule = widest(&|f| esc(&f.rule_id).chars().count()).max(4) + 2;
+        let loc = widest(&|f| shown_location(f).chars().count()).max(8) + 2;
         let severity = widest(&|f| severity_text(f).chars().count()).max("Severity".len()) + 2;
         let number = findings.len().to_string().len() + 2;
         let conf = "Conf.".len() + 2;
@@ -211,11 +220,18 @@ fn details(findings: &[Finding]) -> Vec<String> {
         if f.evidence.is_empty() && f.flow.is_empty() {
             continue;
         }
-        lines.push(format!("#{} {} at {}", i + 1, f.rule_id, location(f)));
+        lines.push(format!(
+            "#{} {} at {}",
+            i + 1,
+            esc(&f.rule_id),
+            shown_location(f)
+        ));
         for e in &f.evidence {
             lines.push(format!(
                 "    evidence  {}:{}  {}",
-                e.location.path, e.location.start_line, e.note
+                esc(&e.location.path),
+                e.location.start_line,
+                esc(&e.note)
             ));
         }
         for (step, e) in f.flow.iter().enumerate() {
@@ -223,13 +239,18 @@ fn details(findings: &[Finding]) -> Vec<String> {
                 "    flow {}/{}  {}:{}  {}",
                 step + 1,
                 f.flow.len(),
-                e.location.path,
+                esc(&e.location.path),
                 e.location.start_line,
-                e.note
+                esc(&e.note)
             ));
         }
     }
     lines
+}
+
+/// `path:line` with the path's control characters escaped.
+fn shown_location(f: &Finding) -> String {
+    esc(&location(f)).into_owned()
 }
 
 /// Appends lines without trailing whitespace (comfy-table pads the last column).

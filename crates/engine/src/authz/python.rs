@@ -1139,9 +1139,10 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
     }
 }
 
+/// One line of quoted code for a note: secrets redacted, then cut (see `redact::excerpt`).
 fn truncate(s: &str) -> String {
     let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    crate::query::truncate(&one, 70)
+    crate::redact::excerpt(&one, 70)
 }
 
 /// Functions and methods with their decorators and enclosing class.

@@ -518,8 +518,9 @@ fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
     found
 }
 
+/// One line of quoted code for a note: secrets redacted, then cut (see `redact::excerpt`).
 fn one_line(s: &str) -> String {
-    crate::query::truncate(&s.split_whitespace().collect::<Vec<_>>().join(" "), 70)
+    crate::redact::excerpt(&s.split_whitespace().collect::<Vec<_>>().join(" "), 70)
 }
 
 /// `web::Path<(i64,)>` → `Path`; `axum::extract::Path<i64>` → `Path`.

@@ -48,7 +48,7 @@ use tree_sitter::Node;
 use crate::EngineError;
 use crate::emit::Hit;
 use crate::file::FileCtx;
-use crate::query::truncate;
+use crate::redact::excerpt;
 
 /// A set of sink classes, one bit per class (at most 32 classes per language).
 pub(crate) type Mask = u32;
@@ -1000,7 +1000,7 @@ impl<'a> Core<'a> {
         what: Node<'_>,
     ) {
         let (start, end) = self.pos(at);
-        let what = truncate(
+        let what = excerpt(
             &self
                 .text(what)
                 .split_whitespace()
