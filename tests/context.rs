@@ -126,3 +126,27 @@ fn pre_push_hook_sees_imported_guards_of_the_pushed_tip() {
     assert!(stderr.contains("route-missing-authentication"), "{stderr}");
     assert!(stderr.contains("app/api/deps.py"), "{stderr}");
 }
+
+#[test]
+fn mock_patch_decorators_are_not_patch_routes() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::write(
+        tmp.path(),
+        &[(
+            "app/test_views.py",
+            "from unittest import mock\nfrom fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n\
+             @router.patch(\"/notes/{note_id}\")\ndef edit_note(note_id: int):\n    return {}\n\n\n\
+             @mock.patch(\"app.mail.send\")\ndef test_edit_sends_mail(send):\n    assert send.called\n",
+        )],
+    );
+    let out = Command::cargo_bin("secreview")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .args(["routes", "--all"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("edit_note"), "{table}");
+    assert!(!table.contains("test_edit_sends_mail"), "{table}");
+}

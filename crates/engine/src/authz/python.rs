@@ -294,6 +294,13 @@ impl<'a> PyFile<'a> {
                 let path = named_children(args)
                     .find(|a| a.kind() == "string")
                     .map(|s| string_value(t(p, s)));
+                // URL rules start with `/`: `@mock.patch("app.mail.send")` is a test double, not a PATCH route.
+                if path
+                    .as_deref()
+                    .is_some_and(|p| !p.is_empty() && !p.starts_with('/'))
+                {
+                    continue;
+                }
                 let mut r = Route::new(name.clone(), framework, def_ev.clone(), obj.to_owned());
                 if HTTP_VERBS.contains(&verb) {
                     r.methods.push(verb.to_ascii_uppercase());
