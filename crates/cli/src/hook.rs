@@ -165,6 +165,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
     {
         b.filter(&mut all.findings);
     }
+    skipped.extend(all.not_parsed.iter().cloned());
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine
         .rules()

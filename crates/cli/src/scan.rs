@@ -368,6 +368,9 @@ pub(crate) fn run_scan(settings: &Settings, baseline: Option<&Baseline>) -> Resu
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    // Files the parser refused were still scanned for secrets; list them so a reviewer sees what code rules missed.
+    changes.skipped.extend(output.not_parsed.iter().cloned());
+    changes.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     apply_overrides(&mut output.findings, settings);
     let stale_baseline = match baseline {
         Some(b) => b.filter(&mut output.findings),
@@ -405,6 +408,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
     out.findings.extend(more.findings);
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.suppressions.extend(more.suppressions);
+    out.not_parsed.extend(more.not_parsed);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.

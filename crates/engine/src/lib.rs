@@ -21,7 +21,9 @@ mod taint;
 use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
-use secreview_model::{ChangedFile, Finding, Fingerprint, Suppression, normalize_line};
+use secreview_model::{
+    ChangedFile, Finding, Fingerprint, SkipReason, Skipped, Suppression, normalize_line, split_lines,
+};
 use secreview_rules::{CompiledRule, Matcher, RuleSet};
 use secreview_syntax::{Lang, ParsedFile};
 
@@ -72,6 +74,9 @@ pub struct ScanOutput {
     pub suppressions: Vec<Suppression>,
     /// Files in a language we parse whose tree had syntax errors (analysed anyway).
     pub files_with_syntax_errors: Vec<String>,
+    /// Files the code rules could not analyse (refused by the parser), sorted by path; their secrets were
+    /// still scanned.
+    pub not_parsed: Vec<Skipped>,
     /// The web routes the authorization analysis saw, in file order.
     pub routes: Vec<RouteInfo>,
 }
@@ -183,6 +188,12 @@ impl Engine {
         for f in per_file {
             pending.extend(f.pending);
             out.suppressions.extend(f.suppressions);
+            if let Some(error) = f.not_parsed {
+                out.not_parsed.push(Skipped {
+                    path: f.path.clone(),
+                    reason: SkipReason::NotParsed { error },
+                });
+            }
             if f.syntax_errors {
                 out.files_with_syntax_errors.push(f.path);
             }
@@ -192,6 +203,7 @@ impl Engine {
         out.suppressions
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         out.files_with_syntax_errors.sort();
+        out.not_parsed.sort_by(|a, b| a.path.cmp(&b.path));
         out
     }
 
@@ -199,6 +211,7 @@ impl Engine {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
+        let mut not_parsed = None;
         let mut routes = Vec::new();
         if kinds.code
             && let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text)
@@ -215,11 +228,14 @@ impl Engine {
                 active(&self.taint_rules[slot]),
                 active(&self.authz_rules[slot]),
             );
-            if !(q.is_empty() && t.is_empty() && a.is_empty())
-                && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
-            {
-                syntax_errors = parsed.tree.root_node().has_error();
-                routes = self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+            if !(q.is_empty() && t.is_empty() && a.is_empty()) {
+                match secreview_syntax::parse(lang, file.new_text.clone()) {
+                    Ok(parsed) => {
+                        syntax_errors = parsed.tree.root_node().has_error();
+                        routes = self.run_code_rules(&ctx, &parsed, &q, &t, &a, &mut hits);
+                    }
+                    Err(e) => not_parsed = Some(e.to_string()),
+                }
             }
         }
         if kinds.secrets {
@@ -245,7 +261,7 @@ impl Engine {
             // line gets its own fingerprint even when the matcher only looked at the changed lines.
             let earlier = if hit.identity.is_none() {
                 let norms = line_norms
-                    .get_or_insert_with(|| file.new_text.lines().map(normalize_line).collect());
+                    .get_or_insert_with(|| split_lines(&file.new_text).map(normalize_line).collect());
                 let first_norm = normalize_line(ctx.line_text(first));
                 norms
                     .iter()
@@ -302,6 +318,7 @@ impl Engine {
             pending,
             suppressions,
             syntax_errors,
+            not_parsed,
             routes,
         }
     }
@@ -395,6 +412,8 @@ struct FileOutput {
     pending: Vec<Pending>,
     suppressions: Vec<Suppression>,
     syntax_errors: bool,
+    /// Why the parser refused the file, if it did.
+    not_parsed: Option<String>,
     routes: Vec<RouteInfo>,
 }
 

@@ -119,6 +119,8 @@ pub enum SkipReason {
     Deleted,
     Excluded,
     Unreadable { error: String },
+    /// Refused by the parser (e.g. nested deeper than the language allows): code rules skipped, secrets scanned.
+    NotParsed { error: String },
 }
 
 impl SkipReason {
@@ -134,6 +136,9 @@ impl SkipReason {
             SkipReason::Deleted => "deleted".into(),
             SkipReason::Excluded => "excluded by configuration".into(),
             SkipReason::Unreadable { error } => format!("unreadable: {error}"),
+            SkipReason::NotParsed { error } => {
+                format!("code rules skipped: {error} (secrets still scanned)")
+            }
         }
     }
 }

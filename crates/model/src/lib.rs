@@ -10,11 +10,13 @@ mod changed;
 mod cwe;
 mod finding;
 mod fingerprint;
+pub mod lines;
 pub mod owasp;
 mod redact;
 mod severity;
 
-pub use changed::{ChangedFile, FileStatus, LineSet, count_lines};
+pub use changed::{ChangedFile, FileStatus, LineSet};
+pub use lines::{count_lines, line_starts, split_lines};
 pub use cwe::Cwe;
 pub use finding::{
     Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression,

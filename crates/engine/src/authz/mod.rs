@@ -152,7 +152,7 @@ fn base_routes(names: &Names, ctx: &FileCtx<'_>, lang: Lang) -> Option<(String, 
     if file.removed.is_empty() {
         return None;
     }
-    let parsed = secreview_syntax::parse(lang, old.clone())?;
+    let parsed = secreview_syntax::parse(lang, old.clone()).ok()?;
     let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
     Some((old_path, routes(names, &parsed)))
 }
