@@ -97,6 +97,12 @@ impl RuleSet {
         unknown
     }
 
+    /// Adds one user rule or pack data file given as text, as if read from a rules directory at `rel`
+    /// (`<pack>/<file>.toml`); queries and regexes compile now. For tools and fuzzing.
+    pub fn add_text(&mut self, rel: &str, text: &str) -> Result<(), RuleError> {
+        self.add_file(rel, rel, text, true)
+    }
+
     /// `source` names the file in messages; `rel` is its path relative to the rules root (`<pack>/<file>`).
     fn add_file(
         &mut self,

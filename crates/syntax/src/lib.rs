@@ -252,6 +252,34 @@ pub fn walk<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>) -> bool) {
     }
 }
 
+/// [`walk`], also passing each node's parent (`None` for `node` itself). `Node::parent` costs a walk down from
+/// the root, so calling it for every node of a deep tree is quadratic; the walk knows the parent for free.
+pub fn walk_with_parent<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>, Option<Node<'t>>) -> bool) {
+    let mut ancestors: Vec<Node<'t>> = Vec::new();
+    let mut cursor = node.walk();
+    let mut descend = true;
+    loop {
+        let n = cursor.node();
+        if descend && f(n, ancestors.last().copied()) && cursor.goto_first_child() {
+            ancestors.push(n);
+            continue;
+        }
+        descend = true;
+        if cursor.goto_next_sibling() {
+            continue;
+        }
+        loop {
+            if !cursor.goto_parent() || cursor.node() == node {
+                return;
+            }
+            ancestors.pop();
+            if cursor.goto_next_sibling() {
+                break;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,6 +367,23 @@ mod tests {
         assert_eq!(f.line_text(4), "os.system(x)");
         assert_eq!(f.line_of(f.text.find("os.system").unwrap()), 4);
         assert_eq!(f.line_count(), 5);
+    }
+
+    #[test]
+    fn walk_with_parent_passes_each_nodes_parent() {
+        let f = parse(Lang::Python, "def g():\n    x = f(a.b, [1, (2, 3)])\n".into()).unwrap();
+        let mut n = 0;
+        walk_with_parent(f.tree.root_node(), &mut |node, parent| {
+            n += 1;
+            assert_eq!(parent, node.parent(), "{}", node.kind());
+            true
+        });
+        let mut m = 0;
+        walk(f.tree.root_node(), &mut |_| {
+            m += 1;
+            true
+        });
+        assert_eq!(n, m);
     }
 
     #[test]
