@@ -257,13 +257,22 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
     Ok(set)
 }
 
+/// Most worker threads `--jobs` / `jobs` may ask for: the work is CPU-bound, and a branch's own config must not
+/// make the gate spawn thousands of threads.
+pub(crate) const MAX_JOBS: usize = 64;
+
+/// Sizes the worker pool: `jobs` threads (0 or unset: one per core), clamped to [`MAX_JOBS`] with a note.
 pub(crate) fn init_threads(jobs: Option<usize>) {
-    if let Some(n) = jobs {
-        // Fails only if a pool already exists (a second call in one process): the first setting stands.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global();
+    let Some(n) = jobs.filter(|&n| n > 0) else {
+        return;
+    };
+    if n > MAX_JOBS {
+        eprintln!("note: --jobs {n} is more than the {MAX_JOBS} allowed; using {MAX_JOBS}");
     }
+    // Fails only if a pool already exists (a second call in one process): the first setting stands.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n.min(MAX_JOBS))
+        .build_global();
 }
 
 /// `PATH` below the repository root limits the scan to that subtree (`secreview scan --all src/`).

@@ -366,8 +366,13 @@ mod tests {
         assert_eq!(added.iter().collect::<Vec<_>>(), [3, 5]);
         assert!(removed.is_empty());
         // Mixed styles: `\r\r\n` is two line breaks, as `secreview_model::lines` counts them.
-        let (added, _) =
-            text_line_sets(&mut patch_options(), b"a\r\r\nb\n", b"a\r\r\nb\nc\rd", false).unwrap();
+        let (added, _) = text_line_sets(
+            &mut patch_options(),
+            b"a\r\r\nb\n",
+            b"a\r\r\nb\nc\rd",
+            false,
+        )
+        .unwrap();
         assert_eq!(added.iter().collect::<Vec<_>>(), [4, 5]);
     }
 

@@ -22,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 use secreview_model::{
-    ChangedFile, Finding, Fingerprint, SkipReason, Skipped, Suppression, normalize_line, split_lines,
+    ChangedFile, Finding, Fingerprint, SkipReason, Skipped, Suppression, normalize_line,
+    split_lines,
 };
 use secreview_rules::{CompiledRule, Matcher, RuleSet};
 use secreview_syntax::{Lang, ParsedFile};
@@ -260,8 +261,9 @@ impl Engine {
             // Code findings: rank among identical lines of the whole file, so a copy added below an accepted
             // line gets its own fingerprint even when the matcher only looked at the changed lines.
             let earlier = if hit.identity.is_none() {
-                let norms = line_norms
-                    .get_or_insert_with(|| split_lines(&file.new_text).map(normalize_line).collect());
+                let norms = line_norms.get_or_insert_with(|| {
+                    split_lines(&file.new_text).map(normalize_line).collect()
+                });
                 let first_norm = normalize_line(ctx.line_text(first));
                 norms
                     .iter()

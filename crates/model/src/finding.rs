@@ -113,14 +113,21 @@ impl Finding {
 pub enum SkipReason {
     Binary,
     NotUtf8,
-    TooLarge { bytes: u64, limit: u64 },
+    TooLarge {
+        bytes: u64,
+        limit: u64,
+    },
     Symlink,
     Submodule,
     Deleted,
     Excluded,
-    Unreadable { error: String },
+    Unreadable {
+        error: String,
+    },
     /// Refused by the parser (e.g. nested deeper than the language allows): code rules skipped, secrets scanned.
-    NotParsed { error: String },
+    NotParsed {
+        error: String,
+    },
 }
 
 impl SkipReason {

@@ -16,12 +16,12 @@ mod redact;
 mod severity;
 
 pub use changed::{ChangedFile, FileStatus, LineSet};
-pub use lines::{count_lines, line_starts, split_lines};
 pub use cwe::Cwe;
 pub use finding::{
     Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression,
 };
 pub use fingerprint::{Fingerprint, normalize_line, stable_hash};
+pub use lines::{count_lines, line_starts, split_lines};
 pub use owasp::{Edition, OwaspCategory};
 pub use redact::redact_secret;
 pub use severity::{ParseSeverityError, Severity};

@@ -254,7 +254,10 @@ pub fn walk<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>) -> bool) {
 
 /// [`walk`], also passing each node's parent (`None` for `node` itself). `Node::parent` costs a walk down from
 /// the root, so calling it for every node of a deep tree is quadratic; the walk knows the parent for free.
-pub fn walk_with_parent<'t>(node: Node<'t>, f: &mut impl FnMut(Node<'t>, Option<Node<'t>>) -> bool) {
+pub fn walk_with_parent<'t>(
+    node: Node<'t>,
+    f: &mut impl FnMut(Node<'t>, Option<Node<'t>>) -> bool,
+) {
     let mut ancestors: Vec<Node<'t>> = Vec::new();
     let mut cursor = node.walk();
     let mut descend = true;
@@ -332,7 +335,12 @@ mod tests {
         // 2,000 levels with a string abort tree-sitter-python's scanner (a 1 KiB state buffer) if parsed.
         for indent in [" ", "\t", "    "] {
             let err = parse(Lang::Python, nested_ifs(2_000, indent)).err();
-            assert_eq!(err, Some(ParseError::TooDeep { limit: MAX_PYTHON_INDENT }));
+            assert_eq!(
+                err,
+                Some(ParseError::TooDeep {
+                    limit: MAX_PYTHON_INDENT
+                })
+            );
         }
         assert!(parse(Lang::Python, nested_ifs(MAX_PYTHON_INDENT - 1, " ")).is_ok());
         assert!(parse(Lang::Python, nested_ifs(MAX_PYTHON_INDENT + 1, " ")).is_err());
@@ -347,7 +355,11 @@ mod tests {
             let text = format!("fn f() {{ {}1{} }}\n", "{".repeat(depth), "}".repeat(depth));
             let f = parse(Lang::Rust, text).unwrap();
             assert_eq!(f.line_count(), 2);
-            let text = format!("fn f() {{ let s = {}\"a\"{}; }}\n", "(".repeat(depth), ")".repeat(depth));
+            let text = format!(
+                "fn f() {{ let s = {}\"a\"{}; }}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            );
             assert!(parse(Lang::Rust, text).is_ok());
         }
     }
@@ -371,7 +383,11 @@ mod tests {
 
     #[test]
     fn walk_with_parent_passes_each_nodes_parent() {
-        let f = parse(Lang::Python, "def g():\n    x = f(a.b, [1, (2, 3)])\n".into()).unwrap();
+        let f = parse(
+            Lang::Python,
+            "def g():\n    x = f(a.b, [1, (2, 3)])\n".into(),
+        )
+        .unwrap();
         let mut n = 0;
         walk_with_parent(f.tree.root_node(), &mut |node, parent| {
             n += 1;

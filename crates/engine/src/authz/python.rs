@@ -708,6 +708,7 @@ impl<'a> PyFile<'a> {
         // The statements enclosing the current node, innermost last: the statement a lookup is reported at, without
         // a walk up the tree (`Node::parent` starts from the root) at every call.
         let mut statements: Vec<Node<'_>> = Vec::new();
+        let mut capability_of: Option<(usize, bool)> = None;
         walk_with_parent(body, &mut |n, parent| {
             // `Node::kind` validates UTF-8 on every call; this closure runs for every node of every handler.
             let kind = n.kind();
@@ -797,11 +798,19 @@ impl<'a> PyFile<'a> {
                 if let Some(key) = key
                     && names.is_lookup_call(c)
                     && !is_trivial_call(lc)
-                    && !is_capability_lookup(t(p, statement))
                 {
                     let stmt = statement;
                     let line = p.line_of(stmt.start_byte());
-                    if !route.lookups.iter().any(|l| l.ev.line == line) {
+                    // Once per statement: every call nested in it would read its whole text again.
+                    let capability = match capability_of {
+                        Some((id, c)) if id == stmt.id() => c,
+                        _ => {
+                            let c = is_capability_lookup(t(p, stmt));
+                            capability_of = Some((stmt.id(), c));
+                            c
+                        }
+                    };
+                    if !capability && !route.lookups.iter().any(|l| l.ev.line == line) {
                         let stmt_text = t(p, stmt);
                         let mutating = names.is_mutation_call(lc)
                             || sql_writes(stmt_text)

@@ -1970,11 +1970,17 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn flat_enter(&mut self, n: Node<'t>, todo: &mut Vec<Flat<'t>>, vals: &mut Vec<Taint>) {
-        let exit = |todo: &mut Vec<Flat<'t>>, vals: &Vec<Taint>| todo.push(Flat::Exit(n, vals.len()));
+        let exit =
+            |todo: &mut Vec<Flat<'t>>, vals: &Vec<Taint>| todo.push(Flat::Exit(n, vals.len()));
         match n.kind() {
             // Analysed on their own (definitions) or not at all (lambdas, as in `eval`).
-            "function_definition" | "class_definition" | "decorated_definition" | "lambda"
-            | "import_statement" | "import_from_statement" | "comment" => {
+            "function_definition"
+            | "class_definition"
+            | "decorated_definition"
+            | "lambda"
+            | "import_statement"
+            | "import_from_statement"
+            | "comment" => {
                 vals.push(Taint::default());
             }
             "identifier" => {
@@ -2031,7 +2037,8 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 if let Some(b) = body {
                     todo.push(Flat::Enter(b));
                 }
-                let clauses: Vec<Node<'t>> = named_children(n).filter(|c| Some(*c) != body).collect();
+                let clauses: Vec<Node<'t>> =
+                    named_children(n).filter(|c| Some(*c) != body).collect();
                 todo.extend(clauses.into_iter().rev().map(Flat::Enter));
             }
             _ => {
@@ -2238,9 +2245,16 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         self.weak_bind(raw, taint);
                     }
                 }
-                "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
-                | "expression_list" | "list_splat_pattern" | "list_splat"
-                | "parenthesized_expression" | "as_pattern_target" => {
+                "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "tuple"
+                | "list"
+                | "expression_list"
+                | "list_splat_pattern"
+                | "list_splat"
+                | "parenthesized_expression"
+                | "as_pattern_target" => {
                     stack.extend(named_children(t));
                 }
                 _ => {}

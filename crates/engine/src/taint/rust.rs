@@ -153,15 +153,16 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                         n.child_by_field_name("path"),
                         n.child_by_field_name("alias"),
                     ) {
-                        self.uses
-                            .insert(self.text(a).to_owned(), join(&prefix, &squash(self.text(p))));
+                        self.uses.insert(
+                            self.text(a).to_owned(),
+                            join(&prefix, &squash(self.text(p))),
+                        );
                     }
                 }
                 "scoped_use_list" => {
-                    let p = n.child_by_field_name("path").map_or_else(
-                        || prefix.clone(),
-                        |p| join(&prefix, &squash(self.text(p))),
-                    );
+                    let p = n
+                        .child_by_field_name("path")
+                        .map_or_else(|| prefix.clone(), |p| join(&prefix, &squash(self.text(p))));
                     if let Some(list) = n.child_by_field_name("list") {
                         stack.push((list, p));
                     }
@@ -1806,7 +1807,11 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             }
             "assignment_expression" | "compound_assignment_expr" | "let_condition" => {
                 todo.push(Flat::Exit(n, mark));
-                let value = if kind == "let_condition" { "value" } else { "right" };
+                let value = if kind == "let_condition" {
+                    "value"
+                } else {
+                    "right"
+                };
                 if let Some(v) = n.child_by_field_name(value) {
                     todo.push(Flat::Enter(v));
                 }
@@ -2035,15 +2040,23 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                         .or_else(|| p.child_by_field_name("name"));
                     stack.extend(target);
                 }
-                "tuple_pattern" | "slice_pattern" | "tuple_struct_pattern" | "struct_pattern"
-                | "mut_pattern" | "ref_pattern" | "reference_pattern" | "match_pattern"
-                | "or_pattern" | "captured_pattern" | "closure_parameters" | "parameter"
-                | "unary_expression" | "parenthesized_expression" => {
+                "tuple_pattern"
+                | "slice_pattern"
+                | "tuple_struct_pattern"
+                | "struct_pattern"
+                | "mut_pattern"
+                | "ref_pattern"
+                | "reference_pattern"
+                | "match_pattern"
+                | "or_pattern"
+                | "captured_pattern"
+                | "closure_parameters"
+                | "parameter"
+                | "unary_expression"
+                | "parenthesized_expression" => {
                     let ty = p.child_by_field_name("type");
                     let skip = p.child_by_field_name("condition");
-                    stack.extend(
-                        named_children(p).filter(|c| Some(*c) != ty && Some(*c) != skip),
-                    );
+                    stack.extend(named_children(p).filter(|c| Some(*c) != ty && Some(*c) != skip));
                 }
                 _ => {}
             }
