@@ -2,7 +2,11 @@
 //! on, huge `--jobs`, and old-Mac line endings. Real repositories in temp dirs, the real binary, with a timeout.
 
 // Test code: terse helpers read better here.
-#![allow(clippy::format_collect, clippy::redundant_closure_for_method_calls)]
+#![allow(
+    clippy::format_collect,
+    clippy::redundant_closure_for_method_calls,
+    clippy::single_match_else
+)]
 
 #[path = "support/fake.rs"]
 mod fake;

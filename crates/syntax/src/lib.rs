@@ -12,14 +12,14 @@
 //! than [`MAX_PYTHON_INDENT`] levels is refused with [`ParseError::TooDeep`]: tree-sitter-python's external
 //! scanner overflows its 1 KiB state buffer and aborts the whole process past about 380–510 levels, so one
 //! hostile file could take down a scan. Refusing is cheap (one pass over line starts) and loses nothing real:
-//! CPython itself stops at 100 levels ("too many levels of indentation").
+//! Python itself stops at 100 levels ("too many levels of indentation").
 
 use std::cell::RefCell;
 
 use secreview_model::lines::{line_starts, lone_cr_to_lf_str, split_lines, strip_line_break};
 use tree_sitter::{Language, Node, Parser, Tree};
 
-/// Deepest Python indentation parsed; CPython's own limit (`MAXINDENT`).
+/// Deepest Python indentation parsed: the interpreter's own limit (`MAXINDENT` in its tokenizer).
 pub const MAX_PYTHON_INDENT: usize = 100;
 
 /// Why a file was not parsed.
