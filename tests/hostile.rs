@@ -378,3 +378,35 @@ fn cr_only_line_endings_report_the_right_line() {
         findings(&report)
     );
 }
+
+#[test]
+fn a_branch_rule_with_a_query_nested_too_deep_is_a_clear_error() {
+    // tree-sitter parses queries recursively: a rule in the branch's own `rules_dirs` aborted the scan.
+    let rule =
+        std::fs::read_to_string(repo::workspace().join("rules/injection/yaml-load-unsafe.toml"))
+            .unwrap();
+    let head = &rule[..rule.find("[[query]]").unwrap()];
+    let head = head
+        .replace("id = \"yaml-load-unsafe\"", "id = \"deep-query\"")
+        .replace("pack = \"injection\"", "pack = \"custom\"");
+    let n = 50_000;
+    let deep = format!(
+        "{head}[[query]]\nlanguage = \"python\"\npattern = '''\n{}call{} @match\n'''\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let tmp = branch_adding(&[
+        ("security/rules/custom/deep-query.toml", &deep),
+        (".secreview.toml", "rules_dirs = [\"security/rules\"]\n"),
+        ("app/witness.py", WITNESS),
+    ]);
+    let out = secreview()
+        .arg("scan")
+        .arg(tmp.path())
+        .args(["--base", "main"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("nests 50000 levels"), "{stderr}");
+}

@@ -302,6 +302,28 @@ pattern = '(call function: (attribute) @f) @match'
     }
 
     #[test]
+    fn a_query_nested_too_deep_is_an_error_not_a_stack_overflow() {
+        // tree-sitter parses queries recursively: 50,000 nested `(` aborted the scan that loaded the rule.
+        let deep = format!("{}call{} @match", "(".repeat(50_000), ")".repeat(50_000));
+        let text = GOOD.replace("(call function: (attribute) @f) @match", &deep);
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nests 50000 levels"), "{err}");
+        // Brackets inside strings and comments do not count.
+        let quoted = format!(
+            "pattern = \'\'\'\n((call) @match (#eq? @match \"{}\")) ; {}\n\'\'\'",
+            "(".repeat(100),
+            "[".repeat(100)
+        );
+        let text = GOOD.replace(
+            "pattern = '(call function: (attribute) @f) @match'",
+            &quoted,
+        );
+        load_one("injection/yaml-load-unsafe.toml", &text).unwrap();
+    }
+
+    #[test]
     fn id_must_match_file_and_pack_must_match_folder() {
         let err = load_one("injection/other.toml", GOOD)
             .unwrap_err()

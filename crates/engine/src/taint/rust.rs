@@ -1293,6 +1293,14 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     fn bind_place(&mut self, l: Node<'t>, v: Val) {
+        // `*(*(x)) = v` binds `x`: through derefs and parentheses without recursion.
+        let mut l = l;
+        while matches!(l.kind(), "unary_expression" | "parenthesized_expression") {
+            match named_children(l).last() {
+                Some(i) => l = i,
+                None => return,
+            }
+        }
         match l.kind() {
             "identifier" => self.bind_pattern(l, v),
             "field_expression" => {
@@ -1321,11 +1329,6 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                         None => var.taint.join(&taint),
                     }
                     var.recompute();
-                }
-            }
-            "unary_expression" | "parenthesized_expression" => {
-                if let Some(i) = named_children(l).last() {
-                    self.bind_place(i, v);
                 }
             }
             _ => {}
