@@ -70,6 +70,12 @@ const MAX_LABELS: usize = 6;
 /// One level costs up to ~14 KiB of stack in a debug build (`f(f(…))`), so 64 levels stay under 1 MiB, half
 /// a rayon worker's default stack; real code rarely nests half that deep.
 pub(crate) const MAX_NESTING: usize = 64;
+/// How many environment entries the walkers may copy for one file (branch snapshots, joins), as a base plus a
+/// share per byte of source, before the rest of the file goes to the flat pass. Snapshots cost the size of the
+/// environment, so 3,000 variables followed by 3,000 `if`s are quadratic (minutes in a debug build); real files
+/// stay far below the budget, and past it the cost is linear again.
+pub(crate) const WORK_BASE: usize = 500_000;
+pub(crate) const WORK_PER_BYTE: usize = 4;
 /// Deepest expression constant folding looks into (folded conditions are short).
 pub(crate) const MAX_FOLD_DEPTH: usize = 32;
 /// Segments of a long dotted path tried as prefixes against the environment (`self.x.y` → `self.x` → `self`).

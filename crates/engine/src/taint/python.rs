@@ -11,7 +11,8 @@ use tree_sitter::Node;
 
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, fixed_origin, intersect, join_env, last_segment,
+    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
+    join_env, last_segment,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
@@ -38,6 +39,8 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         depth: 0,
         loop_depth: 0,
         nest: 0,
+        work: 0,
+        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -76,11 +79,25 @@ struct Py<'c, 'a, 't> {
     loop_depth: usize,
     /// Current recursion nesting, bounded by [`MAX_NESTING`].
     nest: usize,
+    /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
+    work: usize,
+    budget: usize,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
+    }
+
+    /// A copy of the environment for a branch, charged to the file's budget (with the join that follows it).
+    fn snapshot(&mut self) -> Env {
+        self.work += 2 * self.env.len();
+        self.env.clone()
+    }
+
+    /// Past the nesting limit or the work budget, code goes to the flat pass.
+    fn go_flat(&self) -> bool {
+        self.nest >= MAX_NESTING || self.work > self.budget
     }
 
     // --------------------------------------------------------------------------------------------------------------
@@ -371,12 +388,21 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Runs a block; true when it cannot complete normally (return, raise, continue, break, `abort()`).
     fn block(&mut self, n: Node<'t>) -> bool {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             self.flat(n);
             return false;
         }
         self.nest += 1;
-        let term = named_children(n).any(|s| self.stmt(s));
+        let mut term = false;
+        for s in named_children(n) {
+            // The budget can run out half-way through a block: the rest of it is walked flat.
+            if self.go_flat() {
+                self.flat(s);
+            } else if self.stmt(s) {
+                term = true;
+                break;
+            }
+        }
         self.nest -= 1;
         term
     }
@@ -517,7 +543,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Binds an assignment target to a value.
     fn bind(&mut self, target: Node<'t>, v: Val, stmt: Node<'t>) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             self.bind_flat(target, &v.taint, stmt);
             return;
         }
@@ -533,6 +559,8 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 let note = format!("assigned to `{name}`");
                 let taint = self.core.step(target, &v.taint, &note);
                 let prefix = format!("{name}.");
+                // Scans the environment: charged like a snapshot, or 10,000 assignments would be quadratic.
+                self.work += self.env.len();
                 self.env.retain(|k, _| !k.starts_with(&prefix));
                 let mut v = v;
                 v.taint = taint;
@@ -667,7 +695,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
                 Some(false) => self.apply_guards(cond, false),
                 None => {
-                    let pre = self.env.clone();
+                    let pre = self.snapshot();
                     self.apply_guards(cond, true);
                     let t1 = self.block(cons);
                     let env1 = std::mem::replace(&mut self.env, pre);
@@ -735,7 +763,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         let elem = Val::tainted(elem.taint);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.bind_loop_target(left, &elem, n);
             let term = self.block(body);
             self.env = if term { pre } else { join_env(&pre, &self.env) };
@@ -750,7 +778,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn bind_loop_target(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             self.bind_flat(left, &elem.taint, stmt);
             return;
         }
@@ -783,7 +811,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.apply_guards(cond, true);
             let term = self.block(body);
             self.env = if term { pre } else { join_env(&pre, &self.env) };
@@ -794,9 +822,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn try_stmt(&mut self, n: Node<'t>) -> bool {
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let t_body = n.child_by_field_name("body").is_some_and(|b| self.block(b));
-        let body_env = self.env.clone();
+        let body_env = self.snapshot();
         let mut outs: Vec<(Env, bool)> = Vec::new();
         let mut finally = None;
         let mut normal = (body_env.clone(), t_body);
@@ -811,6 +839,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     outs.push((std::mem::take(&mut self.env), t));
                 }
                 "else_clause" if !t_body => {
+                    self.work += body_env.len();
                     self.env.clone_from(&body_env);
                     let t = c.child_by_field_name("body").is_some_and(|b| self.block(b));
                     normal = (std::mem::take(&mut self.env), t);
@@ -866,12 +895,13 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if let Some(s) = n.child_by_field_name("subject") {
             self.eval(s);
         }
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let mut acc = pre.clone();
         let Some(body) = n.child_by_field_name("body") else {
             return false;
         };
         for case in named_children(body).filter(|c| c.kind() == "case_clause") {
+            self.work += pre.len();
             self.env.clone_from(&pre);
             let t = case
                 .child_by_field_name("consequence")
@@ -905,9 +935,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
-    /// Facts `cond` establishes when it is `positive`; past [`MAX_NESTING`] none (nothing is sanitized).
+    /// Facts `cond` establishes when it is `positive`; past [`MAX_NESTING`] or the budget none (nothing is
+    /// sanitized).
     fn guards(&mut self, cond: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             return;
         }
         self.nest += 1;
@@ -1282,7 +1313,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     /// Evaluates an expression; past [`MAX_NESTING`] nested levels it switches to [`Py::flat`], so generated code
     /// with thousands of chained `+` or nested calls cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             return Val::tainted(self.flat(n));
         }
         self.nest += 1;
@@ -1556,7 +1587,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn comprehension(&mut self, n: Node<'t>) -> Val {
-        let saved = self.env.clone();
+        let saved = self.snapshot();
         for c in named_children(n) {
             match c.kind() {
                 "for_in_clause" => {

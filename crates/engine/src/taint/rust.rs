@@ -13,8 +13,8 @@ use tree_sitter::Node;
 
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, fixed_origin, intersect, join_env, join_val,
-    last_segment, squash,
+    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
+    join_env, join_val, last_segment, squash,
 };
 
 const MAX_DEPTH: usize = 4;
@@ -49,6 +49,8 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         depth: 0,
         loop_depth: 0,
         nest: 0,
+        work: 0,
+        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -79,11 +81,25 @@ struct Rs<'c, 'a, 't> {
     loop_depth: usize,
     /// Current recursion nesting, bounded by [`MAX_NESTING`].
     nest: usize,
+    /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
+    work: usize,
+    budget: usize,
 }
 
 impl<'a: 't, 't> Rs<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
+    }
+
+    /// A copy of the environment for a branch, charged to the file's budget (with the join that follows it).
+    fn snapshot(&mut self) -> Env {
+        self.work += 2 * self.env.len();
+        self.env.clone()
+    }
+
+    /// Past the nesting limit or the work budget, code goes to the flat pass.
+    fn go_flat(&self) -> bool {
+        self.nest >= MAX_NESTING || self.work > self.budget
     }
 
     // --------------------------------------------------------------------------------------------------------------
@@ -391,7 +407,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     /// Binds a parameter pattern, pairing tuple patterns with tuple types so `Path((name, id)): Path<(String, u32)>`
     /// taints `name` only.
     fn bind_param(&mut self, pat: Node<'t>, ty: Option<Node<'t>>, taint: &Taint, base: &Val) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             self.bind_flat(pat, taint);
             return;
         }
@@ -461,7 +477,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// Binds a `let` / `for` / `match` pattern to a value.
     fn bind_pattern(&mut self, pat: Node<'t>, v: Val) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             self.bind_flat(pat, &v.taint);
             return;
         }
@@ -481,6 +497,8 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 let mut v = v;
                 v.taint = self.core.step(pat, &v.taint, &note);
                 let prefix = format!("{name}.");
+                // Scans the environment: charged like a snapshot, or 10,000 assignments would be quadratic.
+                self.work += self.env.len();
                 self.env.retain(|k, _| !k.starts_with(&prefix));
                 self.env.insert(name, v);
             }
@@ -593,7 +611,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
         if let Some(alt) = n.child_by_field_name("alternative") {
             // `let … else { diverges }`: walked for its sinks, then forgotten.
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.eval(alt);
             self.env = pre;
             self.term = false;
@@ -613,10 +631,11 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// Walks branches from the same starting environment and joins the ones that complete.
     fn branches(&mut self, arms: Vec<Arm<'_, Self>>) -> Val {
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let mut env: Option<Env> = None;
         let mut val: Option<Val> = None;
         for arm in arms {
+            self.work += pre.len();
             self.env.clone_from(&pre);
             self.term = false;
             let v = arm(self);
@@ -779,7 +798,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     fn loop_body(&mut self, pat: Option<(Node<'t>, &Val)>, cond: Option<Node<'t>>, body: Node<'t>) {
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             if let Some((p, v)) = pat {
                 self.bind_pattern(p, v.clone());
             }
@@ -822,9 +841,10 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
-    /// Facts `c` establishes when it is `positive`; past [`MAX_NESTING`] none (nothing is sanitized).
+    /// Facts `c` establishes when it is `positive`; past [`MAX_NESTING`] or the budget none (nothing is
+    /// sanitized).
     fn guards(&mut self, c: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             return;
         }
         self.nest += 1;
@@ -1044,7 +1064,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     /// Evaluates an expression; past [`MAX_NESTING`] nested levels it switches to [`Rs::flat`], so generated code
     /// with thousands of chained `+`, nested blocks or calls cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
-        if self.nest >= MAX_NESTING {
+        if self.go_flat() {
             // The flat pass does not follow control flow: nothing it sees ends the enclosing code.
             let term = self.term;
             let t = self.flat(n);
@@ -1336,7 +1356,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     fn closure(&mut self, n: Node<'t>, params: Option<&Taint>) -> Val {
-        let saved_env = self.env.clone();
+        let saved_env = self.snapshot();
         let saved_ret = std::mem::take(&mut self.ret);
         if let Some(ps) = n.child_by_field_name("parameters") {
             for p in named_children(ps) {

@@ -358,3 +358,17 @@ fn rust_past_the_nesting_limit_binds_and_checks_sinks() {
         "{found:?}"
     );
 }
+
+#[test]
+fn past_the_work_budget_the_rest_of_the_file_is_still_analysed() {
+    // 2,000 variables and 2,000 branches exhaust the budget long before the sink at the end.
+    use std::fmt::Write as _;
+    let n = 2_000;
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "x{i} = 'c'");
+    }
+    body.push_str(&"if a:\n    y = 1\n".repeat(n));
+    body.push_str("q = request.args['q']\ncur.execute(q)\ncur.execute(int(q))\n");
+    assert_eq!(sql_in(&body), vec![n as u32 * 3 + 2]);
+}
