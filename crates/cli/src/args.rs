@@ -123,7 +123,7 @@ pub struct ScanArgs {
     /// Configuration file (default: .secreview.toml at the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default or 0: all cores; at most 64).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
     #[arg(long, help = "Never colour the output (NO_COLOR is honoured too)")]

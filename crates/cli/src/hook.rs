@@ -228,6 +228,7 @@ fn pre_push(path: &Path, stdin: &str, fail_on: Option<crate::args::FailOn>) -> R
             }
         }));
     }
+    skipped.extend(all.not_parsed.iter().cloned());
     redact_skipped(&engine, &all.secrets, &mut skipped);
     meta.files_skipped = u32::try_from(skipped.len()).unwrap_or(0);
     let rules: Vec<_> = engine

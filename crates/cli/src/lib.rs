@@ -25,6 +25,9 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 pub use args::Cli;
+/// `.secreview.toml` parsing, public for the config fuzz target.
+#[doc(hidden)]
+pub use config::Config;
 
 /// The process exit status, in one place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -327,13 +327,22 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
     Ok(set)
 }
 
+/// Most worker threads `--jobs` / `jobs` may ask for: the work is CPU-bound, and a branch's own config must not
+/// make the gate spawn thousands of threads.
+pub(crate) const MAX_JOBS: usize = 64;
+
+/// Sizes the worker pool: `jobs` threads (0 or unset: one per core), clamped to [`MAX_JOBS`] with a note.
 pub(crate) fn init_threads(jobs: Option<usize>) {
-    if let Some(n) = jobs {
-        // Fails only if a pool already exists (a second call in one process): the first setting stands.
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
-            .build_global();
+    let Some(n) = jobs.filter(|&n| n > 0) else {
+        return;
+    };
+    if n > MAX_JOBS {
+        eprintln!("note: --jobs {n} is more than the {MAX_JOBS} allowed; using {MAX_JOBS}");
     }
+    // Fails only if a pool already exists (a second call in one process): the first setting stands.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .num_threads(n.min(MAX_JOBS))
+        .build_global();
 }
 
 /// `PATH` below the repository root limits the scan to that subtree (`secreview scan --all src/`).
@@ -485,6 +494,9 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.scan = lap(&mut clock);
+    // Files the parser refused were still scanned for secrets; list them so a reviewer sees what code rules missed.
+    changes.skipped.extend(output.not_parsed.iter().cloned());
+    changes.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     apply_overrides(&mut output.findings, settings);
     for s in &mut output.suppressed {
         apply_overrides(std::slice::from_mut(&mut s.finding), settings);
@@ -742,6 +754,7 @@ pub(crate) fn merge(out: &mut ScanOutput, more: ScanOutput) {
         .sort_by(|a, b| a.finding.sort_key().cmp(&b.finding.sort_key()));
     out.policy.extend(more.policy);
     out.secrets.merge(&more.secrets);
+    out.not_parsed.extend(more.not_parsed);
 }
 
 /// Per-rule severity overrides, `warn` mode and the confidence floor.

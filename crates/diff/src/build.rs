@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use git2::{
     Delta, Diff, DiffDelta, DiffLineType, DiffOptions, FileMode, Odb, Oid, Patch, Repository, Tree,
 };
+use secreview_model::lines::lone_cr_to_lf;
 use secreview_model::{ChangedFile, FileStatus, LineSet, SkipReason, Skipped, count_lines};
 
 use crate::Options;
@@ -87,14 +88,6 @@ impl<'r> Builder<'r> {
         let odb = repo
             .odb()
             .map_err(|e| DiffError::git("cannot open the object database", e))?;
-        let mut patch_opts = DiffOptions::new();
-        patch_opts
-            .context_lines(0)
-            .interhunk_lines(0)
-            // The new side passed our binary checks; an odd old side must still yield line numbers.
-            .force_text(true)
-            // Same line attribution as `git diff` (its default since 2.14).
-            .indent_heuristic(true);
         let attrs_at = opts
             .attributes_at
             .as_deref()
@@ -104,7 +97,7 @@ impl<'r> Builder<'r> {
             repo,
             odb,
             limit: opts.max_file_bytes,
-            patch_opts,
+            patch_opts: patch_options(),
             attrs_at,
             disk: None,
             files: Vec::new(),
@@ -264,18 +257,47 @@ impl<'r> Builder<'r> {
         new: &[u8],
         normalize_crlf: bool,
     ) -> Result<(LineSet, LineSet), git2::Error> {
-        // A checkout with `core.autocrlf` has CRLF on disk and LF in the blob; comparing raw bytes would mark
-        // every line as added. Stripping the CR keeps line numbers (lines split on LF) and the text is untouched.
-        let normalized: Vec<u8>;
-        let new = if normalize_crlf && !old.contains(&b'\r') && contains_crlf(new) {
-            normalized = strip_cr_before_lf(new);
-            &normalized
-        } else {
-            new
-        };
-        let patch = Patch::from_buffers(old, None, new, None, Some(&mut self.patch_opts))?;
-        patch_line_sets(&patch, true)
+        text_line_sets(&mut self.patch_opts, old, new, normalize_crlf)
     }
+}
+
+/// The options [`text_line_sets`] expects: zero context, text even for odd bytes, git's line attribution.
+pub(crate) fn patch_options() -> DiffOptions {
+    let mut patch_opts = DiffOptions::new();
+    patch_opts
+        .context_lines(0)
+        .interhunk_lines(0)
+        // The new side passed our binary checks; an odd old side must still yield line numbers.
+        .force_text(true)
+        // Same line attribution as `git diff` (its default since 2.14).
+        .indent_heuristic(true);
+    patch_opts
+}
+
+/// Added (new-side) and removed (old-side) line numbers of `old -> new`, numbered the way every crate counts
+/// lines (`secreview_model::lines`).
+pub(crate) fn text_line_sets(
+    patch_opts: &mut DiffOptions,
+    old: &[u8],
+    new: &[u8],
+    normalize_crlf: bool,
+) -> Result<(LineSet, LineSet), git2::Error> {
+    // git splits lines on LF only; a lone CR (old Mac files) ends a line for us. Turning it into LF keeps the
+    // length and makes git's line numbers ours.
+    let old = lone_cr_to_lf(old);
+    let new = lone_cr_to_lf(new);
+    let (old, new) = (&*old, &*new);
+    // A checkout with `core.autocrlf` has CRLF on disk and LF in the blob; comparing raw bytes would mark
+    // every line as added. Stripping the CR keeps line numbers (lines split on LF) and the text is untouched.
+    let normalized: Vec<u8>;
+    let new = if normalize_crlf && !old.contains(&b'\r') && contains_crlf(new) {
+        normalized = strip_cr_before_lf(new);
+        &normalized
+    } else {
+        new
+    };
+    let patch = Patch::from_buffers(old, None, new, None, Some(patch_opts))?;
+    patch_line_sets(&patch, true)
 }
 
 /// Added and removed line numbers of a zero-context patch. With `trust_headers`, a hunk without context lines
@@ -396,6 +418,24 @@ pub(crate) fn whole_file(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_cr_lines_are_numbered_like_every_other_crate() {
+        let old = b"a\rb\rc\r";
+        let new = b"a\rb\rX\rc\rY\r";
+        let (added, removed) = text_line_sets(&mut patch_options(), old, new, false).unwrap();
+        assert_eq!(added.iter().collect::<Vec<_>>(), [3, 5]);
+        assert!(removed.is_empty());
+        // Mixed styles: `\r\r\n` is two line breaks, as `secreview_model::lines` counts them.
+        let (added, _) = text_line_sets(
+            &mut patch_options(),
+            b"a\r\r\nb\n",
+            b"a\r\r\nb\nc\rd",
+            false,
+        )
+        .unwrap();
+        assert_eq!(added.iter().collect::<Vec<_>>(), [4, 5]);
+    }
 
     /// Deterministic pseudo-random edits: the header fast path must agree with the per-line walk.
     #[test]

@@ -25,13 +25,20 @@ mod walk;
 use std::path::{Path, PathBuf};
 
 use git2::{Commit, DiffOptions, Oid, Repository};
-use secreview_model::{ChangedFile, ScanMeta, Skipped};
+use secreview_model::{ChangedFile, LineSet, ScanMeta, Skipped};
 
 pub use crate::at::{policy_commit, read_at, read_dir_at};
 use crate::build::{Builder, DiffCtx, NewSide, find_renames, tree_diff_options};
 pub use crate::error::DiffError;
 pub use crate::setup::{hooks_dir, origin_url, repo_root, write_two_commit_repo};
 pub use crate::snapshot::Snapshot;
+
+/// Added (new-side) and removed (old-side) 1-based line numbers of `old -> new`, exactly as a scan computes them
+/// for a changed file (zero context, git's line attribution, every line break style). For tools and fuzzing.
+pub fn line_sets(old: &[u8], new: &[u8]) -> Result<(LineSet, LineSet), DiffError> {
+    build::text_line_sets(&mut build::patch_options(), old, new, false)
+        .map_err(|e| DiffError::git("cannot diff the two texts", e))
+}
 
 /// Which change to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]

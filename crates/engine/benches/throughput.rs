@@ -89,6 +89,7 @@ fn bench(c: &mut Criterion) {
                 .map(|f| {
                     secreview_syntax::parse(secreview_syntax::Lang::Python, f.new_text.clone())
                         .map(|p| p.line_count())
+                        .ok()
                 })
                 .count()
         });

@@ -3,6 +3,7 @@
 use std::cell::OnceCell;
 
 use secreview_model::ChangedFile;
+use secreview_model::lines::{line_starts, strip_line_break};
 
 pub(crate) struct FileCtx<'a> {
     pub file: &'a ChangedFile,
@@ -31,11 +32,8 @@ impl<'a> FileCtx<'a> {
     }
 
     fn starts(&self) -> &[usize] {
-        self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.file.new_text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        })
+        self.line_starts
+            .get_or_init(|| line_starts(&self.file.new_text))
     }
 
     /// 1-based line of a byte offset of the new text.
@@ -61,7 +59,7 @@ impl<'a> FileCtx<'a> {
             return "";
         };
         let end = starts.get(line as usize).map_or(text.len(), |&e| e);
-        text[start..end].trim_end_matches(['\n', '\r'])
+        strip_line_break(&text[start..end])
     }
 
     /// First and last added line, if any.

@@ -27,7 +27,8 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use secreview_model::{
     ChangedFile, Evidence, FileStatus, Finding, Fingerprint, Location, PolicyChange, PolicyKind,
-    SuppressedBy, SuppressedFinding, Suppression, SuppressionKind, normalize_line,
+    SkipReason, Skipped, SuppressedBy, SuppressedFinding, Suppression, SuppressionKind,
+    normalize_line, split_lines,
 };
 use secreview_rules::{CompiledRule, Matcher, RuleSet};
 use secreview_syntax::{Lang, ParsedFile};
@@ -124,6 +125,9 @@ pub struct ScanOutput {
     pub policy: Vec<PolicyChange>,
     /// Files in a language we parse whose tree had syntax errors (analysed anyway).
     pub files_with_syntax_errors: Vec<String>,
+    /// Files the code rules could not analyse (refused by the parser), sorted by path; their secrets were
+    /// still scanned.
+    pub not_parsed: Vec<Skipped>,
     /// The web routes the authorization analysis saw, in file order.
     pub routes: Vec<RouteInfo>,
     /// Where the time went, summed over the workers (CPU time, not wall time).
@@ -375,6 +379,12 @@ impl Engine {
             suppressed.extend(f.suppressed);
             out.policy.extend(f.policy);
             out.suppressions.extend(f.suppressions);
+            if let Some(error) = f.not_parsed {
+                out.not_parsed.push(Skipped {
+                    path: f.path.clone(),
+                    reason: SkipReason::NotParsed { error },
+                });
+            }
             if f.syntax_errors {
                 out.files_with_syntax_errors.push(f.path);
             }
@@ -388,6 +398,7 @@ impl Engine {
         out.suppressions
             .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
         out.files_with_syntax_errors.sort();
+        out.not_parsed.sort_by(|a, b| a.path.cmp(&b.path));
         out
     }
 
@@ -402,6 +413,7 @@ impl Engine {
         let ctx = FileCtx::new(file);
         let mut hits: Vec<(usize, Hit)> = Vec::new();
         let mut syntax_errors = false;
+        let mut not_parsed = None;
         let mut routes = Vec::new();
         let mut stats = ScanStats {
             files: 1,
@@ -426,27 +438,30 @@ impl Engine {
                 active(&self.authz_rules[slot]),
             );
             let started = Instant::now();
-            if !(q.is_empty() && t.is_empty() && a.is_empty())
-                && let Some(parsed) = secreview_syntax::parse(lang, file.new_text.clone())
-            {
-                stats.parse = started.elapsed();
-                stats.files_parsed = 1;
-                stats.bytes_parsed = file.new_text.len() as u64;
-                syntax_errors = parsed.tree.root_node().has_error();
-                let shown = if self.settings.show_secrets {
-                    Arc::new(Redactor::default())
-                } else {
-                    Arc::clone(&redactor)
-                };
-                routes = redact::scoped(&shown, || {
-                    self.run_code_rules(
-                        &ctx,
-                        (&parsed, project),
-                        (&q, &t, &a),
-                        &mut hits,
-                        &mut stats,
-                    )
-                });
+            if !(q.is_empty() && t.is_empty() && a.is_empty()) {
+                match secreview_syntax::parse(lang, file.new_text.clone()) {
+                    Ok(parsed) => {
+                        stats.parse = started.elapsed();
+                        stats.files_parsed = 1;
+                        stats.bytes_parsed = file.new_text.len() as u64;
+                        syntax_errors = parsed.tree.root_node().has_error();
+                        let shown = if self.settings.show_secrets {
+                            Arc::new(Redactor::default())
+                        } else {
+                            Arc::clone(&redactor)
+                        };
+                        routes = redact::scoped(&shown, || {
+                            self.run_code_rules(
+                                &ctx,
+                                (&parsed, project),
+                                (&q, &t, &a),
+                                &mut hits,
+                                &mut stats,
+                            )
+                        });
+                    }
+                    Err(e) => not_parsed = Some(e.to_string()),
+                }
             }
         }
         if kinds.secrets {
@@ -492,8 +507,9 @@ impl Engine {
             // Code findings: rank among identical lines of the whole file, so a copy added below an accepted
             // line gets its own fingerprint even when the matcher only looked at the changed lines.
             let earlier = if hit.identity.is_none() {
-                let norms = line_norms
-                    .get_or_insert_with(|| file.new_text.lines().map(normalize_line).collect());
+                let norms = line_norms.get_or_insert_with(|| {
+                    split_lines(&file.new_text).map(normalize_line).collect()
+                });
                 let first_norm = normalize_line(ctx.line_text(first));
                 norms
                     .iter()
@@ -603,6 +619,7 @@ impl Engine {
             policy,
             suppressions,
             syntax_errors,
+            not_parsed,
             routes,
             stats,
         }
@@ -747,6 +764,8 @@ struct FileOutput {
     policy: Vec<PolicyChange>,
     suppressions: Vec<Suppression>,
     syntax_errors: bool,
+    /// Why the parser refused the file, if it did.
+    not_parsed: Option<String>,
     routes: Vec<RouteInfo>,
     stats: ScanStats,
 }

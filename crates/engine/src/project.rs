@@ -161,7 +161,8 @@ impl Project {
     pub fn parsed(&self, path: &str) -> Option<&ParsedFile> {
         let m = self.modules.get(path)?;
         m.parsed
-            .get_or_init(|| secreview_syntax::parse(Lang::Python, m.text.clone()))
+            // A module the parser refuses (nested too deep) gives no facts; the scan reports it where it is changed.
+            .get_or_init(|| secreview_syntax::parse(Lang::Python, m.text.clone()).ok())
             .as_ref()
     }
 

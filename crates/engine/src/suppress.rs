@@ -13,7 +13,8 @@ pub(crate) fn parse(path: &str, text: &str) -> Vec<Suppression> {
     if !text.contains(MARKER) {
         return Vec::new();
     }
-    text.lines()
+    // The engine's line breaks (a lone `\r` too), so a suppression names the line its finding is on.
+    secreview_model::split_lines(text)
         .enumerate()
         .filter_map(|(i, line)| parse_line(path, i as u32 + 1, line))
         .collect()

@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::lines::count_lines;
+
 /// What the diff did to a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,16 +151,6 @@ impl ChangedFile {
     }
 }
 
-/// Number of lines as editors count them: a trailing newline does not start a new line.
-pub fn count_lines(text: &str) -> u32 {
-    if text.is_empty() {
-        return 0;
-    }
-    let n = text.bytes().filter(|&b| b == b'\n').count();
-    let n = if text.ends_with('\n') { n } else { n + 1 };
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,13 +166,5 @@ mod tests {
         assert!(s.contains(4) && s.contains(10) && !s.contains(2) && !s.contains(11));
         assert!(s.intersects(7, 12) && !s.intersects(7, 9) && s.intersects(0, 1));
         assert_eq!(s.len(), 6);
-    }
-
-    #[test]
-    fn counts_lines_like_an_editor() {
-        assert_eq!(count_lines(""), 0);
-        assert_eq!(count_lines("a"), 1);
-        assert_eq!(count_lines("a\n"), 1);
-        assert_eq!(count_lines("a\nb"), 2);
     }
 }

@@ -128,6 +128,10 @@ pub enum SkipReason {
     },
     /// Reached through a symbolic link (a linked parent directory) that leads outside the scanned root.
     OutsideRoot,
+    /// Refused by the parser (e.g. nested deeper than the language allows): code rules skipped, secrets scanned.
+    NotParsed {
+        error: String,
+    },
 }
 
 impl SkipReason {
@@ -149,6 +153,9 @@ impl SkipReason {
             SkipReason::Unreadable { error } => format!("unreadable: {error}"),
             SkipReason::OutsideRoot => {
                 "reached through a symbolic link that leads outside the scanned directory".into()
+            }
+            SkipReason::NotParsed { error } => {
+                format!("code rules skipped: {error} (secrets still scanned)")
             }
         }
     }

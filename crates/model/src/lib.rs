@@ -10,17 +10,19 @@ mod changed;
 mod cwe;
 mod finding;
 mod fingerprint;
+pub mod lines;
 pub mod owasp;
 mod policy;
 mod redact;
 mod severity;
 
-pub use changed::{ChangedFile, FileStatus, LineSet, count_lines};
+pub use changed::{ChangedFile, FileStatus, LineSet};
 pub use cwe::Cwe;
 pub use finding::{
     Evidence, Finding, Location, RuleMeta, ScanMeta, SkipReason, Skipped, Suppression,
 };
 pub use fingerprint::{Fingerprint, normalize_line};
+pub use lines::{count_lines, line_starts, split_lines};
 pub use owasp::{Edition, OwaspCategory};
 pub use policy::{PolicyChange, PolicyKind, SuppressedBy, SuppressedFinding, SuppressionKind};
 pub use redact::{redact_secret, strip_url_credentials};

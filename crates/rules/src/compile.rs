@@ -373,6 +373,14 @@ fn compile_query(
 ) -> Result<CompiledQuery, RuleError> {
     let lang = Lang::from_name(&q.language)
         .ok_or_else(|| invalid(format!("unknown query language `{}`", q.language)))?;
+    for text in std::iter::once(&q.pattern).chain(&q.not_inside) {
+        let depth = query_nesting(text);
+        if depth > MAX_QUERY_NESTING {
+            return Err(invalid(format!(
+                "a query nests {depth} levels of brackets; at most {MAX_QUERY_NESTING} are allowed"
+            )));
+        }
+    }
     let cq = CompiledQuery {
         lang,
         keywords: q.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
@@ -390,6 +398,46 @@ fn compile_query(
         let _ = cq.compiled.set(Some(parts));
     }
     Ok(cq)
+}
+
+/// Deepest bracket nesting a query may have. tree-sitter parses queries recursively, so a rule file from a
+/// branch's `rules_dirs` with 50,000 nested `(` would overflow the stack and abort the scan; real queries nest a
+/// handful of levels.
+const MAX_QUERY_NESTING: usize = 64;
+
+/// The deepest `(`/`[` nesting of a query's text, outside strings and `;` comments.
+fn query_nesting(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' | '[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '"' => {
+                while let Some(s) = chars.next() {
+                    match s {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            ';' => {
+                for s in chars.by_ref() {
+                    if s == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 fn query_error(raw: &RawRule, source: &str, e: &tree_sitter::QueryError) -> RuleError {

@@ -97,6 +97,12 @@ impl RuleSet {
         unknown
     }
 
+    /// Adds one user rule or pack data file given as text, as if read from a rules directory at `rel`
+    /// (`<pack>/<file>.toml`); queries and regexes compile now. For tools and fuzzing.
+    pub fn add_text(&mut self, rel: &str, text: &str) -> Result<(), RuleError> {
+        self.add_file(rel, rel, text, true)
+    }
+
     /// `source` names the file in messages; `rel` is its path relative to the rules root (`<pack>/<file>`).
     fn add_file(
         &mut self,
@@ -293,6 +299,28 @@ pattern = '(call function: (attribute) @f) @match'
             err.contains("yaml-load-unsafe") && err.contains("row 1, column"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_query_nested_too_deep_is_an_error_not_a_stack_overflow() {
+        // tree-sitter parses queries recursively: 50,000 nested `(` aborted the scan that loaded the rule.
+        let deep = format!("{}call{} @match", "(".repeat(50_000), ")".repeat(50_000));
+        let text = GOOD.replace("(call function: (attribute) @f) @match", &deep);
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nests 50000 levels"), "{err}");
+        // Brackets inside strings and comments do not count.
+        let quoted = format!(
+            "pattern = \'\'\'\n((call) @match (#eq? @match \"{}\")) ; {}\n\'\'\'",
+            "(".repeat(100),
+            "[".repeat(100)
+        );
+        let text = GOOD.replace(
+            "pattern = '(call function: (attribute) @f) @match'",
+            &quoted,
+        );
+        load_one("injection/yaml-load-unsafe.toml", &text).unwrap();
     }
 
     #[test]

@@ -173,7 +173,7 @@ fn base_routes(
     if file.removed.is_empty() {
         return None;
     }
-    let parsed = secreview_syntax::parse(lang, old.clone())?;
+    let parsed = secreview_syntax::parse(lang, old.clone()).ok()?;
     let old_path = file.old_path.clone().unwrap_or_else(|| file.path.clone());
     Some((old_path, routes(names, &parsed, scope)))
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use secreview_syntax::{ParsedFile, named_children, walk};
+use secreview_syntax::{ParsedFile, named_children, walk, walk_with_parent};
 use tree_sitter::Node;
 
 use super::Scope;
@@ -66,25 +66,22 @@ fn framework_of(text: &str) -> Option<Framework> {
     }
 }
 
-/// The callee of a call as dotted text (`db.session.get`), or the function's text.
+/// Longest callee text the name checks read: the tail of a longer one (a 10,000-call method chain) holds the
+/// method and the nearest receivers, and reading the whole text at every call of the chain would be quadratic.
+const MAX_CALLEE_BYTES: usize = 256;
+
+/// The callee of a call as dotted text (`db.session.get`), or the function's text (its tail when very long).
 fn callee<'a>(p: &'a ParsedFile, call: Node<'_>) -> &'a str {
-    call.child_by_field_name("function").map_or("", |f| t(p, f))
+    let text = call.child_by_field_name("function").map_or("", |f| t(p, f));
+    let mut from = text.len().saturating_sub(MAX_CALLEE_BYTES);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..]
 }
 
 fn last_segment(name: &str) -> &str {
     name.rsplit('.').next().unwrap_or(name)
-}
-
-/// The statement that contains `n` (for reporting whole statements' first line).
-fn statement_of(n: Node<'_>) -> Node<'_> {
-    let mut cur = n;
-    while let Some(parent) = cur.parent() {
-        if parent.kind() == "block" || parent.kind() == "module" {
-            return cur;
-        }
-        cur = parent;
-    }
-    cur
 }
 
 /// The variable a statement assigns to, for `x = …`, `x: T = …`, `x = await …`.
@@ -526,8 +523,7 @@ impl<'a> PyFile<'a> {
     /// The owner facts of the model a lookup call loads (`session.get(Document, id)`, `Note.query.get(id)`,
     /// `get_object_or_404(Note, pk=pk)`, `select(Document).where(…)`): the first class-like name in the call
     /// chain, resolved in this file or through its imports.
-    fn model_owner(&self, p: &ParsedFile, names: &Names, call: Node<'_>) -> Option<Owner> {
-        let stmt = t(p, statement_of(call));
+    fn model_owner(&self, p: &ParsedFile, names: &Names, stmt: &str) -> Option<Owner> {
         let model = identifiers(stmt).find(|w| {
             w.chars().next().is_some_and(char::is_uppercase)
                 && w.chars().any(char::is_lowercase)
@@ -733,11 +729,11 @@ impl<'a> PyFile<'a> {
     pub(crate) fn find_check(p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
         let body = f.child_by_field_name("body")?;
         let mut found = None;
-        walk(body, &mut |n| {
+        walk_with_parent(body, &mut |n, parent| {
             if found.is_some() {
                 return false;
             }
-            if let Some(e) = ownership_node(p, names, n) {
+            if let Some(e) = ownership_node(p, names, n, parent) {
                 found = Some(e);
             }
             true
@@ -788,9 +784,37 @@ impl<'a> PyFile<'a> {
                 request_user_vars.push((pname.clone(), route.def.clone()));
             }
         }
-        walk(body, &mut |n| {
+        // Where each key is read as a value, as sorted byte offsets: "does this call's argument list use the key"
+        // is then a binary search, not a walk of the arguments at every call (quadratic for `f(f(f(…)))`).
+        let key_uses: Vec<(String, Vec<usize>)> = keys
+            .iter()
+            .map(|k| (k.clone(), value_uses(p, body, k)))
+            .collect();
+        let uses_key = |a: Node<'_>, k: &str| {
+            key_uses.iter().any(|(key, offsets)| {
+                key == k && {
+                    let i = offsets.partition_point(|&o| o < a.start_byte());
+                    offsets.get(i).is_some_and(|&o| o < a.end_byte())
+                }
+            })
+        };
+        // The statements enclosing the current node, innermost last: the statement a lookup is reported at, without
+        // a walk up the tree (`Node::parent` starts from the root) at every call.
+        let mut statements: Vec<Node<'_>> = Vec::new();
+        let mut capability_of: Option<(usize, bool)> = None;
+        walk_with_parent(body, &mut |n, parent| {
             // `Node::kind` validates UTF-8 on every call; this closure runs for every node of every handler.
             let kind = n.kind();
+            while statements
+                .last()
+                .is_some_and(|s| s.end_byte() <= n.start_byte() && s.id() != n.id())
+            {
+                statements.pop();
+            }
+            if parent.is_some_and(|par| matches!(par.kind(), "block" | "module")) {
+                statements.push(n);
+            }
+            let statement = statements.last().copied().unwrap_or(n);
             match kind {
                 "function_definition" | "class_definition" | "lambda" => return false,
                 "comparison_operator"
@@ -799,7 +823,7 @@ impl<'a> PyFile<'a> {
                 | "call"
                 | "attribute"
                 | "subscript" => {
-                    if let Some(e) = ownership_node(p, names, n) {
+                    if let Some(e) = ownership_node(p, names, n, parent) {
                         if e.note.starts_with("privilege") {
                             route.privilege.push(e);
                         } else {
@@ -860,18 +884,26 @@ impl<'a> PyFile<'a> {
                         if k.as_str() == "kwargs" {
                             args_text.contains("kwargs[") || args_text.contains("kwargs.get(")
                         } else {
-                            uses_value(p, a, k)
+                            uses_key(a, k)
                         }
                     })
                 });
                 if let Some(key) = key
                     && names.is_lookup_call(c)
                     && !is_trivial_call(lc)
-                    && !is_capability_lookup(t(p, statement_of(n)))
                 {
-                    let stmt = statement_of(n);
+                    let stmt = statement;
                     let line = p.line_of(stmt.start_byte());
-                    if !route.lookups.iter().any(|l| l.ev.line == line) {
+                    // Once per statement: every call nested in it would read its whole text again.
+                    let capability = match capability_of {
+                        Some((id, c)) if id == stmt.id() => c,
+                        _ => {
+                            let c = is_capability_lookup(t(p, stmt));
+                            capability_of = Some((stmt.id(), c));
+                            c
+                        }
+                    };
+                    if !capability && !route.lookups.iter().any(|l| l.ev.line == line) {
                         let stmt_text = t(p, stmt);
                         let mutating = names.is_mutation_call(lc)
                             || sql_writes(stmt_text)
@@ -891,7 +923,7 @@ impl<'a> PyFile<'a> {
                             var,
                             mutating,
                             single: loads_one(stmt_text),
-                            owner: self.model_owner(p, names, n),
+                            owner: self.model_owner(p, names, stmt_text),
                         });
                         if mutating {
                             route
@@ -1039,16 +1071,12 @@ fn has_mutation_call(p: &ParsedFile, names: &Names, stmt: Node<'_>) -> bool {
     found
 }
 
-/// Whether `name` is used as a value inside `node` — not as a keyword name (`pk=`) or an attribute
-/// (`self.customer.pk`).
-fn uses_value(p: &ParsedFile, node: Node<'_>, name: &str) -> bool {
-    let mut found = false;
-    walk(node, &mut |n| {
-        if found {
-            return false;
-        }
+/// Byte offsets, in order, where `name` is used as a value inside `node` — not as a keyword name (`pk=`) or an
+/// attribute (`self.customer.pk`).
+fn value_uses(p: &ParsedFile, node: Node<'_>, name: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    walk_with_parent(node, &mut |n, parent| {
         if n.kind() == "identifier" && t(p, n) == name {
-            let parent = n.parent();
             let is_kw_name = parent.is_some_and(|par| {
                 par.kind() == "keyword_argument"
                     && par
@@ -1061,11 +1089,13 @@ fn uses_value(p: &ParsedFile, node: Node<'_>, name: &str) -> bool {
                         .child_by_field_name("attribute")
                         .is_some_and(|a| a.id() == n.id())
             });
-            found = !is_kw_name && !is_attr_field;
+            if !is_kw_name && !is_attr_field {
+                out.push(n.start_byte());
+            }
         }
         true
     });
-    found
+    out
 }
 
 /// A record found by an unguessable value (`notifications_token=…`, `secret=…`): knowing the value is the
@@ -1078,8 +1108,13 @@ fn is_capability_lookup(stmt: &str) -> bool {
         || l.contains("_token") && l.contains('=')
 }
 
-/// Evidence of an ownership check or a privilege check at `n`.
-fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
+/// Evidence of an ownership check or a privilege check at `n` (whose parent the caller's walk knows).
+fn ownership_node(
+    p: &ParsedFile,
+    names: &Names,
+    n: Node<'_>,
+    parent: Option<Node<'_>>,
+) -> Option<Ev> {
     let text = t(p, n);
     match n.kind() {
         "comparison_operator" => {
@@ -1127,7 +1162,7 @@ fn ownership_node(p: &ParsedFile, names: &Names, n: Node<'_>) -> Option<Ev> {
         }
         "attribute" => {
             let attr = n.child_by_field_name("attribute").map_or("", |a| t(p, a));
-            let in_condition = n.parent().is_some_and(|par| {
+            let in_condition = parent.is_some_and(|par| {
                 matches!(
                     par.kind(),
                     "if_statement"
@@ -1161,6 +1196,8 @@ fn collect_defs<'a>(
     funcs: &mut HashMap<String, Node<'a>>,
     defs: &mut Vec<Def<'a>>,
 ) {
+    // Recursion over nested definitions: each level is one more indentation level, and the parser refuses files
+    // indented deeper than `secreview_syntax::MAX_PYTHON_INDENT` (100), so this stays shallow.
     fn visit<'a>(
         p: &ParsedFile,
         n: Node<'a>,

@@ -456,9 +456,16 @@ fn statements(body: Node<'_>) -> Vec<Node<'_>> {
     out
 }
 
+/// Closures nest without limit (`web::block(move || { web::block(move || { … }) })`), so the blocks still to
+/// read are an explicit stack of (block, next child) instead of recursion.
 fn collect_block<'t>(block: Node<'t>, out: &mut Vec<Node<'t>>) {
-    let n = block.named_child_count();
-    for i in 0..n {
+    let mut stack: Vec<(Node<'t>, usize)> = vec![(block, 0)];
+    while let Some((block, i)) = stack.pop() {
+        let n = block.named_child_count();
+        if i >= n {
+            continue;
+        }
+        stack.push((block, i + 1));
         let Some(child) = block.named_child(i as u32) else {
             continue;
         };
@@ -471,9 +478,7 @@ fn collect_block<'t>(block: Node<'t>, out: &mut Vec<Node<'t>>) {
         if inner.is_empty() {
             out.push(child);
         } else {
-            for b in inner {
-                collect_block(b, out);
-            }
+            stack.extend(inner.into_iter().rev().map(|b| (b, 0)));
         }
     }
 }

@@ -63,6 +63,24 @@ const MAX_STEPS: u16 = 12;
 /// Most labels a value keeps; more distinct (kind, sanitizers) combinations are dropped, weakest first.
 const MAX_LABELS: usize = 6;
 
+/// Deepest nesting a walker recurses into: expressions, blocks, assignment targets and conditions counted
+/// together, through helper summaries too (a helper analysed from inside an expression continues at that depth).
+/// Deeper code goes to the walker's iterative `flat` pass, which still binds, checks sinks and joins taint, so no
+/// input depth can exhaust a worker's stack (generated code, or a branch nesting a sink 10,000 deep to hide it).
+/// One level costs up to ~14 KiB of stack in a debug build (`f(f(…))`), so 64 levels stay under 1 MiB, half
+/// a rayon worker's default stack; real code rarely nests half that deep.
+pub(crate) const MAX_NESTING: usize = 64;
+/// How many environment entries the walkers may copy for one file (branch snapshots, joins), as a base plus a
+/// share per byte of source, before the rest of the file goes to the flat pass. Snapshots cost the size of the
+/// environment, so 3,000 variables followed by 3,000 `if`s are quadratic (minutes in a debug build); real files
+/// stay far below the budget, and past it the cost is linear again.
+pub(crate) const WORK_BASE: usize = 500_000;
+pub(crate) const WORK_PER_BYTE: usize = 4;
+/// Deepest expression constant folding looks into (folded conditions are short).
+pub(crate) const MAX_FOLD_DEPTH: usize = 32;
+/// Segments of a long dotted path tried as prefixes against the environment (`self.x.y` → `self.x` → `self`).
+pub(crate) const MAX_PREFIX_SEGMENTS: usize = 8;
+
 /// A callee name from the tables, compiled for matching (see `_python.toml` for the forms).
 #[derive(Debug, Clone)]
 pub(crate) struct Name {

@@ -1,4 +1,5 @@
 //! The Python walker: statements in source order, expressions recursively, one [`Env`] per function.
+//! Past [`MAX_NESTING`] it switches to [`Py::flat`], one iterative pass (see there).
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -9,14 +10,13 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin,
-    intersect, join_env, last_segment,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
+    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
+    join_env, last_segment,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
-/// Deepest expression nesting evaluated.
-const MAX_EXPR_DEPTH: usize = 200;
 /// Longest expression text constant folding looks at.
 const MAX_FOLD_BYTES: usize = 512;
 /// Loops nested deeper than this get one pass instead of two.
@@ -38,7 +38,9 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         aliases: Vec::new(),
         depth: 0,
         loop_depth: 0,
-        expr_depth: 0,
+        nest: 0,
+        work: 0,
+        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -75,12 +77,27 @@ struct Py<'c, 'a, 't> {
     aliases: Vec<String>,
     depth: usize,
     loop_depth: usize,
-    expr_depth: usize,
+    /// Current recursion nesting, bounded by [`MAX_NESTING`].
+    nest: usize,
+    /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
+    work: usize,
+    budget: usize,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
+    }
+
+    /// A copy of the environment for a branch, charged to the file's budget (with the join that follows it).
+    fn snapshot(&mut self) -> Env {
+        self.work += 2 * self.env.len();
+        self.env.clone()
+    }
+
+    /// Past the nesting limit or the work budget, code goes to the flat pass.
+    fn go_flat(&self) -> bool {
+        self.nest >= MAX_NESTING || self.work > self.budget
     }
 
     // --------------------------------------------------------------------------------------------------------------
@@ -371,12 +388,23 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Runs a block; true when it cannot complete normally (return, raise, continue, break, `abort()`).
     fn block(&mut self, n: Node<'t>) -> bool {
+        if self.go_flat() {
+            self.flat(n);
+            return false;
+        }
+        self.nest += 1;
+        let mut term = false;
         for s in named_children(n) {
-            if self.stmt(s) {
-                return true;
+            // The budget can run out half-way through a block: the rest of it is walked flat.
+            if self.go_flat() {
+                self.flat(s);
+            } else if self.stmt(s) {
+                term = true;
+                break;
             }
         }
-        false
+        self.nest -= 1;
+        term
     }
 
     fn stmt(&mut self, n: Node<'t>) -> bool {
@@ -515,12 +543,24 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Binds an assignment target to a value.
     fn bind(&mut self, target: Node<'t>, v: Val, stmt: Node<'t>) {
+        if self.go_flat() {
+            self.bind_flat(target, &v.taint, stmt);
+            return;
+        }
+        self.nest += 1;
+        self.bind_nested(target, v, stmt);
+        self.nest -= 1;
+    }
+
+    fn bind_nested(&mut self, target: Node<'t>, v: Val, stmt: Node<'t>) {
         match target.kind() {
             "identifier" => {
                 let name = self.text(target).to_owned();
                 let note = format!("assigned to `{name}`");
                 let taint = self.core.step(target, &v.taint, &note);
                 let prefix = format!("{name}.");
+                // Scans the environment: charged like a snapshot, or 10,000 assignments would be quadratic.
+                self.work += self.env.len();
                 self.env.retain(|k, _| !k.starts_with(&prefix));
                 let mut v = v;
                 v.taint = taint;
@@ -642,26 +682,44 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         self.if_chain(cond, cons, &alts)
     }
 
+    /// An `if` and its `elif`/`else` clauses, walked as a loop (a chain of 10,000 `elif`s must not recurse):
+    /// each undecided condition leaves its branch's environment to be merged, innermost first, at the end.
     fn if_chain(&mut self, cond: Node<'t>, cons: Node<'t>, alts: &[Node<'t>]) -> bool {
-        match self.konst(cond).map(|k| k.truthy()) {
-            Some(true) => {
-                self.apply_guards(cond, true);
-                self.block(cons)
+        let mut open: Vec<(Env, bool)> = Vec::new();
+        let (mut cond, mut cons, mut alts) = (cond, cons, alts);
+        let mut term = loop {
+            match self.konst(cond).map(|k| k.truthy()) {
+                Some(true) => {
+                    self.apply_guards(cond, true);
+                    break self.block(cons);
+                }
+                Some(false) => self.apply_guards(cond, false),
+                None => {
+                    let pre = self.snapshot();
+                    self.apply_guards(cond, true);
+                    let t1 = self.block(cons);
+                    let env1 = std::mem::replace(&mut self.env, pre);
+                    self.apply_guards(cond, false);
+                    open.push((env1, t1));
+                }
             }
-            Some(false) => {
-                self.apply_guards(cond, false);
-                self.else_chain(alts)
+            let Some(a) = alts.first() else { break false };
+            if a.kind() != "elif_clause" {
+                break a.child_by_field_name("body").is_some_and(|b| self.block(b));
             }
-            None => {
-                let pre = self.env.clone();
-                self.apply_guards(cond, true);
-                let t1 = self.block(cons);
-                let env1 = std::mem::replace(&mut self.env, pre);
-                self.apply_guards(cond, false);
-                let t2 = self.else_chain(alts);
-                self.merge(env1, t1, t2)
-            }
+            let (Some(c), Some(b)) = (
+                a.child_by_field_name("condition"),
+                a.child_by_field_name("consequence"),
+            ) else {
+                break false;
+            };
+            self.eval(c);
+            (cond, cons, alts) = (c, b, &alts[1..]);
+        };
+        while let Some((env1, t1)) = open.pop() {
+            term = self.merge(env1, t1, term);
         }
+        term
     }
 
     /// Joins the environment of a first branch (`env1`, terminated `t1`) with the current one (terminated `t2`).
@@ -677,22 +735,6 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 self.env = join_env(&env1, &self.env);
                 false
             }
-        }
-    }
-
-    fn else_chain(&mut self, alts: &[Node<'t>]) -> bool {
-        let Some(a) = alts.first() else { return false };
-        if a.kind() == "elif_clause" {
-            let (Some(cond), Some(cons)) = (
-                a.child_by_field_name("condition"),
-                a.child_by_field_name("consequence"),
-            ) else {
-                return false;
-            };
-            self.eval(cond);
-            self.if_chain(cond, cons, &alts[1..])
-        } else {
-            a.child_by_field_name("body").is_some_and(|b| self.block(b))
         }
     }
 
@@ -721,7 +763,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         let elem = Val::tainted(elem.taint);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.bind_loop_target(left, &elem, n);
             let term = self.block(body);
             self.env = if term { pre } else { join_env(&pre, &self.env) };
@@ -736,6 +778,16 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn bind_loop_target(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
+        if self.go_flat() {
+            self.bind_flat(left, &elem.taint, stmt);
+            return;
+        }
+        self.nest += 1;
+        self.bind_loop_target_nested(left, elem, stmt);
+        self.nest -= 1;
+    }
+
+    fn bind_loop_target_nested(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
         match left.kind() {
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list" => {
                 for el in named_children(left) {
@@ -759,7 +811,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.apply_guards(cond, true);
             let term = self.block(body);
             self.env = if term { pre } else { join_env(&pre, &self.env) };
@@ -770,9 +822,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn try_stmt(&mut self, n: Node<'t>) -> bool {
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let t_body = n.child_by_field_name("body").is_some_and(|b| self.block(b));
-        let body_env = self.env.clone();
+        let body_env = self.snapshot();
         let mut outs: Vec<(Env, bool)> = Vec::new();
         let mut finally = None;
         let mut normal = (body_env.clone(), t_body);
@@ -787,6 +839,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     outs.push((std::mem::take(&mut self.env), t));
                 }
                 "else_clause" if !t_body => {
+                    self.work += body_env.len();
                     self.env.clone_from(&body_env);
                     let t = c.child_by_field_name("body").is_some_and(|b| self.block(b));
                     normal = (std::mem::take(&mut self.env), t);
@@ -842,12 +895,13 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if let Some(s) = n.child_by_field_name("subject") {
             self.eval(s);
         }
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let mut acc = pre.clone();
         let Some(body) = n.child_by_field_name("body") else {
             return false;
         };
         for case in named_children(body).filter(|c| c.kind() == "case_clause") {
+            self.work += pre.len();
             self.env.clone_from(&pre);
             let t = case
                 .child_by_field_name("consequence")
@@ -881,7 +935,18 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
+    /// Facts `cond` establishes when it is `positive`; past [`MAX_NESTING`] or the budget none (nothing is
+    /// sanitized).
     fn guards(&mut self, cond: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
+        if self.go_flat() {
+            return;
+        }
+        self.nest += 1;
+        self.guards_nested(cond, positive, out);
+        self.nest -= 1;
+    }
+
+    fn guards_nested(&mut self, cond: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
         let all = self.core.t.all;
         match cond.kind() {
             "parenthesized_expression" => {
@@ -1034,23 +1099,23 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// The variable a check is about: `x`, `self.x`, or the root of `x.lower().strip()`.
     fn guard_path(&self, n: Node<'t>) -> Option<String> {
-        match n.kind() {
-            "identifier" | "attribute" => self.dotted(n),
-            "parenthesized_expression" => self.guard_path(n.named_child(0)?),
-            "call" => {
-                let f = n.child_by_field_name("function")?;
-                if f.kind() == "attribute" {
-                    self.guard_path(f.child_by_field_name("object")?)
-                } else {
-                    let callee = self.callee_of(f, None);
-                    if self.core.t.propagators.any(&callee) {
-                        self.guard_path(named_children(n.child_by_field_name("arguments")?).next()?)
+        let mut n = n;
+        loop {
+            n = match n.kind() {
+                "identifier" | "attribute" => return self.dotted(n),
+                "parenthesized_expression" => n.named_child(0)?,
+                "call" => {
+                    let f = n.child_by_field_name("function")?;
+                    if f.kind() == "attribute" {
+                        f.child_by_field_name("object")?
+                    } else if self.core.t.propagators.any(&self.callee_of(f, None)) {
+                        named_children(n.child_by_field_name("arguments")?).next()?
                     } else {
-                        None
+                        return None;
                     }
                 }
-            }
-            _ => None,
+                _ => return None,
+            };
         }
     }
 
@@ -1058,17 +1123,35 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     // Expressions
     // --------------------------------------------------------------------------------------------------------------
 
-    /// `a.b.c` for identifier/attribute chains.
+    /// `a.b.c` for identifier/attribute chains, in one pass down the chain.
     fn dotted(&self, n: Node<'t>) -> Option<String> {
-        match n.kind() {
-            "identifier" => Some(self.text(n).to_owned()),
-            "attribute" => {
-                let o = self.dotted(n.child_by_field_name("object")?)?;
-                let a = self.text(n.child_by_field_name("attribute")?);
-                Some(format!("{o}.{a}"))
-            }
-            _ => None,
+        let mut attrs = Vec::new();
+        let mut cur = n;
+        while cur.kind() == "attribute" {
+            attrs.push(self.text(cur.child_by_field_name("attribute")?));
+            cur = cur.child_by_field_name("object")?;
         }
+        if cur.kind() != "identifier" {
+            return None;
+        }
+        let mut path = self.text(cur).to_owned();
+        for a in attrs.iter().rev() {
+            path.push('.');
+            path.push_str(a);
+        }
+        Some(path)
+    }
+
+    /// The expression under an attribute chain: `x` for `x.a.b`, the call for `f().a.b`.
+    fn chain_bottom(n: Node<'t>) -> Node<'t> {
+        let mut cur = n;
+        while cur.kind() == "attribute" {
+            match cur.child_by_field_name("object") {
+                Some(o) => cur = o,
+                None => break,
+            }
+        }
+        cur
     }
 
     /// A source attribute path (`request.args`, `sys.argv`) that `raw` starts with.
@@ -1110,16 +1193,23 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         None
     }
 
+    /// A literal constant, looking through any number of unary signs (`---1`) without recursion.
     fn literal(&self, n: Node<'t>) -> Option<Const> {
-        match n.kind() {
-            "integer" => parse_int(self.text(n)).map(Const::Int),
+        let mut negate = false;
+        let mut cur = n;
+        while cur.kind() == "unary_operator" {
+            negate ^= self.text(cur).starts_with('-');
+            cur = cur.child_by_field_name("argument")?;
+        }
+        let k = match cur.kind() {
+            "integer" => parse_int(self.text(cur)).map(Const::Int),
             "true" => Some(Const::Bool(true)),
             "false" => Some(Const::Bool(false)),
             "none" => Some(Const::None),
-            "string" => self.string_const(n),
+            "string" => self.string_const(cur),
             "concatenated_string" => {
                 let mut s = String::new();
-                for c in named_children(n) {
+                for c in named_children(cur) {
                     match self.string_const(c)? {
                         Const::Str(x) => s.push_str(&x),
                         _ => return None,
@@ -1127,11 +1217,11 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
                 Some(Const::Str(s))
             }
-            "unary_operator" => match self.literal(n.child_by_field_name("argument")?)? {
-                Const::Int(i) if self.text(n).starts_with('-') => Some(Const::Int(-i)),
-                k => Some(k),
-            },
             _ => None,
+        }?;
+        match k {
+            Const::Int(i) if negate => i.checked_neg().map(Const::Int),
+            k => Some(k),
         }
     }
 
@@ -1152,10 +1242,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// Constant folding over literals and variables holding constants.
     fn konst(&self, n: Node<'t>) -> Option<Const> {
+        self.fold(n, 0)
+    }
+
+    fn fold(&self, n: Node<'t>, depth: usize) -> Option<Const> {
         // Conditions worth folding are short; long ones would make folding quadratic along `+` chains.
-        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES {
+        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES || depth > MAX_FOLD_DEPTH {
             return None;
         }
+        let konst = |c: Node<'t>| self.fold(c, depth + 1);
         match n.kind() {
             "identifier" => {
                 let name = self.text(n);
@@ -1164,14 +1259,14 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     None => self.module_consts.get(name).cloned().flatten(),
                 }
             }
-            "parenthesized_expression" => self.konst(n.named_child(0)?),
+            "parenthesized_expression" => konst(n.named_child(0)?),
             "not_operator" => Some(Const::Bool(
-                !self.konst(n.child_by_field_name("argument")?)?.truthy(),
+                !konst(n.child_by_field_name("argument")?)?.truthy(),
             )),
             "binary_operator" => {
                 let op = self.text(n.child_by_field_name("operator")?);
-                let l = self.konst(n.child_by_field_name("left")?)?;
-                let r = self.konst(n.child_by_field_name("right")?)?;
+                let l = konst(n.child_by_field_name("left")?)?;
+                let r = konst(n.child_by_field_name("right")?)?;
                 Const::arith(op, &l, &r)
             }
             "comparison_operator" => {
@@ -1181,21 +1276,21 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
                 let op = self.text(n.child_by_field_name("operators")?);
                 let op = op.split_whitespace().collect::<Vec<_>>().join(" ");
-                let l = self.konst(ops[0])?;
-                let r = self.konst(ops[1])?;
+                let l = konst(ops[0])?;
+                let r = konst(ops[1])?;
                 Const::compare(&op, &l, &r).map(Const::Bool)
             }
             "boolean_operator" => {
                 let op = self.text(n.child_by_field_name("operator")?);
-                let l = self.konst(n.child_by_field_name("left")?)?;
+                let l = konst(n.child_by_field_name("left")?)?;
                 match (op, l.truthy()) {
                     ("and", false) | ("or", true) => Some(l),
-                    _ => self.konst(n.child_by_field_name("right")?),
+                    _ => konst(n.child_by_field_name("right")?),
                 }
             }
             "subscript" => {
-                let v = self.konst(n.child_by_field_name("value")?)?;
-                let k = self.konst(n.child_by_field_name("subscript")?)?;
+                let v = konst(n.child_by_field_name("value")?)?;
+                let k = konst(n.child_by_field_name("subscript")?)?;
                 match (v, k) {
                     (Const::Str(s), Const::Int(i)) => {
                         let chars: Vec<char> = s.chars().collect();
@@ -1215,44 +1310,16 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
-    /// Evaluates an expression; below [`MAX_EXPR_DEPTH`] nested expressions it switches to [`Py::eval_flat`], so
-    /// generated code with thousands of chained `+` cannot exhaust a worker's stack.
+    /// Evaluates an expression; past [`MAX_NESTING`] nested levels it switches to [`Py::flat`], so generated code
+    /// with thousands of chained `+` or nested calls cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
-        if self.expr_depth >= MAX_EXPR_DEPTH {
-            return self.eval_flat(n);
+        if self.go_flat() {
+            return Val::tainted(self.flat(n));
         }
-        self.expr_depth += 1;
+        self.nest += 1;
         let v = self.eval_inner(n);
-        self.expr_depth -= 1;
+        self.nest -= 1;
         v
-    }
-
-    /// Past the nesting limit (generated code, a 10,000-term concatenation): the joined taint of the expression's
-    /// variables and source paths, found by an iterative walk instead of recursion. Less precise — no sanitizers
-    /// or constant folding inside — but a deep expression is never silently clean.
-    fn eval_flat(&mut self, n: Node<'t>) -> Val {
-        let mut leaves = Vec::new();
-        walk(n, &mut |c| {
-            if matches!(c.kind(), "identifier" | "attribute") {
-                leaves.push(c);
-            }
-            true
-        });
-        let mut taint = Taint::default();
-        for c in leaves {
-            if c.kind() == "identifier" {
-                if let Some(v) = self.env.get(self.text(c)) {
-                    taint.join(&v.taint);
-                }
-            } else if let Some(path) = self.dotted(c) {
-                if let Some((kind, origin)) = self.attr_source(&path) {
-                    taint.join(&self.core.source(c, kind, None, &origin));
-                } else if let Some(v) = self.env.get(&path) {
-                    taint.join(&v.taint);
-                }
-            }
-        }
-        Val::tainted(taint)
     }
 
     fn eval_inner(&mut self, n: Node<'t>) -> Val {
@@ -1520,7 +1587,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     }
 
     fn comprehension(&mut self, n: Node<'t>) -> Val {
-        let saved = self.env.clone();
+        let saved = self.snapshot();
         for c in named_children(n) {
             match c.kind() {
                 "for_in_clause" => {
@@ -1885,6 +1952,354 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         f.map.remove(&(len - 1).to_string());
         f.len = Some(len - 1);
         var.recompute();
+    }
+}
+
+/// One step of [`Py::flat`]'s explicit stack.
+enum Flat<'t> {
+    /// Evaluate a node: its taint ends up on the value stack.
+    Enter(Node<'t>),
+    /// A node's operands are on the value stack from the mark on: combine them into its taint.
+    Exit(Node<'t>, usize),
+    /// Bind an assignment target to the taint on top of the value stack (popping it).
+    Bind(Node<'t>),
+}
+
+impl<'a: 't, 't> Py<'_, 'a, 't> {
+    // --------------------------------------------------------------------------------------------------------------
+    // Past the nesting limit: one iterative pass
+    // --------------------------------------------------------------------------------------------------------------
+
+    /// The taint of `root` (an expression, a statement or a block) from one iterative pass over its subtree in
+    /// source order, used past [`MAX_NESTING`]. Assignments bind, joining with what the target held (branches are
+    /// not told apart, so a later branch must not erase an earlier one's taint); calls are checked against the sinks;
+    /// sources, sanitizers and terminators apply; everything else joins the taint of its parts. Loops get one pass,
+    /// helpers count as unknown calls, and nothing is folded. Less precise than [`Py::eval`] — the alternative,
+    /// treating deep code as clean, would let a branch hide a sink by nesting it — and linear in the subtree.
+    fn flat(&mut self, root: Node<'t>) -> Taint {
+        let mut todo = vec![Flat::Enter(root)];
+        let mut vals: Vec<Taint> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Flat::Enter(n) => self.flat_enter(n, &mut todo, &mut vals),
+                Flat::Exit(n, mark) => {
+                    let parts = vals.split_off(mark.min(vals.len()));
+                    let t = self.flat_exit(n, parts);
+                    vals.push(t);
+                }
+                Flat::Bind(target) => {
+                    let t = vals.pop().unwrap_or_default();
+                    self.bind_flat(target, &t, target);
+                }
+            }
+        }
+        let mut out = Taint::default();
+        for t in &vals {
+            out.join(t);
+        }
+        out
+    }
+
+    fn flat_enter(&mut self, n: Node<'t>, todo: &mut Vec<Flat<'t>>, vals: &mut Vec<Taint>) {
+        let exit =
+            |todo: &mut Vec<Flat<'t>>, vals: &Vec<Taint>| todo.push(Flat::Exit(n, vals.len()));
+        match n.kind() {
+            // Analysed on their own (definitions) or not at all (lambdas, as in `eval`).
+            "function_definition"
+            | "class_definition"
+            | "decorated_definition"
+            | "lambda"
+            | "import_statement"
+            | "import_from_statement"
+            | "comment" => {
+                vals.push(Taint::default());
+            }
+            "identifier" => {
+                let t = self.env.get(self.text(n)).map(|v| v.taint.clone());
+                vals.push(t.unwrap_or_default());
+            }
+            "attribute" => {
+                // A whole chain at once: one path for `x.a.b`, or the taint of what `f().a.b` is read from.
+                match self.dotted(n) {
+                    Some(path) => {
+                        let t = self.path_taint(n, &path);
+                        vals.push(t);
+                    }
+                    None => todo.push(Flat::Enter(Self::chain_bottom(n))),
+                }
+            }
+            "call" => {
+                exit(todo, vals);
+                let operands = Self::call_operands(n);
+                todo.extend(operands.into_iter().rev().map(Flat::Enter));
+            }
+            "assignment" | "augmented_assignment" | "named_expression" | "as_pattern" => {
+                let value = match n.kind() {
+                    "assignment" | "augmented_assignment" => n.child_by_field_name("right"),
+                    "named_expression" => n.child_by_field_name("value"),
+                    _ => n.named_child(0),
+                };
+                exit(todo, vals);
+                if let Some(v) = value {
+                    todo.push(Flat::Enter(v));
+                }
+            }
+            "for_statement" | "for_in_clause" => {
+                exit(todo, vals);
+                for field in ["alternative", "body"] {
+                    if let Some(b) = n.child_by_field_name(field) {
+                        todo.push(Flat::Enter(b));
+                    }
+                }
+                if let Some(l) = n.child_by_field_name("left") {
+                    todo.push(Flat::Bind(l));
+                }
+                if let Some(r) = n.child_by_field_name("right") {
+                    todo.push(Flat::Enter(r));
+                }
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
+                // The clauses bind before the body reads them, though the body comes first in the text.
+                exit(todo, vals);
+                let body = n.child_by_field_name("body");
+                if let Some(b) = body {
+                    todo.push(Flat::Enter(b));
+                }
+                let clauses: Vec<Node<'t>> =
+                    named_children(n).filter(|c| Some(*c) != body).collect();
+                todo.extend(clauses.into_iter().rev().map(Flat::Enter));
+            }
+            _ => {
+                exit(todo, vals);
+                let children: Vec<Node<'t>> = named_children(n).collect();
+                todo.extend(children.into_iter().rev().map(Flat::Enter));
+            }
+        }
+    }
+
+    fn flat_exit(&mut self, n: Node<'t>, parts: Vec<Taint>) -> Taint {
+        let joined = |parts: &[Taint]| {
+            let mut t = Taint::default();
+            for p in parts {
+                t.join(p);
+            }
+            t
+        };
+        match n.kind() {
+            "call" => self.flat_call(n, parts),
+            "assignment" | "augmented_assignment" | "named_expression" | "as_pattern" => {
+                let mut t = joined(&parts);
+                let target = match n.kind() {
+                    "assignment" | "augmented_assignment" => n.child_by_field_name("left"),
+                    "named_expression" => n.child_by_field_name("name"),
+                    _ => n.child_by_field_name("alias"),
+                };
+                if let Some(target) = target {
+                    if n.kind() == "augmented_assignment" {
+                        t.join(&self.target_taint(target));
+                    }
+                    self.bind_flat(target, &t, n);
+                }
+                t
+            }
+            "for_statement" | "for_in_clause" => Taint::default(),
+            "return_statement" => {
+                self.ret.join(&joined(&parts));
+                Taint::default()
+            }
+            _ => joined(&parts),
+        }
+    }
+
+    /// What a call's operands are, in the order [`Py::flat_call`] reads their taints back: the receiver (or the
+    /// callee itself), then each argument's value.
+    fn call_operands(n: Node<'t>) -> Vec<Node<'t>> {
+        let mut out = Vec::new();
+        if let Some(f) = n.child_by_field_name("function") {
+            let recv = (f.kind() == "attribute")
+                .then(|| f.child_by_field_name("object"))
+                .flatten();
+            out.push(recv.unwrap_or(f));
+        }
+        out.extend(Self::call_args(n).into_iter().map(|(node, _)| node));
+        out
+    }
+
+    /// A call's arguments: the value node and, for keyword arguments, the keyword.
+    fn call_args(n: Node<'t>) -> Vec<(Node<'t>, Option<Node<'t>>)> {
+        let Some(a) = n.child_by_field_name("arguments") else {
+            return Vec::new();
+        };
+        if a.kind() == "generator_expression" {
+            return vec![(a, None)];
+        }
+        named_children(a)
+            .filter(|c| c.kind() != "comment")
+            .map(|c| match c.kind() {
+                "keyword_argument" => (
+                    c.child_by_field_name("value").unwrap_or(c),
+                    c.child_by_field_name("name"),
+                ),
+                _ => (c, None),
+            })
+            .collect()
+    }
+
+    fn flat_call(&mut self, n: Node<'t>, parts: Vec<Taint>) -> Taint {
+        let t = self.core.t;
+        let Some(f) = n.child_by_field_name("function") else {
+            return Taint::default();
+        };
+        let mut parts = parts.into_iter();
+        let first = parts.next().unwrap_or_default();
+        let recv = (f.kind() == "attribute")
+            .then(|| f.child_by_field_name("object"))
+            .flatten()
+            .map(|o| (o, Val::tainted(first)));
+        let mut args = Vec::new();
+        for (node, kw) in Self::call_args(n) {
+            let name = match (kw, node.kind()) {
+                (Some(k), _) => Some(self.text(k).to_owned()),
+                (None, "dictionary_splat") => Some("**".to_owned()),
+                _ => None,
+            };
+            let val = Val::tainted(parts.next().unwrap_or_default());
+            args.push(Arg { node, name, val });
+        }
+        let site = CallSite {
+            node: n,
+            callee: self.callee_of(f, None),
+            recv,
+            args,
+        };
+        let reported = self.core.check_call(&site);
+        let CallSite {
+            callee, recv, args, ..
+        } = site;
+        let mut args_taint = Taint::default();
+        for a in &args {
+            args_taint.join(&a.val.taint);
+        }
+        let mut input = args_taint.clone();
+        if let Some((_, r)) = &recv {
+            input.join(&r.taint);
+        }
+        let typed_scalar = args.iter().any(|a| {
+            a.name.as_deref() == Some("type")
+                && matches!(self.text(a.node), "int" | "float" | "bool")
+        });
+        let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
+        let out = if typed_scalar || t.terminators.any(&callee) {
+            Taint::default()
+        } else if let Some((kind, origin)) = self.attr_source(&callee.raw) {
+            self.core.source(n, kind, None, &origin)
+        } else if let Some(spec) = t.call_sources.find(&callee).next() {
+            self.core.source(n, spec.kind, None, &spec.origin)
+        } else if mask != 0 {
+            input.sanitized(mask, t.all)
+        } else if t.mutators.any(&callee)
+            && let Some(path) = recv.as_ref().and_then(|(o, _)| self.dotted(*o))
+        {
+            self.weak_bind(path, &args_taint);
+            Taint::default()
+        } else if t.propagators.any(&callee) {
+            input
+        } else {
+            input.via_call()
+        };
+        out.sanitized(reported, t.all)
+    }
+
+    /// The taint of a dotted path: a source, or what the environment holds for it or its longest known prefix.
+    fn path_taint(&self, n: Node<'t>, path: &str) -> Taint {
+        if let Some((kind, origin)) = self.attr_source(path) {
+            return self.core.source(n, kind, None, &origin);
+        }
+        if let Some(v) = self.env.get(path) {
+            return v.taint.clone();
+        }
+        let segs: Vec<&str> = path.splitn(MAX_PREFIX_SEGMENTS + 1, '.').collect();
+        for k in (1..segs.len().min(MAX_PREFIX_SEGMENTS + 1)).rev() {
+            if let Some(v) = self.env.get(&segs[..k].join(".")) {
+                return v.taint.clone();
+            }
+        }
+        Taint::default()
+    }
+
+    /// What an assignment target holds now (for `x += …`).
+    fn target_taint(&self, target: Node<'t>) -> Taint {
+        let target = if target.kind() == "subscript" {
+            target.child_by_field_name("value").unwrap_or(target)
+        } else {
+            target
+        };
+        self.dotted(target)
+            .and_then(|p| self.env.get(&p))
+            .map(|v| v.taint.clone())
+            .unwrap_or_default()
+    }
+
+    /// Binds every name in an assignment target to `taint`, joined with what it held, without recursion; a store
+    /// into a sink container (`response.headers[k] = v`) is checked like in [`Py::bind`].
+    fn bind_flat(&mut self, target: Node<'t>, taint: &Taint, stmt: Node<'t>) {
+        let mut stack = vec![target];
+        while let Some(t) = stack.pop() {
+            match t.kind() {
+                "identifier" | "attribute" => {
+                    let Some(path) = self.dotted(t) else { continue };
+                    if let Some((base, _)) = path.split_once('.')
+                        && base != "self"
+                        && self.env.contains_key(base)
+                    {
+                        self.weak_bind(base.to_owned(), taint);
+                    }
+                    self.weak_bind(path, taint);
+                }
+                "subscript" => {
+                    let Some(raw) = t.child_by_field_name("value").and_then(|o| self.dotted(o))
+                    else {
+                        continue;
+                    };
+                    let callee = Callee {
+                        full: self.resolve(&raw),
+                        last: last_segment(&raw).to_owned(),
+                        raw: raw.clone(),
+                        typed: None,
+                        bare: false,
+                    };
+                    let value_node = stmt.child_by_field_name("right").unwrap_or(stmt);
+                    if !self.core.check_store(stmt, &callee, value_node, taint) {
+                        self.weak_bind(raw, taint);
+                    }
+                }
+                "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "tuple"
+                | "list"
+                | "expression_list"
+                | "list_splat_pattern"
+                | "list_splat"
+                | "parenthesized_expression"
+                | "as_pattern_target" => {
+                    stack.extend(named_children(t));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Joins `taint` into a variable; what was known about its contents or constant value no longer holds.
+    fn weak_bind(&mut self, name: String, taint: &Taint) {
+        let v = self.env.entry(name).or_default();
+        v.recompute();
+        v.fields = None;
+        v.konst = None;
+        v.taint.join(taint);
     }
 }
 

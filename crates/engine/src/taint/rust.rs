@@ -1,6 +1,7 @@
 //! The Rust walker: expressions (Rust is expression-oriented) evaluated in source order, one [`Env`] per function.
 //! Handler parameters are sources by their extractor type (`Path<…>`, `Json<…>`, `web::Query<…>`); other string-like
 //! parameters are "unknown parameter" sources; numbers, `Uuid`, state and pools carry nothing.
+//! Past [`MAX_NESTING`] it switches to [`Rs::flat`], one iterative pass (see there).
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -11,13 +12,14 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, Mask, Taint, Val, fixed_origin,
-    intersect, join_env, join_val, last_segment, squash,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
+    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
+    join_env, join_val, last_segment, squash,
 };
 
 const MAX_DEPTH: usize = 4;
-/// Deepest expression nesting evaluated.
-const MAX_EXPR_DEPTH: usize = 200;
+/// Longest callee text read as a path (`Command::new`); longer ones are computed callees, named `?`.
+const MAX_CALLEE_BYTES: usize = 256;
 /// Longest expression text constant folding looks at.
 const MAX_FOLD_BYTES: usize = 512;
 
@@ -46,7 +48,9 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         term: false,
         depth: 0,
         loop_depth: 0,
-        expr_depth: 0,
+        nest: 0,
+        work: 0,
+        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -75,12 +79,27 @@ struct Rs<'c, 'a, 't> {
     term: bool,
     depth: usize,
     loop_depth: usize,
-    expr_depth: usize,
+    /// Current recursion nesting, bounded by [`MAX_NESTING`].
+    nest: usize,
+    /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
+    work: usize,
+    budget: usize,
 }
 
 impl<'a: 't, 't> Rs<'_, 'a, 't> {
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
+    }
+
+    /// A copy of the environment for a branch, charged to the file's budget (with the join that follows it).
+    fn snapshot(&mut self) -> Env {
+        self.work += 2 * self.env.len();
+        self.env.clone()
+    }
+
+    /// Past the nesting limit or the work budget, code goes to the flat pass.
+    fn go_flat(&self) -> bool {
+        self.nest >= MAX_NESTING || self.work > self.budget
     }
 
     // --------------------------------------------------------------------------------------------------------------
@@ -124,7 +143,8 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
-    fn use_tree(&mut self, n: Node<'t>, prefix: &str) {
+    /// Records the aliases of a `use` tree, walked with an explicit stack (`use a::{b::{c::{…}}}` nests freely).
+    fn use_tree(&mut self, root: Node<'t>, prefix: &str) {
         let join = |p: &str, s: &str| {
             if p.is_empty() {
                 s.to_owned()
@@ -132,40 +152,43 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 format!("{p}::{s}")
             }
         };
-        match n.kind() {
-            "identifier" | "scoped_identifier" | "crate" | "super" => {
-                let full = join(prefix, &squash(self.text(n)));
-                let alias = last_segment(&full).to_owned();
-                self.uses.insert(alias, full);
-            }
-            "self" => {
-                let alias = last_segment(prefix).to_owned();
-                self.uses.insert(alias, prefix.to_owned());
-            }
-            "use_as_clause" => {
-                if let (Some(p), Some(a)) = (
-                    n.child_by_field_name("path"),
-                    n.child_by_field_name("alias"),
-                ) {
-                    self.uses
-                        .insert(self.text(a).to_owned(), join(prefix, &squash(self.text(p))));
+        let mut stack = vec![(root, prefix.to_owned())];
+        while let Some((n, prefix)) = stack.pop() {
+            match n.kind() {
+                "identifier" | "scoped_identifier" | "crate" | "super" => {
+                    let full = join(&prefix, &squash(self.text(n)));
+                    let alias = last_segment(&full).to_owned();
+                    self.uses.insert(alias, full);
                 }
-            }
-            "scoped_use_list" => {
-                let p = n.child_by_field_name("path").map_or_else(
-                    || prefix.to_owned(),
-                    |p| join(prefix, &squash(self.text(p))),
-                );
-                if let Some(list) = n.child_by_field_name("list") {
-                    self.use_tree(list, &p);
+                "self" => {
+                    let alias = last_segment(&prefix).to_owned();
+                    self.uses.insert(alias, prefix.clone());
                 }
-            }
-            "use_list" => {
-                for c in named_children(n) {
-                    self.use_tree(c, prefix);
+                "use_as_clause" => {
+                    if let (Some(p), Some(a)) = (
+                        n.child_by_field_name("path"),
+                        n.child_by_field_name("alias"),
+                    ) {
+                        self.uses.insert(
+                            self.text(a).to_owned(),
+                            join(&prefix, &squash(self.text(p))),
+                        );
+                    }
                 }
+                "scoped_use_list" => {
+                    let p = n
+                        .child_by_field_name("path")
+                        .map_or_else(|| prefix.clone(), |p| join(&prefix, &squash(self.text(p))));
+                    if let Some(list) = n.child_by_field_name("list") {
+                        stack.push((list, p));
+                    }
+                }
+                "use_list" => {
+                    let items: Vec<Node<'t>> = named_children(n).collect();
+                    stack.extend(items.into_iter().rev().map(|c| (c, prefix.clone())));
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
 
@@ -227,14 +250,17 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// The outer type name of a type node: `web::Path` for `web::Path<(String, u32)>`, `str` for `&str`.
     fn outer_type(&self, ty: Node<'t>) -> String {
+        let mut ty = ty;
+        while ty.kind() == "reference_type" {
+            let Some(inner) = ty.child_by_field_name("type") else {
+                return String::new();
+            };
+            ty = inner;
+        }
         match ty.kind() {
             "generic_type" => ty
                 .child_by_field_name("type")
                 .map(|t| squash(self.text(t)))
-                .unwrap_or_default(),
-            "reference_type" => ty
-                .child_by_field_name("type")
-                .map(|t| self.outer_type(t))
                 .unwrap_or_default(),
             _ => squash(self.text(ty)),
         }
@@ -252,15 +278,22 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// Whether a type carries no injectable data (`i64`, `(u32, Uuid)`, `Option<i32>`).
     fn clean_type(&self, ty: Node<'t>) -> bool {
+        self.clean_type_at(ty, 0)
+    }
+
+    /// Past [`MAX_FOLD_DEPTH`] nested types a type is not known to be clean (so it stays a source).
+    fn clean_type_at(&self, ty: Node<'t>, depth: usize) -> bool {
+        if depth > MAX_FOLD_DEPTH {
+            return false;
+        }
+        let clean = |t: Node<'t>| self.clean_type_at(t, depth + 1);
         match ty.kind() {
-            "tuple_type" => named_children(ty).all(|t| self.clean_type(t)),
-            "reference_type" => ty
-                .child_by_field_name("type")
-                .is_some_and(|t| self.clean_type(t)),
+            "tuple_type" => named_children(ty).all(clean),
+            "reference_type" => ty.child_by_field_name("type").is_some_and(clean),
             "generic_type" => {
                 let outer = self.outer_type(ty);
                 if outer == "Option" || outer == "Vec" {
-                    Self::type_arg(ty).is_some_and(|t| self.clean_type(t))
+                    Self::type_arg(ty).is_some_and(clean)
                 } else {
                     self.core.t.is_clean_type(&outer)
                 }
@@ -374,6 +407,22 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     /// Binds a parameter pattern, pairing tuple patterns with tuple types so `Path((name, id)): Path<(String, u32)>`
     /// taints `name` only.
     fn bind_param(&mut self, pat: Node<'t>, ty: Option<Node<'t>>, taint: &Taint, base: &Val) {
+        if self.go_flat() {
+            self.bind_flat(pat, taint);
+            return;
+        }
+        self.nest += 1;
+        self.bind_param_nested(pat, ty, taint, base);
+        self.nest -= 1;
+    }
+
+    fn bind_param_nested(
+        &mut self,
+        pat: Node<'t>,
+        ty: Option<Node<'t>>,
+        taint: &Taint,
+        base: &Val,
+    ) {
         match pat.kind() {
             "identifier" => {
                 let clean = ty.is_some_and(|t| self.clean_type(t));
@@ -428,6 +477,16 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// Binds a `let` / `for` / `match` pattern to a value.
     fn bind_pattern(&mut self, pat: Node<'t>, v: Val) {
+        if self.go_flat() {
+            self.bind_flat(pat, &v.taint);
+            return;
+        }
+        self.nest += 1;
+        self.bind_pattern_nested(pat, v);
+        self.nest -= 1;
+    }
+
+    fn bind_pattern_nested(&mut self, pat: Node<'t>, v: Val) {
         match pat.kind() {
             "identifier" => {
                 let name = self.text(pat).to_owned();
@@ -438,6 +497,8 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 let mut v = v;
                 v.taint = self.core.step(pat, &v.taint, &note);
                 let prefix = format!("{name}.");
+                // Scans the environment: charged like a snapshot, or 10,000 assignments would be quadratic.
+                self.work += self.env.len();
                 self.env.retain(|k, _| !k.starts_with(&prefix));
                 self.env.insert(name, v);
             }
@@ -550,7 +611,7 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
         if let Some(alt) = n.child_by_field_name("alternative") {
             // `let … else { diverges }`: walked for its sinks, then forgotten.
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             self.eval(alt);
             self.env = pre;
             self.term = false;
@@ -570,10 +631,11 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
 
     /// Walks branches from the same starting environment and joins the ones that complete.
     fn branches(&mut self, arms: Vec<Arm<'_, Self>>) -> Val {
-        let pre = self.env.clone();
+        let pre = self.snapshot();
         let mut env: Option<Env> = None;
         let mut val: Option<Val> = None;
         for arm in arms {
+            self.work += pre.len();
             self.env.clone_from(&pre);
             self.term = false;
             let v = arm(self);
@@ -646,30 +708,34 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
+    /// The `let` bindings and plain conditions of an `if`/`while` condition, in order. A `let` chain nests one
+    /// level per `&&`, so it is flattened with an explicit stack.
     fn condition_parts(
         &mut self,
         c: Node<'t>,
         lets: &mut Vec<(Node<'t>, Val)>,
         exprs: &mut Vec<Node<'t>>,
     ) {
-        match c.kind() {
-            "let_condition" => {
-                let v = c
-                    .child_by_field_name("value")
-                    .map(|e| self.eval(e))
-                    .unwrap_or_default();
-                if let Some(p) = c.child_by_field_name("pattern") {
-                    lets.push((p, v));
+        let mut stack = vec![c];
+        while let Some(c) = stack.pop() {
+            match c.kind() {
+                "let_condition" => {
+                    let v = c
+                        .child_by_field_name("value")
+                        .map(|e| self.eval(e))
+                        .unwrap_or_default();
+                    if let Some(p) = c.child_by_field_name("pattern") {
+                        lets.push((p, v));
+                    }
                 }
-            }
-            "let_chain" => {
-                for part in named_children(c) {
-                    self.condition_parts(part, lets, exprs);
+                "let_chain" => {
+                    let parts: Vec<Node<'t>> = named_children(c).collect();
+                    stack.extend(parts.into_iter().rev());
                 }
-            }
-            _ => {
-                self.eval(c);
-                exprs.push(c);
+                _ => {
+                    self.eval(c);
+                    exprs.push(c);
+                }
             }
         }
     }
@@ -715,19 +781,24 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         self.branches(arms)
     }
 
+    /// A literal or an `|` of literals (which nests one level per alternative, so no recursion).
     fn is_literal_pattern(p: Node<'t>) -> bool {
-        match p.kind() {
-            "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal"
-            | "boolean_literal" => true,
-            "or_pattern" => named_children(p).all(Self::is_literal_pattern),
-            _ => false,
+        let mut stack = vec![p];
+        while let Some(p) = stack.pop() {
+            match p.kind() {
+                "string_literal" | "raw_string_literal" | "integer_literal" | "char_literal"
+                | "boolean_literal" => {}
+                "or_pattern" => stack.extend(named_children(p)),
+                _ => return false,
+            }
         }
+        true
     }
 
     fn loop_body(&mut self, pat: Option<(Node<'t>, &Val)>, cond: Option<Node<'t>>, body: Node<'t>) {
         self.loop_depth += 1;
         for _ in 0..self.passes() {
-            let pre = self.env.clone();
+            let pre = self.snapshot();
             if let Some((p, v)) = pat {
                 self.bind_pattern(p, v.clone());
             }
@@ -770,7 +841,18 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
+    /// Facts `c` establishes when it is `positive`; past [`MAX_NESTING`] or the budget none (nothing is
+    /// sanitized).
     fn guards(&mut self, c: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
+        if self.go_flat() {
+            return;
+        }
+        self.nest += 1;
+        self.guards_nested(c, positive, out);
+        self.nest -= 1;
+    }
+
+    fn guards_nested(&mut self, c: Node<'t>, positive: bool, out: &mut Vec<(String, Mask)>) {
         match c.kind() {
             "parenthesized_expression" => {
                 if let Some(i) = c.named_child(0) {
@@ -858,27 +940,30 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
+    /// The variable a check is about: `x`, `self.x`, or the root of `x.trim().to_lowercase()`.
     fn guard_path(&self, n: Node<'t>) -> Option<String> {
-        match n.kind() {
-            "identifier" | "self" | "field_expression" => self.dotted(n),
-            "reference_expression"
-            | "parenthesized_expression"
-            | "unary_expression"
-            | "try_expression" => self.guard_path(named_children(n).last()?),
-            "call_expression" => {
-                let f = n.child_by_field_name("function")?;
-                let f = if f.kind() == "generic_function" {
-                    f.child_by_field_name("function")?
-                } else {
-                    f
-                };
-                if f.kind() == "field_expression" {
-                    self.guard_path(f.child_by_field_name("value")?)
-                } else {
-                    None
+        let mut n = n;
+        loop {
+            n = match n.kind() {
+                "identifier" | "self" | "field_expression" => return self.dotted(n),
+                "reference_expression"
+                | "parenthesized_expression"
+                | "unary_expression"
+                | "try_expression" => named_children(n).last()?,
+                "call_expression" => {
+                    let f = n.child_by_field_name("function")?;
+                    let f = if f.kind() == "generic_function" {
+                        f.child_by_field_name("function")?
+                    } else {
+                        f
+                    };
+                    if f.kind() != "field_expression" {
+                        return None;
+                    }
+                    f.child_by_field_name("value")?
                 }
-            }
-            _ => None,
+                _ => return None,
+            };
         }
     }
 
@@ -886,16 +971,35 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     // Expressions
     // --------------------------------------------------------------------------------------------------------------
 
+    /// `a.b.c` for identifier/field chains, in one pass down the chain.
     fn dotted(&self, n: Node<'t>) -> Option<String> {
-        match n.kind() {
-            "identifier" | "self" => Some(self.text(n).to_owned()),
-            "field_expression" => {
-                let v = self.dotted(n.child_by_field_name("value")?)?;
-                let f = self.text(n.child_by_field_name("field")?);
-                Some(format!("{v}.{f}"))
-            }
-            _ => None,
+        let mut fields = Vec::new();
+        let mut cur = n;
+        while cur.kind() == "field_expression" {
+            fields.push(self.text(cur.child_by_field_name("field")?));
+            cur = cur.child_by_field_name("value")?;
         }
+        if !matches!(cur.kind(), "identifier" | "self") {
+            return None;
+        }
+        let mut path = self.text(cur).to_owned();
+        for f in fields.iter().rev() {
+            path.push('.');
+            path.push_str(f);
+        }
+        Some(path)
+    }
+
+    /// The expression under a field chain: `x` for `x.a.b`, the call for `f().a.b`.
+    fn chain_bottom(n: Node<'t>) -> Node<'t> {
+        let mut cur = n;
+        while cur.kind() == "field_expression" {
+            match cur.child_by_field_name("value") {
+                Some(v) => cur = v,
+                None => break,
+            }
+        }
+        cur
     }
 
     fn literal(&self, n: Node<'t>) -> Option<Const> {
@@ -920,30 +1024,35 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     fn konst(&self, n: Node<'t>) -> Option<Const> {
+        self.fold(n, 0)
+    }
+
+    fn fold(&self, n: Node<'t>, depth: usize) -> Option<Const> {
         // Conditions worth folding are short; long ones would make folding quadratic along `+` chains.
-        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES {
+        if n.end_byte() - n.start_byte() > MAX_FOLD_BYTES || depth > MAX_FOLD_DEPTH {
             return None;
         }
+        let konst = |c: Node<'t>| self.fold(c, depth + 1);
         match n.kind() {
             "identifier" => self.env.get(self.text(n))?.konst.clone(),
-            "parenthesized_expression" => self.konst(n.named_child(0)?),
+            "parenthesized_expression" => konst(n.named_child(0)?),
             "unary_expression" if self.text(n).starts_with('!') => {
-                Some(Const::Bool(!self.konst(n.named_child(0)?)?.truthy()))
+                Some(Const::Bool(!konst(n.named_child(0)?)?.truthy()))
             }
             "binary_expression" => {
                 let op = self.text(n.child_by_field_name("operator")?);
-                let l = self.konst(n.child_by_field_name("left")?)?;
+                let l = konst(n.child_by_field_name("left")?)?;
                 match (op, l.truthy()) {
                     ("&&", false) => return Some(Const::Bool(false)),
                     ("||", true) => return Some(Const::Bool(true)),
                     ("&&" | "||", _) => {
                         return Some(Const::Bool(
-                            self.konst(n.child_by_field_name("right")?)?.truthy(),
+                            konst(n.child_by_field_name("right")?)?.truthy(),
                         ));
                     }
                     _ => {}
                 }
-                let r = self.konst(n.child_by_field_name("right")?)?;
+                let r = konst(n.child_by_field_name("right")?)?;
                 Const::compare(op, &l, &r)
                     .map(Const::Bool)
                     .or_else(|| Const::arith(op, &l, &r))
@@ -952,35 +1061,20 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         }
     }
 
-    /// Evaluates an expression; below [`MAX_EXPR_DEPTH`] nested expressions it switches to [`Rs::eval_flat`], so
-    /// generated code with thousands of chained `+` cannot exhaust a worker's stack.
+    /// Evaluates an expression; past [`MAX_NESTING`] nested levels it switches to [`Rs::flat`], so generated code
+    /// with thousands of chained `+`, nested blocks or calls cannot exhaust a worker's stack.
     fn eval(&mut self, n: Node<'t>) -> Val {
-        if self.expr_depth >= MAX_EXPR_DEPTH {
-            return self.eval_flat(n);
+        if self.go_flat() {
+            // The flat pass does not follow control flow: nothing it sees ends the enclosing code.
+            let term = self.term;
+            let t = self.flat(n);
+            self.term = term;
+            return Val::tainted(t);
         }
-        self.expr_depth += 1;
+        self.nest += 1;
         let v = self.eval_inner(n);
-        self.expr_depth -= 1;
+        self.nest -= 1;
         v
-    }
-
-    /// Past the nesting limit: the joined taint of the expression's variables, found by an iterative walk instead
-    /// of recursion. Less precise, but a deep expression is never silently clean.
-    fn eval_flat(&mut self, n: Node<'t>) -> Val {
-        let mut names = Vec::new();
-        walk(n, &mut |c| {
-            if c.kind() == "identifier" {
-                names.push(c);
-            }
-            true
-        });
-        let mut taint = Taint::default();
-        for c in names {
-            if let Some(v) = self.env.get(self.text(c)) {
-                taint.join(&v.taint);
-            }
-        }
-        Val::tainted(taint)
     }
 
     fn eval_inner(&mut self, n: Node<'t>) -> Val {
@@ -1219,6 +1313,14 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 
     fn bind_place(&mut self, l: Node<'t>, v: Val) {
+        // `*(*(x)) = v` binds `x`: through derefs and parentheses without recursion.
+        let mut l = l;
+        while matches!(l.kind(), "unary_expression" | "parenthesized_expression") {
+            match named_children(l).last() {
+                Some(i) => l = i,
+                None => return,
+            }
+        }
         match l.kind() {
             "identifier" => self.bind_pattern(l, v),
             "field_expression" => {
@@ -1249,17 +1351,12 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                     var.recompute();
                 }
             }
-            "unary_expression" | "parenthesized_expression" => {
-                if let Some(i) = named_children(l).last() {
-                    self.bind_place(i, v);
-                }
-            }
             _ => {}
         }
     }
 
     fn closure(&mut self, n: Node<'t>, params: Option<&Taint>) -> Val {
-        let saved_env = self.env.clone();
+        let saved_env = self.snapshot();
         let saved_ret = std::mem::take(&mut self.ret);
         if let Some(ps) = n.child_by_field_name("parameters") {
             for p in named_children(ps) {
@@ -1317,38 +1414,42 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         Val::tainted(taint)
     }
 
+    /// The taint of every variable a token tree names; nested trees (`vec![[[…]]]`) go on an explicit stack.
     fn tokens(&mut self, tt: Node<'t>, taint: &mut Taint, konst_only: &mut bool) {
-        let mut prev: Vec<&'a str> = Vec::new();
-        let mut cursor = tt.walk();
-        for c in tt.children(&mut cursor) {
-            match c.kind() {
-                "identifier" => {
-                    let name = self.text(c);
-                    let path = if prev.len() >= 2
-                        && prev[prev.len() - 1] == "."
-                        && prev[prev.len() - 2] == "self"
-                    {
-                        format!("self.{name}")
-                    } else {
-                        name.to_owned()
-                    };
-                    if let Some(v) = self.env.get(&path).or_else(|| self.env.get(name)) {
-                        taint.join(&v.taint);
-                        *konst_only = false;
-                    }
-                }
-                "string_literal" | "raw_string_literal" => {
-                    let s = self.text(c);
-                    for name in inline_args(s) {
-                        if let Some(v) = self.env.get(name) {
+        let mut stack = vec![tt];
+        while let Some(tt) = stack.pop() {
+            let mut prev: Vec<&'a str> = Vec::new();
+            let mut cursor = tt.walk();
+            for c in tt.children(&mut cursor) {
+                match c.kind() {
+                    "identifier" => {
+                        let name = self.text(c);
+                        let path = if prev.len() >= 2
+                            && prev[prev.len() - 1] == "."
+                            && prev[prev.len() - 2] == "self"
+                        {
+                            format!("self.{name}")
+                        } else {
+                            name.to_owned()
+                        };
+                        if let Some(v) = self.env.get(&path).or_else(|| self.env.get(name)) {
                             taint.join(&v.taint);
+                            *konst_only = false;
                         }
                     }
+                    "string_literal" | "raw_string_literal" => {
+                        let s = self.text(c);
+                        for name in inline_args(s) {
+                            if let Some(v) = self.env.get(name) {
+                                taint.join(&v.taint);
+                            }
+                        }
+                    }
+                    "token_tree" => stack.push(c),
+                    _ => {}
                 }
-                "token_tree" => self.tokens(c, taint, konst_only),
-                _ => {}
+                prev.push(self.text(c));
             }
-            prev.push(self.text(c));
         }
     }
 
@@ -1373,7 +1474,12 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 last: method,
             }
         } else {
-            let raw = squash(self.text(f));
+            let text = self.text(f);
+            let raw = if text.len() > MAX_CALLEE_BYTES {
+                "?".to_owned()
+            } else {
+                squash(text)
+            };
             let raw = match raw.find("::<") {
                 Some(i) => raw[..i].to_owned(),
                 None => raw,
@@ -1579,6 +1685,414 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             }
         }
         Some(Val::tainted(out))
+    }
+}
+
+/// One step of [`Rs::flat`]'s explicit stack.
+enum Flat<'t> {
+    /// Evaluate a node: its taint ends up on the value stack.
+    Enter(Node<'t>),
+    /// A node's operands are on the value stack from the mark on: combine them into its taint.
+    Exit(Node<'t>, usize),
+    /// Bind a pattern to the taint on top of the value stack (popping it).
+    Bind(Node<'t>),
+    /// Bind a closure's parameters to the taint on top of the value stack (the receiver), leaving it there.
+    Params(Node<'t>),
+    /// The taint on top of the value stack is the subject of the `match` being walked.
+    Subject,
+    /// Bind a match arm's pattern to the current subject.
+    Arm(Node<'t>),
+    /// The current `match` is done.
+    EndSubject,
+}
+
+/// Items nested in a function body: analysed on their own, if at all.
+const NESTED_ITEMS: [&str; 14] = [
+    "function_item",
+    "struct_item",
+    "enum_item",
+    "union_item",
+    "impl_item",
+    "trait_item",
+    "mod_item",
+    "use_declaration",
+    "const_item",
+    "static_item",
+    "type_item",
+    "macro_definition",
+    "attribute_item",
+    "inner_attribute_item",
+];
+
+impl<'a: 't, 't> Rs<'_, 'a, 't> {
+    // --------------------------------------------------------------------------------------------------------------
+    // Past the nesting limit: one iterative pass
+    // --------------------------------------------------------------------------------------------------------------
+
+    /// The taint of `root` from one iterative pass over its subtree in source order, used past [`MAX_NESTING`].
+    /// `let`, assignments, `for` and match arms bind, joining with what the name held (branches are not told apart,
+    /// so a later branch must not erase an earlier one's taint); calls and macros are checked against the sinks;
+    /// sources, sanitizers and mutators apply; everything else joins the taint of its parts. Loops get one pass,
+    /// helpers count as unknown calls, nothing is folded, and nothing ends the walk early. Less precise than
+    /// [`Rs::eval`] — the alternative, treating deep code as clean, would let a branch hide a sink by nesting it
+    /// in blocks — and linear in the subtree.
+    fn flat(&mut self, root: Node<'t>) -> Taint {
+        let mut todo = vec![Flat::Enter(root)];
+        let mut vals: Vec<Taint> = Vec::new();
+        let mut subjects: Vec<Taint> = Vec::new();
+        while let Some(step) = todo.pop() {
+            match step {
+                Flat::Enter(n) => self.flat_enter(n, &mut todo, &mut vals),
+                Flat::Exit(n, mark) => {
+                    let parts = vals.split_off(mark.min(vals.len()));
+                    let t = self.flat_exit(n, parts);
+                    vals.push(t);
+                }
+                Flat::Bind(pat) => {
+                    let t = vals.pop().unwrap_or_default();
+                    self.bind_flat(pat, &t);
+                }
+                Flat::Params(closure) => {
+                    let recv = vals.last().cloned().unwrap_or_default();
+                    if let Some(ps) = closure.child_by_field_name("parameters") {
+                        self.bind_flat(ps, &recv);
+                    }
+                }
+                Flat::Subject => subjects.push(vals.last().cloned().unwrap_or_default()),
+                Flat::Arm(pat) => {
+                    let subject = subjects.last().cloned().unwrap_or_default();
+                    self.bind_flat(pat, &subject);
+                }
+                Flat::EndSubject => {
+                    subjects.pop();
+                }
+            }
+        }
+        let mut out = Taint::default();
+        for t in &vals {
+            out.join(t);
+        }
+        out
+    }
+
+    fn flat_enter(&mut self, n: Node<'t>, todo: &mut Vec<Flat<'t>>, vals: &mut Vec<Taint>) {
+        let kind = n.kind();
+        if NESTED_ITEMS.contains(&kind) || kind.ends_with("comment") {
+            vals.push(Taint::default());
+            return;
+        }
+        let mark = vals.len();
+        match kind {
+            "identifier" | "self" => {
+                let t = self.env.get(self.text(n)).map(|v| v.taint.clone());
+                vals.push(t.unwrap_or_default());
+            }
+            "field_expression" => match self.dotted(n) {
+                Some(path) => {
+                    let t = self.path_taint(&path);
+                    vals.push(t);
+                }
+                None => todo.push(Flat::Enter(Self::chain_bottom(n))),
+            },
+            "macro_invocation" => {
+                let t = self.macro_call(n).taint;
+                vals.push(t);
+            }
+            "call_expression" => {
+                todo.push(Flat::Exit(n, mark));
+                let args = Self::call_args(n);
+                todo.extend(args.iter().rev().map(|a| Flat::Enter(*a)));
+                // Closures passed to a method see the receiver (`xs.iter().map(|x| …)`), as in `Rs::call`.
+                todo.extend(
+                    args.iter()
+                        .filter(|a| a.kind() == "closure_expression")
+                        .map(|c| Flat::Params(*c)),
+                );
+                let (f, recv) = Self::callee_and_receiver(n);
+                match (recv, f) {
+                    (Some(r), _) | (None, Some(r)) => todo.push(Flat::Enter(r)),
+                    (None, None) => vals.push(Taint::default()),
+                }
+            }
+            "let_declaration" => {
+                // The value, then the pattern binds it, then the `else` block (which diverges).
+                todo.push(Flat::Exit(n, mark));
+                if let Some(alt) = n.child_by_field_name("alternative") {
+                    todo.push(Flat::Enter(alt));
+                }
+                if let Some(p) = n.child_by_field_name("pattern") {
+                    todo.push(Flat::Bind(p));
+                }
+                match n.child_by_field_name("value") {
+                    Some(v) => todo.push(Flat::Enter(v)),
+                    None => vals.push(Taint::default()),
+                }
+            }
+            "assignment_expression" | "compound_assignment_expr" | "let_condition" => {
+                todo.push(Flat::Exit(n, mark));
+                let value = if kind == "let_condition" {
+                    "value"
+                } else {
+                    "right"
+                };
+                if let Some(v) = n.child_by_field_name(value) {
+                    todo.push(Flat::Enter(v));
+                }
+            }
+            "for_expression" => {
+                todo.push(Flat::Exit(n, mark));
+                if let Some(b) = n.child_by_field_name("body") {
+                    todo.push(Flat::Enter(b));
+                }
+                if let Some(p) = n.child_by_field_name("pattern") {
+                    todo.push(Flat::Bind(p));
+                }
+                match n.child_by_field_name("value") {
+                    Some(v) => todo.push(Flat::Enter(v)),
+                    None => vals.push(Taint::default()),
+                }
+            }
+            "match_expression" => {
+                todo.push(Flat::EndSubject);
+                todo.push(Flat::Exit(n, mark));
+                if let Some(b) = n.child_by_field_name("body") {
+                    todo.push(Flat::Enter(b));
+                }
+                todo.push(Flat::Subject);
+                match n.child_by_field_name("value") {
+                    Some(v) => todo.push(Flat::Enter(v)),
+                    None => vals.push(Taint::default()),
+                }
+            }
+            "match_arm" => {
+                todo.push(Flat::Exit(n, mark));
+                if let Some(v) = n.child_by_field_name("value") {
+                    todo.push(Flat::Enter(v));
+                }
+                if let Some(p) = n.child_by_field_name("pattern") {
+                    if let Some(c) = p.child_by_field_name("condition") {
+                        todo.push(Flat::Enter(c));
+                    }
+                    todo.push(Flat::Arm(p));
+                }
+            }
+            _ => {
+                todo.push(Flat::Exit(n, mark));
+                let children: Vec<Node<'t>> = named_children(n).collect();
+                todo.extend(children.into_iter().rev().map(Flat::Enter));
+            }
+        }
+    }
+
+    fn flat_exit(&mut self, n: Node<'t>, parts: Vec<Taint>) -> Taint {
+        let mut joined = Taint::default();
+        for p in &parts {
+            joined.join(p);
+        }
+        match n.kind() {
+            "call_expression" => self.flat_call(n, parts),
+            "let_declaration" | "for_expression" => Taint::default(),
+            "assignment_expression" | "compound_assignment_expr" => {
+                if let Some(l) = n.child_by_field_name("left") {
+                    if n.kind() == "compound_assignment_expr" {
+                        joined.join(&self.place_taint(l));
+                    }
+                    self.bind_flat(l, &joined);
+                }
+                Taint::default()
+            }
+            "let_condition" => {
+                if let Some(p) = n.child_by_field_name("pattern") {
+                    self.bind_flat(p, &joined);
+                }
+                joined
+            }
+            "return_expression" => {
+                self.ret.join(&joined);
+                Taint::default()
+            }
+            _ => joined,
+        }
+    }
+
+    /// The callee node (through `f::<T>`) and, for a method call, the receiver.
+    fn callee_and_receiver(n: Node<'t>) -> (Option<Node<'t>>, Option<Node<'t>>) {
+        let f = n.child_by_field_name("function").map(|func| {
+            if func.kind() == "generic_function" {
+                func.child_by_field_name("function").unwrap_or(func)
+            } else {
+                func
+            }
+        });
+        let recv = f
+            .filter(|f| f.kind() == "field_expression")
+            .and_then(|f| f.child_by_field_name("value"));
+        (f, recv)
+    }
+
+    fn call_args(n: Node<'t>) -> Vec<Node<'t>> {
+        n.child_by_field_name("arguments")
+            .map(|a| {
+                named_children(a)
+                    .filter(|c| {
+                        !matches!(
+                            c.kind(),
+                            "attribute_item" | "line_comment" | "block_comment"
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `parts`: the receiver's (or callee's) taint, then each argument's, as [`Rs::flat_enter`] pushed them.
+    fn flat_call(&mut self, n: Node<'t>, parts: Vec<Taint>) -> Taint {
+        let t = self.core.t;
+        let (Some(f), recv_node) = Self::callee_and_receiver(n) else {
+            return Taint::default();
+        };
+        let mut parts = parts.into_iter();
+        let first = parts.next().unwrap_or_default();
+        let recv = recv_node.map(|r| (r, Val::tainted(first)));
+        let args: Vec<Arg<'t>> = Self::call_args(n)
+            .into_iter()
+            .map(|node| Arg {
+                node,
+                name: None,
+                val: Val::tainted(parts.next().unwrap_or_default()),
+            })
+            .collect();
+        let site = CallSite {
+            node: n,
+            callee: self.callee_of(f, None),
+            recv,
+            args,
+        };
+        let reported = self.core.check_call(&site);
+        let CallSite {
+            callee, recv, args, ..
+        } = site;
+        let mut args_taint = Taint::default();
+        for a in &args {
+            args_taint.join(&a.val.taint);
+        }
+        let mut input = args_taint.clone();
+        if let Some((_, r)) = &recv {
+            input.join(&r.taint);
+        }
+        let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
+        let out = if let Some(spec) = t.call_sources.find(&callee).next() {
+            self.core.source(n, spec.kind, None, &spec.origin)
+        } else if t.terminators.any(&callee) {
+            Taint::default()
+        } else if mask != 0 {
+            input.sanitized(mask, t.all)
+        } else if t.mutators.any(&callee)
+            && let Some(path) = recv_node.and_then(|o| self.dotted(o))
+        {
+            self.weak_bind(path, &args_taint);
+            Taint::default()
+        } else if t.propagators.any(&callee) {
+            input
+        } else {
+            input.via_call()
+        };
+        out.sanitized(reported, t.all)
+    }
+
+    /// What the environment holds for a dotted path or its longest known prefix.
+    fn path_taint(&self, path: &str) -> Taint {
+        if let Some(v) = self.env.get(path) {
+            return v.taint.clone();
+        }
+        let segs: Vec<&str> = path.splitn(MAX_PREFIX_SEGMENTS + 1, '.').collect();
+        for k in (1..segs.len().min(MAX_PREFIX_SEGMENTS + 1)).rev() {
+            if let Some(v) = self.env.get(&segs[..k].join(".")) {
+                return v.taint.clone();
+            }
+        }
+        Taint::default()
+    }
+
+    /// What an assignment place holds now (for `x += …`).
+    fn place_taint(&self, place: Node<'t>) -> Taint {
+        let mut p = place;
+        while matches!(
+            p.kind(),
+            "index_expression" | "unary_expression" | "parenthesized_expression"
+        ) {
+            match p.named_child(0) {
+                Some(c) => p = c,
+                None => break,
+            }
+        }
+        self.dotted(p)
+            .map(|path| self.path_taint(&path))
+            .unwrap_or_default()
+    }
+
+    /// Binds every name in a pattern or assignment place to `taint`, joined with what it held, without recursion.
+    fn bind_flat(&mut self, pat: Node<'t>, taint: &Taint) {
+        let mut stack = vec![pat];
+        while let Some(p) = stack.pop() {
+            match p.kind() {
+                "identifier" | "shorthand_field_identifier" => {
+                    let name = self.text(p);
+                    if name != "_" {
+                        self.weak_bind(name.to_owned(), taint);
+                    }
+                }
+                "field_expression" => {
+                    let Some(path) = self.dotted(p) else { continue };
+                    if let Some((base, _)) = path.split_once('.')
+                        && base != "self"
+                        && self.env.contains_key(base)
+                    {
+                        self.weak_bind(base.to_owned(), taint);
+                    }
+                    self.weak_bind(path, taint);
+                }
+                "index_expression" => {
+                    if let Some(path) = p.named_child(0).and_then(|o| self.dotted(o)) {
+                        self.weak_bind(path, taint);
+                    }
+                }
+                "field_pattern" => {
+                    let target = p
+                        .child_by_field_name("pattern")
+                        .or_else(|| p.child_by_field_name("name"));
+                    stack.extend(target);
+                }
+                "tuple_pattern"
+                | "slice_pattern"
+                | "tuple_struct_pattern"
+                | "struct_pattern"
+                | "mut_pattern"
+                | "ref_pattern"
+                | "reference_pattern"
+                | "match_pattern"
+                | "or_pattern"
+                | "captured_pattern"
+                | "closure_parameters"
+                | "parameter"
+                | "unary_expression"
+                | "parenthesized_expression" => {
+                    let ty = p.child_by_field_name("type");
+                    let skip = p.child_by_field_name("condition");
+                    stack.extend(named_children(p).filter(|c| Some(*c) != ty && Some(*c) != skip));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Joins `taint` into a variable; what was known about its contents or constant value no longer holds.
+    fn weak_bind(&mut self, name: String, taint: &Taint) {
+        let v = self.env.entry(name).or_default();
+        v.recompute();
+        v.fields = None;
+        v.konst = None;
+        v.taint.join(taint);
     }
 }
 

@@ -315,3 +315,60 @@ fn taint_deep_inside_a_long_chain_is_still_seen() {
         format!("q = request.args['q']{chain}\ncur.execute(q)\nk = 'b'{chain}\ncur.execute(k)\n");
     assert_eq!(sql_in(&body), vec![2]);
 }
+
+#[test]
+fn past_the_nesting_limit_branches_keep_taint_and_sinks_are_checked() {
+    // 70 nested `if`s put the innermost block past `MAX_NESTING`: the flat pass walks it.
+    use std::fmt::Write as _;
+    let depth = 70;
+    let mut body = String::new();
+    for i in 0..depth {
+        let _ = writeln!(body, "{}if a:", "    ".repeat(i));
+    }
+    let ind = "    ".repeat(depth);
+    for line in [
+        "if b:",
+        "    q = request.args['q']",
+        "else:",
+        "    q = 'safe'",
+        "cur.execute(q)",
+        "cur.execute(int(q))",
+        "cur.execute(html.escape(q))",
+    ] {
+        let _ = writeln!(body, "{ind}{line}");
+    }
+    // A later branch does not erase an earlier one's taint; sanitizers still apply.
+    let first_sink = depth as u32 + 5;
+    assert_eq!(sql_in(&body), vec![first_sink, first_sink + 2]);
+}
+
+#[test]
+fn rust_past_the_nesting_limit_binds_and_checks_sinks() {
+    let depth = 70;
+    let src = format!(
+        "use axum::extract::Query;\nuse std::process::Command;\nasync fn run(Query(q): Query<String>) {{\n{}\nlet c = if a {{ q.clone() }} else {{ String::new() }};\nCommand::new(&c).output().unwrap();\n{}\n}}\n",
+        "{ ".repeat(depth),
+        " }".repeat(depth)
+    );
+    let found = scan("src/run.rs", &src);
+    assert!(
+        found
+            .iter()
+            .any(|(id, l, _)| id == "shell-command-built" && *l == 6),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn past_the_work_budget_the_rest_of_the_file_is_still_analysed() {
+    // 2,000 variables and 2,000 branches exhaust the budget long before the sink at the end.
+    use std::fmt::Write as _;
+    let n = 2_000;
+    let mut body = String::new();
+    for i in 0..n {
+        let _ = writeln!(body, "x{i} = 'c'");
+    }
+    body.push_str(&"if a:\n    y = 1\n".repeat(n));
+    body.push_str("q = request.args['q']\ncur.execute(q)\ncur.execute(int(q))\n");
+    assert_eq!(sql_in(&body), vec![n as u32 * 3 + 2]);
+}
