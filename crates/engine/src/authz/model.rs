@@ -288,8 +288,13 @@ impl Names {
         }
     }
 
-    /// A dependency, decorator, extractor or call name that authenticates.
+    /// A dependency, decorator, extractor or call name that authenticates. Optional authentication
+    /// (`MaybeAuthUser`, `get_optional_user`, `Option<AuthUser>`, `current_user(optional=True)`) lets anonymous
+    /// callers through, so it does not count.
     pub fn is_auth(&self, name: &str) -> bool {
+        if is_optional_auth(name) {
+            return false;
+        }
         let short = short_name(name);
         self.auth_names
             .iter()
@@ -374,6 +379,16 @@ impl Names {
     pub fn is_mutation_call(&self, callee: &str) -> bool {
         Self::call_matches(&self.mutation_calls, callee)
     }
+}
+
+/// `MaybeAuthUser`, `OptionalUser`, `get_optional_current_user`, `Option<AuthUser>`, `optional=True`.
+fn is_optional_auth(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    l.starts_with("maybe")
+        || l.starts_with("option<")
+        || l.contains("optional")
+        || l.contains("allow_anonymous")
+        || l.contains("allowanonymous")
 }
 
 /// Word-boundary containment for identifiers (`user_id` in `Rating.user_id ==`, not in `reviewer_user_idx`).
