@@ -1,7 +1,8 @@
 //! Command-line ergonomics: typos get a clear error and a hint, values are case-insensitive, CI clones get the
 //! fix that applies to them.
 
-#![allow(clippy::single_match_else)]
+// Skipped tests say why on stderr; the shared repository builder is written in the e2e suite's style.
+#![allow(clippy::single_match_else, clippy::print_stderr)]
 
 #[path = "support/fake.rs"]
 mod fake;
@@ -169,4 +170,54 @@ fn hook_install_force_keeps_a_foreign_hook_and_runs_it_first() {
     let out = secreview(&work, &["hook", "install", "--force"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(legacy.exists());
+}
+
+/// The table fits the real terminal (read from the pty, not from `COLUMNS`) and lists the riskiest finding first.
+#[test]
+fn table_fits_the_terminal_and_puts_the_riskiest_finding_first() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: util-linux `script` is not installed, no pseudo-terminal to test with");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let (r, _) = repo::from_fixture(tmp.path(), "fastapi-ratings");
+    // A committed token in a file that sorts after the routers: by location it would be the last row.
+    let (settings, _) = fake::expand_fakes("GH_PAT = \"{{fake-checksum:ghp_:36}}\"\n");
+    repo::write(tmp.path(), &[("zz/settings.py", &settings)]);
+    repo::commit_all(&r, "settings");
+    let bin = assert_cmd::cargo::cargo_bin("secreview");
+    for cols in [80, 150] {
+        let cmd = format!(
+            "stty cols {cols}; {} scan --base main --no-color",
+            bin.display()
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(tmp.path())
+            .env_remove("COLUMNS")
+            .env_remove("CI")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let table: Vec<&str> = text
+            .lines()
+            .map(|l| l.trim_end_matches('\r'))
+            .take_while(|l| !l.is_empty())
+            .collect();
+        let widest = table.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(
+            widest <= cols && widest > cols - 20,
+            "{cols}: {widest}\n{text}"
+        );
+        if cols == 80 {
+            continue;
+        }
+        // The committed token (critical) is row 1 although its file sorts after the routers.
+        let first_row = table.iter().find(|l| l.starts_with("│ 1 ")).unwrap();
+        assert!(first_row.contains("critical"), "{text}");
+    }
 }

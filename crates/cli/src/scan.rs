@@ -880,8 +880,25 @@ fn route_stats(out: &ScanOutput) -> serde_json::Value {
         .into()
 }
 
+/// `COLUMNS` when set (an explicit override), else the terminal's own width.
 fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(tty_width)
+}
+
+#[cfg(unix)]
+fn tty_width() -> Option<u16> {
+    rustix::termios::tcgetwinsize(std::io::stdout())
+        .ok()
+        .map(|w| w.ws_col)
+        .filter(|&c| c > 0)
+}
+
+#[cfg(not(unix))]
+fn tty_width() -> Option<u16> {
+    None
 }
 
 pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {

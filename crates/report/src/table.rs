@@ -24,6 +24,16 @@ pub struct TableRenderer {
 impl Renderer for TableRenderer {
     fn render(&self, input: &ReportInput) -> String {
         let mut out = String::new();
+        // A person reads from the top: the riskiest finding first (severity, then confidence, then location), so
+        // a critical token is never row 3 under two low notes. Machine formats keep the location order.
+        let ordered: Vec<Finding> = crate::summary::by_risk(input.findings)
+            .into_iter()
+            .map(|(_, f)| f.clone())
+            .collect();
+        let input = &ReportInput {
+            findings: &ordered,
+            ..*input
+        };
         if !input.findings.is_empty() {
             push_lines(&mut out, &self.table(input).lines().collect::<Vec<_>>());
             out.push('\n');
