@@ -37,7 +37,7 @@ pub(crate) fn check(
     node: Node<'_>,
     rules: &[ContextRule],
 ) -> Option<Vec<String>> {
-    let mut cache: [Option<Vec<Named>>; 6] = Default::default();
+    let mut cache: [Option<Vec<Named>>; 7] = Default::default();
     let mut reasons = Vec::new();
     for rule in rules {
         let mut found: Option<String> = None;
@@ -87,6 +87,7 @@ fn slot(s: ContextSource) -> usize {
         ContextSource::Decorators => 3,
         ContextSource::Uses => 4,
         ContextSource::Except => 5,
+        ContextSource::Conditions => 6,
     }
 }
 
@@ -102,6 +103,7 @@ fn collect(parsed: &ParsedFile, node: Node<'_>, source: ContextSource) -> Vec<Na
         ContextSource::Decorators => decorators(parsed, &s, node, &mut out),
         ContextSource::Uses => uses(parsed, &s, node, &mut out),
         ContextSource::Except => caught(parsed, node, &mut out),
+        ContextSource::Conditions => conditions(parsed, node, &mut out),
     }
     out
 }
@@ -613,6 +615,50 @@ fn caught(parsed: &ParsedFile, node: Node<'_>, out: &mut Vec<Named>) {
     }
 }
 
+/// The names tested by the enclosing conditions, up to the enclosing function: the `if` whose branch (any branch:
+/// an `else` depends on the test as much as the `then`) holds the match, and its `elif`s.
+fn conditions(parsed: &ParsedFile, node: Node<'_>, out: &mut Vec<Named>) {
+    let mut cur = node;
+    while let Some(p) = cur.parent() {
+        if matches!(
+            p.kind(),
+            "function_definition" | "function_item" | "class_definition"
+        ) {
+            return;
+        }
+        let tests: Vec<Node<'_>> = match p.kind() {
+            "if_statement" | "while_statement" | "if_expression" | "while_expression" => {
+                let mut t: Vec<Node<'_>> = p.child_by_field_name("condition").into_iter().collect();
+                t.extend(
+                    named_children(p)
+                        .filter(|c| c.kind() == "elif_clause")
+                        .filter_map(|c| c.child_by_field_name("condition")),
+                );
+                t
+            }
+            "conditional_expression" => named_children(p).nth(1).into_iter().collect(),
+            "match_expression" => p.child_by_field_name("value").into_iter().collect(),
+            _ => Vec::new(),
+        };
+        // The test itself is not "under" the condition.
+        if !tests
+            .iter()
+            .any(|t| t.start_byte() <= cur.start_byte() && cur.end_byte() <= t.end_byte())
+        {
+            for t in tests {
+                let shown = truncate(text(parsed, t).lines().next().unwrap_or(""), 40);
+                walk(t, &mut |n| {
+                    if matches!(n.kind(), "identifier" | "field_identifier") {
+                        push(out, text(parsed, n), "", format!("only when `{shown}`"));
+                    }
+                    true
+                });
+            }
+        }
+        cur = p;
+    }
+}
+
 fn enclosing_function<'t>(s: &Syntax, node: Node<'t>) -> Option<Node<'t>> {
     let mut cur = node.parent();
     while let Some(p) = cur {
@@ -841,6 +887,18 @@ mod tests {
             has(&v, "BaseException", "caught by a bare `except:`"),
             "{v:?}"
         );
+    }
+
+    #[test]
+    fn conditions_name_what_a_branch_depends_on() {
+        let src = "def f(cfg):\n    if cfg.insecure:\n        a()\n    elif x:\n        pass\n    else:\n        b()\n    c()\n";
+        let v = names(Lang::Python, src, "b()", ContextSource::Conditions);
+        assert!(has(&v, "insecure", "only when `cfg.insecure`"), "{v:?}");
+        assert!(has(&v, "x", "only when `x`"), "{v:?}");
+        assert!(names(Lang::Python, src, "c()", ContextSource::Conditions).is_empty());
+        let rs = "fn f(c: &Config) { if c.insecure { b.danger(true); } }\n";
+        let v = names(Lang::Rust, rs, "b.danger(true)", ContextSource::Conditions);
+        assert!(has(&v, "insecure", "only when `c.insecure`"), "{v:?}");
     }
 
     #[test]

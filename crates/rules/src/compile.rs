@@ -70,13 +70,14 @@ pub struct ContextRule {
 }
 
 /// Every context source, in the order reasons are reported (nearest first).
-pub const ALL_CONTEXT_SOURCES: [ContextSource; 6] = [
+pub const ALL_CONTEXT_SOURCES: [ContextSource; 7] = [
     ContextSource::Inner,
     ContextSource::Outer,
     ContextSource::Function,
     ContextSource::Decorators,
     ContextSource::Uses,
     ContextSource::Except,
+    ContextSource::Conditions,
 ];
 
 impl CompiledQuery {

@@ -119,6 +119,10 @@ pub enum ContextSource {
     /// The exception types caught by the enclosing `except` clauses (`Exception`, `SQLAlchemyError`; a bare
     /// `except:` is `BaseException`). Python only.
     Except,
+    /// The names tested by the conditions the match depends on: enclosing `if` / `elif` / `while` / ternary
+    /// conditions (Rust: `if`, `if let`, `match` scrutinees). `if not settings.VERIFY_TLS: verify = False` is the
+    /// configuration's choice, not the code's.
+    Conditions,
 }
 
 /// One requirement on a match's context. `names`: some name from `from` must match (and not match `not_names`:
