@@ -54,9 +54,16 @@ pub fn rules_markdown(set: &RuleSet) -> String {
 pub(crate) fn rules(a: &RulesArgs) -> Result<Exit> {
     let mut set = RuleSet::load(&a.rules)?;
     if let Some(p) = &a.pack {
+        // The hint lists the packs actually loaded (embedded and user ones), so it never goes stale.
+        let mut packs: Vec<String> = set.rules.iter().map(|r| r.meta.pack.clone()).collect();
+        packs.sort();
+        packs.dedup();
         set.rules.retain(|r| &r.meta.pack == p);
         if set.rules.is_empty() {
-            bail!("no rules in pack `{p}`  hint: packs are authz, injection, secrets, meta");
+            bail!(
+                "no rules in pack `{p}`  hint: packs are {}",
+                packs.join(", ")
+            );
         }
     }
     let text = match a.format.as_str() {

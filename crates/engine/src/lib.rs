@@ -11,6 +11,7 @@
 //! parsers are per thread (in the syntax crate).
 
 mod authz;
+mod context;
 mod emit;
 mod file;
 pub mod project;

@@ -1,9 +1,10 @@
 //! The `query` matcher: tree-sitter queries compiled once (in the rules crate) and run here per file.
 
-use secreview_rules::{CompiledQuery, CompiledRule, Matcher};
+use secreview_rules::{CompiledQuery, CompiledRule, Matcher, QueryParts};
 use secreview_syntax::ParsedFile;
-use tree_sitter::{QueryCursor, StreamingIterator};
+use tree_sitter::{QueryCapture, QueryCursor, StreamingIterator};
 
+use crate::context;
 use crate::emit::Hit;
 use crate::file::FileCtx;
 
@@ -29,6 +30,14 @@ fn run_query(
     let Some(parts) = q.parts() else {
         return;
     };
+    if parts
+        .file_matches
+        .as_ref()
+        .is_some_and(|rx| !rx.is_match(ctx.text()))
+    {
+        return;
+    }
+    let confidence = q.confidence.unwrap_or(confidence);
     let root = parsed.tree.root_node();
     let text = parsed.text.as_bytes();
     let scopes = parts.not_inside.as_ref().map(|nq| {
@@ -65,11 +74,49 @@ fn run_query(
             if inside {
                 continue;
             }
+            let reasons = if parts.context.is_empty() {
+                Vec::new()
+            } else {
+                match context::check(parsed, node, &parts.context) {
+                    Some(r) => r,
+                    None => continue,
+                }
+            };
             let start = parsed.line_col(node.start_byte());
             let end = parsed.line_col(node.end_byte());
-            let first_line = parsed.text(node).lines().next().unwrap_or("");
-            let detail = crate::redact::excerpt(first_line.trim(), 80);
-            out.push(Hit::span(start, end, confidence).detail(detail));
+            let detail = if let Some(template) = &q.detail {
+                fill_detail(template, parts, m.captures(), parsed, &reasons)
+            } else {
+                let first_line = parsed.text(node).lines().next().unwrap_or("");
+                crate::redact::excerpt(first_line.trim(), 80)
+            };
+            let mut hit = Hit::span(start, end, confidence).detail(detail);
+            hit.severity = q.severity;
+            out.push(hit);
         }
     }
+}
+
+/// A query's `detail` template with `{@capture}` replaced by the capture's first line and `{context}` by the
+/// reasons its context requirements found.
+fn fill_detail(
+    template: &str,
+    parts: &QueryParts,
+    captures: &[QueryCapture<'_>],
+    parsed: &ParsedFile,
+    reasons: &[String],
+) -> String {
+    let mut out = template.replace("{context}", &reasons.join("; "));
+    for (index, name) in &parts.detail_captures {
+        let text = captures
+            .iter()
+            .find(|c| c.index == *index)
+            .map(|c| {
+                let first = parsed.text(c.node).lines().next().unwrap_or("");
+                crate::redact::excerpt(first.trim(), 60)
+            })
+            .unwrap_or_default();
+        out = out.replace(&format!("{{@{name}}}"), &text);
+    }
+    out
 }

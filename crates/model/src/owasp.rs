@@ -278,6 +278,7 @@ pub fn by_code(code: &str) -> Option<&'static OwaspCategory> {
 /// Names of the CWEs secreview's rules use (and a few neighbours), from MITRE's list: the short form MITRE gives in
 /// parentheses where it has one ("Path Traversal"), otherwise the full name.
 static CWE_NAMES: &[(u32, &str)] = &[
+    (16, "Configuration"),
     (20, "Improper Input Validation"),
     (22, "Path Traversal"),
     (23, "Relative Path Traversal"),
@@ -304,6 +305,10 @@ static CWE_NAMES: &[(u32, &str)] = &[
         209,
         "Generation of Error Message Containing Sensitive Information",
     ),
+    (
+        215,
+        "Insertion of Sensitive Information Into Debugging Code",
+    ),
     (256, "Unprotected Storage of Credentials"),
     (259, "Use of Hard-coded Password"),
     (260, "Password in Configuration File"),
@@ -317,9 +322,11 @@ static CWE_NAMES: &[(u32, &str)] = &[
     (312, "Cleartext Storage of Sensitive Information"),
     (319, "Cleartext Transmission of Sensitive Information"),
     (321, "Use of Hard-coded Cryptographic Key"),
+    (323, "Reusing a Nonce, Key Pair in Encryption"),
     (326, "Inadequate Encryption Strength"),
     (327, "Use of a Broken or Risky Cryptographic Algorithm"),
     (328, "Use of Weak Hash"),
+    (329, "Generation of Predictable IV with CBC Mode"),
     (330, "Use of Insufficiently Random Values"),
     (
         338,
@@ -332,6 +339,7 @@ static CWE_NAMES: &[(u32, &str)] = &[
     (384, "Session Fixation"),
     (434, "Unrestricted Upload of File with Dangerous Type"),
     (477, "Use of Obsolete Function"),
+    (489, "Active Debug Code"),
     (501, "Trust Boundary Violation"),
     (502, "Deserialization of Untrusted Data"),
     (522, "Insufficiently Protected Credentials"),
@@ -355,8 +363,10 @@ static CWE_NAMES: &[(u32, &str)] = &[
     (693, "Protection Mechanism Failure"),
     (732, "Incorrect Permission Assignment for Critical Resource"),
     (759, "Use of a One-Way Hash without a Salt"),
+    (760, "Use of a One-Way Hash with a Predictable Salt"),
     (776, "XML Entity Expansion"),
     (778, "Insufficient Logging"),
+    (780, "Use of RSA Algorithm without OAEP"),
     (798, "Use of Hard-coded Credentials"),
     (
         829,
@@ -400,14 +410,16 @@ mod tests {
     #[test]
     fn every_cwe_our_rules_use_is_mapped_or_deliberately_unmapped() {
         let used = [
-            22, 78, 79, 89, 90, 94, 95, 113, 200, 209, 259, 284, 285, 287, 295, 306, 311, 319, 321,
-            327, 328, 330, 347, 352, 377, 501, 502, 532, 601, 611, 614, 639, 643, 693, 798, 862,
-            863, 915, 916, 918, 1004, 1336,
+            16, 22, 78, 79, 89, 90, 94, 95, 113, 200, 209, 215, 259, 284, 285, 287, 295, 306, 311,
+            319, 321, 323, 326, 327, 328, 329, 330, 338, 347, 352, 377, 489, 501, 502, 532, 601,
+            611, 614, 639, 643, 693, 760, 780, 798, 862, 863, 915, 916, 918, 942, 1004, 1275, 1336,
         ];
         // Template injection (CWE-1336) is in neither edition's lists (A03:2021 and A05:2025 Injection leave it
         // out); a rule that wants a category for it has to override it explicitly (`owasp2021`/`owasp2025`).
-        // Protection mechanism failure (CWE-693) entered the lists in 2025 (A06 Insecure Design).
-        let unmapped_2021 = [693, 1336];
+        // Protection mechanism failure (CWE-693) entered the lists in 2025 (A06 Insecure Design), and so did
+        // active debug code (CWE-489, A02:2025) and debugging code with sensitive information (CWE-215,
+        // A10:2025): the debug rules also name CWE-16 (Configuration) to get A05:2021.
+        let unmapped_2021 = [215, 489, 693, 1336];
         let unmapped_2025 = [1336];
         for cwe in used {
             assert_eq!(

@@ -10,7 +10,7 @@ use secreview_syntax::Lang;
 use tree_sitter::Query;
 
 use crate::RuleError;
-use crate::schema::{Checksum, RawRule, RuleKind};
+use crate::schema::{Checksum, ContextSource, RawContext, RawRule, RuleKind};
 
 /// The sections every rule's `docs` must have, in the ruff/clippy style.
 pub const DOC_SECTIONS: [&str; 4] = [
@@ -32,6 +32,14 @@ pub struct CompiledQuery {
     pattern: String,
     capture_name: String,
     not_inside: Option<String>,
+    file_matches: Option<String>,
+    context: Vec<RawContext>,
+    /// Overrides the rule's base confidence for this query's matches.
+    pub confidence: Option<f32>,
+    /// Overrides the rule's severity for this query's matches.
+    pub severity: Option<Severity>,
+    /// The `{detail}` template (`{@capture}`, `{context}`); `None`: the match's first line.
+    pub detail: Option<String>,
     compiled: OnceLock<Option<QueryParts>>,
 }
 
@@ -41,7 +49,36 @@ pub struct QueryParts {
     pub query: Arc<Query>,
     pub capture: u32,
     pub not_inside: Option<Arc<Query>>,
+    /// The whole file must match it.
+    pub file_matches: Option<Regex>,
+    /// Every requirement must hold (see [`crate::schema::RawContext`]).
+    pub context: Vec<ContextRule>,
+    /// `(capture index, name)` of the captures the detail template names.
+    pub detail_captures: Vec<(u32, String)>,
 }
+
+/// A compiled context requirement of a query.
+#[derive(Debug)]
+pub struct ContextRule {
+    pub names: Option<Regex>,
+    pub not_names: Option<Regex>,
+    pub unless: Option<Regex>,
+    /// Never empty: an omitted `from` means every source.
+    pub from: Vec<ContextSource>,
+    /// The match is kept only when the requirement does not hold.
+    pub absent: bool,
+}
+
+/// Every context source, in the order reasons are reported (nearest first).
+pub const ALL_CONTEXT_SOURCES: [ContextSource; 7] = [
+    ContextSource::Inner,
+    ContextSource::Outer,
+    ContextSource::Function,
+    ContextSource::Decorators,
+    ContextSource::Uses,
+    ContextSource::Except,
+    ContextSource::Conditions,
+];
 
 impl CompiledQuery {
     /// The compiled query; `None` only for an embedded query that does not compile (the meta-test forbids it).
@@ -52,6 +89,7 @@ impl CompiledQuery {
     fn build(&self) -> Result<QueryParts, QueryBuildError> {
         let query =
             Query::new(&self.lang.grammar(), &self.pattern).map_err(QueryBuildError::Query)?;
+        stray_predicate(&query, &self.pattern)?;
         let capture = query
             .capture_index_for_name(&self.capture_name)
             .ok_or_else(|| {
@@ -63,6 +101,7 @@ impl CompiledQuery {
         let not_inside = match &self.not_inside {
             Some(src) => {
                 let nq = Query::new(&self.lang.grammar(), src).map_err(QueryBuildError::Query)?;
+                stray_predicate(&nq, src)?;
                 if nq.capture_index_for_name("scope").is_none() {
                     return Err(QueryBuildError::Invalid(
                         "`not_inside` must capture `@scope`".into(),
@@ -72,12 +111,81 @@ impl CompiledQuery {
             }
             None => None,
         };
+        let regex =
+            |src: &str| Regex::new(src).map_err(|e| QueryBuildError::Invalid(e.to_string()));
+        let file_matches = self.file_matches.as_deref().map(regex).transpose()?;
+        let mut context = Vec::new();
+        for c in &self.context {
+            context.push(ContextRule {
+                names: c.names.as_deref().map(regex).transpose()?,
+                not_names: c.not_names.as_deref().map(regex).transpose()?,
+                unless: c.unless.as_deref().map(regex).transpose()?,
+                from: if c.from.is_empty() {
+                    ALL_CONTEXT_SOURCES.to_vec()
+                } else {
+                    c.from.clone()
+                },
+                absent: c.absent,
+            });
+        }
+        let mut detail_captures = Vec::new();
+        for name in self
+            .detail
+            .as_deref()
+            .map(template_captures)
+            .unwrap_or_default()
+        {
+            let i = query.capture_index_for_name(&name).ok_or_else(|| {
+                QueryBuildError::Invalid(format!(
+                    "`detail` names `{{@{name}}}`, which the query does not capture"
+                ))
+            })?;
+            detail_captures.push((i, name));
+        }
         Ok(QueryParts {
             query: Arc::new(query),
             capture,
             not_inside,
+            file_matches,
+            context,
+            detail_captures,
         })
     }
+}
+
+/// tree-sitter parses a predicate written after a pattern at the top level (`(identifier) @x (#eq? @x "a")`) as a
+/// pattern of its own that constrains nothing, so the query silently matches too much: refuse it.
+fn stray_predicate(query: &Query, source: &str) -> Result<(), QueryBuildError> {
+    for i in 0..query.pattern_count() {
+        let start = query.start_byte_for_pattern(i);
+        if source
+            .get(start..)
+            .is_some_and(|rest| rest.starts_with("(#"))
+        {
+            let row = source[..start].matches('\n').count() + 1;
+            return Err(QueryBuildError::Invalid(format!(
+                "the predicate at row {row} stands outside the pattern it should constrain: wrap the pattern and \
+                 its predicates in parentheses, `((call) @match (#eq? @match \"…\"))`"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The capture names a detail template refers to as `{@name}`.
+fn template_captures(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find("{@") {
+        rest = &rest[i + 2..];
+        let Some(end) = rest.find('}') else { break };
+        let name = &rest[..end];
+        if !out.iter().any(|n: &String| n == name) {
+            out.push(name.to_owned());
+        }
+        rest = &rest[end..];
+    }
+    out
 }
 
 enum QueryBuildError {
@@ -381,12 +489,44 @@ fn compile_query(
             )));
         }
     }
+    if q.confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
+        return Err(invalid(
+            "a [[query]] confidence is outside 0.0..=1.0".into(),
+        ));
+    }
+    // Regex syntax is checked now, so a typo names the rule at load even when the query compiles lazily.
+    let regexes =
+        q.file_matches
+            .iter()
+            .map(|r| ("file_matches", r))
+            .chain(q.context.iter().flat_map(|c| {
+                c.names
+                    .iter()
+                    .map(|r| ("context names", r))
+                    .chain(c.not_names.iter().map(|r| ("context not_names", r)))
+                    .chain(c.unless.iter().map(|r| ("context unless", r)))
+            }));
+    for (what, rx) in regexes {
+        regex_syntax::Parser::new()
+            .parse(rx)
+            .map_err(|e| RuleError::Regex {
+                file: source.to_owned(),
+                id: raw.id.clone(),
+                what: what.to_owned(),
+                message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
+            })?;
+    }
     let cq = CompiledQuery {
         lang,
         keywords: q.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
         pattern: q.pattern.clone(),
         capture_name: q.capture.clone().unwrap_or_else(|| "match".into()),
         not_inside: q.not_inside.clone(),
+        file_matches: q.file_matches.clone(),
+        context: q.context.clone(),
+        confidence: q.confidence,
+        severity: q.severity,
+        detail: q.detail.clone(),
         compiled: OnceLock::new(),
     };
     if eager {

@@ -15,7 +15,8 @@ pub mod schema;
 use std::path::PathBuf;
 
 pub use compile::{
-    CompiledPattern, CompiledQuery, CompiledRule, DOC_SECTIONS, Matcher, QueryParts,
+    ALL_CONTEXT_SOURCES, CompiledPattern, CompiledQuery, CompiledRule, ContextRule, DOC_SECTIONS,
+    Matcher, QueryParts,
 };
 pub use load::{EMBEDDED, RuleSet, embedded_files};
 

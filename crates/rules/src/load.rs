@@ -324,6 +324,49 @@ pattern = '(call function: (attribute) @f) @match'
     }
 
     #[test]
+    fn a_predicate_outside_its_pattern_is_rejected() {
+        let text = GOOD.replace(
+            "pattern = '(call function: (attribute) @f) @match'",
+            "pattern = '(call function: (attribute) @f) @match (#eq? @f \"x\")'",
+        );
+        let err = load_one("injection/yaml-load-unsafe.toml", &text)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("outside the pattern"), "{err}");
+        let grouped = GOOD.replace(
+            "pattern = '(call function: (attribute) @f) @match'",
+            "pattern = '((call function: (attribute) @f) @match (#eq? @f \"x\"))'",
+        );
+        assert!(load_one("injection/yaml-load-unsafe.toml", &grouped).is_ok());
+    }
+
+    #[test]
+    fn query_context_keys_load_and_a_bad_context_regex_names_the_rule() {
+        let text = format!(
+            "{GOOD}detail = \"{{@f}} {{context}}\"\nconfidence = 0.4\n[[query.context]]\nfrom = [\"outer\", \"uses\"]\nnames = '(?i)token'\n"
+        );
+        let s = load_one("injection/yaml-load-unsafe.toml", &text).unwrap();
+        let crate::Matcher::Query(qs) = &s.rules[0].matcher else {
+            panic!("a query rule")
+        };
+        assert_eq!(qs[0].confidence, Some(0.4));
+        assert_eq!(qs[0].parts().unwrap().context.len(), 1);
+        let bad = text.replace("names = '(?i)token'", "names = '(unclosed'");
+        let err = load_one("injection/yaml-load-unsafe.toml", &bad)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("yaml-load-unsafe") && err.contains("context names"),
+            "{err}"
+        );
+        let missing = text.replace("{@f}", "{@nope}");
+        let err = load_one("injection/yaml-load-unsafe.toml", &missing)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("{@nope}"), "{err}");
+    }
+
+    #[test]
     fn id_must_match_file_and_pack_must_match_folder() {
         let err = load_one("injection/other.toml", GOOD)
             .unwrap_err()

@@ -81,6 +81,70 @@ pub struct RawQuery {
     /// A second query: a match that lies inside a node it captures as `@scope` is dropped.
     #[serde(default)]
     pub not_inside: Option<String>,
+    /// A regex the whole file must match for the query to run (`from random import`, a Django settings name):
+    /// what a keyword prefilter cannot say precisely.
+    #[serde(default)]
+    pub file_matches: Option<String>,
+    /// Requirements on the names around a match (what the value is for); all must hold. See [`RawContext`].
+    #[serde(default)]
+    pub context: Vec<RawContext>,
+    /// This query's base confidence, instead of the rule's (a weak hash for a password vs. for nothing evident).
+    #[serde(default)]
+    pub confidence: Option<f32>,
+    /// This query's severity, instead of the rule's.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Fills the rule message's `{detail}`: `{@name}` is the text of capture `@name`, `{context}` the reasons the
+    /// context requirements found. Default: the first line of the match.
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// Where the names a context requirement looks at come from, seen from the matched node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContextSource {
+    /// Identifiers, attribute / field names and string keys inside the match: what goes in (`md5(password)`).
+    Inner,
+    /// Up to the enclosing statement: the assignment target, keyword, dict key or struct field the value goes to,
+    /// the calls it is passed to (and their short string arguments: a cookie's name), `return`.
+    Outer,
+    /// The names of the enclosing functions and classes (`impl` types in Rust).
+    Function,
+    /// The decorators (Rust: attributes) of the enclosing function: `route`, `get`.
+    Decorators,
+    /// Where the variable the match is assigned to goes next in the same function (two hops): its outer names,
+    /// and the arguments of methods called on it (`h.update(password)`).
+    Uses,
+    /// The exception types caught by the enclosing `except` clauses (`Exception`, `SQLAlchemyError`; a bare
+    /// `except:` is `BaseException`). Python only.
+    Except,
+    /// The names tested by the conditions the match depends on: enclosing `if` / `elif` / `while` / ternary
+    /// conditions (Rust: `if`, `if let`, `match` scrutinees). `if not settings.VERIFY_TLS: verify = False` is the
+    /// configuration's choice, not the code's.
+    Conditions,
+}
+
+/// One requirement on a match's context. `names`: some name from `from` must match (and not match `not_names`:
+/// `password_reset_token` is not a password), else the match is dropped; `unless`: a name from `from` that matches
+/// drops it (an `ETag`, a cache key). Regexes see one name at a time; `outer` also yields `return` for a returned
+/// value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContext {
+    #[serde(default)]
+    pub names: Option<String>,
+    #[serde(default)]
+    pub not_names: Option<String>,
+    #[serde(default)]
+    pub unless: Option<String>,
+    /// Default: every source.
+    #[serde(default)]
+    pub from: Vec<ContextSource>,
+    /// Inverts the requirement: the match is kept only when no name satisfies `names`/`not_names` (a rule leaves a
+    /// purpose to a more specific rule: a weak hash of a password is `weak-hash-for-password`'s finding).
+    #[serde(default)]
+    pub absent: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
