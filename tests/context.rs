@@ -2,19 +2,18 @@
 
 #![allow(clippy::single_match_else)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
 #[allow(dead_code)]
 mod repo;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn scan(dir: &std::path::Path, extra: &[&str]) -> (Value, String) {
-    let out = Command::cargo_bin("secreview")
-        .unwrap()
-        .env_remove("CI")
+    let out = cli::secreview()
         .args([
             "scan",
             "--base",
@@ -107,10 +106,7 @@ fn pre_push_hook_sees_imported_guards_of_the_pushed_tip() {
     };
     git(&["push", "-q", "--no-verify", "origin", "main"]);
     let tip = git(&["rev-parse", "feature"]);
-    let out = Command::cargo_bin("secreview")
-        .unwrap()
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
+    let out = cli::secreview()
         .args(["hook", "pre-push", "origin"])
         .arg(remote.to_str().unwrap())
         .current_dir(&work)
@@ -139,8 +135,7 @@ fn mock_patch_decorators_are_not_patch_routes() {
              @mock.patch(\"app.mail.send\")\ndef test_edit_sends_mail(send):\n    assert send.called\n",
         )],
     );
-    let out = Command::cargo_bin("secreview")
-        .unwrap()
+    let out = cli::secreview()
         .env("NO_COLOR", "1")
         .args(["routes", "--all"])
         .arg(tmp.path())

@@ -8,6 +8,8 @@
     clippy::single_match_else
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
@@ -16,16 +18,9 @@ mod repo;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn secreview() -> Command {
-    let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("SECREVIEW_TODAY", "2026-11-24");
-    c
-}
+use cli::secreview;
 
 /// Runs `scan` with JSON output; returns (exit code, parsed report, stderr).
 fn scan_json(dir: &Path, extra: &[&str]) -> (i32, Value, String) {

@@ -5,6 +5,8 @@
 
 #![allow(clippy::print_stderr)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 
@@ -23,11 +25,8 @@ const INJECTION: &str = "import os\n\n\ndef run(request):\n    os.system(request
 const INJECTION_RULE: &str = "shell-command-built";
 
 fn secreview() -> Command {
-    let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("SECREVIEW_TODAY", "2026-11-24")
-        .timeout(TIMEOUT);
+    let mut c = cli::secreview();
+    c.timeout(TIMEOUT);
     c
 }
 

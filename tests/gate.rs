@@ -3,6 +3,8 @@
 // The shared repository builder is written in the e2e suite's style.
 #![allow(clippy::single_match_else)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
@@ -11,14 +13,10 @@ mod repo;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("secreview")
-        .unwrap()
-        .env_remove("CI")
-        .env("NO_COLOR", "1")
+    let out = cli::secreview()
         .args(["scan", "--base", "main", "--format", "json"])
         .args(extra)
         .arg(dir)

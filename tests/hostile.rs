@@ -8,6 +8,8 @@
     clippy::single_match_else
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
@@ -25,12 +27,9 @@ const WITNESS: &str =
     "import os\nfrom flask import request\n\ndef h():\n    os.system(request.args['c'])\n";
 
 fn secreview() -> Command {
-    let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("SECREVIEW_TODAY", "2026-11-24")
-        // A debug build on a shared 2-core machine: generous, but far below the minutes the bugs took.
-        .timeout(Duration::from_secs(120));
+    let mut c = cli::secreview();
+    // A debug build on a shared 2-core machine: generous, but far below the minutes the bugs took.
+    c.timeout(Duration::from_secs(120));
     c
 }
 

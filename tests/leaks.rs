@@ -14,6 +14,8 @@
     clippy::single_match_else
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
@@ -23,16 +25,9 @@ mod repo;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn secreview() -> Command {
-    let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("SECREVIEW_TODAY", "2026-11-24");
-    c
-}
+use cli::secreview;
 
 /// A fake value and where its hidden part starts: after the four characters a redaction shows, and after the
 /// placeholder's literal prefix (`sk-ant-api03-` is public: rule docs quote it).

@@ -14,6 +14,8 @@
     clippy::single_match_else
 )]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
@@ -22,16 +24,9 @@ mod repo;
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn secreview() -> Command {
-    let mut c = Command::cargo_bin("secreview").unwrap();
-    c.env_remove("CI")
-        .env("NO_COLOR", "1")
-        .env("SECREVIEW_TODAY", "2026-11-24");
-    c
-}
+use cli::secreview;
 
 const BASE_APP: &str = "import os\n\n\ndef ok():\n    return 1\n";
 

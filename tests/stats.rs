@@ -2,21 +2,19 @@
 
 #![allow(clippy::single_match_else)]
 
+#[path = "support/cli.rs"]
+mod cli;
 #[path = "support/fake.rs"]
 mod fake;
 #[path = "support/repo.rs"]
 #[allow(dead_code)]
 mod repo;
 
-use assert_cmd::Command;
-
 #[test]
 fn stats_go_to_stderr_and_leave_the_json_report_intact() {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "fastapi-ratings");
-    let out = Command::cargo_bin("secreview")
-        .unwrap()
-        .env_remove("CI")
+    let out = cli::secreview()
         .args(["scan", "--base", "main", "--format", "json", "--stats"])
         .arg(tmp.path())
         .output()

@@ -659,10 +659,11 @@ fn conditions(parsed: &ParsedFile, node: Node<'_>, out: &mut Vec<Named>) {
     }
 }
 
-fn enclosing_function<'t>(s: &Syntax, node: Node<'t>) -> Option<Node<'t>> {
+/// The nearest ancestor of `node` whose kind is one of `kinds` (a function, a scope).
+fn nearest_ancestor<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
     let mut cur = node.parent();
     while let Some(p) = cur {
-        if s.functions.contains(&p.kind()) {
+        if kinds.contains(&p.kind()) {
             return Some(p);
         }
         cur = p.parent();
@@ -671,7 +672,7 @@ fn enclosing_function<'t>(s: &Syntax, node: Node<'t>) -> Option<Node<'t>> {
 }
 
 fn decorators(parsed: &ParsedFile, s: &Syntax, node: Node<'_>, out: &mut Vec<Named>) {
-    let Some(f) = enclosing_function(s, node) else {
+    let Some(f) = nearest_ancestor(node, s.functions) else {
         return;
     };
     match s.lang {
@@ -721,7 +722,7 @@ fn uses(parsed: &ParsedFile, s: &Syntax, node: Node<'_>, out: &mut Vec<Named>) {
     };
     for _ in 0..MAX_HOPS {
         let (var, stmt) = &binding;
-        let Some(scope) = scope_of(s, *stmt) else {
+        let Some(scope) = nearest_ancestor(*stmt, s.scopes) else {
             return;
         };
         let mut next = None;
@@ -746,17 +747,6 @@ fn uses(parsed: &ParsedFile, s: &Syntax, node: Node<'_>, out: &mut Vec<Named>) {
             None => return,
         }
     }
-}
-
-fn scope_of<'t>(s: &Syntax, n: Node<'t>) -> Option<Node<'t>> {
-    let mut cur = n.parent();
-    while let Some(p) = cur {
-        if s.scopes.contains(&p.kind()) {
-            return Some(p);
-        }
-        cur = p.parent();
-    }
-    None
 }
 
 /// Identifier uses of `var` in `scope` after `stmt`, up to the next assignment that rebinds it.
