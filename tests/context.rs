@@ -145,3 +145,34 @@ fn mock_patch_decorators_are_not_patch_routes() {
     assert!(table.contains("edit_note"), "{table}");
     assert!(!table.contains("test_edit_sends_mail"), "{table}");
 }
+
+#[test]
+fn service_layer_idor_shows_every_layer_and_the_router_guard() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-service-layer");
+    let (report, _) = scan(tmp.path(), &[]);
+    let findings = report["findings"].as_array().unwrap();
+    let rename = findings
+        .iter()
+        .find(|f| {
+            f["rule_id"] == "route-missing-ownership-check" && f["location"]["start_line"] == 38
+        })
+        .expect("the IDOR in rename_board");
+    let paths = evidence_paths(rename);
+    // The load two layers down, the owned model, and the router-level guard in the wiring module.
+    for p in [
+        "app/repositories/boards.py",
+        "app/models.py",
+        "app/api/main.py",
+    ] {
+        assert!(paths.contains(&p.to_owned()), "{p}: {rename:#}");
+    }
+    assert!(rename["confidence"].as_f64().unwrap() >= 0.9, "{rename:#}");
+    // The staff router's guard (`require_staff`, a 403 on `is_staff`) covers the purge route.
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f["location"]["path"] == "app/api/routes/staff.py"),
+        "{report:#}"
+    );
+}

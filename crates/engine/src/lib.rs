@@ -647,11 +647,12 @@ impl Engine {
                 .iter()
                 .map(|&i| (i, &self.set.rules[i]))
                 .collect();
+            let injected = authz::injected_aliases(project, &ctx.file.path, parsed);
             taint::run(
                 &self.taint[lang_slot(parsed.lang)],
                 &rules,
                 ctx,
-                parsed,
+                (parsed, &injected),
                 hits,
             );
         }

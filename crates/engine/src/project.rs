@@ -22,6 +22,40 @@ pub const CONTEXT_DEPTH: usize = 3;
 /// At most this many context modules are read, so a change that imports half of a monorepo stays fast.
 pub const CONTEXT_MAX_FILES: usize = 400;
 
+/// File names that conventionally wire routes into an application (`app.include_router(router,
+/// dependencies=[…])`, `urlpatterns`, `register_blueprint`). They import the route modules, not the other way
+/// round, so the import closure of a changed route never reaches them: they are read from the changed file's
+/// ancestor directories instead, where layouts put them (`app/main.py`, `app/api/main.py`, `pkg/__init__.py`).
+const WIRING_NAMES: &[&str] = &[
+    "__init__.py",
+    "main.py",
+    "app.py",
+    "api.py",
+    "application.py",
+    "asgi.py",
+    "wsgi.py",
+    "server.py",
+    "factory.py",
+    "routes.py",
+    "router.py",
+    "routers.py",
+    "urls.py",
+];
+
+/// Text that marks a module as wiring: it registers routers, blueprints or URL patterns.
+const WIRING_MARKERS: &[&str] = &[
+    "include_router(",
+    "register_blueprint(",
+    "urlpatterns",
+    "add_url_rule(",
+    "add_resource(",
+    ".mount(",
+];
+
+/// Ancestor directories searched for wiring files, nearest first (`app/api/routes/x.py` → `app/api/routes`,
+/// `app/api`, `app`, the root).
+const WIRING_DEPTH: usize = 6;
+
 /// One `import` binding of a Python module: `from app.api import deps as d` binds `d` to (`app.api`, level 0,
 /// `deps`); `import app.models` binds `app` to (`app`, 0, none).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +82,8 @@ pub struct Project {
     paths: PathIndex,
     /// Modules read for context, beyond the changed files.
     context: usize,
+    /// Modules that register routes (see [`WIRING_MARKERS`]), in path order.
+    wiring: Vec<String>,
 }
 
 impl Project {
@@ -69,6 +105,7 @@ impl Project {
             modules: HashMap::new(),
             paths: PathIndex::new(paths),
             context: 0,
+            wiring: Vec::new(),
         };
         let mut frontier: Vec<String> = Vec::new();
         for f in changed.iter().filter(|f| is_python(&f.path)) {
@@ -76,6 +113,22 @@ impl Project {
             frontier.push(f.path.clone());
         }
         let mut read_count = 0;
+        for target in project.wiring_candidates(&frontier) {
+            if read_count >= CONTEXT_MAX_FILES {
+                break;
+            }
+            read_count += 1;
+            // Kept either way (an import may name it later, and a second read would be wasted); only wiring
+            // files have their imports followed.
+            if let Some(text) = read(&target) {
+                let wiring = is_wiring(&text);
+                project.insert(target.clone(), text);
+                project.context += 1;
+                if wiring {
+                    frontier.push(target);
+                }
+            }
+        }
         for _ in 0..CONTEXT_DEPTH {
             let mut next = Vec::new();
             for path in &frontier {
@@ -96,7 +149,51 @@ impl Project {
             }
             frontier = next;
         }
+        project.wiring = project
+            .modules
+            .iter()
+            .filter(|(_, m)| is_wiring(&m.text))
+            .map(|(p, _)| p.clone())
+            .collect();
+        project.wiring.sort();
         project
+    }
+
+    /// Wiring files in the changed files' ancestor directories that the project does not hold yet.
+    fn wiring_candidates(&self, changed: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for path in changed {
+            let mut dir = path.as_str();
+            for _ in 0..WIRING_DEPTH {
+                let parent = dir.rsplit_once('/').map_or("", |(d, _)| d);
+                for name in WIRING_NAMES {
+                    let candidate = if parent.is_empty() {
+                        (*name).to_owned()
+                    } else {
+                        format!("{parent}/{name}")
+                    };
+                    if candidate != *path
+                        && !self.modules.contains_key(&candidate)
+                        && self.paths.contains(&candidate)
+                        && seen.insert(candidate.clone())
+                    {
+                        out.push(candidate);
+                    }
+                }
+                if parent.is_empty() {
+                    break;
+                }
+                dir = parent;
+            }
+        }
+        out
+    }
+
+    /// The modules that register routes (`include_router`, `urlpatterns`, blueprints), changed or read for
+    /// context.
+    pub fn wiring(&self) -> &[String] {
+        &self.wiring
     }
 
     fn insert(&mut self, path: String, text: String) {
@@ -152,6 +249,11 @@ impl Project {
         out
     }
 
+    /// The project's own copy of a module's path, borrowed for as long as the project lives.
+    pub fn module_path(&self, path: &str) -> Option<&str> {
+        self.modules.get_key_value(path).map(|(k, _)| k.as_str())
+    }
+
     /// The imports of a module of the project.
     pub fn imports(&self, path: &str) -> &[Import] {
         self.modules.get(path).map_or(&[], |m| m.imports.as_slice())
@@ -199,6 +301,10 @@ impl Project {
     }
 }
 
+fn is_wiring(text: &str) -> bool {
+    WIRING_MARKERS.iter().any(|m| text.contains(m))
+}
+
 fn split_last(dotted: &str) -> (&str, &str) {
     dotted.rsplit_once('.').unwrap_or(("", dotted))
 }
@@ -222,12 +328,15 @@ fn is_python(path: &str) -> bool {
 #[derive(Default)]
 struct PathIndex {
     by_name: HashMap<String, Vec<String>>,
+    all: HashSet<String>,
 }
 
 impl PathIndex {
     fn new(paths: impl IntoIterator<Item = String>) -> PathIndex {
         let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
+        let mut all = HashSet::new();
         for p in paths.into_iter().filter(|p| is_python(p)) {
+            all.insert(p.clone());
             let stem = p.trim_end_matches(".py");
             let name = match stem.strip_suffix("/__init__") {
                 Some(pkg) => pkg.rsplit('/').next().unwrap_or(pkg),
@@ -238,7 +347,11 @@ impl PathIndex {
         for v in by_name.values_mut() {
             v.sort();
         }
-        PathIndex { by_name }
+        PathIndex { by_name, all }
+    }
+
+    fn contains(&self, path: &str) -> bool {
+        self.all.contains(path)
     }
 
     /// The file defining `module` as imported from `importer`: for a relative import, below the importer's
@@ -519,5 +632,41 @@ mod tests {
         );
         assert_eq!(project.resolve_name(notes, "missing"), None);
         assert!(project.parsed("app/api/deps.py").is_some());
+    }
+
+    #[test]
+    fn wiring_files_are_read_from_the_changed_files_ancestor_directories() {
+        let files: HashMap<&str, &str> = [
+            (
+                "app/api/main.py",
+                "from app.api.routes import notes\napi.include_router(notes.router)\n",
+            ),
+            ("app/main.py", "app = FastAPI()\n"),
+            ("app/api/routes/__init__.py", ""),
+            ("other/urls.py", "urlpatterns = []\n"),
+        ]
+        .into();
+        let mut paths: Vec<String> = files.keys().map(|p| (*p).to_owned()).collect();
+        paths.push("app/api/routes/notes.py".into());
+        let mut reads = Vec::new();
+        let project = Project::build(
+            &[changed("app/api/routes/notes.py", "router = APIRouter()\n")],
+            paths,
+            |p| {
+                reads.push(p.to_owned());
+                files.get(p).map(|t| (*t).to_owned())
+            },
+        );
+        reads.sort();
+        // Ancestors only (not `other/urls.py`), and only files that register routes are kept.
+        assert_eq!(
+            reads,
+            [
+                "app/api/main.py",
+                "app/api/routes/__init__.py",
+                "app/main.py"
+            ]
+        );
+        assert_eq!(project.wiring(), ["app/api/main.py"]);
     }
 }

@@ -50,7 +50,7 @@ impl DependencyFacts {
     }
 
     /// Keeps the first fact of each kind (the one closest to the use site).
-    fn absorb(&mut self, other: DependencyFacts) {
+    pub(crate) fn absorb(&mut self, other: DependencyFacts) {
         self.auth = self.auth.take().or(other.auth);
         self.privilege = self.privilege.take().or(other.privilege);
         self.ownership = self.ownership.take().or(other.ownership);
@@ -86,6 +86,40 @@ pub(crate) fn definition(
     facts.filter(|f| !f.is_empty())
 }
 
+/// The facts about the dependency `dep` as named inside the module at `path` (parsed as `p`): its definition
+/// there or where that module imports it from, then the name tables.
+pub(crate) fn dependency_in(
+    project: &Project,
+    path: &str,
+    p: &ParsedFile,
+    dep: &str,
+    names: &Names,
+) -> Option<DependencyFacts> {
+    reference_facts(project, path, p, (dep, p.tree.root_node()), names, 0)
+}
+
+/// The names the module at `path` binds to `FastAPI` dependency aliases (`SessionDep = Annotated[Session,
+/// Depends(get_db)]`), defined there or imported from another module of the project: a parameter annotated with
+/// one is injected by the framework, not read from the client.
+pub(crate) fn injected_aliases(project: &Project, path: &str, p: &ParsedFile) -> Vec<String> {
+    if p.lang != secreview_syntax::Lang::Python || !p.text.contains("fastapi") {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = dependency_aliases(p).into_keys().collect();
+    for imp in project.imports(path) {
+        if imp.name.is_none() {
+            continue;
+        }
+        if let Some((module, symbol)) = project.resolve_name(path, &imp.local)
+            && let Some(mp) = project.parsed(&module)
+            && dependency_aliases(mp).contains_key(&symbol)
+        {
+            out.push(imp.local.clone());
+        }
+    }
+    out
+}
+
 /// `RequireScope("x")` → `RequireScope`; `deps.get_user` stays dotted.
 fn callee_name(dep: &str) -> &str {
     dep.split('(').next().unwrap_or(dep).trim()
@@ -118,6 +152,18 @@ fn symbol_facts(
             }
             _ => None,
         };
+    }
+    // `_CustomerWrite = Authenticator(required_scopes=…)`: a dependency instance built by a project factory or
+    // class; what the factory establishes is what the instance does.
+    if let Some(a) = alias_node(p, symbol)
+        && let Some(r) = a.child_by_field_name("right")
+        && r.kind() == "call"
+        && let Some(f) = r.child_by_field_name("function")
+    {
+        let factory = p.text(f);
+        if is_dotted_name(factory) {
+            return reference_facts(project, path, p, (factory, a), names, hops + 1);
+        }
     }
     // `from app.core.security import get_user` in a package `__init__` or a deps module: a re-export.
     let (next, sym) = project.resolve_name(path, symbol)?;
@@ -394,7 +440,7 @@ fn alias_node<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
 }
 
 /// A module-level function or class named `name` (decorated or not).
-fn top_level<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
+pub(crate) fn top_level<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     named_children(p.tree.root_node()).find_map(|n| {
         let def = if n.kind() == "decorated_definition" {
             n.child_by_field_name("definition")?
@@ -409,7 +455,7 @@ fn top_level<'t>(p: &'t ParsedFile, name: &str) -> Option<Node<'t>> {
     })
 }
 
-fn class_method<'t>(p: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
+pub(crate) fn class_method<'t>(p: &ParsedFile, class: Node<'t>, name: &str) -> Option<Node<'t>> {
     let body = class.child_by_field_name("body")?;
     named_children(body).find_map(|n| {
         let def = if n.kind() == "decorated_definition" {

@@ -6,9 +6,11 @@
 //! authenticate, which fields name an owner — is data (`rules/authz/_frameworks.toml`).
 
 mod imported;
+mod layers;
 mod model;
 mod python;
 mod rust;
+mod wiring;
 
 use secreview_model::{Evidence, Location};
 use secreview_rules::{CompiledRule, Matcher};
@@ -19,6 +21,7 @@ use crate::emit::Hit;
 use crate::file::FileCtx;
 use crate::project::Project;
 
+pub(crate) use imported::injected_aliases;
 pub(crate) use model::Names;
 use model::{Ev, Lookup, Owner, Route};
 
@@ -204,6 +207,10 @@ fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
 /// the model class, possibly in another file): the finding no longer rests on a name guess.
 const OWNED_MODEL_BONUS: f32 = 0.03;
 
+/// The load was followed through the service or repository layer to the query that performs it, and no layer on
+/// the way checks the owner: the finding no longer rests on what an unread callee might do.
+const FOLLOWED_LOAD_BONUS: f32 = 0.03;
+
 /// `route-missing-ownership-check`: a record selected by a client-supplied key is changed (or, where siblings
 /// check reads, returned) without an ownership or permission check.
 fn ownership(
@@ -256,6 +263,9 @@ fn ownership(
             {
                 c += OWNED_MODEL_BONUS;
             }
+            if owned.iter().any(|l| l.via.is_some()) {
+                c += FOLLOWED_LOAD_BONUS;
+            }
             (owned.first().copied(), c.min(0.97))
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
@@ -288,6 +298,16 @@ fn ownership(
             None => lookup.ev.note.clone(),
         };
         hit.evidence.push(evidence(path, &lookup.ev, &note));
+        if let Some(v) = &lookup.via {
+            hit.evidence.push(evidence(
+                path,
+                v,
+                &format!(
+                    "loaded through {}; no layer on the way checks the owner",
+                    v.note
+                ),
+            ));
+        }
         if let Some(Owner::Owned(o)) = &lookup.owner {
             hit.evidence.push(evidence(
                 path,
@@ -346,6 +366,7 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
             || !r.mutates()
             || !writes
             || names.is_public_route(r)
+            || r.capability.is_some()
             || r.allow_any.is_some()
             || drf_defaults
             || r.inherits_unknown

@@ -87,6 +87,8 @@ pub(crate) struct Lookup {
     /// What the data model says about the record's owner, when its model class was found: evidence that it
     /// is owned (`owner_id` on `Document`, in `app/models.py`) or that it has no owner at all.
     pub owner: Option<Owner>,
+    /// Where a service or repository in another module performs the load, when the call was followed there.
+    pub via: Option<Ev>,
 }
 
 /// Whether a model has an owner, with the evidence for it.
@@ -155,6 +157,8 @@ pub(crate) struct Route {
     pub allow_any: Option<Ev>,
     /// `permission_classes` of the route, as written (DRF), for comparisons with the base.
     pub permission_classes: Option<Ev>,
+    /// The path carries an unguessable key (`{client_secret}`): knowing it is the authorization.
+    pub capability: Option<Ev>,
 }
 
 impl Route {
@@ -180,6 +184,7 @@ impl Route {
             csrf_exempt: None,
             allow_any: None,
             permission_classes: None,
+            capability: None,
         }
     }
 

@@ -8,9 +8,11 @@ use tree_sitter::Node;
 
 use super::Scope;
 use super::imported;
+use super::layers::{self, Layers};
 use super::model::{
     Ev, Framework, Lookup, Names, Owner, Route, contains_word, loads_one, sql_writes,
 };
+use super::wiring;
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
@@ -23,8 +25,12 @@ pub(crate) struct PyFile<'a> {
     aliases: HashMap<String, String>,
     /// `check_in` results by function node id.
     checks: std::cell::RefCell<HashMap<usize, Option<Ev>>>,
+    /// Guards of each router object where another module registers it (see `wiring`), by router name.
+    registered: std::cell::RefCell<HashMap<String, Option<imported::DependencyFacts>>>,
     /// The file's place in the project, for dependencies imported from other modules.
     scope: Scope<'a>,
+    /// Summaries of the services and repositories the handlers call in other modules.
+    layers: Layers<'a>,
 }
 
 /// Text of a node.
@@ -112,7 +118,9 @@ impl<'a> PyFile<'a> {
             funcs,
             aliases: HashMap::new(),
             checks: std::cell::RefCell::new(HashMap::new()),
+            registered: std::cell::RefCell::new(HashMap::new()),
             scope,
+            layers: Layers::new(scope.project),
         };
         let Some(framework) = framework else {
             return file;
@@ -263,7 +271,7 @@ impl<'a> PyFile<'a> {
     #[allow(clippy::too_many_arguments)]
     fn route_for(
         &self,
-        p: &ParsedFile,
+        p: &'a ParsedFile,
         names: &Names,
         framework: Framework,
         def: Node<'a>,
@@ -329,6 +337,8 @@ impl<'a> PyFile<'a> {
                     if *privileged {
                         r.privilege.push(g.clone());
                     }
+                } else {
+                    self.registration_guards(p, names, obj, *d, &mut r);
                 }
                 route = Some(r);
             } else if fname == "api_view" || fname.ends_with(".api_view") {
@@ -441,6 +451,12 @@ impl<'a> PyFile<'a> {
         }
         key_params.sort();
         key_params.dedup();
+        // `/checkout/{client_secret}`: the unguessable value is the authorization (a capability URL), so the
+        // route is public by design and the value selects nothing an attacker could enumerate.
+        if let Some(k) = key_params.iter().find(|k| is_capability_key(k)) {
+            route.capability = Some(ev(p, def, format!("capability key `{k}` in the path")));
+        }
+        key_params.retain(|k| !is_capability_key(k));
         let body = def.child_by_field_name("body")?;
         self.body_evidence(p, names, body, &key_params, &params, &mut route);
         Some(route)
@@ -492,6 +508,37 @@ impl<'a> PyFile<'a> {
         }
     }
 
+    /// Adds the guards another module declares where it registers the router `group` (`include_router(router,
+    /// dependencies=[…])`, a guarded app that includes it), as evidence at the route decorator `at`.
+    fn registration_guards(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        group: &str,
+        at: Node<'_>,
+        route: &mut Route,
+    ) {
+        let facts = self
+            .registered
+            .borrow_mut()
+            .entry(group.to_owned())
+            .or_insert_with(|| {
+                wiring::registration_guards(self.scope.project, self.scope.path, group, names)
+            })
+            .clone();
+        let Some(facts) = facts else {
+            return;
+        };
+        let (line, col) = p.line_col(at.start_byte());
+        let what = format!("router `{group}`");
+        if let Some(f) = &facts.auth {
+            route.auth.push(f.at_use(line, col, &what));
+        }
+        if let Some(f) = &facts.privilege {
+            route.privilege.push(f.at_use(line, col, &what));
+        }
+    }
+
     /// Adds what an imported dependency (or annotation alias) establishes, as evidence at its use site `at`
     /// pointing at the definition. Returns whether it established anything.
     fn imported_dependency(
@@ -524,14 +571,7 @@ impl<'a> PyFile<'a> {
     /// `get_object_or_404(Note, pk=pk)`, `select(Document).where(…)`): the first class-like name in the call
     /// chain, resolved in this file or through its imports.
     fn model_owner(&self, p: &ParsedFile, names: &Names, stmt: &str) -> Option<Owner> {
-        let model = identifiers(stmt).find(|w| {
-            w.chars().next().is_some_and(char::is_uppercase)
-                && w.chars().any(char::is_lowercase)
-                && !matches!(
-                    *w,
-                    "Depends" | "HTTPException" | "Query" | "Path" | "Body" | "Q" | "F"
-                )
-        })?;
+        let model = model_name(stmt)?;
         imported::model_owner(self.scope.project, self.scope.path, p, model, names)
     }
 
@@ -744,9 +784,9 @@ impl<'a> PyFile<'a> {
     #[allow(clippy::too_many_lines)]
     fn body_evidence(
         &self,
-        p: &ParsedFile,
+        p: &'a ParsedFile,
         names: &Names,
-        body: Node<'_>,
+        body: Node<'a>,
         keys: &[String],
         params: &[(String, Option<String>, Option<String>)],
         route: &mut Route,
@@ -888,8 +928,46 @@ impl<'a> PyFile<'a> {
                         }
                     })
                 });
+                // A call into a service or repository of another module: what its summary says it does with
+                // the key (loads the record by it, checks the owner somewhere below).
+                let delegated = key.and_then(|_| body.parent()).and_then(|handler| {
+                    self.layers
+                        .call_summary(self.scope.path, p, handler, n, names)
+                });
+                if let Some(summary) = &delegated {
+                    let (line, col) = p.line_col(n.start_byte());
+                    if let Some(check) = &summary.check {
+                        route.ownership.push(check.at_use(
+                            line,
+                            col,
+                            &format!("`{c}` reaches a check"),
+                        ));
+                    } else if let Some((who, scope)) = args.and_then(|a| {
+                        layers::arguments(p, a)
+                            .into_iter()
+                            .find_map(|(index, kw, v)| {
+                                let who = principal_arg(t(p, v), params)?;
+                                Some((who, summary.scope_for(index, kw)?))
+                            })
+                    }) {
+                        // The caller is handed to the layer that loads the record, and that layer uses it to
+                        // select (`get_accessible_org_ids(session, auth_subject)`): scoping delegated downwards.
+                        route.ownership.push(scope.at_use(
+                            line,
+                            col,
+                            &format!("`{c}` is given the caller `{who}`"),
+                        ));
+                    }
+                }
+                let via = match (key, &delegated, args) {
+                    (Some(k), Some(summary), Some(a)) => layers::arguments(p, a)
+                        .into_iter()
+                        .find(|(_, _, v)| uses_key(*v, k))
+                        .and_then(|(index, kw, _)| summary.load_for(index, kw).cloned()),
+                    _ => None,
+                };
                 if let Some(key) = key
-                    && names.is_lookup_call(c)
+                    && (names.is_lookup_call(c) || via.is_some())
                     && !is_trivial_call(lc)
                 {
                     let stmt = statement;
@@ -907,7 +985,8 @@ impl<'a> PyFile<'a> {
                         let stmt_text = t(p, stmt);
                         let mutating = names.is_mutation_call(lc)
                             || sql_writes(stmt_text)
-                            || has_mutation_call(p, names, stmt);
+                            || has_mutation_call(p, names, stmt)
+                            || via.as_ref().is_some_and(|l| l.mutating);
                         let var = assigned_var(p, stmt).map(str::to_owned);
                         if let Some(v) = &var {
                             lookup_vars.push(v.clone());
@@ -922,8 +1001,13 @@ impl<'a> PyFile<'a> {
                             key: key.clone(),
                             var,
                             mutating,
-                            single: loads_one(stmt_text),
-                            owner: self.model_owner(p, names, stmt_text),
+                            single: loads_one(stmt_text) || via.is_some(),
+                            owner: self
+                                .model_owner(p, names, stmt_text)
+                                .or_else(|| via.as_ref().and_then(|l| l.owner.clone())),
+                            via: via
+                                .as_ref()
+                                .map(|l| l.fact.at_use(sl, sc, &format!("`{c}`"))),
                         });
                         if mutating {
                             route
@@ -1098,6 +1182,14 @@ fn value_uses(p: &ParsedFile, node: Node<'_>, name: &str) -> Vec<usize> {
     out
 }
 
+/// A parameter holding an unguessable value (`client_secret`, `invite_token`, `signature`).
+fn is_capability_key(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    ["token", "secret", "signature", "nonce", "otp"]
+        .iter()
+        .any(|w| l == *w || l.ends_with(&format!("_{w}")) || l.starts_with(&format!("{w}_")))
+}
+
 /// A record found by an unguessable value (`notifications_token=…`, `secret=…`): knowing the value is the
 /// authorization, so it is not an insecure direct object reference.
 fn is_capability_lookup(stmt: &str) -> bool {
@@ -1185,6 +1277,52 @@ fn ownership_node(
 fn truncate(s: &str) -> String {
     let one = s.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::redact::excerpt(&one, 70)
+}
+
+/// Words that name the acting principal in a parameter (`current_user`, `auth_subject`, `caller`, `member`).
+const PRINCIPAL_PARAM_WORDS: &[&str] = &[
+    "user",
+    "subject",
+    "caller",
+    "member",
+    "principal",
+    "viewer",
+    "account",
+    "identity",
+    "actor",
+];
+
+/// The handler parameter an argument passes when it is the caller (`member`, `current_user.id`,
+/// `auth_subject`), not a client-chosen id (`user_id` in the path).
+fn principal_arg<'p>(
+    arg: &str,
+    params: &'p [(String, Option<String>, Option<String>)],
+) -> Option<&'p str> {
+    let head = arg.split('.').next().unwrap_or(arg).trim();
+    params
+        .iter()
+        .find(|(name, annotation, _)| {
+            name == head
+                && !is_id_name(name)
+                && annotation.as_deref().is_none_or(|a| !is_scalar_type(a))
+                && PRINCIPAL_PARAM_WORDS
+                    .iter()
+                    .any(|w| name.to_ascii_lowercase().contains(w))
+        })
+        .map(|(name, _, _)| name.as_str())
+}
+
+/// The model a lookup statement names: its first class-like identifier (`session.get(Document, id)`,
+/// `select(Board).where(…)`, `Note.query.get(id)`).
+pub(crate) fn model_name(stmt: &str) -> Option<&str> {
+    identifiers(stmt).find(|w| {
+        w.chars().next().is_some_and(char::is_uppercase)
+            && w.chars().any(char::is_lowercase)
+            && !matches!(
+                *w,
+                "Depends" | "HTTPException" | "Query" | "Path" | "Body" | "Q" | "F"
+            )
+    })
 }
 
 /// Functions and methods with their decorators and enclosing class.

@@ -414,6 +414,7 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
                 single: loads_one(st),
                 // Rust models (diesel/sqlx structs) are not resolved yet: ownership stays unknown.
                 owner: None,
+                via: None,
             });
         } else if writes && lookup_vars.iter().any(|v| contains_word(st, v)) {
             route

@@ -837,6 +837,9 @@ pub(crate) struct SinkHit {
 pub(crate) struct Core<'a> {
     pub t: &'a Tables,
     pub parsed: &'a ParsedFile,
+    /// Type names this file binds to framework-injected values (`FastAPI`: `SessionDep = Annotated[Session,
+    /// Depends(get_db)]`, here or imported from a deps module): parameters annotated with them are not input.
+    pub injected: &'a [String],
     pub active: Mask,
     pub hits: Vec<SinkHit>,
 }
@@ -1067,7 +1070,7 @@ pub(crate) fn run(
     tables: &Tables,
     rules: &[(usize, &CompiledRule)],
     ctx: &FileCtx<'_>,
-    parsed: &ParsedFile,
+    (parsed, injected): (&ParsedFile, &[String]),
     hits: &mut Vec<(usize, Hit)>,
 ) {
     // Which classes each rule wants.
@@ -1090,6 +1093,7 @@ pub(crate) fn run(
     let mut core = Core {
         t: tables,
         parsed,
+        injected,
         active,
         hits: Vec::new(),
     };

@@ -340,6 +340,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             };
             if mentions(&t.dependency_defaults, default_text)
                 || mentions(&t.dependency_defaults, ty_text)
+                || self.core.injected.iter().any(|a| a == ty_text.trim())
             {
                 continue;
             }
