@@ -286,7 +286,8 @@ impl Rejection {
         let raises = body.contains("raise ")
             || body.contains("abort(")
             || body.contains("return redirect(")
-            || body.contains(".unauthorized(");
+            || body.contains(".unauthorized(")
+            || body.contains("return ");
         if !raises {
             return Rejection::default();
         }
@@ -305,6 +306,10 @@ impl Rejection {
                     "NotAuthenticated",
                     "AuthenticationFailed",
                     "InvalidToken",
+                    // `return error("missing api key", 401)`, `return JsonResponse(…, status=401)`
+                    ", 401)",
+                    "status=401",
+                    "HTTPStatus.UNAUTHORIZED",
                 ]),
             forbidden: has(&[
                 "HTTP_403",
@@ -313,6 +318,8 @@ impl Rejection {
                 "(403",
                 "Forbidden",
                 "PermissionDenied",
+                ", 403)",
+                "status=403",
             ]),
         }
     }
@@ -610,10 +617,14 @@ class Audited(TimestampMixin, Base):
         assert!(r.unauthenticated && !r.forbidden);
         let r = Rejection::in_body("if not ok:\n    abort(403)\n");
         assert!(r.forbidden && !r.unauthenticated);
-        // Naming a status without raising it rejects nothing.
+        // Naming a status without raising or returning it as one rejects nothing.
         assert_eq!(
-            Rejection::in_body("return {'code': 401}"),
+            Rejection::in_body("log({'code': 401})"),
             Rejection::default()
         );
+        // A returned error response rejects too (`return error("missing api key", 401)`).
+        let r =
+            Rejection::in_body("if len(key) != 32:\n    return error(\"missing api key\", 401)\n");
+        assert!(r.unauthenticated && !r.forbidden);
     }
 }

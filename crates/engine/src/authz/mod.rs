@@ -32,6 +32,7 @@ pub(crate) const ANALYSES: &[&str] = &[
     "authz.guard-removed",
     "authz.permission-weakened",
     "authz.mass-assignment",
+    "authz.decorator-order",
 ];
 
 /// Where a file sits in the project: its path and the project's other modules, for facts defined elsewhere.
@@ -123,6 +124,7 @@ pub(crate) fn run(
                     &mut out,
                 );
             }
+            "authz.decorator-order" => decorator_order(&routes, base, path, &mut out),
             "authz.mass-assignment" => {
                 for r in &routes {
                     for m in &r.mass_assignment {
@@ -211,6 +213,11 @@ const OWNED_MODEL_BONUS: f32 = 0.03;
 /// the way checks the owner: the finding no longer rests on what an unread callee might do.
 const FOLLOWED_LOAD_BONUS: f32 = 0.03;
 
+/// Every load is handed the caller as well as the key, by a call whose code the analysis cannot read (a use
+/// case in a module it does not resolve, a library): such layers usually scope by the caller they are given,
+/// so the finding stays a warning below the blocking confidence, with the reason in its evidence.
+const UNSEEN_DELEGATE_PENALTY: f32 = 0.3;
+
 /// `route-missing-ownership-check`: a record selected by a client-supplied key is changed (or, where siblings
 /// check reads, returned) without an ownership or permission check.
 fn ownership(
@@ -266,6 +273,9 @@ fn ownership(
             if owned.iter().any(|l| l.via.is_some()) {
                 c += FOLLOWED_LOAD_BONUS;
             }
+            if owned.iter().all(|l| l.delegated_caller) {
+                c -= UNSEEN_DELEGATE_PENALTY;
+            }
             (owned.first().copied(), c.min(0.97))
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
@@ -306,6 +316,13 @@ fn ownership(
                     "loaded through {}; no layer on the way checks the owner",
                     v.note
                 ),
+            ));
+        }
+        if lookup.delegated_caller {
+            hit.evidence.push(evidence(
+                path,
+                &lookup.ev,
+                "the caller is passed along with the key to code out of sight, which may scope by it",
             ));
         }
         if let Some(Owner::Owned(o)) = &lookup.owner {
@@ -349,6 +366,51 @@ fn ownership(
                 &format!("sibling `{}` checks: {}", s.name, check.note),
             ));
         }
+        out.push(hit);
+    }
+}
+
+/// Whether a view authenticates its caller by the session cookie, the only case where cross-site requests
+/// carry the victim's credentials: an API-key, token or signature view, or an anonymous webhook, has nothing
+/// for a forged request to ride on, so `@csrf_exempt` there weakens nothing.
+fn rides_session(r: &Route) -> bool {
+    const SESSION: &[&str] = &[
+        "login",
+        "session",
+        "is_authenticated",
+        "request.user",
+        "user_passes_test",
+        "permission_required",
+        "staff_member_required",
+        "loginrequired",
+    ];
+    r.auth
+        .iter()
+        .chain(&r.body_auth)
+        .chain(&r.privilege)
+        .any(|e| {
+            let l = e.note.to_ascii_lowercase();
+            SESSION.iter().any(|w| l.contains(w))
+        })
+}
+
+/// `auth-decorator-above-route`: the only guard of a route is a decorator the framework never sees, because it
+/// sits above the decorator that registers the route. Reported whatever the siblings do: the author meant to
+/// protect the route, and it is open.
+fn decorator_order(routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
+    for r in routes {
+        let Some(m) = &r.misordered else { continue };
+        // Protected some other way (a router guard, a dependency): the stray decorator is harmless.
+        if r.is_authenticated() {
+            continue;
+        }
+        let mut hit = hit_at(m, base).detail(format!("{}: {}", r.describe(), m.note));
+        hit.evidence.push(evidence(path, m, &m.note));
+        hit.evidence.push(evidence(
+            path,
+            &r.def,
+            &format!("handler {} is registered unwrapped", r.describe()),
+        ));
         out.push(hit);
     }
 }
@@ -545,6 +607,7 @@ fn permission_weakened(
             && added.contains(c.line)
             && r.mutates()
             && !names.is_public_route(r)
+            && rides_session(r)
             && !reported_lines.contains(&c.line)
         {
             reported_lines.push(c.line);

@@ -89,6 +89,9 @@ pub(crate) struct Lookup {
     pub owner: Option<Owner>,
     /// Where a service or repository in another module performs the load, when the call was followed there.
     pub via: Option<Ev>,
+    /// The call that loads the record is also given the caller (`svc.delete(id, current_user)`), and its code
+    /// is out of sight (a library, or a layer the front-end cannot resolve): it may well scope by the caller.
+    pub delegated_caller: bool,
 }
 
 /// Whether a model has an owner, with the evidence for it.
@@ -159,6 +162,9 @@ pub(crate) struct Route {
     pub permission_classes: Option<Ev>,
     /// The path carries an unguessable key (`{client_secret}`): knowing it is the authorization.
     pub capability: Option<Ev>,
+    /// An auth decorator placed above the route decorator (`@login_required` over `@app.route`): it wraps the
+    /// function after the framework registered it, so it protects nothing.
+    pub misordered: Option<Ev>,
 }
 
 impl Route {
@@ -185,6 +191,7 @@ impl Route {
             allow_any: None,
             permission_classes: None,
             capability: None,
+            misordered: None,
         }
     }
 

@@ -285,7 +285,8 @@ impl<'a> PyFile<'a> {
         let mut route: Option<Route> = None;
         let mut key_params: Vec<String> = Vec::new();
         // Decorator-registered routes (FastAPI, Flask, DRF @api_view).
-        for d in decorators {
+        let mut registered_at: Option<usize> = None;
+        for (di, d) in decorators.iter().enumerate() {
             let expr = d.named_child(0)?;
             let (fname, args) = if expr.kind() == "call" {
                 (callee(p, expr), expr.child_by_field_name("arguments"))
@@ -340,6 +341,7 @@ impl<'a> PyFile<'a> {
                 } else {
                     self.registration_guards(p, names, obj, *d, &mut r);
                 }
+                registered_at = Some(di);
                 route = Some(r);
             } else if fname == "api_view" || fname.ends_with(".api_view") {
                 let mut r = Route::new(
@@ -409,7 +411,28 @@ impl<'a> PyFile<'a> {
                 key_params.push("kwargs".into());
             }
         }
-        for d in decorators {
+        for (di, d) in decorators.iter().enumerate() {
+            // Decorators apply bottom-up: one above the route decorator wraps a function that is already
+            // registered, so the URL serves the unwrapped view.
+            if registered_at.is_some_and(|r| di < r) {
+                let mut scratch = Route::new(
+                    String::new(),
+                    route.framework,
+                    route.def.clone(),
+                    String::new(),
+                );
+                self.classify_decorator(p, names, *d, &mut scratch);
+                if let Some(a) = scratch.auth.first().or(scratch.privilege.first()) {
+                    let reg = decorators
+                        .get(registered_at.unwrap_or(0))
+                        .map_or("", |r| t(p, *r).split('(').next().unwrap_or(""));
+                    route.misordered = Some(Ev {
+                        note: format!("{} sits above `{reg}(…)`, so it wraps nothing", a.note),
+                        ..a.clone()
+                    });
+                    continue;
+                }
+            }
             self.classify_decorator(p, names, *d, &mut route);
         }
         if let Some(class) = class {
@@ -1008,6 +1031,12 @@ impl<'a> PyFile<'a> {
                             via: via
                                 .as_ref()
                                 .map(|l| l.fact.at_use(sl, sc, &format!("`{c}`"))),
+                            delegated_caller: delegated.is_none()
+                                && args.is_some_and(|a| {
+                                    layers::arguments(p, a)
+                                        .iter()
+                                        .any(|(_, _, v)| principal_arg(t(p, *v), params).is_some())
+                                }),
                         });
                         if mutating {
                             route
@@ -1530,6 +1559,31 @@ fn is_scalar_type(a: &str) -> bool {
 
 /// A Django function view, not a helper that happens to take `request`: public, and it returns a response or
 /// carries a view decorator.
+/// `name(request` appears in the module outside the definition itself.
+fn is_called_with_request(text: &str, name: &str) -> bool {
+    let call = format!("{name}(request");
+    text.match_indices(&call).any(|(i, _)| {
+        let before = &text[..i];
+        !before.ends_with("def ")
+            && !before.ends_with('.')
+            && !before.ends_with('_')
+            && !before.chars().last().is_some_and(char::is_alphanumeric)
+    })
+}
+
+/// A parameter after `request` annotated with a class the URL resolver cannot produce (URL kwargs are `str`,
+/// `int`, `UUID`, slugs or path converters' types, not model instances).
+fn takes_model_instance(p: &ParsedFile, def: Node<'_>) -> bool {
+    params_of(p, def).iter().skip(1).any(|(_, a, _)| {
+        a.as_deref().is_some_and(|a| {
+            let a = a.trim();
+            a.chars().next().is_some_and(char::is_uppercase)
+                && !is_scalar_type(a)
+                && !matches!(a, "UUID" | "Decimal" | "Path" | "Any")
+        })
+    })
+}
+
 fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bool {
     let name = def.child_by_field_name("name").map_or("", |n| t(p, n));
     if name.starts_with('_') {
@@ -1537,6 +1591,12 @@ fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bo
     }
     if !decorators.is_empty() {
         return true;
+    }
+    // Views are reached through the URLconf. A function another view calls with its request
+    // (`return email_form(request, channel)`), or one taking a model instance the URLconf cannot pass
+    // (`channel: Channel`), is a helper whose guards are its caller's.
+    if is_called_with_request(&p.text, name) || takes_model_instance(p, def) {
+        return false;
     }
     let body = def.child_by_field_name("body").map_or("", |b| t(p, b));
     [

@@ -373,7 +373,7 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
                 .push(ev(p, stmt, "query scoped to the user (diesel filter)"));
         }
         let calls_mutation = has_mutation_call(p, names, stmt);
-        let key = keys.iter().find(|k| contains_word(st, k));
+        let key = keys.iter().find(|k| contains_variable(st, k));
         if let Some(key) = key
             && (lower.contains("query")
                 || lower.contains("find")
@@ -415,8 +415,15 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
                 // Rust models (diesel/sqlx structs) are not resolved yet: ownership stays unknown.
                 owner: None,
                 via: None,
+                // The caller is handed to a use case or service this front-end cannot follow.
+                delegated_caller: principal_here && calls_mutation && !sql_writes(st),
             });
-        } else if writes && lookup_vars.iter().any(|v| contains_word(st, v)) {
+        } else if writes
+            && lookup_vars.iter().any(|v| contains_word(st, v))
+            // `insert into follow(follower, followed) values ($1, $2)` bound to the caller: a row of the caller's
+            // own (a follow, a favourite), not a change to the record that was looked up.
+            && !(principal_here && lower.contains("insert"))
+        {
             route
                 .mutations
                 .push(ev(p, stmt, "looked-up record written"));
@@ -565,6 +572,18 @@ fn pattern_names(pat: &str) -> Vec<String> {
         })
         .map(str::to_owned)
         .collect()
+}
+
+/// `id` used as a variable in the statement, not only as a field of something else (`todo.id`).
+fn contains_variable(st: &str, name: &str) -> bool {
+    let is_ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let bytes = st.as_bytes();
+    st.match_indices(name).any(|(i, _)| {
+        let end = i + name.len();
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        before.is_none_or(|b| !is_ident(b) && b != b'.')
+            && bytes.get(end).is_none_or(|&b| !is_ident(b))
+    })
 }
 
 #[cfg(test)]
