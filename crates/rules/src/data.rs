@@ -172,6 +172,24 @@ pub struct TaintSink {
     /// Callee names that look like this sink but are not (`re.search` for LDAP's `.search`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// The sink only counts in a file that imports one of these modules (or a module under one of them):
+    /// `.search` is an LDAP query only where `ldap3` or `ldap` is imported; a view's return value is an HTML body
+    /// only in a Flask application.
+    #[serde(default)]
+    pub when_import: Vec<String>,
+    /// Method sinks: the receiver's name (its last dotted segment, lowercase) must contain one of these
+    /// (`conn`, `ldap`): an untyped `.search` is an LDAP query on a connection, not on a search service.
+    #[serde(default)]
+    pub when_receiver: Vec<String>,
+    /// The value a request handler returns is the sink (Flask sends a returned `str` as `text/html`). Only the
+    /// body counts: the first element of a returned tuple; dicts and lists are serialised as JSON and skipped.
+    #[serde(default)]
+    pub returns: bool,
+    /// Method calls on the argument's variable that make the sink count (`setFeature(feature_external_ges,True)`
+    /// on the parser passed to `minidom.parseString`): texts matched, whitespace removed, against the calls made
+    /// on it before the sink. Keys name the argument as in `unless_kwarg`.
+    #[serde(default)]
+    pub when_configured: BTreeMap<String, Vec<String>>,
     pub note: Option<String>,
 }
 

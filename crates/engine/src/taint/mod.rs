@@ -60,6 +60,9 @@ const LOCAL_FACTOR: f32 = 0.42;
 const UNKNOWN_CALL_FACTOR: f32 = 0.85;
 /// Longest flow kept per label; later steps are not recorded (loops would grow it without bound).
 const MAX_STEPS: u16 = 12;
+/// Most method calls remembered per variable for `when_configured`, and the longest call text kept.
+pub(crate) const MAX_CONFIGURED: usize = 8;
+pub(crate) const MAX_CONFIGURED_TEXT: usize = 160;
 /// Most labels a value keeps; more distinct (kind, sanitizers) combinations are dropped, weakest first.
 const MAX_LABELS: usize = 6;
 
@@ -195,6 +198,10 @@ pub(crate) struct Sink {
     pub unless: Vec<(String, Vec<String>)>,
     pub when_ctor: Vec<String>,
     pub exclude: Vec<Name>,
+    pub when_import: Vec<String>,
+    pub when_receiver: Vec<String>,
+    pub returns: bool,
+    pub when_configured: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -334,6 +341,14 @@ impl Tables {
                     .collect(),
                 when_ctor: s.when_ctor.iter().map(|x| squash(x)).collect(),
                 exclude: s.exclude.iter().map(|x| Name::new(x)).collect(),
+                when_import: s.when_import.clone(),
+                when_receiver: s.when_receiver.iter().map(|r| r.to_lowercase()).collect(),
+                returns: s.returns,
+                when_configured: s
+                    .when_configured
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.iter().map(|x| squash(x)).collect()))
+                    .collect(),
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -651,6 +666,9 @@ pub(crate) struct Val {
     pub ty: Option<Rc<str>>,
     /// Byte range of the call that constructed it (for `when_ctor` / `unless_kwarg`).
     pub ctor: Option<(usize, usize)>,
+    /// Method calls made on the variable so far, whitespace removed (`setFeature(feature_external_ges,True)`),
+    /// for `when_configured`; at most [`MAX_CONFIGURED`].
+    pub configured: Vec<Rc<str>>,
 }
 
 impl Val {
@@ -752,6 +770,7 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
         },
         ty: a.ty.clone().or_else(|| b.ty.clone()),
         ctor: a.ctor.or(b.ctor),
+        configured: union_configured(&a.configured, &b.configured),
     };
     if v.fields.is_some() {
         let whole = v.taint.clone();
@@ -759,6 +778,17 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
         v.taint.join(&whole);
     }
     v
+}
+
+/// The calls made on a variable in either branch (a feature turned on in one branch may be on at the sink).
+fn union_configured(a: &[Rc<str>], b: &[Rc<str>]) -> Vec<Rc<str>> {
+    let mut out = a.to_vec();
+    for c in b {
+        if out.len() < MAX_CONFIGURED && !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 pub(crate) fn join_env(a: &Env, b: &Env) -> Env {
@@ -839,6 +869,8 @@ pub(crate) struct Core<'a> {
     pub parsed: &'a ParsedFile,
     pub active: Mask,
     pub hits: Vec<SinkHit>,
+    /// Per sink of the table: off in this file (its `when_import` modules are not imported). Empty: all on.
+    pub off: Vec<bool>,
 }
 
 impl<'a> Core<'a> {
@@ -909,7 +941,34 @@ impl<'a> Core<'a> {
         for si in specs {
             let spec = &t.sinks[si];
             let bit = 1 << spec.class;
-            if self.active & bit == 0 || spec.exclude.iter().any(|x| x.matches(&site.callee)) {
+            if self.active & bit == 0
+                || spec.returns
+                || self.off.get(si).copied().unwrap_or(false)
+                || spec.exclude.iter().any(|x| x.matches(&site.callee))
+            {
+                continue;
+            }
+            if !spec.when_receiver.is_empty() {
+                let name = site
+                    .recv
+                    .as_ref()
+                    .map(|(n, _)| last_segment(self.text(*n)).to_lowercase());
+                if !name.is_some_and(|n| spec.when_receiver.iter().any(|r| n.contains(r.as_str()))) {
+                    continue;
+                }
+            }
+            if !spec.when_configured.iter().all(|(k, calls)| {
+                let val = if k == "receiver" {
+                    site.recv.as_ref().map(|(_, v)| v)
+                } else {
+                    site.by_key(k).map(|a| &a.val)
+                };
+                val.is_some_and(|v| {
+                    v.configured
+                        .iter()
+                        .any(|c| calls.iter().any(|w| c.contains(w.as_str())))
+                })
+            }) {
                 continue;
             }
             let when = spec.when_kwarg.iter().all(|(k, v)| {
@@ -927,7 +986,14 @@ impl<'a> Core<'a> {
                 continue;
             }
             if !spec.when_ctor.is_empty() {
-                let ctor = site.recv.as_ref().and_then(|(_, v)| self.ctor_text(v));
+                // The builder chain itself counts too: `HttpResponse::Ok().content_type("text/html").body(…)`.
+                let ctor = site.recv.as_ref().and_then(|(n, v)| {
+                    let chain = squash(self.text(*n));
+                    Some(match self.ctor_text(v) {
+                        Some(c) => format!("{c} {chain}"),
+                        None => chain,
+                    })
+                });
                 if !ctor.is_some_and(|c| spec.when_ctor.iter().any(|w| c.contains(w.as_str()))) {
                     continue;
                 }
@@ -969,6 +1035,32 @@ impl<'a> Core<'a> {
             }
         }
         reported
+    }
+
+    /// Checks a value a request handler returns against the `returns` sinks (its body: the caller passes the
+    /// first element of a returned tuple).
+    pub fn check_return(&mut self, at: Node<'_>, what: Node<'_>, value: &Taint) {
+        if self.active == 0 || value.is_clean() {
+            return;
+        }
+        for (si, spec) in self.t.sinks.iter().enumerate() {
+            let bit = 1 << spec.class;
+            if !spec.returns || self.active & bit == 0 || self.off.get(si).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            if let Some(l) = value.live(bit) {
+                let l = l.clone();
+                self.record(
+                    spec.class,
+                    at,
+                    l,
+                    "the view's `return`".into(),
+                    "(sent as the HTML body)".into(),
+                    what,
+                );
+            }
+        }
     }
 
     /// Checks `target[k] = value` against the `store` sinks; true when `target` is a sink container (which the
@@ -1092,6 +1184,7 @@ pub(crate) fn run(
         parsed,
         active,
         hits: Vec::new(),
+        off: Vec::new(),
     };
     match parsed.lang {
         Lang::Python => python::analyse(&mut core, &ctx.file.added),

@@ -10,15 +10,17 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
-    join_env, last_segment,
+    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_CONFIGURED,
+    MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask, Taint, Val,
+    WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, join_env, last_segment, squash,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
 /// Longest expression text constant folding looks at.
 const MAX_FOLD_BYTES: usize = 512;
+/// Content types in a returned tuple's headers that make the body something other than HTML.
+const NON_HTML_TYPES: &[&str] = &["text/plain", "json", "text/csv", "octet-stream"];
 /// Loops nested deeper than this get one pass instead of two.
 const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
@@ -41,9 +43,11 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         nest: 0,
         work: 0,
         budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
+        view_returns: false,
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
+    w.core.off = w.sinks_off();
     // Module-level code (scripts: `sys.argv` → `os.system`).
     w.block(root);
     w.env.clear();
@@ -82,6 +86,8 @@ struct Py<'c, 'a, 't> {
     /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
     work: usize,
     budget: usize,
+    /// The function being walked is a request handler whose return value is a `returns` sink.
+    view_returns: bool,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -213,6 +219,21 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
+    /// Per sink: off because none of its `when_import` modules is imported by this file.
+    fn sinks_off(&self) -> Vec<bool> {
+        let imported = |m: &str| {
+            self.imports.values().any(|full| {
+                full == m || (full.starts_with(m) && full.as_bytes().get(m.len()) == Some(&b'.'))
+            })
+        };
+        self.core
+            .t
+            .sinks
+            .iter()
+            .map(|s| !s.when_import.is_empty() && !s.when_import.iter().any(|m| imported(m)))
+            .collect()
+    }
+
     fn resolve(&self, raw: &str) -> String {
         let (head, rest) = raw.split_once('.').map_or((raw, ""), |(h, r)| (h, r));
         match self.imports.get(head) {
@@ -241,19 +262,66 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             std::mem::take(&mut self.ret),
             std::mem::take(&mut self.aliases),
             self.loop_depth,
+            self.view_returns,
         );
         self.depth += 1;
         self.loop_depth = 0;
+        self.view_returns = self.is_handler(def) && self.has_return_sink();
         self.params(def);
         if let Some(body) = def.child_by_field_name("body") {
             self.block(body);
         }
         let ret = std::mem::take(&mut self.ret);
-        (self.env, self.ret, self.aliases, self.loop_depth) = saved;
+        (
+            self.env,
+            self.ret,
+            self.aliases,
+            self.loop_depth,
+            self.view_returns,
+        ) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
         self.summaries.insert(id, ret.clone());
         Some(ret)
+    }
+
+    fn has_return_sink(&self) -> bool {
+        let off = &self.core.off;
+        self.core
+            .t
+            .sinks
+            .iter()
+            .enumerate()
+            .any(|(i, s)| s.returns && !off.get(i).copied().unwrap_or(false))
+    }
+
+    /// A view's returned body: the first element of `return body, status, headers`; nothing for a dict or list
+    /// (serialised as JSON) or when the headers set a non-HTML content type.
+    fn check_view_return(&mut self, stmt: Node<'t>, value: Node<'t>, v: &Val) {
+        let mut body = value;
+        let mut taint = v.taint.clone();
+        if matches!(value.kind(), "expression_list" | "tuple") {
+            let Some(first) = value.named_child(0) else {
+                return;
+            };
+            let rest = &self.text(value)[first.end_byte() - value.start_byte()..];
+            if NON_HTML_TYPES.iter().any(|t| rest.contains(t)) {
+                return;
+            }
+            body = first;
+            taint = v.element(Some("0"));
+        }
+        let body = match body.kind() {
+            "parenthesized_expression" => body.named_child(0).unwrap_or(body),
+            _ => body,
+        };
+        if matches!(body.kind(), "dictionary" | "list" | "dictionary_comprehension" | "list_comprehension") {
+            return;
+        }
+        if body.kind() == "identifier" && self.env.get(self.text(body)).is_some_and(|b| b.fields.is_some()) {
+            return;
+        }
+        self.core.check_return(stmt, body, &taint);
     }
 
     fn is_handler(&self, def: Node<'t>) -> bool {
@@ -417,8 +485,11 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 term
             }
             "return_statement" => {
-                if let Some(v) = n.named_child(0) {
-                    let v = self.eval(v);
+                if let Some(e) = n.named_child(0) {
+                    let v = self.eval(e);
+                    if self.view_returns {
+                        self.check_view_return(n, e, &v);
+                    }
                     self.ret.join(&v.taint);
                 }
                 true
@@ -1715,11 +1786,38 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             args,
         };
         let reported = self.core.check_call(&site);
+        self.remember_configuration(n, f);
         let v = self.call_result(n, f, site);
         // A value already reported at this sink is not reported again where it flows next (`execute(text(q))`).
         Val {
             taint: v.taint.sanitized(reported, t.all),
             ..v
+        }
+    }
+
+    /// Remembers a method call on a variable (`parser.setFeature(feature_external_ges, True)`) for the sinks that
+    /// depend on how their argument was configured.
+    fn remember_configuration(&mut self, n: Node<'t>, f: Node<'t>) {
+        if f.kind() != "attribute" {
+            return;
+        }
+        let (Some(obj), Some(attr)) = (
+            f.child_by_field_name("object"),
+            f.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let Some(path) = self.dotted(obj) else { return };
+        let text = &self.core.parsed.text[attr.start_byte()..n.end_byte()];
+        if text.len() > MAX_CONFIGURED_TEXT {
+            return;
+        }
+        let text: Rc<str> = Rc::from(squash(text));
+        if let Some(var) = self.env.get_mut(&path)
+            && var.configured.len() < MAX_CONFIGURED
+            && !var.configured.contains(&text)
+        {
+            var.configured.push(text);
         }
     }
 
