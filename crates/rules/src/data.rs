@@ -196,6 +196,7 @@ pub struct TaintSink {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintSanitizer {
+    #[serde(default)]
     pub call: Vec<String>,
     /// Sink classes it neutralises; `["*"]` for all (e.g. `int()`).
     pub classes: Vec<String>,
@@ -203,6 +204,14 @@ pub struct TaintSanitizer {
     /// where it holds (`if not p.startswith(BASE): abort(400)`). `"receiver"` or `"arg0"`, `"arg1"` …
     #[serde(default)]
     pub guard: Option<String>,
+    /// With `call = [".replace"]`: the call is a sanitizer only when it replaces one of these texts by something
+    /// without it, or doubles it (`s.replace("'", "&apos;")`, `s.replace("'", "''")`).
+    #[serde(default)]
+    pub removes: Vec<String>,
+    /// A check, without `call`: where `TEXT in x` is known false (`if "'" in x: return`, `if "../" not in x:`), `x`
+    /// is safe for the classes; a check for part of a text rules the text out too (`"." in x` excludes `".."`).
+    #[serde(default)]
+    pub absent: Vec<String>,
 }
 
 impl TaintSanitizer {

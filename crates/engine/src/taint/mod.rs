@@ -225,6 +225,10 @@ pub(crate) struct Tables {
     pub param_types: HashMap<String, SourceSpec>,
     pub param_defaults: HashMap<String, SourceSpec>,
     pub sanitizers: NameIndex<Mask>,
+    /// `.replace(text, …)` sanitizers: (callee, removed texts, classes).
+    pub replacers: NameIndex<(Vec<String>, Mask)>,
+    /// Texts whose absence (`TEXT not in x`) makes a value safe for the classes.
+    pub absent: Vec<(String, Mask)>,
     pub guards: NameIndex<(GuardOperand, Mask)>,
     pub propagators: NameIndex<()>,
     pub mutators: NameIndex<()>,
@@ -299,6 +303,8 @@ impl Tables {
             param_types: HashMap::new(),
             param_defaults: HashMap::new(),
             sanitizers: NameIndex::default(),
+            replacers: NameIndex::default(),
+            absent: Vec::new(),
             guards: NameIndex::default(),
             propagators: NameIndex::default(),
             mutators: NameIndex::default(),
@@ -383,6 +389,15 @@ impl Tables {
         }
         for s in &table.sanitizer {
             let mask = mask_of(&s.classes)?;
+            for a in &s.absent {
+                t.absent.push((a.clone(), mask));
+            }
+            if !s.removes.is_empty() {
+                for c in &s.call {
+                    t.replacers.insert(c, (s.removes.clone(), mask));
+                }
+                continue;
+            }
             match s.guard.as_deref() {
                 None => {
                     for c in &s.call {
@@ -423,6 +438,30 @@ impl Tables {
 
     pub(crate) fn class_bit(&self, name: &str) -> Option<Mask> {
         self.classes.iter().position(|c| c == name).map(|i| 1 << i)
+    }
+
+    /// The classes for which a value known not to contain `text` is safe.
+    pub(crate) fn absent_mask(&self, text: &str) -> Mask {
+        if text.is_empty() {
+            return 0;
+        }
+        self.absent
+            .iter()
+            .filter(|(a, _)| a.contains(text))
+            .fold(0, |m, (_, c)| m | c)
+    }
+
+    /// The classes `.replace(from, to)` makes safe: `from` is a removed text and `to` does not bring it back
+    /// (or doubles it, the SQL way of quoting a quote).
+    pub(crate) fn replace_mask(&self, callee: &Callee, from: &str, to: &str) -> Mask {
+        self.replacers
+            .find(callee)
+            .filter(|(texts, _)| {
+                texts.iter().any(|t| {
+                    t == from && (!to.contains(from) || to == format!("{from}{from}"))
+                })
+            })
+            .fold(0, |m, (_, c)| m | c)
     }
 
     pub(crate) fn is_clean_type(&self, ty: &str) -> bool {

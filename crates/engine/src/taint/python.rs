@@ -1080,6 +1080,18 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         return;
                     }
                 }
+                // `if "'" in x: return` — past it, `x` has no quote.
+                if matches!(op.as_str(), "in" | "not in")
+                    && (op == "in") != positive
+                    && let Some(Const::Str(text)) = self.literal(l)
+                    && let Some(p) = self.guard_path(r)
+                {
+                    let m = self.core.t.absent_mask(&text);
+                    if m != 0 {
+                        out.push((p, m));
+                    }
+                    return;
+                }
                 let holds = match op.as_str() {
                     "in" | "==" => positive,
                     "not in" | "!=" => !positive,
@@ -1300,11 +1312,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if n.kind() != "string" {
             return None;
         }
+        let raw = named_children(n)
+            .find(|c| c.kind() == "string_start")
+            .is_some_and(|c| self.text(c).contains(['r', 'R']));
         let mut s = String::new();
         for c in named_children(n) {
             match c.kind() {
                 "interpolation" => return None,
-                "string_content" | "escape_sequence" => s.push_str(self.text(c)),
+                "string_content" | "escape_sequence" if raw => s.push_str(self.text(c)),
+                "string_content" | "escape_sequence" => s.push_str(&unescape(self.text(c))),
                 _ => {}
             }
         }
@@ -1860,6 +1876,20 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if mask != 0 {
             return Val::tainted(input.sanitized(mask, t.all));
         }
+        if t.replacers.any(&callee) {
+            let text = |i: usize| {
+                args.iter()
+                    .filter(|a| a.name.is_none())
+                    .nth(i)
+                    .and_then(|a| self.konst(a.node))
+            };
+            if let (Some(Const::Str(from)), Some(Const::Str(to))) = (text(0), text(1)) {
+                let m = t.replace_mask(&callee, &from, &to);
+                if m != 0 {
+                    return Val::tainted(input.sanitized(m, t.all));
+                }
+            }
+        }
         // Same-file helpers
         if let Some(v) = self.helper(n, f, &callee, &args) {
             return v;
@@ -2399,6 +2429,33 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         v.konst = None;
         v.taint.join(taint);
     }
+}
+
+/// The text of a non-raw string literal's content with its simple escapes decoded (`\'` → `'`); other
+/// escapes (`\x41`, `\N{…}`) are kept as written.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 fn parse_int(s: &str) -> Option<i64> {
