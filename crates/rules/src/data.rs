@@ -81,6 +81,17 @@ pub struct TaintTable {
     /// Parameter default callables that make a parameter a dependency, not request data (`Depends`).
     #[serde(default)]
     pub dependency_defaults: Vec<String>,
+    /// Methods that store their last positional argument under the key the others name
+    /// (`conf.set("section", "key", value)`): the receiver keeps what went in under each constant key.
+    #[serde(default)]
+    pub keyed_set: Vec<String>,
+    /// Methods that read back what a `keyed_set` stored under the key their positional arguments name.
+    #[serde(default)]
+    pub keyed_get: Vec<String>,
+    /// Constant argv elements after which the next element is a command line for the program
+    /// (`["sh", "-c", line]`, `["cmd.exe", "/c", line]`, `["python", "-c", code]`).
+    #[serde(default)]
+    pub command_line_flags: Vec<String>,
 }
 
 impl TaintTable {
@@ -98,6 +109,9 @@ impl TaintTable {
         self.handler_markers.extend(more.handler_markers);
         self.handler_only_types.extend(more.handler_only_types);
         self.dependency_defaults.extend(more.dependency_defaults);
+        self.keyed_set.extend(more.keyed_set);
+        self.keyed_get.extend(more.keyed_get);
+        self.command_line_flags.extend(more.command_line_flags);
     }
 }
 

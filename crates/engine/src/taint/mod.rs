@@ -233,6 +233,9 @@ pub(crate) struct Tables {
     pub propagators: NameIndex<()>,
     pub mutators: NameIndex<()>,
     pub terminators: NameIndex<()>,
+    pub keyed_set: NameIndex<()>,
+    pub keyed_get: NameIndex<()>,
+    pub command_line_flags: Vec<String>,
     pub clean_types: Vec<String>,
     pub request_types: Vec<String>,
     pub request_param_names: Vec<String>,
@@ -309,6 +312,9 @@ impl Tables {
             propagators: NameIndex::default(),
             mutators: NameIndex::default(),
             terminators: NameIndex::default(),
+            keyed_set: NameIndex::default(),
+            keyed_get: NameIndex::default(),
+            command_line_flags: table.command_line_flags.clone(),
             clean_types: table.clean_types.clone(),
             request_types: table.request_types.clone(),
             request_param_names: table.request_param_names.clone(),
@@ -432,6 +438,12 @@ impl Tables {
         }
         for p in &table.terminator {
             t.terminators.insert(p, ());
+        }
+        for p in &table.keyed_set {
+            t.keyed_set.insert(p, ());
+        }
+        for p in &table.keyed_get {
+            t.keyed_get.insert(p, ());
         }
         Ok(t)
     }
@@ -692,7 +704,12 @@ pub(crate) struct Fields {
     pub rest: Taint,
     /// Sequences: the length, while every index is known (so `append` and `pop` stay precise).
     pub len: Option<usize>,
+    /// Sequences: the last element is a `command_line_flags` constant (`-c`), so the next one is a command line.
+    pub after_flag: bool,
 }
+
+/// The key under which a sequence keeps the elements that follow a `command_line_flags` element.
+pub(crate) const COMMAND_LINE_KEY: &str = "$command-line";
 
 /// What the walker knows about a value.
 #[derive(Debug, Clone, Default)]
@@ -743,6 +760,31 @@ impl Val {
         }
     }
 
+    /// A sequence literal whose constant elements are known: what follows a `command_line_flags` element is
+    /// also kept under [`COMMAND_LINE_KEY`].
+    pub fn argv(items: Vec<(Taint, Option<Const>)>, flags: &[String]) -> Val {
+        let mut line = Taint::default();
+        let mut prev: Option<&Const> = None;
+        for (t, k) in &items {
+            if prev.is_some_and(|p| is_flag(p, flags)) {
+                line.join(t);
+            }
+            prev = k.as_ref();
+        }
+        let after_flag = items
+            .last()
+            .and_then(|(_, k)| k.as_ref())
+            .is_some_and(|k| is_flag(k, flags));
+        let mut v = Val::sequence(items.into_iter().map(|(t, _)| t).collect(), Taint::default(), true);
+        if let Some(f) = &mut v.fields {
+            f.after_flag = after_flag;
+            if !line.is_clean() {
+                f.map.insert(COMMAND_LINE_KEY.to_owned(), line);
+            }
+        }
+        v
+    }
+
     /// A sequence built from element values.
     pub fn sequence(items: Vec<Taint>, rest: Taint, exact: bool) -> Val {
         let len = items.len();
@@ -754,6 +796,7 @@ impl Val {
                 .collect(),
             rest,
             len: exact.then_some(len),
+            after_flag: false,
         };
         if !exact {
             f.len = None;
@@ -768,6 +811,11 @@ impl Val {
 }
 
 pub(crate) type Env = HashMap<String, Val>;
+
+/// Whether a constant argv element makes the next one a command line (`-c`).
+pub(crate) fn is_flag(k: &Const, flags: &[String]) -> bool {
+    matches!(k, Const::Str(s) if flags.iter().any(|f| f == s))
+}
 
 /// Guard facts established by both of two conditions (`x == "a" or x == "b"`).
 pub(crate) fn intersect(a: &[(String, Mask)], b: &[(String, Mask)]) -> Vec<(String, Mask)> {
@@ -795,6 +843,7 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
                 map,
                 rest: x.rest.clone().joined(&y.rest),
                 len: if x.len == y.len { x.len } else { None },
+                after_flag: x.after_flag && y.after_flag,
             }))
         }
         _ => None,
@@ -1045,7 +1094,13 @@ impl<'a> Core<'a> {
             }
             let operand = |a: &Arg<'_>| {
                 if spec.first_element {
-                    a.val.element(Some("0"))
+                    let mut t = a.val.element(Some("0"));
+                    if let Some(f) = &a.val.fields
+                        && let Some(line) = f.map.get(COMMAND_LINE_KEY)
+                    {
+                        t.join(line);
+                    }
+                    t
                 } else {
                     a.val.taint.clone()
                 }

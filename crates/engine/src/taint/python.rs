@@ -11,7 +11,7 @@ use tree_sitter::Node;
 
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_CONFIGURED,
-    MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask, Taint, Val,
+    COMMAND_LINE_KEY, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, is_flag, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask, Taint, Val,
     WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, join_env, last_segment, squash,
 };
 
@@ -1571,14 +1571,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         rest.join(&self.eval(c).taint);
                         exact = false;
                     } else {
-                        items.push(self.eval(c).taint);
+                        let v = self.eval(c);
+                        items.push((v.taint, v.konst));
                     }
                 }
                 if exact {
-                    Val::sequence(items, rest, true)
+                    Val::argv(items, &self.core.t.command_line_flags)
                 } else {
                     let mut all = rest;
-                    for i in &items {
+                    for (i, _) in &items {
                         all.join(i);
                     }
                     Val::tainted(all)
@@ -1908,6 +1909,20 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         };
         let (ty, ctor) = ty_of_result();
         if let Some(r) = &recv_val {
+            if t.keyed_set.any(&callee) {
+                if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
+                    self.keyed_store(&path, &args, n);
+                }
+                return Val::default();
+            }
+            if t.keyed_get.any(&callee) && r.fields.is_some() {
+                let key = self.keyed_key(&args, false);
+                let mut taint = r.element(key.as_deref());
+                for a in args.iter().filter(|a| a.name.is_some()) {
+                    taint.join(&a.val.taint);
+                }
+                return Val::tainted(taint);
+            }
             // Methods that fold their arguments into the receiver.
             if t.mutators.any(&callee) {
                 if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
@@ -2033,20 +2048,72 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
         let note = format!("added to `{path}`");
         let added = self.core.step(n, &added, &note);
+        let flags = &self.core.t.command_line_flags;
+        let appended_flag = args
+            .first()
+            .and_then(|a| a.val.konst.as_ref())
+            .is_some_and(|k| is_flag(k, flags));
         let var = self.env.entry(path.to_owned()).or_default();
         var.konst = None;
         match &mut var.fields {
             Some(f) if method == "append" && f.len.is_some() => {
                 let len = f.len.unwrap_or(0);
+                if f.after_flag && !added.is_clean() {
+                    f.map
+                        .entry(COMMAND_LINE_KEY.to_owned())
+                        .or_default()
+                        .join(&added);
+                }
+                f.after_flag = appended_flag;
                 f.map.insert(len.to_string(), added);
                 f.len = Some(len + 1);
             }
             Some(f) => {
                 f.rest.join(&added);
                 f.len = None;
+                f.after_flag = false;
             }
             None => var.taint.join(&added),
         }
+        var.recompute();
+    }
+
+    /// The key a `keyed_set` / `keyed_get` call names: its constant positional arguments (all of them, or all
+    /// but the stored value), `None` when one is not constant.
+    fn keyed_key(&self, args: &[Arg<'t>], skip_last: bool) -> Option<String> {
+        let positional: Vec<&Arg<'t>> = args.iter().filter(|a| a.name.is_none()).collect();
+        let n = positional.len().saturating_sub(usize::from(skip_last));
+        let mut parts = Vec::with_capacity(n);
+        for a in &positional[..n] {
+            parts.push(self.konst(a.node)?.key());
+        }
+        Some(parts.join("\u{1f}"))
+    }
+
+    /// `conf.set("section", "key", value)`: the receiver keeps `value` under its key.
+    fn keyed_store(&mut self, path: &str, args: &[Arg<'t>], n: Node<'t>) {
+        let Some(value) = args.iter().filter(|a| a.name.is_none()).last() else {
+            return;
+        };
+        let key = self.keyed_key(args, true);
+        let note = format!("stored in `{path}`");
+        let added = self.core.step(n, &value.val.taint, &note);
+        let var = self.env.entry(path.to_owned()).or_default();
+        let whole = var.taint.clone();
+        let f = var.fields.get_or_insert_with(|| {
+            Box::new(Fields {
+                rest: whole,
+                ..Fields::default()
+            })
+        });
+        match key {
+            Some(k) => {
+                f.map.insert(k, added);
+            }
+            None => f.rest.join(&added),
+        }
+        f.len = None;
+        var.konst = None;
         var.recompute();
     }
 
@@ -2073,6 +2140,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 return;
             }
         };
+        f.after_flag = false;
         for i in idx..len - 1 {
             let next = f.map.remove(&(i + 1).to_string()).unwrap_or_default();
             f.map.insert(i.to_string(), next);
