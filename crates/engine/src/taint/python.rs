@@ -44,6 +44,7 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         work: 0,
         budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
         view_returns: false,
+        parsed_urls: HashMap::new(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -88,6 +89,8 @@ struct Py<'c, 'a, 't> {
     budget: usize,
     /// The function being walked is a request handler whose return value is a `returns` sink.
     view_returns: bool,
+    /// Variables holding `urlparse(u)` / `urlsplit(u)` → the path of `u`, so `parsed.netloc` checks `u`.
+    parsed_urls: HashMap<String, String>,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -263,6 +266,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             std::mem::take(&mut self.aliases),
             self.loop_depth,
             self.view_returns,
+            std::mem::take(&mut self.parsed_urls),
         );
         self.depth += 1;
         self.loop_depth = 0;
@@ -278,6 +282,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             self.aliases,
             self.loop_depth,
             self.view_returns,
+            self.parsed_urls,
         ) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
@@ -609,7 +614,31 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             };
         }
         self.bind(l, v.clone(), n);
+        if l.kind() == "identifier" {
+            let name = self.text(l).to_owned();
+            match self.url_parse_operand(r) {
+                Some(p) => {
+                    self.parsed_urls.insert(name, p);
+                }
+                None => {
+                    self.parsed_urls.remove(&name);
+                }
+            }
+        }
         v
+    }
+
+    /// `u` of `urlparse(u)` / `urlsplit(u)`.
+    fn url_parse_operand(&self, call: Node<'t>) -> Option<String> {
+        if call.kind() != "call" {
+            return None;
+        }
+        let f = self.text(call.child_by_field_name("function")?);
+        if !matches!(last_segment(f), "urlparse" | "urlsplit" | "parse_url") {
+            return None;
+        }
+        let arg = named_children(call.child_by_field_name("arguments")?).next()?;
+        self.guard_path(arg)
     }
 
     /// Binds an assignment target to a value.
@@ -1166,7 +1195,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             let arg = named_children(obj.child_by_field_name("arguments")?).next()?;
             return self.guard_path(arg);
         }
-        // `parsed.netloc` where `parsed = urlparse(u)` is not tracked back to `u`.
+        // `parsed.netloc` where `parsed = urlparse(u)`.
+        if obj.kind() == "identifier" {
+            return self.parsed_urls.get(self.text(obj)).cloned();
+        }
         None
     }
 
