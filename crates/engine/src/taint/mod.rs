@@ -469,9 +469,9 @@ impl Tables {
         self.replacers
             .find(callee)
             .filter(|(texts, _)| {
-                texts.iter().any(|t| {
-                    t == from && (!to.contains(from) || to == format!("{from}{from}"))
-                })
+                texts
+                    .iter()
+                    .any(|t| t == from && (!to.contains(from) || to == format!("{from}{from}")))
             })
             .fold(0, |m, (_, c)| m | c)
     }
@@ -775,7 +775,11 @@ impl Val {
             .last()
             .and_then(|(_, k)| k.as_ref())
             .is_some_and(|k| is_flag(k, flags));
-        let mut v = Val::sequence(items.into_iter().map(|(t, _)| t).collect(), Taint::default(), true);
+        let mut v = Val::sequence(
+            items.into_iter().map(|(t, _)| t).collect(),
+            Taint::default(),
+            true,
+        );
         if let Some(f) = &mut v.fields {
             f.after_flag = after_flag;
             if !line.is_clean() {
@@ -1041,7 +1045,8 @@ impl<'a> Core<'a> {
                     .recv
                     .as_ref()
                     .map(|(n, _)| last_segment(self.text(*n)).to_lowercase());
-                if !name.is_some_and(|n| spec.when_receiver.iter().any(|r| n.contains(r.as_str()))) {
+                if !name.is_some_and(|n| spec.when_receiver.iter().any(|r| n.contains(r.as_str())))
+                {
                     continue;
                 }
             }
@@ -1075,12 +1080,12 @@ impl<'a> Core<'a> {
             }
             if !spec.when_ctor.is_empty() {
                 // The builder chain itself counts too: `HttpResponse::Ok().content_type("text/html").body(…)`.
-                let ctor = site.recv.as_ref().and_then(|(n, v)| {
+                let ctor = site.recv.as_ref().map(|(n, v)| {
                     let chain = squash(self.text(*n));
-                    Some(match self.ctor_text(v) {
+                    match self.ctor_text(v) {
                         Some(c) => format!("{c} {chain}"),
                         None => chain,
-                    })
+                    }
                 });
                 if !ctor.is_some_and(|c| spec.when_ctor.iter().any(|w| c.contains(w.as_str()))) {
                     continue;

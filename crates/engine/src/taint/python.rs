@@ -10,9 +10,10 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_CONFIGURED,
-    COMMAND_LINE_KEY, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, is_flag, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask, Taint, Val,
-    WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, join_env, last_segment, squash,
+    Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
+    MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
+    Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag, join_env, last_segment,
+    squash,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
@@ -320,10 +321,18 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             "parenthesized_expression" => body.named_child(0).unwrap_or(body),
             _ => body,
         };
-        if matches!(body.kind(), "dictionary" | "list" | "dictionary_comprehension" | "list_comprehension") {
+        if matches!(
+            body.kind(),
+            "dictionary" | "list" | "dictionary_comprehension" | "list_comprehension"
+        ) {
             return;
         }
-        if body.kind() == "identifier" && self.env.get(self.text(body)).is_some_and(|b| b.fields.is_some()) {
+        if body.kind() == "identifier"
+            && self
+                .env
+                .get(self.text(body))
+                .is_some_and(|b| b.fields.is_some())
+        {
             return;
         }
         self.core.check_return(stmt, body, &taint);
@@ -2124,7 +2133,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     /// `conf.set("section", "key", value)`: the receiver keeps `value` under its key.
     fn keyed_store(&mut self, path: &str, args: &[Arg<'t>], n: Node<'t>) {
-        let Some(value) = args.iter().filter(|a| a.name.is_none()).last() else {
+        let Some(value) = args.iter().rfind(|a| a.name.is_none()) else {
             return;
         };
         let key = self.keyed_key(args, true);
@@ -2544,15 +2553,14 @@ fn unescape(text: &str) -> String {
         match chars.next() {
             Some('\'') => out.push('\''),
             Some('"') => out.push('"'),
-            Some('\\') => out.push('\\'),
             Some('n') => out.push('\n'),
             Some('t') => out.push('\t'),
             Some('r') => out.push('\r'),
+            Some('\\') | None => out.push('\\'),
             Some(other) => {
                 out.push('\\');
                 out.push(other);
             }
-            None => out.push('\\'),
         }
     }
     out
