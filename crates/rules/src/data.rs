@@ -81,6 +81,17 @@ pub struct TaintTable {
     /// Parameter default callables that make a parameter a dependency, not request data (`Depends`).
     #[serde(default)]
     pub dependency_defaults: Vec<String>,
+    /// Methods that store their last positional argument under the key the others name
+    /// (`conf.set("section", "key", value)`): the receiver keeps what went in under each constant key.
+    #[serde(default)]
+    pub keyed_set: Vec<String>,
+    /// Methods that read back what a `keyed_set` stored under the key their positional arguments name.
+    #[serde(default)]
+    pub keyed_get: Vec<String>,
+    /// Constant argv elements after which the next element is a command line for the program
+    /// (`["sh", "-c", line]`, `["cmd.exe", "/c", line]`, `["python", "-c", code]`).
+    #[serde(default)]
+    pub command_line_flags: Vec<String>,
 }
 
 impl TaintTable {
@@ -98,6 +109,9 @@ impl TaintTable {
         self.handler_markers.extend(more.handler_markers);
         self.handler_only_types.extend(more.handler_only_types);
         self.dependency_defaults.extend(more.dependency_defaults);
+        self.keyed_set.extend(more.keyed_set);
+        self.keyed_get.extend(more.keyed_get);
+        self.command_line_flags.extend(more.command_line_flags);
     }
 }
 
@@ -172,12 +186,31 @@ pub struct TaintSink {
     /// Callee names that look like this sink but are not (`re.search` for LDAP's `.search`).
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// The sink only counts in a file that imports one of these modules (or a module under one of them):
+    /// `.search` is an LDAP query only where `ldap3` or `ldap` is imported; a view's return value is an HTML body
+    /// only in a Flask application.
+    #[serde(default)]
+    pub when_import: Vec<String>,
+    /// Method sinks: the receiver's name (its last dotted segment, lowercase) must contain one of these
+    /// (`conn`, `ldap`): an untyped `.search` is an LDAP query on a connection, not on a search service.
+    #[serde(default)]
+    pub when_receiver: Vec<String>,
+    /// The value a request handler returns is the sink (Flask sends a returned `str` as `text/html`). Only the
+    /// body counts: the first element of a returned tuple; dicts and lists are serialised as JSON and skipped.
+    #[serde(default)]
+    pub returns: bool,
+    /// Method calls on the argument's variable that make the sink count (`setFeature(feature_external_ges,True)`
+    /// on the parser passed to `minidom.parseString`): texts matched, whitespace removed, against the calls made
+    /// on it before the sink. Keys name the argument as in `unless_kwarg`.
+    #[serde(default)]
+    pub when_configured: BTreeMap<String, Vec<String>>,
     pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintSanitizer {
+    #[serde(default)]
     pub call: Vec<String>,
     /// Sink classes it neutralises; `["*"]` for all (e.g. `int()`).
     pub classes: Vec<String>,
@@ -185,6 +218,14 @@ pub struct TaintSanitizer {
     /// where it holds (`if not p.startswith(BASE): abort(400)`). `"receiver"` or `"arg0"`, `"arg1"` …
     #[serde(default)]
     pub guard: Option<String>,
+    /// With `call = [".replace"]`: the call is a sanitizer only when it replaces one of these texts by something
+    /// without it, or doubles it (`s.replace("'", "&apos;")`, `s.replace("'", "''")`).
+    #[serde(default)]
+    pub removes: Vec<String>,
+    /// A check, without `call`: where `TEXT in x` is known false (`if "'" in x: return`, `if "../" not in x:`), `x`
+    /// is safe for the classes; a check for part of a text rules the text out too (`"." in x` excludes `".."`).
+    #[serde(default)]
+    pub absent: Vec<String>,
 }
 
 impl TaintSanitizer {

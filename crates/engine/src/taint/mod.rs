@@ -60,6 +60,9 @@ const LOCAL_FACTOR: f32 = 0.42;
 const UNKNOWN_CALL_FACTOR: f32 = 0.85;
 /// Longest flow kept per label; later steps are not recorded (loops would grow it without bound).
 const MAX_STEPS: u16 = 12;
+/// Most method calls remembered per variable for `when_configured`, and the longest call text kept.
+pub(crate) const MAX_CONFIGURED: usize = 8;
+pub(crate) const MAX_CONFIGURED_TEXT: usize = 160;
 /// Most labels a value keeps; more distinct (kind, sanitizers) combinations are dropped, weakest first.
 const MAX_LABELS: usize = 6;
 
@@ -195,6 +198,10 @@ pub(crate) struct Sink {
     pub unless: Vec<(String, Vec<String>)>,
     pub when_ctor: Vec<String>,
     pub exclude: Vec<Name>,
+    pub when_import: Vec<String>,
+    pub when_receiver: Vec<String>,
+    pub returns: bool,
+    pub when_configured: Vec<(String, Vec<String>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -218,10 +225,17 @@ pub(crate) struct Tables {
     pub param_types: HashMap<String, SourceSpec>,
     pub param_defaults: HashMap<String, SourceSpec>,
     pub sanitizers: NameIndex<Mask>,
+    /// `.replace(text, …)` sanitizers: (callee, removed texts, classes).
+    pub replacers: NameIndex<(Vec<String>, Mask)>,
+    /// Texts whose absence (`TEXT not in x`) makes a value safe for the classes.
+    pub absent: Vec<(String, Mask)>,
     pub guards: NameIndex<(GuardOperand, Mask)>,
     pub propagators: NameIndex<()>,
     pub mutators: NameIndex<()>,
     pub terminators: NameIndex<()>,
+    pub keyed_set: NameIndex<()>,
+    pub keyed_get: NameIndex<()>,
+    pub command_line_flags: Vec<String>,
     pub clean_types: Vec<String>,
     pub request_types: Vec<String>,
     pub request_param_names: Vec<String>,
@@ -292,10 +306,15 @@ impl Tables {
             param_types: HashMap::new(),
             param_defaults: HashMap::new(),
             sanitizers: NameIndex::default(),
+            replacers: NameIndex::default(),
+            absent: Vec::new(),
             guards: NameIndex::default(),
             propagators: NameIndex::default(),
             mutators: NameIndex::default(),
             terminators: NameIndex::default(),
+            keyed_set: NameIndex::default(),
+            keyed_get: NameIndex::default(),
+            command_line_flags: table.command_line_flags.clone(),
             clean_types: table.clean_types.clone(),
             request_types: table.request_types.clone(),
             request_param_names: table.request_param_names.clone(),
@@ -334,6 +353,14 @@ impl Tables {
                     .collect(),
                 when_ctor: s.when_ctor.iter().map(|x| squash(x)).collect(),
                 exclude: s.exclude.iter().map(|x| Name::new(x)).collect(),
+                when_import: s.when_import.clone(),
+                when_receiver: s.when_receiver.iter().map(|r| r.to_lowercase()).collect(),
+                returns: s.returns,
+                when_configured: s
+                    .when_configured
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.iter().map(|x| squash(x)).collect()))
+                    .collect(),
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -368,6 +395,15 @@ impl Tables {
         }
         for s in &table.sanitizer {
             let mask = mask_of(&s.classes)?;
+            for a in &s.absent {
+                t.absent.push((a.clone(), mask));
+            }
+            if !s.removes.is_empty() {
+                for c in &s.call {
+                    t.replacers.insert(c, (s.removes.clone(), mask));
+                }
+                continue;
+            }
             match s.guard.as_deref() {
                 None => {
                     for c in &s.call {
@@ -403,11 +439,41 @@ impl Tables {
         for p in &table.terminator {
             t.terminators.insert(p, ());
         }
+        for p in &table.keyed_set {
+            t.keyed_set.insert(p, ());
+        }
+        for p in &table.keyed_get {
+            t.keyed_get.insert(p, ());
+        }
         Ok(t)
     }
 
     pub(crate) fn class_bit(&self, name: &str) -> Option<Mask> {
         self.classes.iter().position(|c| c == name).map(|i| 1 << i)
+    }
+
+    /// The classes for which a value known not to contain `text` is safe.
+    pub(crate) fn absent_mask(&self, text: &str) -> Mask {
+        if text.is_empty() {
+            return 0;
+        }
+        self.absent
+            .iter()
+            .filter(|(a, _)| a.contains(text))
+            .fold(0, |m, (_, c)| m | c)
+    }
+
+    /// The classes `.replace(from, to)` makes safe: `from` is a removed text and `to` does not bring it back
+    /// (or doubles it, the SQL way of quoting a quote).
+    pub(crate) fn replace_mask(&self, callee: &Callee, from: &str, to: &str) -> Mask {
+        self.replacers
+            .find(callee)
+            .filter(|(texts, _)| {
+                texts
+                    .iter()
+                    .any(|t| t == from && (!to.contains(from) || to == format!("{from}{from}")))
+            })
+            .fold(0, |m, (_, c)| m | c)
     }
 
     pub(crate) fn is_clean_type(&self, ty: &str) -> bool {
@@ -638,7 +704,12 @@ pub(crate) struct Fields {
     pub rest: Taint,
     /// Sequences: the length, while every index is known (so `append` and `pop` stay precise).
     pub len: Option<usize>,
+    /// Sequences: the last element is a `command_line_flags` constant (`-c`), so the next one is a command line.
+    pub after_flag: bool,
 }
+
+/// The key under which a sequence keeps the elements that follow a `command_line_flags` element.
+pub(crate) const COMMAND_LINE_KEY: &str = "$command-line";
 
 /// What the walker knows about a value.
 #[derive(Debug, Clone, Default)]
@@ -651,6 +722,9 @@ pub(crate) struct Val {
     pub ty: Option<Rc<str>>,
     /// Byte range of the call that constructed it (for `when_ctor` / `unless_kwarg`).
     pub ctor: Option<(usize, usize)>,
+    /// Method calls made on the variable so far, whitespace removed (`setFeature(feature_external_ges,True)`),
+    /// for `when_configured`; at most [`MAX_CONFIGURED`].
+    pub configured: Vec<Rc<str>>,
 }
 
 impl Val {
@@ -686,6 +760,35 @@ impl Val {
         }
     }
 
+    /// A sequence literal whose constant elements are known: what follows a `command_line_flags` element is
+    /// also kept under [`COMMAND_LINE_KEY`].
+    pub fn argv(items: Vec<(Taint, Option<Const>)>, flags: &[String]) -> Val {
+        let mut line = Taint::default();
+        let mut prev: Option<&Const> = None;
+        for (t, k) in &items {
+            if prev.is_some_and(|p| is_flag(p, flags)) {
+                line.join(t);
+            }
+            prev = k.as_ref();
+        }
+        let after_flag = items
+            .last()
+            .and_then(|(_, k)| k.as_ref())
+            .is_some_and(|k| is_flag(k, flags));
+        let mut v = Val::sequence(
+            items.into_iter().map(|(t, _)| t).collect(),
+            Taint::default(),
+            true,
+        );
+        if let Some(f) = &mut v.fields {
+            f.after_flag = after_flag;
+            if !line.is_clean() {
+                f.map.insert(COMMAND_LINE_KEY.to_owned(), line);
+            }
+        }
+        v
+    }
+
     /// A sequence built from element values.
     pub fn sequence(items: Vec<Taint>, rest: Taint, exact: bool) -> Val {
         let len = items.len();
@@ -697,6 +800,7 @@ impl Val {
                 .collect(),
             rest,
             len: exact.then_some(len),
+            after_flag: false,
         };
         if !exact {
             f.len = None;
@@ -711,6 +815,11 @@ impl Val {
 }
 
 pub(crate) type Env = HashMap<String, Val>;
+
+/// Whether a constant argv element makes the next one a command line (`-c`).
+pub(crate) fn is_flag(k: &Const, flags: &[String]) -> bool {
+    matches!(k, Const::Str(s) if flags.iter().any(|f| f == s))
+}
 
 /// Guard facts established by both of two conditions (`x == "a" or x == "b"`).
 pub(crate) fn intersect(a: &[(String, Mask)], b: &[(String, Mask)]) -> Vec<(String, Mask)> {
@@ -738,6 +847,7 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
                 map,
                 rest: x.rest.clone().joined(&y.rest),
                 len: if x.len == y.len { x.len } else { None },
+                after_flag: x.after_flag && y.after_flag,
             }))
         }
         _ => None,
@@ -752,6 +862,7 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
         },
         ty: a.ty.clone().or_else(|| b.ty.clone()),
         ctor: a.ctor.or(b.ctor),
+        configured: union_configured(&a.configured, &b.configured),
     };
     if v.fields.is_some() {
         let whole = v.taint.clone();
@@ -759,6 +870,17 @@ pub(crate) fn join_val(a: &Val, b: &Val) -> Val {
         v.taint.join(&whole);
     }
     v
+}
+
+/// The calls made on a variable in either branch (a feature turned on in one branch may be on at the sink).
+fn union_configured(a: &[Rc<str>], b: &[Rc<str>]) -> Vec<Rc<str>> {
+    let mut out = a.to_vec();
+    for c in b {
+        if out.len() < MAX_CONFIGURED && !out.contains(c) {
+            out.push(c.clone());
+        }
+    }
+    out
 }
 
 pub(crate) fn join_env(a: &Env, b: &Env) -> Env {
@@ -842,6 +964,8 @@ pub(crate) struct Core<'a> {
     pub injected: &'a [String],
     pub active: Mask,
     pub hits: Vec<SinkHit>,
+    /// Per sink of the table: off in this file (its `when_import` modules are not imported). Empty: all on.
+    pub off: Vec<bool>,
 }
 
 impl<'a> Core<'a> {
@@ -912,7 +1036,35 @@ impl<'a> Core<'a> {
         for si in specs {
             let spec = &t.sinks[si];
             let bit = 1 << spec.class;
-            if self.active & bit == 0 || spec.exclude.iter().any(|x| x.matches(&site.callee)) {
+            if self.active & bit == 0
+                || spec.returns
+                || self.off.get(si).copied().unwrap_or(false)
+                || spec.exclude.iter().any(|x| x.matches(&site.callee))
+            {
+                continue;
+            }
+            if !spec.when_receiver.is_empty() {
+                let name = site
+                    .recv
+                    .as_ref()
+                    .map(|(n, _)| last_segment(self.text(*n)).to_lowercase());
+                if !name.is_some_and(|n| spec.when_receiver.iter().any(|r| n.contains(r.as_str())))
+                {
+                    continue;
+                }
+            }
+            if !spec.when_configured.iter().all(|(k, calls)| {
+                let val = if k == "receiver" {
+                    site.recv.as_ref().map(|(_, v)| v)
+                } else {
+                    site.by_key(k).map(|a| &a.val)
+                };
+                val.is_some_and(|v| {
+                    v.configured
+                        .iter()
+                        .any(|c| calls.iter().any(|w| c.contains(w.as_str())))
+                })
+            }) {
                 continue;
             }
             let when = spec.when_kwarg.iter().all(|(k, v)| {
@@ -930,7 +1082,14 @@ impl<'a> Core<'a> {
                 continue;
             }
             if !spec.when_ctor.is_empty() {
-                let ctor = site.recv.as_ref().and_then(|(_, v)| self.ctor_text(v));
+                // The builder chain itself counts too: `HttpResponse::Ok().content_type("text/html").body(…)`.
+                let ctor = site.recv.as_ref().map(|(n, v)| {
+                    let chain = squash(self.text(*n));
+                    match self.ctor_text(v) {
+                        Some(c) => format!("{c} {chain}"),
+                        None => chain,
+                    }
+                });
                 if !ctor.is_some_and(|c| spec.when_ctor.iter().any(|w| c.contains(w.as_str()))) {
                     continue;
                 }
@@ -943,7 +1102,13 @@ impl<'a> Core<'a> {
             }
             let operand = |a: &Arg<'_>| {
                 if spec.first_element {
-                    a.val.element(Some("0"))
+                    let mut t = a.val.element(Some("0"));
+                    if let Some(f) = &a.val.fields
+                        && let Some(line) = f.map.get(COMMAND_LINE_KEY)
+                    {
+                        t.join(line);
+                    }
+                    t
                 } else {
                     a.val.taint.clone()
                 }
@@ -972,6 +1137,32 @@ impl<'a> Core<'a> {
             }
         }
         reported
+    }
+
+    /// Checks a value a request handler returns against the `returns` sinks (its body: the caller passes the
+    /// first element of a returned tuple).
+    pub fn check_return(&mut self, at: Node<'_>, what: Node<'_>, value: &Taint) {
+        if self.active == 0 || value.is_clean() {
+            return;
+        }
+        for (si, spec) in self.t.sinks.iter().enumerate() {
+            let bit = 1 << spec.class;
+            if !spec.returns || self.active & bit == 0 || self.off.get(si).copied().unwrap_or(false)
+            {
+                continue;
+            }
+            if let Some(l) = value.live(bit) {
+                let l = l.clone();
+                self.record(
+                    spec.class,
+                    at,
+                    l,
+                    "the view's `return`".into(),
+                    "(sent as the HTML body)".into(),
+                    what,
+                );
+            }
+        }
     }
 
     /// Checks `target[k] = value` against the `store` sinks; true when `target` is a sink container (which the
@@ -1096,6 +1287,7 @@ pub(crate) fn run(
         injected,
         active,
         hits: Vec::new(),
+        off: Vec::new(),
     };
     match parsed.lang {
         Lang::Python => python::analyse(&mut core, &ctx.file.added),

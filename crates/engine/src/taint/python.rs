@@ -10,15 +10,18 @@ use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
 use super::{
-    Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
-    join_env, last_segment,
+    Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
+    MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
+    Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag, join_env, last_segment,
+    squash,
 };
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
 /// Longest expression text constant folding looks at.
 const MAX_FOLD_BYTES: usize = 512;
+/// Content types in a returned tuple's headers that make the body something other than HTML.
+const NON_HTML_TYPES: &[&str] = &["text/plain", "json", "text/csv", "octet-stream"];
 /// Loops nested deeper than this get one pass instead of two.
 const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
@@ -41,9 +44,12 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         nest: 0,
         work: 0,
         budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
+        view_returns: false,
+        parsed_urls: HashMap::new(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
+    w.core.off = w.sinks_off();
     // Module-level code (scripts: `sys.argv` → `os.system`).
     w.block(root);
     w.env.clear();
@@ -82,6 +88,10 @@ struct Py<'c, 'a, 't> {
     /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
     work: usize,
     budget: usize,
+    /// The function being walked is a request handler whose return value is a `returns` sink.
+    view_returns: bool,
+    /// Variables holding `urlparse(u)` / `urlsplit(u)` → the path of `u`, so `parsed.netloc` checks `u`.
+    parsed_urls: HashMap<String, String>,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -213,6 +223,21 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
     }
 
+    /// Per sink: off because none of its `when_import` modules is imported by this file.
+    fn sinks_off(&self) -> Vec<bool> {
+        let imported = |m: &str| {
+            self.imports.values().any(|full| {
+                full == m || (full.starts_with(m) && full.as_bytes().get(m.len()) == Some(&b'.'))
+            })
+        };
+        self.core
+            .t
+            .sinks
+            .iter()
+            .map(|s| !s.when_import.is_empty() && !s.when_import.iter().any(|m| imported(m)))
+            .collect()
+    }
+
     fn resolve(&self, raw: &str) -> String {
         let (head, rest) = raw.split_once('.').map_or((raw, ""), |(h, r)| (h, r));
         match self.imports.get(head) {
@@ -241,19 +266,76 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             std::mem::take(&mut self.ret),
             std::mem::take(&mut self.aliases),
             self.loop_depth,
+            self.view_returns,
+            std::mem::take(&mut self.parsed_urls),
         );
         self.depth += 1;
         self.loop_depth = 0;
+        self.view_returns = self.is_handler(def) && self.has_return_sink();
         self.params(def);
         if let Some(body) = def.child_by_field_name("body") {
             self.block(body);
         }
         let ret = std::mem::take(&mut self.ret);
-        (self.env, self.ret, self.aliases, self.loop_depth) = saved;
+        (
+            self.env,
+            self.ret,
+            self.aliases,
+            self.loop_depth,
+            self.view_returns,
+            self.parsed_urls,
+        ) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
         self.summaries.insert(id, ret.clone());
         Some(ret)
+    }
+
+    fn has_return_sink(&self) -> bool {
+        let off = &self.core.off;
+        self.core
+            .t
+            .sinks
+            .iter()
+            .enumerate()
+            .any(|(i, s)| s.returns && !off.get(i).copied().unwrap_or(false))
+    }
+
+    /// A view's returned body: the first element of `return body, status, headers`; nothing for a dict or list
+    /// (serialised as JSON) or when the headers set a non-HTML content type.
+    fn check_view_return(&mut self, stmt: Node<'t>, value: Node<'t>, v: &Val) {
+        let mut body = value;
+        let mut taint = v.taint.clone();
+        if matches!(value.kind(), "expression_list" | "tuple") {
+            let Some(first) = value.named_child(0) else {
+                return;
+            };
+            let rest = &self.text(value)[first.end_byte() - value.start_byte()..];
+            if NON_HTML_TYPES.iter().any(|t| rest.contains(t)) {
+                return;
+            }
+            body = first;
+            taint = v.element(Some("0"));
+        }
+        let body = match body.kind() {
+            "parenthesized_expression" => body.named_child(0).unwrap_or(body),
+            _ => body,
+        };
+        if matches!(
+            body.kind(),
+            "dictionary" | "list" | "dictionary_comprehension" | "list_comprehension"
+        ) {
+            return;
+        }
+        if body.kind() == "identifier"
+            && self
+                .env
+                .get(self.text(body))
+                .is_some_and(|b| b.fields.is_some())
+        {
+            return;
+        }
+        self.core.check_return(stmt, body, &taint);
     }
 
     fn is_handler(&self, def: Node<'t>) -> bool {
@@ -418,8 +500,11 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 term
             }
             "return_statement" => {
-                if let Some(v) = n.named_child(0) {
-                    let v = self.eval(v);
+                if let Some(e) = n.named_child(0) {
+                    let v = self.eval(e);
+                    if self.view_returns {
+                        self.check_view_return(n, e, &v);
+                    }
                     self.ret.join(&v.taint);
                 }
                 true
@@ -539,7 +624,31 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             };
         }
         self.bind(l, v.clone(), n);
+        if l.kind() == "identifier" {
+            let name = self.text(l).to_owned();
+            match self.url_parse_operand(r) {
+                Some(p) => {
+                    self.parsed_urls.insert(name, p);
+                }
+                None => {
+                    self.parsed_urls.remove(&name);
+                }
+            }
+        }
         v
+    }
+
+    /// `u` of `urlparse(u)` / `urlsplit(u)`.
+    fn url_parse_operand(&self, call: Node<'t>) -> Option<String> {
+        if call.kind() != "call" {
+            return None;
+        }
+        let f = self.text(call.child_by_field_name("function")?);
+        if !matches!(last_segment(f), "urlparse" | "urlsplit" | "parse_url") {
+            return None;
+        }
+        let arg = named_children(call.child_by_field_name("arguments")?).next()?;
+        self.guard_path(arg)
     }
 
     /// Binds an assignment target to a value.
@@ -1010,6 +1119,18 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         return;
                     }
                 }
+                // `if "'" in x: return` — past it, `x` has no quote.
+                if matches!(op.as_str(), "in" | "not in")
+                    && (op == "in") != positive
+                    && let Some(Const::Str(text)) = self.literal(l)
+                    && let Some(p) = self.guard_path(r)
+                {
+                    let m = self.core.t.absent_mask(&text);
+                    if m != 0 {
+                        out.push((p, m));
+                    }
+                    return;
+                }
                 let holds = match op.as_str() {
                     "in" | "==" => positive,
                     "not in" | "!=" => !positive,
@@ -1084,7 +1205,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             let arg = named_children(obj.child_by_field_name("arguments")?).next()?;
             return self.guard_path(arg);
         }
-        // `parsed.netloc` where `parsed = urlparse(u)` is not tracked back to `u`.
+        // `parsed.netloc` where `parsed = urlparse(u)`.
+        if obj.kind() == "identifier" {
+            return self.parsed_urls.get(self.text(obj)).cloned();
+        }
         None
     }
 
@@ -1230,11 +1354,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if n.kind() != "string" {
             return None;
         }
+        let raw = named_children(n)
+            .find(|c| c.kind() == "string_start")
+            .is_some_and(|c| self.text(c).contains(['r', 'R']));
         let mut s = String::new();
         for c in named_children(n) {
             match c.kind() {
                 "interpolation" => return None,
-                "string_content" | "escape_sequence" => s.push_str(self.text(c)),
+                "string_content" | "escape_sequence" if raw => s.push_str(self.text(c)),
+                "string_content" | "escape_sequence" => s.push_str(&unescape(self.text(c))),
                 _ => {}
             }
         }
@@ -1485,14 +1613,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         rest.join(&self.eval(c).taint);
                         exact = false;
                     } else {
-                        items.push(self.eval(c).taint);
+                        let v = self.eval(c);
+                        items.push((v.taint, v.konst));
                     }
                 }
                 if exact {
-                    Val::sequence(items, rest, true)
+                    Val::argv(items, &self.core.t.command_line_flags)
                 } else {
                     let mut all = rest;
-                    for i in &items {
+                    for (i, _) in &items {
                         all.join(i);
                     }
                     Val::tainted(all)
@@ -1716,11 +1845,38 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             args,
         };
         let reported = self.core.check_call(&site);
+        self.remember_configuration(n, f);
         let v = self.call_result(n, f, site);
         // A value already reported at this sink is not reported again where it flows next (`execute(text(q))`).
         Val {
             taint: v.taint.sanitized(reported, t.all),
             ..v
+        }
+    }
+
+    /// Remembers a method call on a variable (`parser.setFeature(feature_external_ges, True)`) for the sinks that
+    /// depend on how their argument was configured.
+    fn remember_configuration(&mut self, n: Node<'t>, f: Node<'t>) {
+        if f.kind() != "attribute" {
+            return;
+        }
+        let (Some(obj), Some(attr)) = (
+            f.child_by_field_name("object"),
+            f.child_by_field_name("attribute"),
+        ) else {
+            return;
+        };
+        let Some(path) = self.dotted(obj) else { return };
+        let text = &self.core.parsed.text[attr.start_byte()..n.end_byte()];
+        if text.len() > MAX_CONFIGURED_TEXT {
+            return;
+        }
+        let text: Rc<str> = Rc::from(squash(text));
+        if let Some(var) = self.env.get_mut(&path)
+            && var.configured.len() < MAX_CONFIGURED
+            && !var.configured.contains(&text)
+        {
+            var.configured.push(text);
         }
     }
 
@@ -1763,6 +1919,20 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if mask != 0 {
             return Val::tainted(input.sanitized(mask, t.all));
         }
+        if t.replacers.any(&callee) {
+            let text = |i: usize| {
+                args.iter()
+                    .filter(|a| a.name.is_none())
+                    .nth(i)
+                    .and_then(|a| self.konst(a.node))
+            };
+            if let (Some(Const::Str(from)), Some(Const::Str(to))) = (text(0), text(1)) {
+                let m = t.replace_mask(&callee, &from, &to);
+                if m != 0 {
+                    return Val::tainted(input.sanitized(m, t.all));
+                }
+            }
+        }
         // Same-file helpers
         if let Some(v) = self.helper(n, f, &callee, &args) {
             return v;
@@ -1781,6 +1951,20 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         };
         let (ty, ctor) = ty_of_result();
         if let Some(r) = &recv_val {
+            if t.keyed_set.any(&callee) {
+                if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
+                    self.keyed_store(&path, &args, n);
+                }
+                return Val::default();
+            }
+            if t.keyed_get.any(&callee) && r.fields.is_some() {
+                let key = self.keyed_key(&args, false);
+                let mut taint = r.element(key.as_deref());
+                for a in args.iter().filter(|a| a.name.is_some()) {
+                    taint.join(&a.val.taint);
+                }
+                return Val::tainted(taint);
+            }
             // Methods that fold their arguments into the receiver.
             if t.mutators.any(&callee) {
                 if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
@@ -1906,20 +2090,72 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         }
         let note = format!("added to `{path}`");
         let added = self.core.step(n, &added, &note);
+        let flags = &self.core.t.command_line_flags;
+        let appended_flag = args
+            .first()
+            .and_then(|a| a.val.konst.as_ref())
+            .is_some_and(|k| is_flag(k, flags));
         let var = self.env.entry(path.to_owned()).or_default();
         var.konst = None;
         match &mut var.fields {
             Some(f) if method == "append" && f.len.is_some() => {
                 let len = f.len.unwrap_or(0);
+                if f.after_flag && !added.is_clean() {
+                    f.map
+                        .entry(COMMAND_LINE_KEY.to_owned())
+                        .or_default()
+                        .join(&added);
+                }
+                f.after_flag = appended_flag;
                 f.map.insert(len.to_string(), added);
                 f.len = Some(len + 1);
             }
             Some(f) => {
                 f.rest.join(&added);
                 f.len = None;
+                f.after_flag = false;
             }
             None => var.taint.join(&added),
         }
+        var.recompute();
+    }
+
+    /// The key a `keyed_set` / `keyed_get` call names: its constant positional arguments (all of them, or all
+    /// but the stored value), `None` when one is not constant.
+    fn keyed_key(&self, args: &[Arg<'t>], skip_last: bool) -> Option<String> {
+        let positional: Vec<&Arg<'t>> = args.iter().filter(|a| a.name.is_none()).collect();
+        let n = positional.len().saturating_sub(usize::from(skip_last));
+        let mut parts = Vec::with_capacity(n);
+        for a in &positional[..n] {
+            parts.push(self.konst(a.node)?.key());
+        }
+        Some(parts.join("\u{1f}"))
+    }
+
+    /// `conf.set("section", "key", value)`: the receiver keeps `value` under its key.
+    fn keyed_store(&mut self, path: &str, args: &[Arg<'t>], n: Node<'t>) {
+        let Some(value) = args.iter().rfind(|a| a.name.is_none()) else {
+            return;
+        };
+        let key = self.keyed_key(args, true);
+        let note = format!("stored in `{path}`");
+        let added = self.core.step(n, &value.val.taint, &note);
+        let var = self.env.entry(path.to_owned()).or_default();
+        let whole = var.taint.clone();
+        let f = var.fields.get_or_insert_with(|| {
+            Box::new(Fields {
+                rest: whole,
+                ..Fields::default()
+            })
+        });
+        match key {
+            Some(k) => {
+                f.map.insert(k, added);
+            }
+            None => f.rest.join(&added),
+        }
+        f.len = None;
+        var.konst = None;
         var.recompute();
     }
 
@@ -1946,6 +2182,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 return;
             }
         };
+        f.after_flag = false;
         for i in idx..len - 1 {
             let next = f.map.remove(&(i + 1).to_string()).unwrap_or_default();
             f.map.insert(i.to_string(), next);
@@ -2302,6 +2539,32 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         v.konst = None;
         v.taint.join(taint);
     }
+}
+
+/// The text of a non-raw string literal's content with its simple escapes decoded (`\'` → `'`); other
+/// escapes (`\x41`, `\N{…}`) are kept as written.
+fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('\'') => out.push('\''),
+            Some('"') => out.push('"'),
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('\\') | None => out.push('\\'),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
 }
 
 fn parse_int(s: &str) -> Option<i64> {

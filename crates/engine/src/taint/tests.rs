@@ -261,6 +261,8 @@ fn unknown_sanitizer_classes_are_setup_errors() {
             call: vec!["f".into()],
             classes: vec!["nosuch".into()],
             guard: None,
+            removes: Vec::new(),
+            absent: Vec::new(),
         }],
         ..TaintTable::default()
     };
