@@ -17,6 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size difference between the variants costs nothing worth a `Box`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan what changed (default: the current branch against its merge-base with the default base).
@@ -151,7 +153,7 @@ pub struct ScanArgs {
     /// --fail-on blocks.
     #[arg(long, value_enum, ignore_case = true, value_name = "SEVERITY")]
     pub hide_below: Option<SeverityArg>,
-    /// Colour: auto (a terminal, unless NO_COLOR), always, never.
+    /// Colour: auto (a terminal, unless `NO_COLOR`), always, never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
     /// With --all: also scan docs and test fixtures (excluded by default there, see the README).
@@ -161,7 +163,7 @@ pub struct ScanArgs {
     /// own code-scanning alerts.
     #[arg(long, value_name = "NAME")]
     pub category: Option<String>,
-    /// Run as a pre-commit framework hook: the pushed range (PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF) at the
+    /// Run as a pre-commit framework hook: the pushed range (`PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF`) at the
     /// pre-push stage; otherwise the staged changes of the files pre-commit passes, or those whole files when
     /// nothing is staged (`pre-commit run --all-files`).
     #[arg(long)]

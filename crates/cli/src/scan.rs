@@ -135,7 +135,10 @@ impl Settings {
             .collect();
         for p in &a.more_paths {
             if !p.exists() {
-                bail!("{} does not exist  hint: pass files or directories of the repository", p.display());
+                bail!(
+                    "{} does not exist  hint: pass files or directories of the repository",
+                    p.display()
+                );
             }
             if !same_root(&repo_root(p), &root) {
                 bail!(
@@ -246,7 +249,8 @@ impl Settings {
         let mut config = config;
         config.include.extend(a.include.iter().cloned());
         config.exclude.extend(a.exclude.iter().cloned());
-        let default_excludes = mode == Mode::All && !a.no_default_excludes && config.default_excludes.unwrap_or(true);
+        let default_excludes =
+            mode == Mode::All && !a.no_default_excludes && config.default_excludes.unwrap_or(true);
         if default_excludes {
             config
                 .exclude
@@ -392,7 +396,9 @@ impl Subtrees {
     }
 
     pub(crate) fn contains(&self, path: &str) -> bool {
-        self.whole() || self.files.contains(path) || self.dirs.iter().any(|d| path.starts_with(d.as_str()))
+        self.whole()
+            || self.files.contains(path)
+            || self.dirs.iter().any(|d| path.starts_with(d.as_str()))
     }
 }
 
@@ -470,7 +476,9 @@ fn select_rules(set: &mut RuleSet, select: &[String], ignore: &[String]) -> Resu
                 .map(|r| r.meta.id.clone())
                 .collect();
             if matched.is_empty() {
-                bail!("{flag} names unknown rule or pack `{name}`  hint: `secreview rules` lists the ids and packs");
+                bail!(
+                    "{flag} names unknown rule or pack `{name}`  hint: `secreview rules` lists the ids and packs"
+                );
             }
             ids.extend(matched);
         }
@@ -723,11 +731,13 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
     let excerpts = excerpts(&engine, &output, &changes);
-    let root_uri = changes
-        .root
-        .canonicalize()
-        .ok()
-        .map(|r| engine.redact(&output.secrets.redact(&secreview_report::file_uri(&r.to_string_lossy()))));
+    let root_uri = changes.root.canonicalize().ok().map(|r| {
+        engine.redact(
+            &output
+                .secrets
+                .redact(&secreview_report::file_uri(&r.to_string_lossy())),
+        )
+    });
     let hidden_below = match settings.hide_below {
         Some(floor) => {
             let before = output.findings.len();
@@ -768,13 +778,24 @@ fn excerpts(
 ) -> std::collections::BTreeMap<String, Excerpt> {
     let mut out = std::collections::BTreeMap::new();
     let hidden = output.suppressed.iter().map(|s| &s.finding);
-    let findings: Vec<&Finding> = output.findings.iter().chain(hidden).filter(|f| f.commit.is_none()).collect();
-    let mut by_path: std::collections::BTreeMap<&str, Vec<&Finding>> = std::collections::BTreeMap::new();
+    let findings: Vec<&Finding> = output
+        .findings
+        .iter()
+        .chain(hidden)
+        .filter(|f| f.commit.is_none())
+        .collect();
+    let mut by_path: std::collections::BTreeMap<&str, Vec<&Finding>> =
+        std::collections::BTreeMap::new();
     for f in findings {
         by_path.entry(f.location.path.as_str()).or_default().push(f);
     }
     for (path, found) in by_path {
-        let Some(file) = changes.files.iter().rev().find(|c| c.path == path && c.commit.is_none()) else {
+        let Some(file) = changes
+            .files
+            .iter()
+            .rev()
+            .find(|c| c.path == path && c.commit.is_none())
+        else {
             continue;
         };
         let original: Vec<&str> = file.new_text.lines().collect();
@@ -786,7 +807,13 @@ fn excerpts(
             let (first, window) = if window_ok && line <= lines.len() {
                 let first = line.saturating_sub(CONTEXT_LINES).max(1);
                 let last = (line + CONTEXT_LINES).min(lines.len());
-                (first, lines[first - 1..last].iter().map(|l| (*l).to_owned()).collect())
+                (
+                    first,
+                    lines[first - 1..last]
+                        .iter()
+                        .map(|l| (*l).to_owned())
+                        .collect(),
+                )
             } else {
                 (line, Vec::new())
             };
@@ -816,13 +843,24 @@ fn handler_signature(f: &Finding, lines: &[&str], path: &str) -> Option<Signatur
         .find(|e| e.note.starts_with("handler ") && e.location.path == f.location.path)
         .map_or(f.location.start_line, |e| e.location.start_line) as usize;
     let first = lines.get(start.checked_sub(1)?)?;
-    let keyword = if path.ends_with(".rs") { "fn " } else { "def " };
+    let rust = Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("rs"));
+    let keyword = if rust { "fn " } else { "def " };
     if !first.contains(keyword) {
         return None;
     }
     let mut depth: i32 = 0;
-    for (i, line) in lines.iter().enumerate().skip(start - 1).take(MAX_SIGNATURE_LINES) {
-        let code = line.split(if path.ends_with(".rs") { "//" } else { "#" }).next().unwrap_or("");
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .skip(start - 1)
+        .take(MAX_SIGNATURE_LINES)
+    {
+        let code = line
+            .split(if rust { "//" } else { "#" })
+            .next()
+            .unwrap_or("");
         for c in code.chars() {
             match c {
                 '(' | '[' => depth += 1,
@@ -831,7 +869,7 @@ fn handler_signature(f: &Finding, lines: &[&str], path: &str) -> Option<Signatur
             }
         }
         let trimmed = code.trim_end();
-        let ends = if path.ends_with(".rs") {
+        let ends = if rust {
             depth <= 0 && trimmed.contains('{')
         } else {
             depth <= 0 && trimmed.ends_with(':')
@@ -859,7 +897,11 @@ pub(crate) fn web_url(origin: &str, head: &str) -> Option<String> {
     let (host, path) = rest.split_once(['/', ':'])?;
     let host = host.rsplit('@').next()?;
     let path = path.trim_end_matches('/').trim_end_matches(".git");
-    let safe = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
     let parts: Vec<&str> = path.split('/').collect();
     let head_ok = head.len() >= 7 && head.chars().all(|c| c.is_ascii_hexdigit());
     if !head_ok || parts.len() < 2 || !parts.iter().all(|p| safe(p)) {
@@ -1070,8 +1112,7 @@ const SPINNER_MIN_FILES: usize = 200;
 /// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs, pipes or
 /// `--quiet` runs. It names the phase and the file count: `[2/3] project view: 1,204 files, 310 modules`.
 fn progress_spinner(files: usize, quiet: bool) -> Option<indicatif::ProgressBar> {
-    let interactive =
-        !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let interactive = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     if !interactive || files < SPINNER_MIN_FILES {
         return None;
     }
@@ -1232,7 +1273,15 @@ fn render_one(settings: &Settings, outcome: &Outcome, started_at: &str, format: 
         .as_deref()
         .zip(outcome.changes.meta.head.as_deref())
         .and_then(|(origin, head)| web_url(origin, head));
-    let input = report_input(settings, outcome, &metas, &routes, web.as_deref(), started_at, &finished);
+    let input = report_input(
+        settings,
+        outcome,
+        &metas,
+        &routes,
+        web.as_deref(),
+        started_at,
+        &finished,
+    );
     secreview_report::render(format, &input, &TableOptions::default())
 }
 
@@ -1397,13 +1446,12 @@ fn write_step_summary(settings: &Settings, outcome: &Outcome, started_at: &str) 
         text.truncate(end);
         text.push_str("\n\n*Truncated at GitHub's 1 MiB step-summary limit: the full report is in `--format markdown`.*\n");
     }
-    use std::io::Write as _;
     let path = PathBuf::from(file);
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(&path)
-        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
         .with_context(|| format!("cannot write the step summary {}", path.display()))
 }
 
@@ -1415,8 +1463,15 @@ fn write_step_summary(settings: &Settings, outcome: &Outcome, started_at: &str) 
 fn pre_commit_args(a: &ScanArgs) -> Result<ScanArgs> {
     let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let mut args = a.clone();
-    if a.mode.base.is_some() || a.mode.staged || a.mode.worktree || a.mode.range.is_some() || a.mode.all {
-        bail!("--pre-commit chooses the mode itself  hint: drop --base/--staged/--worktree/--range/--all");
+    if a.mode.base.is_some()
+        || a.mode.staged
+        || a.mode.worktree
+        || a.mode.range.is_some()
+        || a.mode.all
+    {
+        bail!(
+            "--pre-commit chooses the mode itself  hint: drop --base/--staged/--worktree/--range/--all"
+        );
     }
     if let (Some(from), Some(to)) = (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
         args.mode.range = Some(format!("{from}..{to}"));

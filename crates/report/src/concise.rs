@@ -33,7 +33,9 @@ pub(crate) fn line(f: &Finding) -> String {
     };
     let mut message = esc(f.message.trim_end_matches('.')).into_owned();
     if let Some(note) = commit_note(f) {
-        message.push_str(&format!(" ({note})"));
+        message.push_str(" (");
+        message.push_str(&note);
+        message.push(')');
     }
     format!(
         "{}:{}:{}: {severity} {} {message}",

@@ -5,6 +5,8 @@
 //! findings by risk, then suppressed ones), each kind up to its cap; what does not fit is printed as a plain log
 //! line, and a last notice says how many there are.
 
+use std::fmt::Write as _;
+
 use secreview_model::{Finding, PolicyChange, Severity, SuppressedFinding};
 
 use crate::escape::escape_control as esc;
@@ -27,11 +29,20 @@ struct Item {
 
 impl Renderer for GithubRenderer {
     fn render(&self, input: &ReportInput) -> String {
-        let ranked: Vec<&Finding> = by_risk(input.findings).into_iter().map(|(_, f)| f).collect();
+        let ranked: Vec<&Finding> = by_risk(input.findings)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
         let finding_item = |f: &&Finding| Item {
             kind: command(f),
             command: annotation(f),
-            plain: format!("{} {}: {} {}", f.severity, esc(&location(f)), esc(&f.rule_id), esc(&f.message)),
+            plain: format!(
+                "{} {}: {} {}",
+                f.severity,
+                esc(&location(f)),
+                esc(&f.rule_id),
+                esc(&f.message)
+            ),
         };
         let mut items: Vec<Item> = ranked
             .iter()
@@ -41,13 +52,26 @@ impl Renderer for GithubRenderer {
         items.extend(input.policy_changes.iter().map(|c| Item {
             kind: "warning",
             command: policy_annotation(c),
-            plain: format!("policy change {}: {}", esc(&c.location()), esc(&crate::policy::describe_change(c))),
+            plain: format!(
+                "policy change {}: {}",
+                esc(&c.location()),
+                esc(&crate::policy::describe_change(c))
+            ),
         }));
-        items.extend(ranked.iter().filter(|f| command(f) != "error").map(finding_item));
+        items.extend(
+            ranked
+                .iter()
+                .filter(|f| command(f) != "error")
+                .map(finding_item),
+        );
         items.extend(input.suppressed.iter().map(|s| Item {
             kind: "notice",
             command: suppressed_annotation(s),
-            plain: format!("suppressed {}: {}", esc(&crate::policy::location_of(s)), esc(&s.finding.rule_id)),
+            plain: format!(
+                "suppressed {}: {}",
+                esc(&crate::policy::location_of(s)),
+                esc(&s.finding.rule_id)
+            ),
         }));
         render_capped(&items, input)
     }
@@ -56,8 +80,11 @@ impl Renderer for GithubRenderer {
 /// The annotations up to each kind's cap, then the overflow as plain lines and one notice counting it (that
 /// notice takes the last notice slot when notices overflow too).
 fn render_capped(items: &[Item], input: &ReportInput) -> String {
-    let overflowing = |kind: &str| items.iter().filter(|i| i.kind == kind).count() > ANNOTATIONS_PER_KIND;
-    let any_overflow = ["error", "warning", "notice"].iter().any(|k| overflowing(k));
+    let overflowing =
+        |kind: &str| items.iter().filter(|i| i.kind == kind).count() > ANNOTATIONS_PER_KIND;
+    let any_overflow = ["error", "warning", "notice"]
+        .iter()
+        .any(|k| overflowing(k));
     let cap = |kind: &str| {
         if kind == "notice" && any_overflow {
             ANNOTATIONS_PER_KIND - 1
@@ -84,14 +111,15 @@ fn render_capped(items: &[Item], input: &ReportInput) -> String {
         }
     }
     if !rest.is_empty() {
-        out.push_str(&format!(
-            "::notice title={}::{}\n",
+        let _ = writeln!(
+            out,
+            "::notice title={}::{}",
             escape_property(&format!("{TOOL_NAME}: {} not annotated", rest.len())),
             escape_data(&format!(
                 "GitHub shows {ANNOTATIONS_PER_KIND} annotations of each kind per step; the other {} are listed in this step's log.",
                 plural(rest.len(), "result")
             ))
-        ));
+        );
         for item in rest {
             out.push_str(TOOL_NAME);
             out.push_str(": ");

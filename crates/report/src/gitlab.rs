@@ -50,7 +50,7 @@ impl Renderer for GitlabRenderer {
                 "value": format!("{secrets} secret finding(s) are in the Secret Detection report (--format gitlab-secrets), not here"),
             }));
         }
-        report(input, "sast", vulnerabilities, messages)
+        report(input, "sast", &vulnerabilities, messages)
     }
 }
 
@@ -62,11 +62,16 @@ impl Renderer for GitlabSecretsRenderer {
             .filter(|f| f.pack == SECRETS_PACK)
             .map(|f| vulnerability(f, input, true))
             .collect();
-        report(input, "secret_detection", vulnerabilities, Vec::new())
+        report(input, "secret_detection", &vulnerabilities, Vec::new())
     }
 }
 
-fn report(input: &ReportInput, kind: &str, vulnerabilities: Vec<Value>, messages: Vec<Value>) -> String {
+fn report(
+    input: &ReportInput,
+    kind: &str,
+    vulnerabilities: &[Value],
+    messages: Vec<Value>,
+) -> String {
     let mut tool = json!({
         "id": TOOL_NAME,
         "name": TOOL_NAME,

@@ -10,8 +10,8 @@ use secreview_model::{Finding, OwaspCategory, RuleMeta, Suppression};
 
 use crate::escape::{escape_control, escape_control_in_block};
 use crate::summary::{
-    by_risk, detail_of, hidden_phrases, location, owasp_codes, owasp_counts, percent,
-    plural, severity_breakdown, severity_counts, short_commit,
+    by_risk, detail_of, hidden_phrases, location, owasp_codes, owasp_counts, percent, plural,
+    severity_breakdown, severity_counts, short_commit,
 };
 use crate::{Renderer, ReportInput, TOOL_NAME};
 

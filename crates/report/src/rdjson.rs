@@ -46,7 +46,8 @@ fn diagnostic(f: &Finding, input: &ReportInput) -> Value {
         percent(f.confidence)
     );
     if let Some(note) = commit_note(f) {
-        message.push_str(&format!(", {note}"));
+        message.push_str(", ");
+        message.push_str(&note);
     }
     if !f.recommendation.is_empty() {
         message.push_str("\n\nFix: ");

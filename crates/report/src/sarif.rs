@@ -75,8 +75,7 @@ impl<'a> RuleView<'a> {
     }
 
     fn descriptor(&self) -> Value {
-        let description =
-            rule_description(self.docs).unwrap_or_else(|| format!("{}.", self.title));
+        let description = rule_description(self.docs).unwrap_or_else(|| format!("{}.", self.title));
         let help = if self.docs.trim().is_empty() {
             format!("{description}\n\nRecommendation: {}", self.recommendation)
         } else {
@@ -137,7 +136,11 @@ impl Renderer for SarifRenderer {
             .collect();
         // Suppressed findings stay in the log with SARIF's own `suppressions`, so viewers show them as such.
         results.extend(input.suppressed.iter().map(|s| {
-            let mut r = result(&s.finding, rule_index(&s.finding), input.excerpt(&s.finding));
+            let mut r = result(
+                &s.finding,
+                rule_index(&s.finding),
+                input.excerpt(&s.finding),
+            );
             r["suppressions"] = json!([suppression(&s.suppressed_by)]);
             r
         }));

@@ -7,7 +7,6 @@ use secreview_model::{Finding, OwaspCategory, Severity};
 
 use crate::ReportInput;
 
-
 /// Findings per severity, every severity present, from critical down to info.
 pub(crate) fn severity_counts(findings: &[Finding]) -> [(Severity, usize); 5] {
     Severity::ALL.map(|s| (s, findings.iter().filter(|f| f.severity == s).count()))

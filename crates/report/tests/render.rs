@@ -326,10 +326,14 @@ fn hidden_findings_are_counted_in_every_summary() {
         "{table}"
     );
     let md = render(Format::Markdown, &input, &plain());
-    assert!(md.contains("Also found: 1 hidden by baseline, 1 suppressed inline, 3 below medium hidden"), "{md}");
+    assert!(
+        md.contains("Also found: 1 hidden by baseline, 1 suppressed inline, 3 below medium hidden"),
+        "{md}"
+    );
     let gh = render(Format::Github, &input, &plain());
     assert!(gh.contains("1 hidden by baseline"), "{gh}");
-    let json: serde_json::Value = serde_json::from_str(&render(Format::Json, &input, &plain())).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&render(Format::Json, &input, &plain())).unwrap();
     assert_eq!(
         json["summary"]["hidden"],
         serde_json::json!({"baseline": 1, "inline": 1, "below_confidence": 2, "below_severity": 3})
@@ -339,27 +343,48 @@ fn hidden_findings_are_counted_in_every_summary() {
 /// A finding made in an earlier commit of a range names that commit in every human-facing format.
 #[test]
 fn a_finding_from_an_earlier_commit_names_it_everywhere() {
-    for format in [Format::Table, Format::Markdown, Format::Github, Format::Concise] {
+    for format in [
+        Format::Table,
+        Format::Markdown,
+        Format::Github,
+        Format::Concise,
+    ] {
         let out = rendered(format);
         let said = out.contains("in commit c0ffee5") || out.contains("in commit `c0ffee5`");
         assert!(said, "{format}:\n{out}");
     }
-    let secrets: serde_json::Value = serde_json::from_str(&rendered(Format::GitlabSecrets)).unwrap();
+    let secrets: serde_json::Value =
+        serde_json::from_str(&rendered(Format::GitlabSecrets)).unwrap();
     let v = &secrets["vulnerabilities"][0];
-    assert!(v["description"].as_str().unwrap().contains("in commit c0ffee5"), "{v}");
-    assert_eq!(v["location"]["commit"]["sha"], "c0ffee5e1f2a3b4c5d6e7f8091a2b3c4d5e6f708");
+    assert!(
+        v["description"]
+            .as_str()
+            .unwrap()
+            .contains("in commit c0ffee5"),
+        "{v}"
+    );
+    assert_eq!(
+        v["location"]["commit"]["sha"],
+        "c0ffee5e1f2a3b4c5d6e7f8091a2b3c4d5e6f708"
+    );
 }
 
 /// Markdown: locations are links (relative, or on the web host), code has context, no sentence repeats.
 #[test]
 fn markdown_links_locations_and_shows_context() {
     let out = rendered(Format::Markdown);
-    assert!(out.contains("- **Location:** [`app/db.py:12`](app/db.py#L12)"), "{out}");
+    assert!(
+        out.contains("- **Location:** [`app/db.py:12`](app/db.py#L12)"),
+        "{out}"
+    );
     assert!(out.contains("**Code** (lines 9–13 of `app/db.py`, the finding on line 12)"));
-    assert!(out.contains("    sql = f\"SELECT * FROM users WHERE name = '{name}'\"\n    cursor.execute(sql)\n"));
+    assert!(out.contains(
+        "    sql = f\"SELECT * FROM users WHERE name = '{name}'\"\n    cursor.execute(sql)\n"
+    ));
     let fx = Fixture::new();
     let mut input = fx.input();
-    input.web_url = Some("https://github.com/acme/shop/blob/a9b8c7d6e5f4031201a9b8c7d6e5f4031201a9b8/");
+    input.web_url =
+        Some("https://github.com/acme/shop/blob/a9b8c7d6e5f4031201a9b8c7d6e5f4031201a9b8/");
     let out = render(Format::Markdown, &input, &plain());
     assert!(out.contains(
         "[`app/db.py:12`](https://github.com/acme/shop/blob/a9b8c7d6e5f4031201a9b8c7d6e5f4031201a9b8/app/db.py#L12)"
@@ -379,7 +404,10 @@ fn markdown_links_locations_and_shows_context() {
             .nth(1)
             .and_then(|s| s.split("\n\n").next())
         {
-            assert!(!exploit.contains(description.trim_end_matches('.')), "repeated: {section}");
+            assert!(
+                !exploit.contains(description.trim_end_matches('.')),
+                "repeated: {section}"
+            );
         }
     }
 }
@@ -398,7 +426,10 @@ fn concise_is_one_parsable_line_per_finding() {
     for l in lines {
         let mut parts = l.splitn(4, ':');
         let (_, line, col) = (parts.next(), parts.next().unwrap(), parts.next().unwrap());
-        assert!(line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok(), "{l}");
+        assert!(
+            line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok(),
+            "{l}"
+        );
     }
 }
 
@@ -410,10 +441,16 @@ fn rdjson_is_a_reviewdog_diagnostic_result() {
     let d = v["diagnostics"].as_array().unwrap();
     assert_eq!(d.len(), 7);
     assert_eq!(d[1]["location"]["path"], "app/db.py");
-    assert_eq!(d[1]["location"]["range"]["start"], serde_json::json!({"line": 12, "column": 5}));
+    assert_eq!(
+        d[1]["location"]["range"]["start"],
+        serde_json::json!({"line": 12, "column": 5})
+    );
     assert_eq!(d[1]["severity"], "ERROR");
     assert_eq!(d[1]["code"]["value"], "sql-string-built");
-    assert_eq!(d[1]["code"]["url"], "https://cwe.mitre.org/data/definitions/89.html");
+    assert_eq!(
+        d[1]["code"]["url"],
+        "https://cwe.mitre.org/data/definitions/89.html"
+    );
     assert_eq!(d[3]["severity"], "WARNING", "warning only");
 }
 
@@ -421,7 +458,8 @@ fn rdjson_is_a_reviewdog_diagnostic_result() {
 #[test]
 fn gitlab_reports_split_secrets_and_track_fingerprints() {
     let sast: serde_json::Value = serde_json::from_str(&rendered(Format::Gitlab)).unwrap();
-    let secrets: serde_json::Value = serde_json::from_str(&rendered(Format::GitlabSecrets)).unwrap();
+    let secrets: serde_json::Value =
+        serde_json::from_str(&rendered(Format::GitlabSecrets)).unwrap();
     assert_eq!(secrets["scan"]["type"], "secret_detection");
     let s = secrets["vulnerabilities"].as_array().unwrap();
     assert_eq!(s.len(), 1);
@@ -434,7 +472,10 @@ fn gitlab_reports_split_secrets_and_track_fingerprints() {
         assert_eq!(item["file"], v["location"]["file"]);
         assert_ne!(v["identifiers"][0]["value"], serde_json::json!(null));
     }
-    assert!(sast["scan"]["analyzer"].get("url").is_none(), "no example.invalid link");
+    assert!(
+        sast["scan"]["analyzer"].get("url").is_none(),
+        "no example.invalid link"
+    );
 }
 
 /// GitHub shows 10 annotations per kind and step: the most severe go first, the rest are plain log lines
@@ -455,13 +496,37 @@ fn github_annotations_respect_the_per_step_caps() {
     }
     fx.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let out = render(Format::Github, &fx.input(), &plain());
-    let count = |kind: &str| out.lines().filter(|l| l.starts_with(&format!("::{kind} "))).count();
+    let count = |kind: &str| {
+        out.lines()
+            .filter(|l| l.starts_with(&format!("::{kind} ")))
+            .count()
+    };
     assert_eq!(count("error"), 10);
-    assert_eq!(count("warning"), 6, "4 policy changes, 2 medium or warning-only findings");
-    assert_eq!(count("notice"), 10, "9 annotations and the one counting the rest");
+    assert_eq!(
+        count("warning"),
+        6,
+        "4 policy changes, 2 medium or warning-only findings"
+    );
+    assert_eq!(
+        count("notice"),
+        10,
+        "9 annotations and the one counting the rest"
+    );
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("::error file=config/settings.py"), "critical first: {first}");
-    assert!(out.contains("::notice title=secreview%3A 18 not annotated::"), "{out}");
-    let plain_lines = out.lines().filter(|l| l.starts_with("secreview: high app/db.py:")).count();
-    assert_eq!(plain_lines, 8, "the high findings past the cap are still in the log");
+    assert!(
+        first.starts_with("::error file=config/settings.py"),
+        "critical first: {first}"
+    );
+    assert!(
+        out.contains("::notice title=secreview%3A 18 not annotated::"),
+        "{out}"
+    );
+    let plain_lines = out
+        .lines()
+        .filter(|l| l.starts_with("secreview: high app/db.py:"))
+        .count();
+    assert_eq!(
+        plain_lines, 8,
+        "the high findings past the cap are still in the log"
+    );
 }

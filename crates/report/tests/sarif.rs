@@ -250,10 +250,18 @@ fn rules_describe_themselves_without_placeholders() {
     );
     let text = doc.to_string();
     assert!(!text.contains("{detail}"), "a template leaked");
-    assert!(!text.contains("example.invalid/secreview"), "placeholder informationUri");
+    assert!(
+        !text.contains("example.invalid/secreview"),
+        "placeholder informationUri"
+    );
     // A rule without docs falls back to its title.
     let authz = rule(&doc, "route-missing-ownership-check");
-    assert!(authz["fullDescription"]["text"].as_str().unwrap().ends_with('.'));
+    assert!(
+        authz["fullDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with('.')
+    );
 }
 
 /// A rule downgraded in the config shows its effective severity: GitHub reads `security-severity` from the
@@ -261,7 +269,11 @@ fn rules_describe_themselves_without_placeholders() {
 #[test]
 fn security_severity_follows_the_effective_severity() {
     let mut fx = Fixture::new();
-    for f in fx.findings.iter_mut().filter(|f| f.rule_id == "sql-string-built") {
+    for f in fx
+        .findings
+        .iter_mut()
+        .filter(|f| f.rule_id == "sql-string-built")
+    {
         f.severity = secreview_model::Severity::Low;
     }
     for s in &mut fx.suppressed {
@@ -301,7 +313,10 @@ fn runs_carry_version_category_and_uri_base() {
     input.category = Some("secreview/backend");
     let doc: Value =
         serde_json::from_str(&render(Format::Sarif, &input, &TableOptions::default())).unwrap();
-    assert_eq!(doc["runs"][0]["automationDetails"]["id"], "secreview/backend/");
+    assert_eq!(
+        doc["runs"][0]["automationDetails"]["id"],
+        "secreview/backend/"
+    );
 }
 
 /// An access-control finding's region spans the handler's signature, not one column; a point location of
