@@ -258,12 +258,24 @@ struct Run {
 
 fn scan_everything(dir: &Path, label: &str, mode: &[&str], out_dir: &Path) -> Run {
     std::fs::create_dir_all(out_dir).unwrap();
-    let formats = ["json", "sarif", "markdown", "github", "gitlab"];
+    let formats = [
+        "json",
+        "sarif",
+        "markdown",
+        "github",
+        "gitlab",
+        "gitlab-secrets",
+        "concise",
+        "rdjson",
+    ];
     let mut cmd = secreview();
+    // The GitHub job summary gets the Markdown report (with its context lines) when annotations are asked for.
+    let step_summary = out_dir.join("step-summary");
     cmd.arg("scan")
         .arg(dir)
         .args(mode)
-        .args(["--format", "table"]);
+        .args(["--format", "table"])
+        .env("GITHUB_STEP_SUMMARY", &step_summary);
     for f in formats {
         cmd.arg("--output")
             .arg(format!("{f}={}", out_dir.join(f).display()));
@@ -277,6 +289,7 @@ fn scan_everything(dir: &Path, label: &str, mode: &[&str], out_dir: &Path) -> Ru
     for f in formats {
         text.push_str(&std::fs::read_to_string(out_dir.join(f)).unwrap_or_default());
     }
+    text.push_str(&std::fs::read_to_string(&step_summary).unwrap_or_default());
     let routes = secreview()
         .arg("routes")
         .arg(dir)

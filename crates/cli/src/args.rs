@@ -17,6 +17,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size difference between the variants costs nothing worth a `Box`.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scan what changed (default: the current branch against its merge-base with the default base).
@@ -54,12 +56,35 @@ fn format_values() -> clap::builder::PossibleValuesParser {
     use clap::builder::PossibleValue;
     clap::builder::PossibleValuesParser::new([
         PossibleValue::new("table"),
+        PossibleValue::new("concise"),
         PossibleValue::new("json"),
         PossibleValue::new("sarif").alias("sarif-2.1.0"),
         PossibleValue::new("markdown").alias("md"),
         PossibleValue::new("github"),
         PossibleValue::new("gitlab"),
+        PossibleValue::new("gitlab-secrets"),
+        PossibleValue::new("rdjson"),
     ])
+}
+
+/// `--hide-below` takes a severity; the same spellings as `--fail-on` minus `never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+/// `--color`: `auto` colours a terminal unless `NO_COLOR` is set (`FORCE_COLOR` forces it); `always` colours
+/// pipes and CI logs too; `never` never.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ColorWhen {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,14 +118,56 @@ pub struct ModeArgs {
 
 #[derive(Debug, Clone, Args, Default)]
 pub struct ScanArgs {
-    /// Repository (or, with --all, any directory) to scan.
+    /// Repository (or, with --all, any directory) to scan; a path inside it limits the scan to that file or
+    /// directory.
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// More files or directories of the same repository: the scan covers all of them.
+    #[arg(value_name = "PATH")]
+    pub more_paths: Vec<PathBuf>,
     #[command(flatten)]
     pub mode: ModeArgs,
-    /// Output format: table, json, sarif, markdown (md), github, gitlab.
+    /// Output format: table, concise (path:line:col: severity rule message), json, sarif, markdown (md), github,
+    /// gitlab (SAST report), gitlab-secrets (Secret Detection report), rdjson (reviewdog).
     #[arg(long, short = 'f', ignore_case = true, value_parser = format_values())]
     pub format: Option<String>,
+    /// Print nothing when nothing is found, and no notes or progress on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Exit 0 even when findings are at or above --fail-on (errors still exit 2).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Scan only files matching this glob (repeatable; added to the config's `include`).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Never scan files matching this glob (repeatable; added to the config's `exclude`).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Run only these rules: ids or pack names, comma-separated or repeated.
+    #[arg(long, value_name = "RULE|PACK", value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Skip these rules: ids or pack names, comma-separated or repeated.
+    #[arg(long, value_name = "RULE|PACK", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Do not list findings below this severity (they are counted in the summary); must not hide what
+    /// --fail-on blocks.
+    #[arg(long, value_enum, ignore_case = true, value_name = "SEVERITY")]
+    pub hide_below: Option<SeverityArg>,
+    /// Colour: auto (a terminal, unless `NO_COLOR`), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    /// With --all: also scan docs and test fixtures (excluded by default there, see the README).
+    #[arg(long)]
+    pub no_default_excludes: bool,
+    /// SARIF `automationDetails` category (default `secreview`): scans with different categories keep their
+    /// own code-scanning alerts.
+    #[arg(long, value_name = "NAME")]
+    pub category: Option<String>,
+    /// Run as a pre-commit framework hook: the pushed range (`PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF`) at the
+    /// pre-push stage; otherwise the staged changes of the files pre-commit passes, or those whole files when
+    /// nothing is staged (`pre-commit run --all-files`).
+    #[arg(long)]
+    pub pre_commit: bool,
     /// Write the report to FILE (or FORMAT=FILE; repeatable) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Vec<String>,

@@ -28,6 +28,8 @@ pub struct Config {
     /// Files matching one of these globs are never scanned.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// `false` scans docs and test fixtures with `--all` too (default `true`: they are excluded there).
+    pub default_excludes: Option<bool>,
     #[serde(default)]
     pub rules: RulesConfig,
     #[serde(default)]
@@ -49,7 +51,7 @@ pub struct RulesConfig {
     pub mode: BTreeMap<String, RuleMode>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleMode {
     Warn,

@@ -14,12 +14,12 @@ use secreview_model::{
     Finding, PolicyChange, Severity, SkipReason, Skipped, SuppressedBy, SuppressedFinding,
     SuppressionKind,
 };
-use secreview_report::{Format, ReportInput, TableOptions};
+use secreview_report::{Excerpt, Format, HiddenBelow, ReportInput, Signature, TableOptions};
 use secreview_rules::RuleSet;
 use serde_json::json;
 
 use crate::Exit;
-use crate::args::{FailOn, ModeArgs, ScanArgs};
+use crate::args::{ColorWhen, FailOn, ModeArgs, ScanArgs, SeverityArg};
 use crate::config::{Config, RuleMode};
 use crate::policy::{Baselines, LoadedBaseline, Policy};
 
@@ -31,7 +31,18 @@ pub(crate) const DEFAULT_BLOCKING_CONFIDENCE: f32 = 0.7;
 
 /// Validated settings: CLI beats config beats defaults.
 pub(crate) struct Settings {
+    /// The first path: where the repository is found.
     pub path: PathBuf,
+    /// Every path given (the first included): the scan covers the files in or under them.
+    pub paths: Vec<PathBuf>,
+    pub quiet: bool,
+    pub exit_zero: bool,
+    /// `--hide-below`: findings under it are counted, not listed.
+    pub hide_below: Option<Severity>,
+    pub category: Option<String>,
+    /// `--select` / `--ignore`: rule ids or pack names.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
     pub mode: Mode,
     pub format: Format,
     pub outputs: Vec<(Format, PathBuf)>,
@@ -119,6 +130,24 @@ impl Settings {
             );
         }
         let root = repo_root(&a.path);
+        let paths: Vec<PathBuf> = std::iter::once(a.path.clone())
+            .chain(a.more_paths.iter().cloned())
+            .collect();
+        for p in &a.more_paths {
+            if !p.exists() {
+                bail!(
+                    "{} does not exist  hint: pass files or directories of the repository",
+                    p.display()
+                );
+            }
+            if !same_root(&repo_root(p), &root) {
+                bail!(
+                    "{} is not in the same repository as {}  hint: scan each repository on its own",
+                    p.display(),
+                    a.path.display()
+                );
+            }
+        }
         let crate::policy::Resolved {
             config,
             mode,
@@ -156,7 +185,8 @@ impl Settings {
                         && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
                 {
                     bail!(
-                        "unknown output format `{f}` in `--output {o}`  hint: FORMAT=FILE takes table, json, sarif, markdown, github or gitlab; for a file name with `=`, write ./{o}"
+                        "unknown output format `{f}` in `--output {o}`  hint: FORMAT=FILE takes {}; for a file name with `=`, write ./{o}",
+                        Format::NAMES
                     );
                 }
                 _ => {
@@ -207,9 +237,25 @@ impl Settings {
         } else {
             InlineSuppressions::Honour
         };
-        let color = !a.no_color
-            && std::env::var_os("NO_COLOR").is_none()
-            && std::io::stdout().is_terminal();
+        let hide_below = a.hide_below.map(severity_of);
+        if let (Some(hide), Some(floor)) = (hide_below, fail_on)
+            && hide > floor
+        {
+            bail!(
+                "--hide-below {hide} would hide {floor} findings that --fail-on {floor} blocks  hint: use --hide-below {floor} or lower, or raise --fail-on"
+            );
+        }
+        let color = color_wanted(a.color, a.no_color);
+        let mut config = config;
+        config.include.extend(a.include.iter().cloned());
+        config.exclude.extend(a.exclude.iter().cloned());
+        let default_excludes =
+            mode == Mode::All && !a.no_default_excludes && config.default_excludes.unwrap_or(true);
+        if default_excludes {
+            config
+                .exclude
+                .extend(DEFAULT_ALL_EXCLUDES.iter().map(|g| (*g).to_owned()));
+        }
         let shown = json!({
             "format": {"value": format.as_str(), "source": src(a.format.is_some(), config.format.is_some())},
             "fail_on": {"value": fail_on.map_or("never", Severity::as_str), "source": src(a.fail_on.is_some(), config.fail_on.is_some())},
@@ -227,11 +273,29 @@ impl Settings {
             "rule_dirs": shown_rule_dirs,
             "baseline": baseline.as_ref().map(|b| b.display().to_string()),
             "disabled_rules": config.rules.disable,
+            "selected_rules": a.select,
+            "ignored_rules": a.ignore,
+            "severity_overrides": config.rules.severity,
+            "mode_overrides": config.rules.mode,
             "include": config.include,
             "exclude": config.exclude,
+            "default_excludes": default_excludes,
+            "paths": paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            "base": match &mode { Mode::Branch { base } => json!(base), _ => serde_json::Value::Null },
+            "jobs": {"value": a.jobs.or(config.jobs).unwrap_or(0), "source": src(a.jobs.is_some(), config.jobs.is_some())},
+            "max_file_size": {"value": a.max_file_size.or(config.max_file_size).unwrap_or(DEFAULT_MAX_FILE_BYTES), "source": src(a.max_file_size.is_some(), config.max_file_size.is_some())},
+            "hide_below": hide_below.map(Severity::as_str),
+            "exit_zero": a.exit_zero,
         });
         Ok(Settings {
             path: a.path.clone(),
+            paths,
+            quiet: a.quiet,
+            exit_zero: a.exit_zero,
+            hide_below,
+            category: a.category.clone(),
+            select: a.select.clone(),
+            ignore: a.ignore.clone(),
             mode,
             format,
             outputs,
@@ -246,7 +310,7 @@ impl Settings {
             max_file_bytes: a
                 .max_file_size
                 .or(config.max_file_size)
-                .unwrap_or(2 * 1024 * 1024),
+                .unwrap_or(DEFAULT_MAX_FILE_BYTES),
             include: globs(&config.include, "include")?,
             exclude: globs(&config.exclude, "exclude")?,
             config,
@@ -258,12 +322,83 @@ impl Settings {
         })
     }
 
-    /// Whether the path filters (include, exclude, the scanned subtree) keep `path`.
-    fn selects(&self, path: &str, subtree: Option<&str>) -> bool {
-        let inside = subtree.is_none_or(|s| path == s || s.ends_with('/') && path.starts_with(s));
-        inside
+    /// Whether the path filters (include, exclude, the scanned subtrees) keep `path`.
+    fn selects(&self, path: &str, subtree: &Subtrees) -> bool {
+        subtree.contains(path)
             && self.include.as_ref().is_none_or(|g| g.is_match(path))
             && !self.exclude.as_ref().is_some_and(|g| g.is_match(path))
+    }
+}
+
+/// Files larger than this are skipped unless `--max-file-size` or `max_file_size` says otherwise.
+pub(crate) const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// What `--all` leaves out unless `--no-default-excludes` (or `default_excludes = false`) says otherwise:
+/// documentation and test fixtures, whose example URLs, sample keys and deliberately vulnerable snippets
+/// outnumbered the real findings of whole-tree scans. A branch scan reviews whatever the change touches, so
+/// these apply to `--all` only.
+pub(crate) const DEFAULT_ALL_EXCLUDES: &[&str] = &[
+    "docs/**",
+    "doc/**",
+    "**/*.md",
+    "**/*.rst",
+    "**/*.adoc",
+    "**/tests/fixtures/**",
+    "**/test/fixtures/**",
+    "**/testdata/**",
+    "**/__fixtures__/**",
+    "**/fixtures/**",
+];
+
+fn severity_of(s: SeverityArg) -> Severity {
+    match s {
+        SeverityArg::Critical => Severity::Critical,
+        SeverityArg::High => Severity::High,
+        SeverityArg::Medium => Severity::Medium,
+        SeverityArg::Low => Severity::Low,
+        SeverityArg::Info => Severity::Info,
+    }
+}
+
+/// `--color always` colours even a pipe; `never` (or `--no-color`) never; `auto` a terminal unless `NO_COLOR`
+/// is set, or anything when `FORCE_COLOR` is (the convention CI systems and test runners use).
+fn color_wanted(when: ColorWhen, no_color: bool) -> bool {
+    let set = |v: &str| std::env::var_os(v).is_some_and(|x| !x.is_empty() && x != "0");
+    match when {
+        _ if no_color => false,
+        ColorWhen::Never => false,
+        ColorWhen::Always => true,
+        ColorWhen::Auto => {
+            set("FORCE_COLOR")
+                || std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+fn same_root(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The parts of the repository the scan covers: everything, or the files and directories given as paths.
+#[derive(Debug, Default)]
+pub(crate) struct Subtrees {
+    /// Empty: the whole repository.
+    files: BTreeSet<String>,
+    dirs: Vec<String>,
+}
+
+impl Subtrees {
+    fn whole(&self) -> bool {
+        self.files.is_empty() && self.dirs.is_empty()
+    }
+
+    pub(crate) fn contains(&self, path: &str) -> bool {
+        self.whole()
+            || self.files.contains(path)
+            || self.dirs.iter().any(|d| path.starts_with(d.as_str()))
     }
 }
 
@@ -278,6 +413,7 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
             unknown.join(", ")
         );
     }
+    select_rules(&mut set, &settings.select, &settings.ignore)?;
     for id in cfg.rules.severity.keys().chain(cfg.rules.mode.keys()) {
         if set.get(id).is_none() {
             bail!("config names unknown rule `{id}`  hint: `secreview rules` lists the ids");
@@ -327,6 +463,42 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
     Ok(set)
 }
 
+/// `--select` keeps only the named rules and packs, `--ignore` drops them; a name that is neither a rule id
+/// nor a pack is an error (a typo would otherwise scan everything, or nothing, silently).
+fn select_rules(set: &mut RuleSet, select: &[String], ignore: &[String]) -> Result<()> {
+    let expand = |set: &RuleSet, names: &[String], flag: &str| -> Result<BTreeSet<String>> {
+        let mut ids = BTreeSet::new();
+        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+            let matched: Vec<String> = set
+                .rules
+                .iter()
+                .filter(|r| r.meta.id == name || r.meta.pack == name)
+                .map(|r| r.meta.id.clone())
+                .collect();
+            if matched.is_empty() {
+                bail!(
+                    "{flag} names unknown rule or pack `{name}`  hint: `secreview rules` lists the ids and packs"
+                );
+            }
+            ids.extend(matched);
+        }
+        Ok(ids)
+    };
+    let mut drop = expand(set, ignore, "--ignore")?;
+    if !select.is_empty() {
+        let keep = expand(set, select, "--select")?;
+        drop.extend(
+            set.rules
+                .iter()
+                .map(|r| r.meta.id.clone())
+                .filter(|id| !keep.contains(id)),
+        );
+    }
+    let drop: Vec<String> = drop.into_iter().collect();
+    set.disable(&drop);
+    Ok(())
+}
+
 /// Most worker threads `--jobs` / `jobs` may ask for: the work is CPU-bound, and a branch's own config must not
 /// make the gate spawn thousands of threads.
 pub(crate) const MAX_JOBS: usize = 64;
@@ -343,6 +515,22 @@ pub(crate) fn init_threads(jobs: Option<usize>) {
     let _ = rayon::ThreadPoolBuilder::new()
         .num_threads(n.min(MAX_JOBS))
         .build_global();
+}
+
+/// The paths below the repository root limit the scan to those files and subtrees (`secreview scan --all src/
+/// lib/x.py`); any path that is the root itself means the whole repository.
+pub(crate) fn subtrees(paths: &[PathBuf], root: &Path) -> Subtrees {
+    let mut t = Subtrees::default();
+    for p in paths {
+        match subtree_prefix(p, root) {
+            None => return Subtrees::default(),
+            Some(s) if s.ends_with('/') => t.dirs.push(s),
+            Some(s) => {
+                t.files.insert(s);
+            }
+        }
+    }
+    t
 }
 
 /// `PATH` below the repository root limits the scan to that subtree (`secreview scan --all src/`).
@@ -366,16 +554,13 @@ fn subtree_prefix(path: &Path, root: &Path) -> Option<String> {
 /// Drops excluded (or not included) files, and files outside the scanned subtree, into `skipped`.
 pub(crate) fn apply_path_filters(changes: &mut ChangeSet, settings: &Settings) {
     let (inc, exc) = (&settings.include, &settings.exclude);
-    let subtree = subtree_prefix(&settings.path, &changes.root);
-    if inc.is_none() && exc.is_none() && subtree.is_none() {
+    let subtree = subtrees(&settings.paths, &changes.root);
+    if inc.is_none() && exc.is_none() && subtree.whole() {
         return;
     }
     let mut kept = Vec::with_capacity(changes.files.len());
     for f in changes.files.drain(..) {
-        let outside = subtree
-            .as_ref()
-            .is_some_and(|s| !(f.path == *s || s.ends_with('/') && f.path.starts_with(s.as_str())));
-        if outside {
+        if !subtree.contains(&f.path) {
             continue;
         }
         let included = inc.as_ref().is_none_or(|g| g.is_match(&f.path));
@@ -403,6 +588,12 @@ pub(crate) struct Outcome {
     /// What the change does to its own review, sorted by location.
     pub policy_changes: Vec<PolicyChange>,
     pub phases: Phases,
+    /// Redacted source around each finding (keyed by fingerprint), for Markdown and SARIF.
+    pub excerpts: std::collections::BTreeMap<String, Excerpt>,
+    /// How many findings `--hide-below` left out.
+    pub hidden_below: usize,
+    /// `file://` URI of the scanned root (redacted), for SARIF.
+    pub root_uri: Option<String>,
 }
 
 /// Wall time of each phase of `run_scan`, for `--stats`.
@@ -443,13 +634,9 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     phases.rules = lap(&mut clock);
     let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
     let whole_tree = settings.mode == Mode::All;
-    let subtree = subtree_prefix(&settings.path, &changes.root);
-    let selected = |p: &str| settings.selects(p, subtree.as_deref());
-    let in_subtree = |p: &str| {
-        subtree
-            .as_deref()
-            .is_none_or(|s| p == s || s.ends_with('/') && p.starts_with(s))
-    };
+    let subtree = subtrees(&settings.paths, &changes.root);
+    let selected = |p: &str| settings.selects(p, &subtree);
+    let in_subtree = |p: &str| subtree.contains(p);
     // Before the path filters: an `exclude = ["**"]` must not hide the `.gitattributes` edit next to it.
     let mut policy_changes = crate::policy::changes(
         &settings.policy,
@@ -465,6 +652,12 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     };
     apply_path_filters(&mut changes, settings);
     phases.diff = lap(&mut clock);
+    let progress = progress_spinner(changes.files.len(), settings.quiet);
+    let total = changes.files.len();
+    phase(
+        progress.as_ref(),
+        format!("[1/3] project view: {total} changed files, reading the modules they import"),
+    );
     let project = project_for(
         &changes,
         ContextSide::of(&settings.mode),
@@ -472,7 +665,13 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     )?;
     phases.context = lap(&mut clock);
     phases.context_modules = (project.len(), project.context_len());
-    let progress = progress_spinner(changes.files.len());
+    phase(
+        progress.as_ref(),
+        format!(
+            "[2/3] analysing {total} files ({} modules in the project view)",
+            project.len()
+        ),
+    );
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
@@ -480,6 +679,13 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
             let mut commits =
                 secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
             apply_path_filters(&mut commits, settings);
+            phase(
+                progress.as_ref(),
+                format!(
+                    "[3/3] secrets in every commit: {} file versions",
+                    commits.files.len()
+                ),
+            );
             let secrets = engine.scan(&commits.files, Kinds::SECRETS);
             merge(&mut out, secrets);
             out
@@ -524,6 +730,22 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     changes.meta.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     changes.meta.files_scanned = u32::try_from(changes.files.len()).unwrap_or(u32::MAX);
     changes.meta.files_skipped = u32::try_from(changes.skipped.len()).unwrap_or(u32::MAX);
+    let excerpts = excerpts(&engine, &output, &changes);
+    let root_uri = changes.root.canonicalize().ok().map(|r| {
+        engine.redact(
+            &output
+                .secrets
+                .redact(&secreview_report::file_uri(&r.to_string_lossy())),
+        )
+    });
+    let hidden_below = match settings.hide_below {
+        Some(floor) => {
+            let before = output.findings.len();
+            output.findings.retain(|f| f.severity >= floor);
+            before - output.findings.len()
+        }
+        None => 0,
+    };
     let rules = engine_into_rules(engine);
     Ok(Outcome {
         changes,
@@ -533,7 +755,163 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         repository_uri,
         policy_changes,
         phases,
+        excerpts,
+        hidden_below,
+        root_uri,
     })
+}
+
+/// Lines of context on each side of a finding in the Markdown report.
+const CONTEXT_LINES: usize = 3;
+/// A handler signature longer than this many lines is not looked for further.
+const MAX_SIGNATURE_LINES: usize = 40;
+
+/// The source around every finding (and suppressed finding) in a file of this scan, redacted: every value the
+/// scan saw and every one a detector recognises in the file is replaced before a line is cut out, so a key
+/// split over lines cannot show through a window. A file whose redaction changed its line count (a multi-line
+/// key) gets no window: its snippet is shown as before. Findings from an earlier commit of a range get none
+/// either: the head's text is not theirs.
+fn excerpts(
+    engine: &Engine,
+    output: &ScanOutput,
+    changes: &ChangeSet,
+) -> std::collections::BTreeMap<String, Excerpt> {
+    let mut out = std::collections::BTreeMap::new();
+    let hidden = output.suppressed.iter().map(|s| &s.finding);
+    let findings: Vec<&Finding> = output
+        .findings
+        .iter()
+        .chain(hidden)
+        .filter(|f| f.commit.is_none())
+        .collect();
+    let mut by_path: std::collections::BTreeMap<&str, Vec<&Finding>> =
+        std::collections::BTreeMap::new();
+    for f in findings {
+        by_path.entry(f.location.path.as_str()).or_default().push(f);
+    }
+    for (path, found) in by_path {
+        let Some(file) = changes
+            .files
+            .iter()
+            .rev()
+            .find(|c| c.path == path && c.commit.is_none())
+        else {
+            continue;
+        };
+        let original: Vec<&str> = file.new_text.lines().collect();
+        let redacted = engine.redact(&output.secrets.redact(&file.new_text));
+        let lines: Vec<&str> = redacted.lines().collect();
+        let window_ok = lines.len() == original.len();
+        for f in found {
+            let line = f.location.start_line.max(1) as usize;
+            let (first, window) = if window_ok && line <= lines.len() {
+                let first = line.saturating_sub(CONTEXT_LINES).max(1);
+                let last = (line + CONTEXT_LINES).min(lines.len());
+                (
+                    first,
+                    lines[first - 1..last]
+                        .iter()
+                        .map(|l| (*l).to_owned())
+                        .collect(),
+                )
+            } else {
+                (line, Vec::new())
+            };
+            let signature = (f.pack == "authz")
+                .then(|| handler_signature(f, &original, path))
+                .flatten();
+            out.insert(
+                f.fingerprint.as_str().to_owned(),
+                Excerpt {
+                    first_line: u32::try_from(first).unwrap_or(u32::MAX),
+                    lines: window,
+                    signature,
+                },
+            );
+        }
+    }
+    out
+}
+
+/// Where an access-control finding's handler is declared: the line of its "handler …" evidence (or the
+/// finding's own line), through the line that ends the signature — the `:` closing a Python `def`'s
+/// parameters, the `{` opening a Rust `fn`'s body.
+fn handler_signature(f: &Finding, lines: &[&str], path: &str) -> Option<Signature> {
+    let start = f
+        .evidence
+        .iter()
+        .find(|e| e.note.starts_with("handler ") && e.location.path == f.location.path)
+        .map_or(f.location.start_line, |e| e.location.start_line) as usize;
+    let first = lines.get(start.checked_sub(1)?)?;
+    let rust = Path::new(path)
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("rs"));
+    let keyword = if rust { "fn " } else { "def " };
+    if !first.contains(keyword) {
+        return None;
+    }
+    let mut depth: i32 = 0;
+    for (i, line) in lines
+        .iter()
+        .enumerate()
+        .skip(start - 1)
+        .take(MAX_SIGNATURE_LINES)
+    {
+        let code = line
+            .split(if rust { "//" } else { "#" })
+            .next()
+            .unwrap_or("");
+        for c in code.chars() {
+            match c {
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                _ => {}
+            }
+        }
+        let trimmed = code.trim_end();
+        let ends = if rust {
+            depth <= 0 && trimmed.contains('{')
+        } else {
+            depth <= 0 && trimmed.ends_with(':')
+        };
+        if ends {
+            let start_col = first.chars().take_while(|c| c.is_whitespace()).count() + 1;
+            return Some(Signature {
+                start_line: u32::try_from(start).ok()?,
+                start_col: u32::try_from(start_col).ok()?,
+                end_line: u32::try_from(i + 1).ok()?,
+                end_col: u32::try_from(trimmed.chars().count() + 1).ok()?,
+            });
+        }
+    }
+    None
+}
+
+/// `https://github.com/o/r/blob/SHA/` (or GitLab's `/-/blob/`) for an `origin` on github.com or gitlab.com,
+/// in HTTPS or SSH form; `None` for any other host, where the link layout is not known.
+pub(crate) fn web_url(origin: &str, head: &str) -> Option<String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("ssh://git@"))
+        .or_else(|| origin.strip_prefix("git@"))?;
+    let (host, path) = rest.split_once(['/', ':'])?;
+    let host = host.rsplit('@').next()?;
+    let path = path.trim_end_matches('/').trim_end_matches(".git");
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    };
+    let parts: Vec<&str> = path.split('/').collect();
+    let head_ok = head.len() >= 7 && head.chars().all(|c| c.is_ascii_hexdigit());
+    if !head_ok || parts.len() < 2 || !parts.iter().all(|p| safe(p)) {
+        return None;
+    }
+    match host {
+        "github.com" if parts.len() == 2 => Some(format!("https://github.com/{path}/blob/{head}/")),
+        "gitlab.com" => Some(format!("https://gitlab.com/{path}/-/blob/{head}/")),
+        _ => None,
+    }
 }
 
 /// The time since `since`, restarting the clock.
@@ -728,16 +1106,30 @@ pub(crate) fn redact_skipped(engine: &Engine, seen: &Secrets, skipped: &mut [Ski
     }
 }
 
-/// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs or pipes.
-fn progress_spinner(files: usize) -> Option<indicatif::ProgressBar> {
-    let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
-    if !interactive || files < 200 {
+/// Fewer changed files than this scan too fast for a spinner to help.
+const SPINNER_MIN_FILES: usize = 200;
+
+/// A spinner on stderr for long scans, only for a person watching a terminal: never in CI logs, pipes or
+/// `--quiet` runs. It names the phase and the file count: `[2/3] project view: 1,204 files, 310 modules`.
+fn progress_spinner(files: usize, quiet: bool) -> Option<indicatif::ProgressBar> {
+    let interactive = !quiet && std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    if !interactive || files < SPINNER_MIN_FILES {
         return None;
     }
     let p = indicatif::ProgressBar::new_spinner();
-    p.set_message(format!("scanning {files} files…"));
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        p.set_style(style);
+    }
     p.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(p)
+}
+
+/// Sets the spinner's phase line and draws it now (a short phase would otherwise never show).
+fn phase(p: Option<&indicatif::ProgressBar>, text: String) {
+    if let Some(p) = p {
+        p.set_message(text);
+        p.tick();
+    }
 }
 
 fn engine_into_rules(engine: Engine) -> RuleSet {
@@ -794,7 +1186,12 @@ pub(crate) fn render_all(
     if !outcome.stale_baseline.is_empty() {
         shown["stale_baseline_entries"] = json!(outcome.stale_baseline);
     }
-    shown["routes"] = route_stats(&outcome.output);
+    let routes = route_stats(&outcome.output);
+    let web = outcome
+        .repository_uri
+        .as_deref()
+        .zip(outcome.changes.meta.head.as_deref())
+        .and_then(|(origin, head)| web_url(origin, head));
     let input = ReportInput {
         tool_version: env!("CARGO_PKG_VERSION"),
         meta: &outcome.changes.meta,
@@ -809,6 +1206,16 @@ pub(crate) fn render_all(
         repository_uri: outcome.repository_uri.as_deref(),
         started_at: Some(started_at),
         finished_at: Some(&finished),
+        min_confidence: Some(settings.min_confidence),
+        hidden_below: settings.hide_below.map(|floor| HiddenBelow {
+            floor,
+            count: outcome.hidden_below,
+        }),
+        category: settings.category.as_deref(),
+        root_uri: outcome.root_uri.as_deref(),
+        web_url: web.as_deref(),
+        excerpts: &outcome.excerpts,
+        routes: Some(&routes),
     };
     let term_width = if std::io::stdout().is_terminal() {
         terminal_width()
@@ -854,6 +1261,65 @@ pub(crate) fn render_all(
         ));
     }
     Ok(secreview_report::render(settings.format, &input, &table))
+}
+
+/// One format, rendered as `render_all` renders the files (no colour, default width).
+fn render_one(settings: &Settings, outcome: &Outcome, started_at: &str, format: Format) -> String {
+    let metas: Vec<_> = outcome.rules.rules.iter().map(|r| r.meta.clone()).collect();
+    let finished = crate::now_utc();
+    let routes = route_stats(&outcome.output);
+    let web = outcome
+        .repository_uri
+        .as_deref()
+        .zip(outcome.changes.meta.head.as_deref())
+        .and_then(|(origin, head)| web_url(origin, head));
+    let input = report_input(
+        settings,
+        outcome,
+        &metas,
+        &routes,
+        web.as_deref(),
+        started_at,
+        &finished,
+    );
+    secreview_report::render(format, &input, &TableOptions::default())
+}
+
+/// The report input of a finished scan.
+fn report_input<'a>(
+    settings: &'a Settings,
+    outcome: &'a Outcome,
+    metas: &'a [secreview_model::RuleMeta],
+    routes: &'a serde_json::Value,
+    web: Option<&'a str>,
+    started_at: &'a str,
+    finished: &'a str,
+) -> ReportInput<'a> {
+    ReportInput {
+        tool_version: env!("CARGO_PKG_VERSION"),
+        meta: &outcome.changes.meta,
+        findings: &outcome.output.findings,
+        rules: metas,
+        skipped: &outcome.changes.skipped,
+        suppressions: &outcome.output.suppressions,
+        suppressed: &outcome.output.suppressed,
+        policy_changes: &outcome.policy_changes,
+        settings: &settings.shown,
+        fail_on: settings.fail_on,
+        repository_uri: outcome.repository_uri.as_deref(),
+        started_at: Some(started_at),
+        finished_at: Some(finished),
+        min_confidence: Some(settings.min_confidence),
+        hidden_below: settings.hide_below.map(|floor| HiddenBelow {
+            floor,
+            count: outcome.hidden_below,
+        }),
+        category: settings.category.as_deref(),
+        root_uri: outcome.root_uri.as_deref(),
+        web_url: web,
+        excerpts: &outcome.excerpts,
+        routes: Some(routes),
+    }
 }
 
 /// Per framework: routes seen in the scanned files, how many authenticate, how many check ownership, and the
@@ -903,6 +1369,13 @@ fn tty_width() -> Option<u16> {
 
 pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
     let started_at = crate::now_utc();
+    let pre_commit;
+    let a = if a.pre_commit {
+        pre_commit = pre_commit_args(a)?;
+        &pre_commit
+    } else {
+        a
+    };
     let settings = Settings::from_args(a)?;
     let baselines = crate::policy::load_baselines(
         &settings.path,
@@ -914,14 +1387,14 @@ pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
         eprintln!("warning: --show-secrets prints secret values in full; do not share this output");
     }
     let syntax = &outcome.output.files_with_syntax_errors;
-    if !syntax.is_empty() && std::io::stderr().is_terminal() {
+    if !syntax.is_empty() && !settings.quiet && std::io::stderr().is_terminal() {
         eprintln!(
             "note: {} file(s) have syntax errors and were analysed as far as they parse",
             syntax.len()
         );
     }
     let stale: BTreeSet<_> = outcome.stale_baseline.iter().collect();
-    if !stale.is_empty() {
+    if !stale.is_empty() && !settings.quiet {
         eprintln!(
             "note: {} baseline entr(ies) no longer match any finding; regenerate the baseline to prune them",
             stale.len()
@@ -932,11 +1405,100 @@ pub(crate) fn scan(a: &ScanArgs) -> Result<Exit> {
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let rendering = Instant::now();
-    let text = render_all(&settings, &outcome, &started_at)?;
+    let mut text = render_all(&settings, &outcome, &started_at)?;
+    if settings.quiet && outcome.output.findings.is_empty() {
+        text.clear();
+    }
+    write_step_summary(&settings, &outcome, &started_at)?;
     if a.stats {
         eprint!("{}", stats_text(&outcome, rendering.elapsed()));
     }
     // Decided before printing: a reader that closes the pipe early must not turn findings into a pass.
-    let exit = gate(&outcome.output.findings, settings.fail_on);
+    let mut exit = gate(&outcome.output.findings, settings.fail_on);
+    if settings.exit_zero {
+        exit = Exit::Clean;
+    }
     crate::print_gated(&text, exit)
+}
+
+/// GitHub caps a step summary at 1 MiB; a longer report is cut at a line and says so.
+const STEP_SUMMARY_BUDGET: usize = 1024 * 1024 - 1024;
+
+/// With GitHub annotations requested and `$GITHUB_STEP_SUMMARY` set (a GitHub Actions step), the Markdown
+/// report is appended to the job summary: the annotations show ten findings of each kind, the summary shows
+/// all of them.
+fn write_step_summary(settings: &Settings, outcome: &Outcome, started_at: &str) -> Result<()> {
+    let wants = settings.format == Format::Github
+        || settings.outputs.iter().any(|(f, _)| *f == Format::Github);
+    let Some(file) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|f| !f.is_empty()) else {
+        return Ok(());
+    };
+    if !wants {
+        return Ok(());
+    }
+    let mut text = render_one(settings, outcome, started_at, Format::Markdown);
+    if text.len() > STEP_SUMMARY_BUDGET {
+        let mut cut = STEP_SUMMARY_BUDGET;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let end = text[..cut].rfind('\n').unwrap_or(0);
+        text.truncate(end);
+        text.push_str("\n\n*Truncated at GitHub's 1 MiB step-summary limit: the full report is in `--format markdown`.*\n");
+    }
+    let path = PathBuf::from(file);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, text.as_bytes()))
+        .with_context(|| format!("cannot write the step summary {}", path.display()))
+}
+
+/// `--pre-commit`: what the pre-commit framework asks for, as ordinary scan arguments. At the pre-push stage
+/// it exports the pushed range (`PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF`): every commit of it is scanned for
+/// secrets, as the native pre-push hook does; a first push of a whole history has no range and scans the
+/// whole tree. Otherwise the staged changes of the files it passes are scanned, or — when nothing of them is
+/// staged, as under `pre-commit run --all-files` or `--files` — those files whole.
+fn pre_commit_args(a: &ScanArgs) -> Result<ScanArgs> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let mut args = a.clone();
+    if a.mode.base.is_some()
+        || a.mode.staged
+        || a.mode.worktree
+        || a.mode.range.is_some()
+        || a.mode.all
+    {
+        bail!(
+            "--pre-commit chooses the mode itself  hint: drop --base/--staged/--worktree/--range/--all"
+        );
+    }
+    if let (Some(from), Some(to)) = (var("PRE_COMMIT_FROM_REF"), var("PRE_COMMIT_TO_REF")) {
+        args.mode.range = Some(format!("{from}..{to}"));
+        return Ok(args);
+    }
+    if var("PRE_COMMIT_REMOTE_NAME").is_some() {
+        args.mode.all = true;
+        return Ok(args);
+    }
+    let root = repo_root(&a.path);
+    let paths: Vec<PathBuf> = std::iter::once(a.path.clone())
+        .chain(a.more_paths.iter().cloned())
+        .collect();
+    let wanted = subtrees(&paths, &root);
+    let staged = secreview_diff::collect(&a.path, &Mode::Staged, &Options::default())?;
+    let any_staged = staged
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .chain(staged.skipped.iter().map(|s| s.path.as_str()))
+        .any(|p| wanted.contains(p));
+    if any_staged {
+        args.mode.staged = true;
+    } else {
+        args.mode.all = true;
+        // The files pre-commit names are the scope: its own exclude/files patterns already chose them.
+        args.no_default_excludes = true;
+    }
+    Ok(args)
 }

@@ -1,36 +1,137 @@
 //! `--format github`: GitHub Actions workflow commands, one annotation per finding, then a plain summary line.
+//!
+//! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the rest without a
+//! word. So the annotations go out most severe first (blocking findings, then policy changes, then the other
+//! findings by risk, then suppressed ones), each kind up to its cap; what does not fit is printed as a plain log
+//! line, and a last notice says how many there are.
+
+use std::fmt::Write as _;
 
 use secreview_model::{Finding, PolicyChange, Severity, SuppressedFinding};
 
 use crate::escape::escape_control as esc;
-use crate::summary::{percent, summary_line};
+use crate::summary::{by_risk, commit_note, location, percent, plural, summary_line};
 use crate::{Renderer, ReportInput, TOOL_NAME};
+
+/// Annotations of one kind GitHub shows per step.
+pub const ANNOTATIONS_PER_KIND: usize = 10;
 
 /// `--format github`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GithubRenderer;
 
+/// One annotation and the plain line that replaces it past the cap.
+struct Item {
+    kind: &'static str,
+    command: String,
+    plain: String,
+}
+
 impl Renderer for GithubRenderer {
     fn render(&self, input: &ReportInput) -> String {
-        let mut out = String::new();
-        for f in input.findings {
-            out.push_str(&annotation(f));
-            out.push('\n');
-        }
-        for c in input.policy_changes {
-            out.push_str(&policy_annotation(c));
-            out.push('\n');
-        }
-        for s in input.suppressed {
-            out.push_str(&suppressed_annotation(s));
-            out.push('\n');
-        }
-        out.push_str(TOOL_NAME);
-        out.push_str(": ");
-        out.push_str(&summary_line(input));
-        out.push('\n');
-        out
+        let ranked: Vec<&Finding> = by_risk(input.findings)
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        let finding_item = |f: &&Finding| Item {
+            kind: command(f),
+            command: annotation(f),
+            plain: format!(
+                "{} {}: {} {}",
+                f.severity,
+                esc(&location(f)),
+                esc(&f.rule_id),
+                esc(&f.message)
+            ),
+        };
+        let mut items: Vec<Item> = ranked
+            .iter()
+            .filter(|f| command(f) == "error")
+            .map(finding_item)
+            .collect();
+        items.extend(input.policy_changes.iter().map(|c| Item {
+            kind: "warning",
+            command: policy_annotation(c),
+            plain: format!(
+                "policy change {}: {}",
+                esc(&c.location()),
+                esc(&crate::policy::describe_change(c))
+            ),
+        }));
+        items.extend(
+            ranked
+                .iter()
+                .filter(|f| command(f) != "error")
+                .map(finding_item),
+        );
+        items.extend(input.suppressed.iter().map(|s| Item {
+            kind: "notice",
+            command: suppressed_annotation(s),
+            plain: format!(
+                "suppressed {}: {}",
+                esc(&crate::policy::location_of(s)),
+                esc(&s.finding.rule_id)
+            ),
+        }));
+        render_capped(&items, input)
     }
+}
+
+/// The annotations up to each kind's cap, then the overflow as plain lines and one notice counting it (that
+/// notice takes the last notice slot when notices overflow too).
+fn render_capped(items: &[Item], input: &ReportInput) -> String {
+    let overflowing =
+        |kind: &str| items.iter().filter(|i| i.kind == kind).count() > ANNOTATIONS_PER_KIND;
+    let any_overflow = ["error", "warning", "notice"]
+        .iter()
+        .any(|k| overflowing(k));
+    let cap = |kind: &str| {
+        if kind == "notice" && any_overflow {
+            ANNOTATIONS_PER_KIND - 1
+        } else {
+            ANNOTATIONS_PER_KIND
+        }
+    };
+    let mut used = [0usize; 3];
+    let slot = |kind: &str| match kind {
+        "error" => 0,
+        "warning" => 1,
+        _ => 2,
+    };
+    let mut out = String::new();
+    let mut rest = Vec::new();
+    for item in items {
+        let n = &mut used[slot(item.kind)];
+        if *n < cap(item.kind) {
+            *n += 1;
+            out.push_str(&item.command);
+            out.push('\n');
+        } else {
+            rest.push(item);
+        }
+    }
+    if !rest.is_empty() {
+        let _ = writeln!(
+            out,
+            "::notice title={}::{}",
+            escape_property(&format!("{TOOL_NAME}: {} not annotated", rest.len())),
+            escape_data(&format!(
+                "GitHub shows {ANNOTATIONS_PER_KIND} annotations of each kind per step; the other {} are listed in this step's log.",
+                plural(rest.len(), "result")
+            ))
+        );
+        for item in rest {
+            out.push_str(TOOL_NAME);
+            out.push_str(": ");
+            out.push_str(&item.plain);
+            out.push('\n');
+        }
+    }
+    out.push_str(TOOL_NAME);
+    out.push_str(": ");
+    out.push_str(&summary_line(input));
+    out.push('\n');
+    out
 }
 
 /// `::error file=…,line=…,endLine=…,col=…,title=RULE (SEVERITY)::MESSAGE`
@@ -46,6 +147,9 @@ fn annotation(f: &Finding) -> String {
     }
     if let Some(owasp) = f.owasp2021.or(f.owasp2025) {
         facts.push(owasp.code());
+    }
+    if let Some(note) = commit_note(f) {
+        facts.push(format!("{note}, the file may differ at the head"));
     }
     let mut message = format!("{} [{}]", esc(&f.message), facts.join(", "));
     if !f.recommendation.is_empty() {

@@ -46,6 +46,9 @@ struct Scan<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     finished_at: Option<&'a str>,
     settings: &'a Value,
+    /// Routes seen per framework (how many authenticate, check ownership, have authz findings).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    routes: Option<&'a Value>,
     skipped: &'a [Skipped],
 }
 
@@ -62,8 +65,22 @@ struct Summary {
     by_owasp2025: BTreeMap<String, usize>,
     /// Findings hidden by suppressions or the baseline (not in `total`, never blocking).
     suppressed: usize,
+    /// What was kept out of `findings` (or out of the gate), by cause.
+    hidden: Hidden,
     /// Entries of `policy_changes`.
     policy_changes: usize,
+}
+
+#[derive(Serialize)]
+struct Hidden {
+    /// Suppressed by a baseline entry (listed in `suppressed`).
+    baseline: usize,
+    /// Suppressed by an inline comment (listed in `suppressed`).
+    inline: usize,
+    /// In `findings` as warning only: under the confidence floor.
+    below_confidence: usize,
+    /// Left out by `--hide-below`: not listed anywhere.
+    below_severity: usize,
 }
 
 /// A struct, not a map, so the keys come from critical down to info.
@@ -99,6 +116,7 @@ impl Renderer for JsonRenderer {
                 started_at: input.started_at,
                 finished_at: input.finished_at,
                 settings: input.settings,
+                routes: input.routes,
                 skipped: input.skipped,
             },
             summary: Summary {
@@ -116,6 +134,15 @@ impl Renderer for JsonRenderer {
                 by_owasp2021: codes(owasp_counts(input.findings, |f| f.owasp2021)),
                 by_owasp2025: codes(owasp_counts(input.findings, |f| f.owasp2025)),
                 suppressed: input.suppressed.len(),
+                hidden: {
+                    let h = crate::summary::hidden_counts(input);
+                    Hidden {
+                        baseline: h.baseline,
+                        inline: h.inline,
+                        below_confidence: h.below_confidence,
+                        below_severity: h.below_severity,
+                    }
+                },
                 policy_changes: input.policy_changes.len(),
             },
             findings: input.findings,

@@ -10,8 +10,8 @@ use secreview_model::{Finding, OwaspCategory, RuleMeta, Suppression};
 
 use crate::escape::{escape_control, escape_control_in_block};
 use crate::summary::{
-    by_risk, location, owasp_codes, owasp_counts, percent, plural, severity_breakdown,
-    severity_counts,
+    by_risk, detail_of, hidden_phrases, location, owasp_codes, owasp_counts, percent, plural,
+    severity_breakdown, severity_counts, short_commit,
 };
 use crate::{Renderer, ReportInput, TOOL_NAME};
 
@@ -119,6 +119,7 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
             plural(input.meta.files_scanned as usize, "file")
         );
         line!(out);
+        hidden_line(out, input);
         return;
     }
     let mut lead = format!(
@@ -158,6 +159,7 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
     }
     line!(out, "{lead}");
     line!(out);
+    hidden_line(out, input);
 
     line!(out, "| Severity | Findings |");
     line!(out, "|---|---:|");
@@ -182,8 +184,17 @@ fn executive_summary(out: &mut String, input: &ReportInput) {
     }
     line!(out);
 
-    line!(out, "{}", top_risks(input.findings));
+    line!(out, "{}", top_risks(input));
     line!(out);
+}
+
+/// `Not listed above: 2 hidden by baseline, 1 suppressed inline.`: nothing the scan found vanishes silently.
+fn hidden_line(out: &mut String, input: &ReportInput) {
+    let parts = hidden_phrases(input);
+    if !parts.is_empty() {
+        line!(out, "Also found: {}.", parts.join(", "));
+        line!(out);
+    }
 }
 
 /// A warning above everything else when the change edits its own review or findings were suppressed.
@@ -212,7 +223,8 @@ fn policy_note(input: &ReportInput) -> Option<String> {
 }
 
 /// The three highest risks (severity, then confidence) in a sentence or two.
-fn top_risks(findings: &[Finding]) -> String {
+fn top_risks(input: &ReportInput) -> String {
+    let findings = input.findings;
     let ranked = by_risk(findings);
     let describe = |(i, f): &(usize, &Finding)| {
         format!(
@@ -220,7 +232,7 @@ fn top_risks(findings: &[Finding]) -> String {
             prose(&f.title),
             f.severity,
             percent(f.confidence),
-            code(&location(f)),
+            linked_location(f, input),
             i + 1
         )
     };
@@ -277,19 +289,20 @@ fn findings(out: &mut String, input: &ReportInput) {
             owasp_codes(f),
             cwe,
             cell_code(&f.rule_id),
-            cell_code(&location(f))
+            linked_location(f, input).replace('|', "\\|")
         );
     }
     line!(out);
     for (i, f) in input.findings.iter().enumerate() {
-        finding_section(out, i + 1, f, input.rule(&f.rule_id));
+        finding_section(out, i + 1, f, input);
     }
 }
 
-fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMeta>) {
+fn finding_section(out: &mut String, n: usize, f: &Finding, input: &ReportInput) {
+    let rule = input.rule(&f.rule_id);
     line!(out, "### {n}. {}", prose(&f.title));
     line!(out);
-    line!(out, "- **Location:** {}", code(&location(f)));
+    line!(out, "- **Location:** {}", linked_location(f, input));
     if f.pack.is_empty() {
         line!(out, "- **Rule:** {}", code(&f.rule_id));
     } else {
@@ -338,10 +351,10 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
     line!(out);
     line!(out, "{}", prose(&f.message));
     line!(out);
-    if let Some(exploit) = rule.map(|r| r.exploit.trim()).filter(|e| !e.is_empty()) {
+    if let Some(r) = rule.filter(|r| !r.exploit.trim().is_empty()) {
         line!(out, "**Exploit scenario**");
         line!(out);
-        line!(out, "{}", prose(&fill_exploit(exploit, f)));
+        line!(out, "{}", prose(&exploit_text(r, f)));
         line!(out);
     }
     if !f.recommendation.is_empty() {
@@ -379,16 +392,7 @@ fn finding_section(out: &mut String, n: usize, f: &Finding, rule: Option<&RuleMe
         }
         line!(out);
     }
-    let snippet = escape_control_in_block(f.snippet.trim_end_matches(['\n', '\r']));
-    if !snippet.trim().is_empty() {
-        let fence = fence_for(&snippet);
-        line!(out, "**Code** ({})", code(&location(f)));
-        line!(out);
-        line!(out, "{fence}{}", language(&f.location.path));
-        line!(out, "{snippet}");
-        line!(out, "{fence}");
-        line!(out);
-    }
+    code_block(out, f, input);
     if let Some(rule) = rule.filter(|r| !r.references.is_empty()) {
         let refs: Vec<String> = rule.references.iter().map(|r| reference(r)).collect();
         line!(out, "**References:** {}", refs.join(", "));
@@ -557,9 +561,109 @@ fn capitalize(s: &str) -> String {
     })
 }
 
+/// The flagged code: the excerpt the CLI read (±3 lines, redacted) when it has one, else the snippet.
+fn code_block(out: &mut String, f: &Finding, input: &ReportInput) {
+    let (text, caption) = match input.excerpt(f).filter(|e| !e.lines.is_empty()) {
+        Some(e) => {
+            let last = e.first_line as usize + e.lines.len() - 1;
+            (
+                e.lines.join("\n"),
+                format!(
+                    "lines {}–{last} of {}, the finding on line {}",
+                    e.first_line,
+                    code(&f.location.path),
+                    f.location.start_line
+                ),
+            )
+        }
+        None => (f.snippet.clone(), code(&location(f))),
+    };
+    let snippet = escape_control_in_block(text.trim_end_matches(['\n', '\r']));
+    if snippet.trim().is_empty() {
+        return;
+    }
+    let fence = fence_for(&snippet);
+    line!(out, "**Code** ({caption})");
+    line!(out);
+    line!(out, "{fence}{}", language(&f.location.path));
+    line!(out, "{snippet}");
+    line!(out, "{fence}");
+    line!(out);
+}
+
+/// `path:line` as a link to the line: on the web host when the CLI knows one (`web_url`), else relative to the
+/// repository root (`app/db.py#L12`), which GitHub and GitLab resolve for a report committed or attached there.
+/// A finding from an earlier commit of a range says which.
+fn linked_location(f: &Finding, input: &ReportInput) -> String {
+    let base = if f.commit.is_some() {
+        // The head's tree may not hold the file: link the commit's own tree when the host is known.
+        input
+            .web_url
+            .zip(f.commit.as_deref())
+            .map(|(url, commit)| commit_url(url, commit))
+    } else {
+        input.web_url.map(str::to_owned)
+    };
+    let target = format!(
+        "{}{}#L{}",
+        base.unwrap_or_default(),
+        link_path(&f.location.path),
+        f.location.start_line.max(1)
+    );
+    let mut text = format!("[{}]({target})", code(&location(f)));
+    if let Some(commit) = &f.commit {
+        let _ = write!(text, " in commit {}", code(short_commit(commit)));
+    }
+    text
+}
+
+/// `https://host/o/r/blob/HEAD_SHA/` → the same for `commit`: the web URL ends with the head's id and a `/`.
+fn commit_url(web_url: &str, commit: &str) -> String {
+    let trimmed = web_url.trim_end_matches('/');
+    match trimmed.rsplit_once('/') {
+        Some((prefix, _)) => format!("{prefix}/{commit}/"),
+        None => web_url.to_owned(),
+    }
+}
+
+/// A repository path as a Markdown link destination: percent-encoded like a SARIF URI, plus the parentheses
+/// and angle brackets that would end or confuse the destination.
+fn link_path(path: &str) -> String {
+    crate::sarif::uri(path)
+        .replace('(', "%28")
+        .replace(')', "%29")
+        .replace('<', "%3C")
+        .replace('>', "%3E")
+}
+
+/// The rule's exploit scenario for this finding, without repeating the description: `{detail}` becomes only
+/// the part of the message the rule's template left to the finding, and when that is the whole message (the
+/// description above already says it) it is left out.
+fn exploit_text(rule: &RuleMeta, f: &Finding) -> String {
+    let detail = detail_of(&rule.message, &f.message).map(|d| d.trim_end_matches('.'));
+    let whole = detail.is_none_or(|d| d.trim() == f.message.trim().trim_end_matches('.'));
+    if whole && rule.exploit.contains("{detail}") {
+        tidy(&fill_exploit(rule.exploit.trim(), f, None))
+    } else {
+        fill_exploit(rule.exploit.trim(), f, detail)
+    }
+}
+
+/// Collapses what an omitted `{detail}` leaves behind: `()`, ` ;`, doubled spaces, a space before `.` or `,`.
+fn tidy(text: &str) -> String {
+    let mut t = text.replace(" ()", "").replace("()", "");
+    while t.contains("  ") {
+        t = t.replace("  ", " ");
+    }
+    for p in [".", ",", ";", ":"] {
+        t = t.replace(&format!(" {p}"), p);
+    }
+    t.trim().trim_end_matches(':').to_owned()
+}
+
 /// Fills `{path}`, `{line}` and `{detail}` in one pass, so a placeholder-looking text inside a value (a message
 /// quoting `{line}`) is left alone.
-fn fill_exploit(template: &str, f: &Finding) -> String {
+fn fill_exploit(template: &str, f: &Finding, detail: Option<&str>) -> String {
     let mut out = String::with_capacity(template.len() + f.message.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -570,7 +674,7 @@ fn fill_exploit(template: &str, f: &Finding) -> String {
         } else if tail.starts_with("{line}") {
             (f.location.start_line.to_string(), "{line}".len())
         } else if tail.starts_with("{detail}") {
-            (f.message.trim_end_matches('.').to_owned(), "{detail}".len())
+            (detail.unwrap_or_default().to_owned(), "{detail}".len())
         } else {
             ("{".to_owned(), 1)
         };

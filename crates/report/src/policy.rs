@@ -39,12 +39,10 @@ pub(crate) fn describe_suppression(by: &SuppressedBy) -> String {
     text
 }
 
-/// `; 2 suppressed, 3 policy changes` or empty: appended to the summary line when there is anything to say.
+/// `; 1 hidden by baseline, 1 suppressed inline, 3 policy changes` or empty: appended to the summary line when
+/// there is anything to say, so a finding kept from the list never vanishes without a count.
 pub(crate) fn summary_suffix(input: &ReportInput) -> String {
-    let mut parts = Vec::new();
-    if !input.suppressed.is_empty() {
-        parts.push(format!("{} suppressed", input.suppressed.len()));
-    }
+    let mut parts = crate::summary::hidden_phrases(input);
     if !input.policy_changes.is_empty() {
         parts.push(plural(input.policy_changes.len(), "policy change"));
     }

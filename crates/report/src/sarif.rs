@@ -10,13 +10,15 @@ use secreview_model::{
 };
 use serde_json::{Map, Value, json};
 
-use crate::summary::confidence_number;
-use crate::{INFORMATION_URI, Renderer, ReportInput, TOOL_NAME, to_pretty_json};
+use crate::summary::{confidence_number, rule_description, short_commit};
+use crate::{Excerpt, INFORMATION_URI, Renderer, ReportInput, TOOL_NAME, to_pretty_json};
 
 const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SRCROOT: &str = "%SRCROOT%";
 /// The `partialFingerprints` key; bump the version if the fingerprint recipe changes.
 const FINGERPRINT_KEY: &str = "secreview/v1";
+/// The `automationDetails.id` category when the caller names none.
+const DEFAULT_CATEGORY: &str = "secreview";
 
 /// `--format sarif`.
 #[derive(Debug, Clone, Copy, Default)]
@@ -27,11 +29,12 @@ pub struct SarifRenderer;
 struct RuleView<'a> {
     id: &'a str,
     title: &'a str,
-    message: &'a str,
     recommendation: &'a str,
     docs: &'a str,
     references: &'a [String],
     severity: Severity,
+    /// Every reported finding of the rule is warning only: its default level is `warning` at most.
+    warning_only: bool,
     confidence: f32,
     cwe: &'a [Cwe],
     owasp2021: Option<&'static OwaspCategory>,
@@ -43,11 +46,11 @@ impl<'a> RuleView<'a> {
         Self {
             id: &r.id,
             title: &r.title,
-            message: &r.message,
             recommendation: &r.recommendation,
             docs: &r.docs,
             references: &r.references,
             severity: r.severity,
+            warning_only: false,
             confidence: r.confidence,
             cwe: &r.cwe,
             owasp2021: r.owasp2021,
@@ -59,11 +62,11 @@ impl<'a> RuleView<'a> {
         Self {
             id: &f.rule_id,
             title: &f.title,
-            message: &f.message,
             recommendation: &f.recommendation,
             docs: "",
             references: &[],
             severity: f.severity,
+            warning_only: f.warning_only,
             confidence: f.confidence,
             cwe: &f.cwe,
             owasp2021: f.owasp2021,
@@ -72,11 +75,9 @@ impl<'a> RuleView<'a> {
     }
 
     fn descriptor(&self) -> Value {
+        let description = rule_description(self.docs).unwrap_or_else(|| format!("{}.", self.title));
         let help = if self.docs.trim().is_empty() {
-            format!(
-                "{}\n\nRecommendation: {}",
-                self.message, self.recommendation
-            )
+            format!("{description}\n\nRecommendation: {}", self.recommendation)
         } else {
             self.docs.to_owned()
         };
@@ -84,9 +85,9 @@ impl<'a> RuleView<'a> {
             "id": self.id,
             "name": pascal_case(self.id),
             "shortDescription": { "text": self.title },
-            "fullDescription": { "text": self.message },
+            "fullDescription": { "text": description },
             "help": { "text": help, "markdown": help },
-            "defaultConfiguration": { "level": level(self.severity) },
+            "defaultConfiguration": { "level": level(self.severity, self.warning_only) },
             "properties": {
                 "tags": tags(self.cwe, [self.owasp2021, self.owasp2025]),
                 "security-severity": self.severity.security_severity(),
@@ -104,16 +105,25 @@ impl Renderer for SarifRenderer {
     fn render(&self, input: &ReportInput) -> String {
         // Rules used by findings, sorted by id; `ruleIndex` points into this list.
         let mut used: BTreeMap<&str, RuleView> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, (Severity, bool)> = BTreeMap::new();
         let hidden = input.suppressed.iter().map(|s| &s.finding);
         for f in input.findings.iter().chain(hidden) {
-            let view = used.entry(&f.rule_id).or_insert_with(|| {
+            used.entry(&f.rule_id).or_insert_with(|| {
                 input
                     .rule(&f.rule_id)
                     .map_or_else(|| RuleView::from_finding(f), RuleView::from_rule)
             });
-            // GitHub reads `security-severity` from the rule: let it reflect configured overrides and
-            // per-detector severities of the findings actually reported.
-            view.severity = view.severity.max(f.severity);
+            // GitHub reads `security-severity` from the rule, so it is the effective severity of the findings
+            // reported (a rule downgraded in the config is not High there), never the rule file's default.
+            let e = seen.entry(&f.rule_id).or_insert((f.severity, true));
+            e.0 = e.0.max(f.severity);
+            e.1 &= f.warning_only;
+        }
+        for (id, (severity, warning_only)) in &seen {
+            if let Some(view) = used.get_mut(id) {
+                view.severity = *severity;
+                view.warning_only = *warning_only;
+            }
         }
         let index: BTreeMap<&str, usize> =
             used.keys().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -122,22 +132,42 @@ impl Renderer for SarifRenderer {
         let mut results: Vec<Value> = input
             .findings
             .iter()
-            .map(|f| result(f, rule_index(f)))
+            .map(|f| result(f, rule_index(f), input.excerpt(f)))
             .collect();
         // Suppressed findings stay in the log with SARIF's own `suppressions`, so viewers show them as such.
         results.extend(input.suppressed.iter().map(|s| {
-            let mut r = result(&s.finding, rule_index(&s.finding));
+            let mut r = result(
+                &s.finding,
+                rule_index(&s.finding),
+                input.excerpt(&s.finding),
+            );
             r["suppressions"] = json!([suppression(&s.suppressed_by)]);
             r
         }));
 
+        let mut driver = json!({
+            "name": TOOL_NAME,
+            "version": input.tool_version,
+            "semanticVersion": input.tool_version,
+            "rules": rules,
+        });
+        if let Some(uri) = INFORMATION_URI {
+            driver["informationUri"] = json!(uri);
+        }
+        let category = input
+            .category
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or(DEFAULT_CATEGORY);
+        let mut root = json!({ "description": { "text": "The root of the scanned repository or directory." } });
+        if let Some(uri) = input.root_uri {
+            root["uri"] = json!(uri);
+        }
         let mut run = json!({
-            "tool": { "driver": {
-                "name": TOOL_NAME,
-                "version": input.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": rules,
-            }},
+            "tool": { "driver": driver },
+            // GitHub takes the category from everything before the last `/`: the same category replaces the
+            // previous upload's alerts, another one keeps both.
+            "automationDetails": { "id": format!("{}/", category.trim_end_matches('/')) },
+            "originalUriBaseIds": { SRCROOT: root },
             "invocations": [invocation(input)],
             "columnKind": "unicodeCodePoints",
             "results": results,
@@ -167,9 +197,21 @@ impl Renderer for SarifRenderer {
     }
 }
 
-fn result(f: &Finding, rule_index: usize) -> Value {
-    let mut physical = physical_location(&f.location);
-    if !f.snippet.is_empty() {
+fn result(f: &Finding, rule_index: usize, excerpt: Option<&Excerpt>) -> Value {
+    let mut physical = match excerpt.and_then(|e| e.signature) {
+        // An access-control finding is about the handler: its region is the handler's signature (the lookup
+        // or mutation stays among the related locations), not the one column the engine points at.
+        Some(sig) => physical_location(&Location {
+            path: f.location.path.clone(),
+            start_line: sig.start_line,
+            start_col: sig.start_col,
+            end_line: sig.end_line,
+            end_col: sig.end_col,
+        }),
+        None => physical_location(&widened(&f.location, &f.snippet)),
+    };
+    let on_signature = excerpt.is_some_and(|e| e.signature.is_some());
+    if !f.snippet.is_empty() && !on_signature {
         // The snippet is the flagged line(s), wider than the region's columns: SARIF calls that the context region.
         let region = &physical["region"];
         physical["contextRegion"] = json!({
@@ -185,6 +227,7 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         .collect();
     let mut properties = json!({
         "severity": f.severity.as_str(),
+        "security-severity": f.severity.security_severity(),
         "confidence": confidence_number(f.confidence),
         "cwe": f.cwe.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "owasp": owasp,
@@ -192,14 +235,21 @@ fn result(f: &Finding, rule_index: usize) -> Value {
     if f.warning_only {
         properties["warningOnly"] = json!(true);
     }
+    let mut message = f.message.clone();
     if let Some(commit) = &f.commit {
         properties["commit"] = json!(commit);
+        // The path may not exist at the head: the commit is where to look.
+        message = format!(
+            "{} (in commit {})",
+            message.trim_end_matches('.'),
+            short_commit(commit)
+        );
     }
     let mut r = json!({
         "ruleId": f.rule_id,
         "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": { "text": f.message },
+        "level": level(f.severity, f.warning_only),
+        "message": { "text": message },
         "locations": [{ "physicalLocation": physical }],
         "partialFingerprints": { FINGERPRINT_KEY: f.fingerprint.as_str() },
         "properties": properties,
@@ -351,11 +401,29 @@ pub(crate) fn uri(path: &str) -> String {
     out
 }
 
-fn level(s: Severity) -> &'static str {
+/// critical/high → `error`, medium → `warning`, low/info → `note`; a warning-only finding (warn mode, below the
+/// confidence floor) never fails the run, so it is a `warning` at most, as in the GitHub annotations.
+fn level(s: Severity, warning_only: bool) -> &'static str {
     match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
+        Severity::Critical | Severity::High if !warning_only => "error",
+        Severity::Critical | Severity::High | Severity::Medium => "warning",
         Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// A point location (the engine marks some findings by their first column only) widened to the flagged
+/// statement: the first line of the snippet from the start column on.
+fn widened(loc: &Location, snippet: &str) -> Location {
+    let point = loc.end_line <= loc.start_line && loc.end_col <= loc.start_col.saturating_add(1);
+    let first = snippet.lines().next().unwrap_or("").trim();
+    if !point || first.is_empty() {
+        return loc.clone();
+    }
+    let len = u32::try_from(first.chars().count()).unwrap_or(u32::MAX);
+    Location {
+        end_line: loc.start_line,
+        end_col: loc.start_col.max(1).saturating_add(len),
+        ..loc.clone()
     }
 }
 

@@ -139,3 +139,101 @@ pub(crate) fn by_risk(findings: &[Finding]) -> Vec<(usize, &Finding)> {
     });
     v
 }
+
+/// A commit id as people quote it: the first seven characters.
+pub(crate) fn short_commit(commit: &str) -> &str {
+    commit.get(..7).unwrap_or(commit)
+}
+
+/// `in commit abc1234` for a finding made in one commit of a range: its path may not exist at the head.
+pub(crate) fn commit_note(f: &Finding) -> Option<String> {
+    f.commit
+        .as_deref()
+        .map(|c| format!("in commit {}", short_commit(c)))
+}
+
+/// What the scan kept away from the findings list, or from the gate, by cause.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct HiddenCounts {
+    /// Suppressed by a baseline entry.
+    pub baseline: usize,
+    /// Suppressed by a `secreview: ignore[…]` comment.
+    pub inline: usize,
+    /// Shown as warning only because their confidence is under the floor.
+    pub below_confidence: usize,
+    /// Left out by `--hide-below`.
+    pub below_severity: usize,
+}
+
+pub(crate) fn hidden_counts(input: &ReportInput) -> HiddenCounts {
+    let baseline = input
+        .suppressed
+        .iter()
+        .filter(|s| s.suppressed_by.kind == secreview_model::SuppressionKind::External)
+        .count();
+    HiddenCounts {
+        baseline,
+        inline: input.suppressed.len() - baseline,
+        below_confidence: input.min_confidence.map_or(0, |floor| {
+            input
+                .findings
+                .iter()
+                .filter(|f| f.confidence < floor)
+                .count()
+        }),
+        below_severity: input.hidden_below.map_or(0, |h| h.count),
+    }
+}
+
+/// `2 hidden by baseline, 1 suppressed inline, 3 below low hidden, 1 below the 70% confidence floor` (only
+/// the parts that are not zero).
+pub(crate) fn hidden_phrases(input: &ReportInput) -> Vec<String> {
+    let h = hidden_counts(input);
+    let mut parts = Vec::new();
+    if h.baseline > 0 {
+        parts.push(format!("{} hidden by baseline", h.baseline));
+    }
+    if h.inline > 0 {
+        parts.push(format!("{} suppressed inline", h.inline));
+    }
+    if let Some(below) = input.hidden_below.filter(|b| b.count > 0) {
+        parts.push(format!("{} below {} hidden", below.count, below.floor));
+    }
+    if let (Some(floor), n) = (input.min_confidence, h.below_confidence)
+        && n > 0
+    {
+        parts.push(format!(
+            "{n} below the {} confidence floor (warning only)",
+            percent(floor)
+        ));
+    }
+    parts
+}
+
+/// A rule's description for people who have not seen it: the first paragraph of its "What it does" section,
+/// as plain text, or `None` when the docs have no such section. (The message template is no description: it
+/// holds `{detail}`, which only a finding fills.)
+pub(crate) fn rule_description(docs: &str) -> Option<String> {
+    let start = docs.find("## What it does")?;
+    let body = &docs[start + "## What it does".len()..];
+    let paragraph: Vec<&str> = body
+        .lines()
+        .skip_while(|l| l.trim().is_empty())
+        .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(str::trim)
+        .collect();
+    let text = paragraph.join(" ");
+    (!text.is_empty()).then_some(text)
+}
+
+/// The part of `message` that the rule's `{detail}` placeholder became, when the message follows `template`
+/// (`"SQL statement built from untrusted input: {detail}."`); `None` when it does not.
+pub(crate) fn detail_of<'m>(template: &str, message: &'m str) -> Option<&'m str> {
+    let (prefix, suffix) = template.split_once("{detail}")?;
+    if suffix.contains('{') {
+        return None;
+    }
+    message
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.strip_suffix(suffix))
+}

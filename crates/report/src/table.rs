@@ -129,10 +129,10 @@ impl TableRenderer {
                 row.push(Cell::new(format!(
                     "{}\n{}",
                     esc(&f.rule_id),
-                    shown_location(f)
+                    location_cell(f)
                 )));
             } else {
-                row.extend([Cell::new(esc(&f.rule_id)), Cell::new(shown_location(f))]);
+                row.extend([Cell::new(esc(&f.rule_id)), Cell::new(location_cell(f))]);
             }
             row.push(Cell::new(esc(&f.message)));
             table.add_row(row);
@@ -176,7 +176,15 @@ impl Layout {
         let widest = |f: &dyn Fn(&Finding) -> usize| findings.iter().map(f).max().unwrap_or(0);
         // Every width includes the one-space padding on each side.
         let rule = widest(&|f| esc(&f.rule_id).chars().count()).max(4) + 2;
-        let loc = widest(&|f| shown_location(f).chars().count()).max(8) + 2;
+        let loc = widest(&|f| {
+            location_cell(f)
+                .lines()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .max(8)
+            + 2;
         let severity = widest(&|f| severity_text(f).chars().count()).max("Severity".len()) + 2;
         let number = findings.len().to_string().len() + 2;
         let conf = "Conf.".len() + 2;
@@ -258,9 +266,23 @@ fn details(findings: &[Finding]) -> Vec<String> {
     lines
 }
 
-/// `path:line` with the path's control characters escaped.
+/// `path:line` with the path's control characters escaped, and `in commit abc1234` for a finding made in an
+/// earlier commit of a range (its path may not exist at the head).
 fn shown_location(f: &Finding) -> String {
-    esc(&location(f)).into_owned()
+    let loc = esc(&location(f)).into_owned();
+    match crate::summary::commit_note(f) {
+        Some(note) => format!("{loc} {note}"),
+        None => loc,
+    }
+}
+
+/// The location cell: [`shown_location`] with the commit note on a line of its own, so it never wraps mid-id.
+fn location_cell(f: &Finding) -> String {
+    let loc = esc(&location(f)).into_owned();
+    match crate::summary::commit_note(f) {
+        Some(note) => format!("{loc}\n{note}"),
+        None => loc,
+    }
 }
 
 /// Appends lines without trailing whitespace (comfy-table pads the last column).

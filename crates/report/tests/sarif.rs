@@ -159,11 +159,12 @@ fn results_carry_levels_flows_evidence_and_notifications() {
     let run = &doc["runs"][0];
     let results = run["results"].as_array().unwrap();
     let levels: Vec<&str> = results.iter().filter_map(|r| r["level"].as_str()).collect();
-    // The seven findings, then the two suppressed ones (sql-string-built high, weak-password-hash medium).
+    // The seven findings, then the two suppressed ones (sql-string-built high, weak-password-hash medium). The
+    // warning-only high finding (#4) is a `warning`, not an `error`.
     assert_eq!(
         levels,
         [
-            "warning", "error", "note", "error", "error", "note", "error", "error", "warning"
+            "warning", "error", "note", "warning", "error", "note", "error", "error", "warning"
         ]
     );
     let suppressions: Vec<(&str, &str)> = results
@@ -224,4 +225,117 @@ fn provenance_is_left_out_without_a_repository_uri() {
     let doc: Value =
         serde_json::from_str(&render(Format::Sarif, &input, &TableOptions::default())).unwrap();
     assert!(doc["runs"][0].get("versionControlProvenance").is_none());
+}
+
+fn rule<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == id)
+        .unwrap()
+}
+
+/// `fullDescription` is the rule's description (its "What it does" paragraph), never the message template
+/// with `{detail}` in it; no link points at a placeholder host.
+#[test]
+fn rules_describe_themselves_without_placeholders() {
+    let mut fx = Fixture::new();
+    fx.rules[1].message = "SQL statement built from untrusted input: {detail}.".into();
+    let doc = sarif(&fx);
+    let sql = rule(&doc, "sql-string-built");
+    assert_eq!(
+        sql["fullDescription"]["text"],
+        "Flags sql statement built from untrusted input."
+    );
+    let text = doc.to_string();
+    assert!(!text.contains("{detail}"), "a template leaked");
+    assert!(
+        !text.contains("example.invalid/secreview"),
+        "placeholder informationUri"
+    );
+    // A rule without docs falls back to its title.
+    let authz = rule(&doc, "route-missing-ownership-check");
+    assert!(
+        authz["fullDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with('.')
+    );
+}
+
+/// A rule downgraded in the config shows its effective severity: GitHub reads `security-severity` from the
+/// rule, so a config downgrade to low must not still be High there; results carry it too.
+#[test]
+fn security_severity_follows_the_effective_severity() {
+    let mut fx = Fixture::new();
+    for f in fx
+        .findings
+        .iter_mut()
+        .filter(|f| f.rule_id == "sql-string-built")
+    {
+        f.severity = secreview_model::Severity::Low;
+    }
+    for s in &mut fx.suppressed {
+        s.finding.severity = secreview_model::Severity::Low;
+    }
+    let doc = sarif(&fx);
+    let sql = rule(&doc, "sql-string-built");
+    assert_eq!(sql["properties"]["security-severity"], "3.0");
+    assert_eq!(sql["defaultConfiguration"]["level"], "note");
+    let result = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "sql-string-built")
+        .unwrap();
+    assert_eq!(result["properties"]["security-severity"], "3.0");
+    assert_eq!(result["level"], "note");
+    // A rule whose every finding is warning only defaults to `warning`, not `error`.
+    let ssrf = rule(&doc, "request-url-from-input");
+    assert_eq!(ssrf["defaultConfiguration"]["level"], "warning");
+}
+
+/// Tool version, the automation category (several scans of one repository keep their own alerts) and the
+/// `%SRCROOT%` base.
+#[test]
+fn runs_carry_version_category_and_uri_base() {
+    let fx = Fixture::new();
+    let doc = sarif(&fx);
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["version"], "0.0.0-test");
+    assert_eq!(run["automationDetails"]["id"], "secreview/");
+    assert_eq!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        "file:///work/shop/"
+    );
+    let mut input = fx.input();
+    input.category = Some("secreview/backend");
+    let doc: Value =
+        serde_json::from_str(&render(Format::Sarif, &input, &TableOptions::default())).unwrap();
+    assert_eq!(
+        doc["runs"][0]["automationDetails"]["id"],
+        "secreview/backend/"
+    );
+}
+
+/// An access-control finding's region spans the handler's signature, not one column; a point location of
+/// another finding spans its statement.
+#[test]
+fn access_control_regions_span_the_handler_signature() {
+    let mut fx = Fixture::new();
+    fx.findings[0].location.end_col = fx.findings[0].location.start_col;
+    let doc = sarif(&fx);
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let authz = results
+        .iter()
+        .find(|r| r["ruleId"] == "route-missing-ownership-check")
+        .unwrap();
+    assert_eq!(
+        authz["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 39, "startColumn": 1, "endLine": 41, "endColumn": 2})
+    );
+    let point = &results[0]["locations"][0]["physicalLocation"]["region"];
+    // `return hashlib.md5(password.encode()).hexdigest()` from column 12.
+    assert_eq!(point["endColumn"], 12 + 49);
 }
