@@ -46,6 +46,9 @@ pub(crate) struct Summary {
     /// member.id)`) and logging do not scope.
     pub scopes: Vec<Option<Fact>>,
     pub params: Vec<String>,
+    /// Where the function itself reads the acting principal (`request.user`, `current_user.id`): a queryset
+    /// helper that does is scoped by whoever asks.
+    pub reads_principal: Option<Fact>,
 }
 
 #[derive(Debug, Clone)]
@@ -164,6 +167,7 @@ impl<'p> Layers<'p> {
             loads: vec![None; params.len()],
             scopes: vec![None; params.len()],
             params: params.clone(),
+            reads_principal: None,
         };
         let Some(body) = f.def.child_by_field_name("body") else {
             return s;
@@ -206,6 +210,21 @@ impl<'p> Layers<'p> {
             }
             if n.kind() == "comparison_operator" {
                 note_scopes(f, &qual, n, &derived, &mut s.scopes);
+            }
+            if n.kind() == "attribute"
+                && s.reads_principal.is_none()
+                && names.mentions_principal(f.p.text(n))
+            {
+                let (line, col) = f.p.line_col(n.start_byte());
+                s.reads_principal = Some(fact_at_line(
+                    f.path,
+                    line,
+                    col,
+                    format!(
+                        "`{qual}` reads `{}`",
+                        crate::redact::excerpt(f.p.text(n), 40)
+                    ),
+                ));
             }
             // `board.title = title`
             if n.kind() == "assignment"

@@ -227,7 +227,8 @@ impl Route {
     }
 
     pub fn is_authenticated(&self) -> bool {
-        !self.auth.is_empty() || !self.body_auth.is_empty()
+        // A role check on the caller needs a caller: it authenticates as well.
+        !self.auth.is_empty() || !self.body_auth.is_empty() || !self.privilege.is_empty()
     }
 
     pub fn is_checked(&self) -> bool {

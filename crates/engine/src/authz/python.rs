@@ -982,6 +982,35 @@ impl<'a> PyFile<'a> {
                         ));
                     }
                 }
+                // `get_object_or_404(get_pages_queryset(request), pk=id)`: the queryset comes from a project
+                // helper that is given the request (or the caller) and reads the principal itself.
+                if key.is_some()
+                    && let Some(a) = args
+                    && let Some((inner, fact)) = named_children(a)
+                        .filter(|v| v.kind() == "call")
+                        .filter(|v| {
+                            v.child_by_field_name("arguments").is_some_and(|ia| {
+                                named_children(ia).any(|x| {
+                                    let xt = t(p, x);
+                                    xt == "request" || principal_arg(xt, params).is_some()
+                                })
+                            })
+                        })
+                        .find_map(|v| {
+                            let handler = body.parent()?;
+                            let s =
+                                self.layers
+                                    .call_summary(self.scope.path, p, handler, v, names)?;
+                            Some((v, s.reads_principal.clone()?))
+                        })
+                {
+                    let (line, col) = p.line_col(inner.start_byte());
+                    route.ownership.push(fact.at_use(
+                        line,
+                        col,
+                        &format!("queryset from `{}`", truncate(t(p, inner))),
+                    ));
+                }
                 let via = match (key, &delegated, args) {
                     (Some(k), Some(summary), Some(a)) => layers::arguments(p, a)
                         .into_iter()
