@@ -552,6 +552,36 @@ SessionDep = Annotated[Session, Depends(get_session)]
     }
 
     #[test]
+    fn factory_dependencies_formatted_over_several_lines() {
+        let deps = r#"def Authenticator(scopes):
+    def dependency(token=Depends(bearer)):
+        if token is None:
+            raise HTTPException(status_code=401)
+    return dependency
+
+
+_writer = Authenticator(scopes={"write"})
+Writer = Annotated[Member, Depends(_writer)]
+Reader = Annotated[
+    Member,
+    Depends(
+        Authenticator(scopes={"read"})
+    ),
+]
+"#;
+        let p = project(&[
+            ("app/r.py", "from app.deps import Reader, Writer\n"),
+            ("app/deps.py", deps),
+        ]);
+        let n = names();
+        // A module-level instance built by a project factory, and the factory called inside `Depends(\n …)`.
+        for alias in ["Writer", "Reader"] {
+            let facts = dependency(&p, "app/r.py", alias, &n).unwrap_or_default();
+            assert!(facts.auth.is_some(), "{alias}: {facts:?}");
+        }
+    }
+
+    #[test]
     fn an_authenticator_is_not_an_ownership_check() {
         let auth = r"def current_member(token=Depends(bearer), db=Depends(get_db)):
     user = db.get(User, decode(token))

@@ -165,6 +165,8 @@ pub(crate) struct Route {
     /// An auth decorator placed above the route decorator (`@login_required` over `@app.route`): it wraps the
     /// function after the framework registered it, so it protects nothing.
     pub misordered: Option<Ev>,
+    /// The body verifies a signature (`hmac.compare_digest`, `unsign`): a signed webhook or link, public by design.
+    pub signed: Option<Ev>,
 }
 
 impl Route {
@@ -192,6 +194,7 @@ impl Route {
             permission_classes: None,
             capability: None,
             misordered: None,
+            signed: None,
         }
     }
 

@@ -531,6 +531,21 @@ impl<'a> PyFile<'a> {
         }
     }
 
+    /// The first auth or privilege decorator on a same-file function, as it would guard the function's route.
+    fn decorator_guard(&self, p: &ParsedFile, names: &Names, f: Node<'_>) -> Option<Ev> {
+        let parent = f.parent().filter(|d| d.kind() == "decorated_definition")?;
+        let mut scratch = Route::new(
+            String::new(),
+            Framework::Django,
+            ev(p, f, ""),
+            String::new(),
+        );
+        for d in named_children(parent).filter(|d| d.kind() == "decorator") {
+            self.classify_decorator(p, names, d, &mut scratch);
+        }
+        scratch.auth.into_iter().next()
+    }
+
     /// Adds the guards another module declares where it registers the router `group` (`include_router(router,
     /// dependencies=[…])`, a guarded app that includes it), as evidence at the route decorator `at`.
     fn registration_guards(
@@ -951,6 +966,25 @@ impl<'a> PyFile<'a> {
                         }
                     })
                 });
+                // A signature check makes an anonymous endpoint (a webhook, a signed link) public by design.
+                if verifies_signature(lc) {
+                    route.signed.get_or_insert_with(|| {
+                        ev(p, n, format!("verifies a signature with `{c}`"))
+                    });
+                }
+                // `return update_check(request, code)`: a dispatcher view hands the request to views of this
+                // file, whose own decorators guard it.
+                if !c.contains('.')
+                    && args.is_some_and(|a| a.named_child(0).is_some_and(|x| t(p, x) == "request"))
+                    && let Some(f) = self.funcs.get(lc)
+                    && let Some(guard) = self.decorator_guard(p, names, *f)
+                {
+                    route.body_auth.push(ev(
+                        p,
+                        n,
+                        format!("delegates to `{lc}`, guarded by {}", guard.note),
+                    ));
+                }
                 // A call into a service or repository of another module: what its summary says it does with
                 // the key (loads the record by it, checks the owner somewhere below).
                 let delegated = key.and_then(|_| body.parent()).and_then(|handler| {
@@ -1522,8 +1556,11 @@ pub(crate) fn params_text<'a>(p: &'a ParsedFile, def: Node<'_>) -> &'a str {
 pub(crate) fn depends_names(text: &str) -> impl Iterator<Item = &str> {
     ["Depends(", "Security("].into_iter().flat_map(move |m| {
         text.match_indices(m).map(move |(i, _)| {
-            let rest = &text[i + m.len()..];
-            let end = rest.find([',', ')', ' ']).unwrap_or(rest.len());
+            // `Depends(\n    Authenticator(…)\n)` as formatters write it: the name starts after the whitespace.
+            let rest = text[i + m.len()..].trim_start();
+            let end = rest
+                .find([',', ')', ' ', '\n', '\t', '\r'])
+                .unwrap_or(rest.len());
             rest[..end].trim()
         })
     })
@@ -1588,6 +1625,19 @@ fn is_scalar_type(a: &str) -> bool {
 
 /// A Django function view, not a helper that happens to take `request`: public, and it returns a response or
 /// carries a view decorator.
+/// A call that checks a signature or a signed value (`hmac.compare_digest`, `signing.unsign`,
+/// `verify_github_signature`, Stripe's `Webhook.construct_event`).
+fn verifies_signature(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    matches!(
+        l.as_str(),
+        "unsign" | "compare_digest" | "constant_time_compare" | "construct_event"
+    ) || l.contains("signature")
+        || l.starts_with("unsign_")
+        || (l.contains("verify")
+            && (l.contains("hmac") || l.contains("webhook") || l.contains("sign")))
+}
+
 /// `name(request` appears in the module outside the definition itself.
 fn is_called_with_request(text: &str, name: &str) -> bool {
     let call = format!("{name}(request");
@@ -1618,14 +1668,14 @@ fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bo
     if name.starts_with('_') {
         return false;
     }
-    if !decorators.is_empty() {
-        return true;
-    }
     // Views are reached through the URLconf. A function another view calls with its request
     // (`return email_form(request, channel)`), or one taking a model instance the URLconf cannot pass
-    // (`channel: Channel`), is a helper whose guards are its caller's.
+    // (`channel: Channel`), is a helper whose guards are its caller's, decorated or not.
     if is_called_with_request(&p.text, name) || takes_model_instance(p, def) {
         return false;
+    }
+    if !decorators.is_empty() {
+        return true;
     }
     let body = def.child_by_field_name("body").map_or("", |b| t(p, b));
     [

@@ -360,6 +360,19 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
         if writes {
             route.writes = true;
         }
+        // `DELETE FROM follow WHERE follower = $1 AND followed = $2` bound to the caller: a DELETE has no SET
+        // clause, so the caller's value can only be in the WHERE clause; it deletes the caller's own rows.
+        if principal_here
+            && request_user.is_none()
+            && lower.contains("delete from")
+            && lower.contains(" where ")
+        {
+            route.ownership.push(ev(
+                p,
+                stmt,
+                "delete scoped to the caller (bound in its WHERE clause)",
+            ));
+        }
         // diesel: `notes::owner_id.eq(user.id)` scopes the query to the authenticated user.
         if principal_here
             && request_user.is_none()
