@@ -92,6 +92,9 @@ pub(crate) struct Lookup {
     /// The call that loads the record is also given the caller (`svc.delete(id, current_user)`), and its code
     /// is out of sight (a library, or a layer the front-end cannot resolve): it may well scope by the caller.
     pub delegated_caller: bool,
+    /// The lookup goes through the view's own `get_queryset()` / `get_object()`, so a class-level scoping of those
+    /// applies to it.
+    pub through_view: bool,
 }
 
 /// Whether a model has an owner, with the evidence for it.
@@ -167,6 +170,8 @@ pub(crate) struct Route {
     pub misordered: Option<Ev>,
     /// The body verifies a signature (`hmac.compare_digest`, `unsign`): a signed webhook or link, public by design.
     pub signed: Option<Ev>,
+    /// `get_queryset()` / `get_object()` of the view class scoped to the requesting user.
+    pub class_scope: Option<Ev>,
 }
 
 impl Route {
@@ -195,6 +200,7 @@ impl Route {
             capability: None,
             misordered: None,
             signed: None,
+            class_scope: None,
         }
     }
 
@@ -235,7 +241,9 @@ impl Route {
     }
 
     pub fn is_checked(&self) -> bool {
-        !self.ownership.is_empty() || !self.privilege.is_empty()
+        !self.ownership.is_empty()
+            || !self.privilege.is_empty()
+            || self.class_scope.is_some() && self.lookups.iter().all(|l| l.through_view)
     }
 }
 

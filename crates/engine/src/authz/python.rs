@@ -162,7 +162,11 @@ impl<'a> PyFile<'a> {
                     "UpdateAPIView",
                     "DestroyAPIView",
                     "RetrieveUpdateDestroyAPIView",
+                    "RetrieveUpdateAPIView",
+                    "RetrieveDestroyAPIView",
                     "ListCreateAPIView",
+                    "UpdateView",
+                    "DeleteView",
                 ];
                 // `ReadOnlyModelViewSet` contains `ModelViewSet` but serves no write.
                 let read_only = bases.contains("ReadOnly");
@@ -171,17 +175,28 @@ impl<'a> PyFile<'a> {
                     && writes.iter().any(|w| bases.contains(w))
                 {
                     let cname = t(p, name).to_owned();
-                    let mut r = Route::new(
-                        cname.clone(),
-                        Framework::Drf,
-                        ev(p, name, "view class"),
-                        cname,
-                    );
+                    let django = ["UpdateView", "DeleteView"]
+                        .iter()
+                        .any(|g| bases.contains(g))
+                        && !bases.contains("APIView");
+                    let fw = if django {
+                        Framework::Django
+                    } else {
+                        Framework::Drf
+                    };
+                    let mut r = Route::new(cname.clone(), fw, ev(p, name, "view class"), cname);
                     r.class_based = true;
                     r.inherits_unknown = !only_stock_bases(p, n);
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
+                    // Without its own `permission_classes` a DRF view takes the settings' defaults, which may
+                    // include object permissions this file cannot see.
+                    if (django || r.permission_classes.is_some())
+                        && let Some(l) = file.implicit_lookup(p, names, n, bases)
+                    {
+                        r.lookups.push(l);
+                    }
                     file.routes.push(r);
                 }
             }
@@ -360,7 +375,11 @@ impl<'a> PyFile<'a> {
         // Django views: functions taking `request` first in a Django file, and methods of class-based views.
         if route.is_none() {
             if let Some(class) = class {
-                if !is_view_class(p, class) || !is_view_method(&name) {
+                // DRF `@action(detail=True, methods=["post"])` methods are routes of the viewset too.
+                let action = decorators
+                    .iter()
+                    .find(|d| t(p, **d).trim_start_matches('@').starts_with("action"));
+                if !is_view_class(p, class) || !is_view_method(&name) && action.is_none() {
                     return None;
                 }
                 let cname = class
@@ -373,6 +392,16 @@ impl<'a> PyFile<'a> {
                 r.inherits_unknown = !only_stock_bases(p, class);
                 r.methods
                     .extend(method_of_view_method(&name).map(str::to_owned));
+                if let Some(a) = action {
+                    let listed: Vec<String> = string_items(t(p, *a))
+                        .map(str::to_ascii_uppercase)
+                        .filter(|m| HTTP_VERBS.iter().any(|v| v.eq_ignore_ascii_case(m)))
+                        .collect();
+                    if listed.is_empty() {
+                        r.methods.push("GET".into());
+                    }
+                    r.methods.extend(listed);
+                }
                 route = Some(r);
             } else if matches!(framework, Framework::Django | Framework::Drf)
                 && params.first().is_some_and(|(n, _, _)| n == "request")
@@ -712,6 +741,59 @@ impl<'a> PyFile<'a> {
         }
     }
 
+    /// The object lookup a generic view or viewset makes on its own (`get_object()` over `queryset` / `model`),
+    /// at the line that names the records: `queryset = Note.objects.all()` or `model = Note`. Only a view that
+    /// changes single objects (update / destroy) selects one by the URL's `pk`.
+    fn implicit_lookup(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        class: Node<'_>,
+        bases: &str,
+    ) -> Option<Lookup> {
+        let object_writes = [
+            "ModelViewSet",
+            "UpdateModelMixin",
+            "DestroyModelMixin",
+            "UpdateAPIView",
+            "DestroyAPIView",
+            "RetrieveUpdateDestroyAPIView",
+            "RetrieveUpdateAPIView",
+            "RetrieveDestroyAPIView",
+            "UpdateView",
+            "DeleteView",
+        ];
+        if !object_writes.iter().any(|w| bases.contains(w)) {
+            return None;
+        }
+        let body = class.child_by_field_name("body")?;
+        let stmt = named_children(body).find(|st| {
+            st.kind() == "expression_statement" && {
+                let text = t(p, *st).trim_start();
+                text.starts_with("queryset")
+                    || text.starts_with("model ")
+                    || text.starts_with("model=")
+            }
+        })?;
+        let text = t(p, stmt);
+        let (line, col) = p.line_col(stmt.start_byte());
+        Some(Lookup {
+            ev: Ev::new(
+                line,
+                col,
+                "record selected by the URL's `pk` through `get_object()`",
+            ),
+            key: "pk".into(),
+            var: None,
+            mutating: true,
+            single: true,
+            owner: self.model_owner(p, names, text),
+            via: None,
+            delegated_caller: false,
+            through_view: true,
+        })
+    }
+
     /// Class-level evidence of Django/DRF views: mixins, `permission_classes`, `get_queryset` scoped to the user.
     fn class_evidence(&self, p: &ParsedFile, names: &Names, class: Node<'_>, route: &mut Route) {
         if let Some(bases) = class.child_by_field_name("superclasses") {
@@ -778,15 +860,19 @@ impl<'a> PyFile<'a> {
                     })
                 {
                     let ft = t(p, f);
+                    let fname = f.child_by_field_name("name").map_or("", |n| t(p, n));
                     if names.mentions_principal(ft)
                         && (names.mentions_owner_field(ft) || ft.contains("request.user"))
                         || names.is_privilege(ft)
                     {
-                        route.ownership.push(ev(
-                            p,
-                            f,
-                            "scoped to the requesting user in the view class",
-                        ));
+                        let e = ev(p, f, "scoped to the requesting user in the view class");
+                        // `get_queryset` / `get_object` scope only the lookups that go through them; an
+                        // `@action` that queries the model directly bypasses them.
+                        if matches!(fname, "get_queryset" | "get_object") {
+                            route.class_scope = Some(e);
+                        } else {
+                            route.ownership.push(e);
+                        }
                     }
                 }
             }
@@ -1094,6 +1180,14 @@ impl<'a> PyFile<'a> {
                             via: via
                                 .as_ref()
                                 .map(|l| l.fact.at_use(sl, sc, &format!("`{c}`"))),
+                            through_view: [
+                                "get_queryset(",
+                                "get_object(",
+                                "self.queryset",
+                                "filter_queryset(",
+                            ]
+                            .iter()
+                            .any(|m| stmt_text.contains(m)),
                             delegated_caller: delegated.is_none()
                                 && args.is_some_and(|a| {
                                     layers::arguments(p, a)

@@ -430,6 +430,7 @@ fn body_evidence(p: &ParsedFile, names: &Names, body: Node<'_>, vars: &Vars, rou
                 via: None,
                 // The caller is handed to a use case or service this front-end cannot follow.
                 delegated_caller: principal_here && calls_mutation && !sql_writes(st),
+                through_view: false,
             });
         } else if writes
             && lookup_vars.iter().any(|v| contains_word(st, v))
