@@ -7,7 +7,7 @@
 //! - `{{fake:PREFIX:LEN}}` — `PREFIX` then `LEN` random alphanumeric characters;
 //! - `{{fake:PREFIX:LEN:CHARSET}}` — the same from another alphabet: `alnum` (`0-9A-Za-z`), `hex` (`0-9a-f`),
 //!   `upper` (`A-Z0-9`), `lower` (`a-z0-9`), `digits` (`0-9`), `base64` (`A-Za-z0-9+/`), `base64url`
-//!   (`A-Za-z0-9-_`);
+//!   (`A-Za-z0-9-_`), `base32` (`A-Z2-7`: AWS key ids);
 //! - `{{fake-checksum:PREFIX:LEN}}` — a GitHub/npm-style token: `PREFIX`, `LEN - 6` random base62 characters and
 //!   the six-character base62 CRC32 of those random characters (see [`base62_checksum`]).
 //!
@@ -133,8 +133,10 @@ fn charset(name: &str) -> &'static [u8] {
         "digits" => b"0123456789",
         "base64" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
         "base64url" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        "base32" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
         other => panic!(
-            "unknown fake charset `{other}` (expected alnum, hex, upper, lower, digits, base64, base64url)"
+            "unknown fake charset `{other}` (expected alnum, hex, upper, lower, digits, base64, base64url, \
+             base32)"
         ),
     }
 }
@@ -176,10 +178,10 @@ pub fn base64_encode(bytes: &[u8]) -> String {
         let n = chunk
             .iter()
             .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
         for i in 0..4 {
             if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
             } else {
                 out.push('=');
             }

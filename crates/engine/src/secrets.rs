@@ -33,6 +33,7 @@ pub(crate) struct SecretsMatcher {
     test_paths: GlobSet,
     generic_rules: Vec<String>,
     context_rules: Vec<String>,
+    test_discount_rules: Vec<String>,
     packaging_paths: GlobSet,
     credential_key: Option<Regex>,
     hex_secret_key: Option<Regex>,
@@ -107,6 +108,7 @@ impl SecretsMatcher {
             test_paths: globs(&a.test_paths)?,
             generic_rules: a.generic_rules.clone(),
             context_rules: a.context_rules.clone(),
+            test_discount_rules: a.test_discount_rules.clone(),
             packaging_paths: globs(&a.packaging_paths)?,
             credential_key: allowlist_regex("credential_key", a.credential_key.as_deref())?,
             hex_secret_key: allowlist_regex("hex_secret_key", a.hex_secret_key.as_deref())?,
@@ -161,26 +163,37 @@ impl SecretsMatcher {
         }
     }
 
-    /// A value a provider-specific detector recognised is not reported again by a generic rule.
+    /// A value a provider-specific detector recognised is not reported again by a context rule, nor one a
+    /// context rule recognised by a generic rule: one secret gives one, the most specific, finding.
     fn drop_generic_overlaps(&self, set: &RuleSet, out: &mut Vec<(usize, Hit)>, first: usize) {
-        let is_generic = |ri: usize| self.is_keyed(&set.rules[ri]);
-        let specific: Vec<(u32, u32, u32, u32)> = out[first..]
+        // 0: a provider's token format, 1: a provider's name on the key, 2: a generic secret name.
+        let rank = |ri: usize| {
+            let rule = &set.rules[ri];
+            if self.is_generic(rule) {
+                2
+            } else {
+                u8::from(self.is_keyed(rule))
+            }
+        };
+        let spans: Vec<(u8, (u32, u32, u32, u32))> = out[first..]
             .iter()
-            .filter(|(ri, _)| !is_generic(*ri))
-            .map(|(_, h)| (h.start_line, h.start_col, h.end_line, h.end_col))
+            .map(|(ri, h)| {
+                (
+                    rank(*ri),
+                    (h.start_line, h.start_col, h.end_line, h.end_col),
+                )
+            })
             .collect();
-        if specific.is_empty() {
-            return;
-        }
         let mut index = 0;
         out.retain(|(ri, h)| {
             index += 1;
+            let mine = rank(*ri);
             index <= first
-                || !(is_generic(*ri)
-                    && specific.iter().any(|&(sl, sc, el, ec)| {
-                        (h.start_line, h.start_col) <= (el, ec)
-                            && (sl, sc) <= (h.end_line, h.end_col)
-                    }))
+                || !spans.iter().any(|&(r, (sl, sc, el, ec))| {
+                    r < mine
+                        && (h.start_line, h.start_col) <= (el, ec)
+                        && (sl, sc) <= (h.end_line, h.end_col)
+                })
         });
     }
 
@@ -308,7 +321,8 @@ impl SecretsMatcher {
     }
 
     /// A detector's confidence for one value: its structure check moves it, and a test file lowers it only for
-    /// generic rules and look-alikes that fail the check — a real-format token in a test is still a live leak.
+    /// format-free rules (generic, context, `test_discount_rules`) and look-alikes that fail the check — a
+    /// provider-format token in a test is still a live leak.
     fn confidence(
         &self,
         rule: &CompiledRule,
@@ -323,7 +337,8 @@ impl SecretsMatcher {
             Some(false) => confidence *= 0.6,
             None => {}
         }
-        if file.in_tests && (self.is_keyed(rule) || structure == Some(false)) {
+        let format_free = self.is_keyed(rule) || self.test_discount_rules.contains(&rule.meta.id);
+        if file.in_tests && (format_free || structure == Some(false)) {
             confidence *= 0.75;
         }
         confidence

@@ -32,6 +32,10 @@ pub struct SecretsAllowlist {
     /// under an overlapping provider finding like generic rules, but UUID and hex values are kept.
     #[serde(default)]
     pub context_rules: Vec<String>,
+    /// Further rules (by id) discounted in test paths: no issuer's format to verify (URLs with a password, JWTs,
+    /// PEM keys), and tests hold many generated ones.
+    #[serde(default)]
+    pub test_discount_rules: Vec<String>,
     /// Globs of packaging manifests (`pyproject.toml`, `setup.cfg`, `package.json`, `Cargo.toml`): their entry
     /// points and scripts are named after what they do (`foo_auth = "pkg.mod:Class"`), so a generic rule reports
     /// there only when the key matches [`Self::credential_key`].

@@ -159,6 +159,7 @@ impl RuleSet {
                 s.test_paths.extend(more.test_paths);
                 s.generic_rules.extend(more.generic_rules);
                 s.context_rules.extend(more.context_rules);
+                s.test_discount_rules.extend(more.test_discount_rules);
                 s.packaging_paths.extend(more.packaging_paths);
                 s.decode_paths.extend(more.decode_paths);
                 // A user's allowlist file narrows or widens the embedded regexes by replacing them.

@@ -27,6 +27,9 @@ pub(crate) fn decoded_runs(text: &str) -> Vec<Decoded<'_>> {
     for caps in ENCODED_RUN.captures_iter(text) {
         let Some(m) = caps.get(1) else { continue };
         let run = m.as_str();
+        if !could_be_encoded(run) {
+            continue;
+        }
         let decoded = if run.len() % 2 == 0 && run.bytes().all(|b| b.is_ascii_hexdigit()) {
             hex(run).map(|b| (b, "hex"))
         } else {
@@ -48,6 +51,18 @@ pub(crate) fn decoded_runs(text: &str) -> Vec<Decoded<'_>> {
     out
 }
 
+/// Hex, or base64 with both letter cases and a digit, as the encoding of any token or text has: identifiers and
+/// paths (`test_checkout_with_voucher`, `static/js/vendor/jquery`) are dropped before any decoding.
+fn could_be_encoded(run: &str) -> bool {
+    let b = run.as_bytes();
+    if b.len() % 2 == 0 && b.iter().all(u8::is_ascii_hexdigit) {
+        return b.iter().any(u8::is_ascii_digit) && b.iter().any(u8::is_ascii_alphabetic);
+    }
+    b.iter().any(u8::is_ascii_uppercase)
+        && b.iter().any(u8::is_ascii_lowercase)
+        && b.iter().any(u8::is_ascii_digit)
+}
+
 /// The bytes as text when nearly all of it is printable (tabs and line breaks count): decoded tokens, JSON and
 /// kubeconfigs are; hashes, salts and compressed data are not.
 fn printable(bytes: Vec<u8>) -> Option<String> {
@@ -66,7 +81,7 @@ fn hex(s: &str) -> Option<Vec<u8>> {
         return None;
     }
     b.chunks(2)
-        .map(|p| Some(hex_digit(p[0])? << 4 | hex_digit(p[1])?))
+        .map(|p| Some((hex_digit(p[0])? << 4) | hex_digit(p[1])?))
         .collect()
 }
 

@@ -164,9 +164,9 @@ mod tests {
             let n = chunk
                 .iter()
                 .enumerate()
-                .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+                .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
             for i in 0..=chunk.len() {
-                out.push(char::from(A[(n >> (18 - 6 * i) & 63) as usize]));
+                out.push(char::from(A[((n >> (18 - 6 * i)) & 63) as usize]));
             }
         }
         out
