@@ -2,6 +2,9 @@
 //! show: packaging manifests, test directories, and encoded values in Kubernetes manifests — scanned as a branch of
 //! a real git repository through the real binary.
 
+// `single_match_else` is for the shared support module.
+#![allow(clippy::single_match_else)]
+
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/fake.rs"]

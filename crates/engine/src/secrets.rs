@@ -307,7 +307,7 @@ impl SecretsMatcher {
             let name = format!("{} ({}-encoded)", p.name, d.scheme);
             out.push((
                 ri,
-                self.hit(
+                Self::hit(
                     ctx,
                     (offset + d.start, offset + d.end),
                     d.encoded,
@@ -346,7 +346,6 @@ impl SecretsMatcher {
 
     #[allow(clippy::too_many_arguments)] // two call sites with the same context; a struct would only rename them
     fn hit(
-        &self,
         ctx: &FileCtx<'_>,
         (from, to): (usize, usize),
         value: &str,
@@ -403,7 +402,7 @@ impl SecretsMatcher {
                 continue;
             }
             let confidence = self.confidence(rule, p, value, file);
-            emit(self.hit(
+            emit(Self::hit(
                 ctx,
                 (offset + m.start(), offset + m.end()),
                 value,

@@ -173,7 +173,7 @@ pub enum Checksum {
     Npm,
     /// A JSON Web Token: header and payload are base64url JSON objects, the header names its `alg`.
     Jwt,
-    /// A PyPI API token: `pypi-` then a base64url macaroon (version 2) whose location is `pypi.org` /
+    /// A `PyPI` API token: `pypi-` then a base64url macaroon (version 2) whose location is `pypi.org` /
     /// `test.pypi.org`.
     Pypi,
     /// An AWS access key id: four-letter prefix then 16 base32 characters (`A-Z2-7`) that encode the account.

@@ -30,7 +30,7 @@ pub(crate) fn decoded_runs(text: &str) -> Vec<Decoded<'_>> {
         if !could_be_encoded(run) {
             continue;
         }
-        let decoded = if run.len() % 2 == 0 && run.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let decoded = if run.len().is_multiple_of(2) && run.bytes().all(|b| b.is_ascii_hexdigit()) {
             hex(run).map(|b| (b, "hex"))
         } else {
             base64(run).map(|b| (b, "base64"))
@@ -55,7 +55,7 @@ pub(crate) fn decoded_runs(text: &str) -> Vec<Decoded<'_>> {
 /// paths (`test_checkout_with_voucher`, `static/js/vendor/jquery`) are dropped before any decoding.
 fn could_be_encoded(run: &str) -> bool {
     let b = run.as_bytes();
-    if b.len() % 2 == 0 && b.iter().all(u8::is_ascii_hexdigit) {
+    if b.len().is_multiple_of(2) && b.iter().all(u8::is_ascii_hexdigit) {
         return b.iter().any(u8::is_ascii_digit) && b.iter().any(u8::is_ascii_alphabetic);
     }
     b.iter().any(u8::is_ascii_uppercase)
@@ -77,7 +77,7 @@ fn printable(bytes: Vec<u8>) -> Option<String> {
 
 fn hex(s: &str) -> Option<Vec<u8>> {
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if !b.len().is_multiple_of(2) {
         return None;
     }
     b.chunks(2)

@@ -1,5 +1,5 @@
 //! Offline structure checks of token formats that carry one: a checksum (GitHub, npm), an encoded header (JWT,
-//! PyPI macaroons), an encoded account (AWS key ids) or fixed segment shapes (Slack, Shopify). A token that passes
+//! `PyPI` macaroons), an encoded account (AWS key ids) or fixed segment shapes (Slack, Shopify). A token that passes
 //! is near-certainly real-format, so its finding gains confidence and keeps it in test files; one that fails is
 //! most likely a hand-made look-alike.
 
