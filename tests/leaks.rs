@@ -79,14 +79,21 @@ fn placeholder_prefixes(text: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let mut rest = text;
     loop {
-        let next = ["{{fake:", "{{fake-checksum:"]
+        let next = ["{{fake:", "{{fake-checksum:", "{{fake-base64:"]
             .iter()
             .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
             .min();
         let Some((at, kind)) = next else { break };
         let body = &rest[at + kind..];
-        out.push(body.find(':').unwrap_or(0));
-        rest = body;
+        // An encoded value shows no literal prefix: the whole encoding is secret.
+        let encoded = rest[at..].starts_with("{{fake-base64:");
+        out.push(if encoded {
+            0
+        } else {
+            body.find(':').unwrap_or(0)
+        });
+        // Skip the whole placeholder, so an inner `fake:` of an encoded one is not counted twice.
+        rest = body.find("}}").map_or(body, |end| &body[end..]);
     }
     out
 }

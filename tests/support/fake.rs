@@ -7,9 +7,12 @@
 //! - `{{fake:PREFIX:LEN}}` — `PREFIX` then `LEN` random alphanumeric characters;
 //! - `{{fake:PREFIX:LEN:CHARSET}}` — the same from another alphabet: `alnum` (`0-9A-Za-z`), `hex` (`0-9a-f`),
 //!   `upper` (`A-Z0-9`), `lower` (`a-z0-9`), `digits` (`0-9`), `base64` (`A-Za-z0-9+/`), `base64url`
-//!   (`A-Za-z0-9-_`);
+//!   (`A-Za-z0-9-_`), `base32` (`A-Z2-7`: AWS key ids);
 //! - `{{fake-checksum:PREFIX:LEN}}` — a GitHub/npm-style token: `PREFIX`, `LEN - 6` random base62 characters and
 //!   the six-character base62 CRC32 of those random characters (see [`base62_checksum`]).
+//!
+//! - `{{fake-base64:INNER}}` — the value `{{INNER}}` would expand to (`fake:…` or `fake-checksum:…`), base64-encoded
+//!   (standard alphabet, padded): a token as a Kubernetes `Secret`'s `data:` holds it.
 //!
 //! `PREFIX` may be empty (`{{fake::40:hex}}`) and may hold any character except `:` and `}`. Values come from a
 //! fixed-seed PRNG (splitmix64) seeded per placeholder *index*, so the Nth placeholder of a text expands to the
@@ -111,9 +114,9 @@ fn base62_padded(mut n: u64, width: usize) -> String {
 fn find_placeholder(s: &str) -> Option<usize> {
     // `{{fake-checksum:` also starts with `{{fake`, so one search finds both kinds; the kind is checked in
     // `generate`.
-    s.find("{{fake:")
-        .into_iter()
-        .chain(s.find("{{fake-checksum:"))
+    ["{{fake:", "{{fake-checksum:", "{{fake-base64:"]
+        .iter()
+        .filter_map(|k| s.find(k))
         .min()
 }
 
@@ -130,14 +133,19 @@ fn charset(name: &str) -> &'static [u8] {
         "digits" => b"0123456789",
         "base64" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
         "base64url" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        "base32" => b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567",
         other => panic!(
-            "unknown fake charset `{other}` (expected alnum, hex, upper, lower, digits, base64, base64url)"
+            "unknown fake charset `{other}` (expected alnum, hex, upper, lower, digits, base64, base64url, \
+             base32)"
         ),
     }
 }
 
 /// `body` is the placeholder without its braces, e.g. `fake:ghp_:36` or `fake-checksum:npm_:36`.
 fn generate(body: &str, index: u64) -> String {
+    if let Some(inner) = body.strip_prefix("fake-base64:") {
+        return base64_encode(generate(inner, index).as_bytes());
+    }
     let parts: Vec<&str> = body.split(':').collect();
     let bad = || -> ! { panic!("malformed fake placeholder `{{{{{body}}}}}`") };
     let (kind, prefix, len, set) = match parts.as_slice() {
@@ -159,6 +167,27 @@ fn generate(body: &str, index: u64) -> String {
         }
         _ => bad(),
     }
+}
+
+/// Standard base64 with padding (RFC 4648 §4).
+#[must_use]
+pub fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 fn random_string(rng: &mut SplitMix64, alphabet: &[u8], len: usize) -> String {
@@ -291,6 +320,16 @@ mod tests {
         let mut broken = values[0].clone().into_bytes();
         broken[10] = if broken[10] == b'a' { b'b' } else { b'a' };
         assert!(!checksum_valid(&String::from_utf8(broken).unwrap(), 4));
+    }
+
+    #[test]
+    fn base64_placeholders_encode_the_inner_value() {
+        assert_eq!(base64_encode(b"hello world"), "aGVsbG8gd29ybGQ=");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+        let (_, plain) = expand_fakes("{{fake-checksum:ghp_:36}}");
+        let (out, values) = expand_fakes("{{fake-base64:fake-checksum:ghp_:36}}");
+        assert_eq!(out, base64_encode(plain[0].as_bytes()));
+        assert_eq!(values, vec![out]);
     }
 
     #[test]

@@ -28,6 +28,30 @@ pub struct SecretsAllowlist {
     /// `token = "…"` assignments hold identifiers and checksums far more often than credentials.
     #[serde(default)]
     pub generic_rules: Vec<String>,
+    /// Rules (by id) whose evidence is a key's name, not a value's format: discounted in test paths and dropped
+    /// under an overlapping provider finding like generic rules, but UUID and hex values are kept.
+    #[serde(default)]
+    pub context_rules: Vec<String>,
+    /// Further rules (by id) discounted in test paths: no issuer's format to verify (URLs with a password, JWTs,
+    /// PEM keys), and tests hold many generated ones.
+    #[serde(default)]
+    pub test_discount_rules: Vec<String>,
+    /// Globs of packaging manifests (`pyproject.toml`, `setup.cfg`, `package.json`, `Cargo.toml`): their entry
+    /// points and scripts are named after what they do (`foo_auth = "pkg.mod:Class"`), so a generic rule reports
+    /// there only when the key matches [`Self::credential_key`].
+    #[serde(default)]
+    pub packaging_paths: Vec<String>,
+    /// Regex a key must match for a generic finding in a packaging manifest (it names a credential outright).
+    #[serde(default)]
+    pub credential_key: Option<String>,
+    /// Regex on the key of a generic match that keeps a hex-digest value: a `SECRET_KEY` or `client_secret` of 64
+    /// hex characters is a random key written in hex, where a `token`/`sha`/`checksum` of 40 is a git object id.
+    #[serde(default)]
+    pub hex_secret_key: Option<String>,
+    /// Globs of configuration files whose base64 / hex values are decoded and scanned for provider tokens
+    /// (Kubernetes `Secret` data, Helm values, `.env`, JSON / YAML configs).
+    #[serde(default)]
+    pub decode_paths: Vec<String>,
 }
 
 /// `rules/injection/_<language>.toml`: the taint tables of one language. Names of calls are matched the same way

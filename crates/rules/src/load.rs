@@ -158,6 +158,17 @@ impl RuleSet {
                 s.skip_paths.extend(more.skip_paths);
                 s.test_paths.extend(more.test_paths);
                 s.generic_rules.extend(more.generic_rules);
+                s.context_rules.extend(more.context_rules);
+                s.test_discount_rules.extend(more.test_discount_rules);
+                s.packaging_paths.extend(more.packaging_paths);
+                s.decode_paths.extend(more.decode_paths);
+                // A user's allowlist file narrows or widens the embedded regexes by replacing them.
+                if more.credential_key.is_some() {
+                    s.credential_key = more.credential_key;
+                }
+                if more.hex_secret_key.is_some() {
+                    s.hex_secret_key = more.hex_secret_key;
+                }
             }
             ("injection", "python" | "rust") => {
                 let more: TaintTable = parse_toml(source, text)?;

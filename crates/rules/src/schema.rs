@@ -171,4 +171,15 @@ pub enum Checksum {
     Github,
     /// npm's `npm_` tokens use the same scheme.
     Npm,
+    /// A JSON Web Token: header and payload are base64url JSON objects, the header names its `alg`.
+    Jwt,
+    /// A `PyPI` API token: `pypi-` then a base64url macaroon (version 2) whose location is `pypi.org` /
+    /// `test.pypi.org`.
+    Pypi,
+    /// An AWS access key id: four-letter prefix then 16 base32 characters (`A-Z2-7`) that encode the account.
+    Aws,
+    /// A Slack token whose segments have the documented counts, digits and lengths for its prefix.
+    Slack,
+    /// A Shopify token: `shpat_` / `shpss_` / `shpca_` / `shppa_` then 32 hex digits.
+    Shopify,
 }
