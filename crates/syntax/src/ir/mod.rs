@@ -614,8 +614,43 @@ impl<'a> Cx<'a> {
 mod tests;
 
 /// A node's named children without comments (which tree-sitter attaches anywhere as extras).
-pub(crate) fn kids(node: tree_sitter::Node<'_>) -> impl Iterator<Item = tree_sitter::Node<'_>> {
-    crate::named_children(node).filter(|c| !c.is_extra())
+///
+/// `Node::named_child(i)` scans from the first child, so indexing every child of a wide node (a module of a
+/// thousand statements, a large dict literal) is quadratic; a cursor walk is linear but allocates. A narrow
+/// node is indexed, a wide one walked once into a vector.
+pub(crate) fn kids(node: tree_sitter::Node<'_>) -> Kids<'_> {
+    if node.child_count() <= 16 {
+        Kids::Indexed(node, 0)
+    } else {
+        let mut cursor = node.walk();
+        let all: Vec<_> = node
+            .named_children(&mut cursor)
+            .filter(|c| !c.is_extra())
+            .collect();
+        Kids::Walked(all.into_iter())
+    }
+}
+
+pub(crate) enum Kids<'t> {
+    Indexed(tree_sitter::Node<'t>, u32),
+    Walked(std::vec::IntoIter<tree_sitter::Node<'t>>),
+}
+
+impl<'t> Iterator for Kids<'t> {
+    type Item = tree_sitter::Node<'t>;
+
+    fn next(&mut self) -> Option<tree_sitter::Node<'t>> {
+        match self {
+            Kids::Indexed(node, i) => loop {
+                let c = node.named_child(*i)?;
+                *i += 1;
+                if !c.is_extra() {
+                    return Some(c);
+                }
+            },
+            Kids::Walked(it) => it.next(),
+        }
+    }
 }
 
 /// The named children of `node` under `field` (a field can repeat: Python's `subscript`, `name`).

@@ -80,6 +80,21 @@ fn stmt_inner<'a>(
             StmtKind::Raise(value)
         }
         "pass_statement" | "global_statement" | "nonlocal_statement" => return,
+        "delete_statement" => {
+            let targets = kids(node).map(|t| expr(cx, t)).collect();
+            StmtKind::Expr(Expr::new(cx.span(node), ExprKind::Opaque(targets)))
+        }
+        // `type Alias = int | str`: an assignment of the type, like the older `Alias = int | str`.
+        "type_alias_statement" => {
+            let mut parts = kids(node);
+            let target = parts.next().map(|t| type_expr(cx, t));
+            StmtKind::Assign(Box::new(Assign {
+                targets: target.into_iter().collect(),
+                value: parts.next().map(|v| type_expr(cx, v)),
+                annotation: None,
+                else_: Vec::new(),
+            }))
+        }
         "break_statement" => StmtKind::Break,
         "continue_statement" => StmtKind::Continue,
         "if_statement" => if_statement(cx, node),
@@ -778,6 +793,8 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
             ])
         }
         "dotted_name" => return dotted(cx, node),
+        // A generator's `yield v` hands `v` out; its value is what the caller sends back, unknown here.
+        "yield" => ExprKind::Opaque(kids(node).map(|v| expr(cx, v)).collect()),
         _ => ExprKind::Unknown,
     };
     Expr::new(span, kind)
