@@ -19,9 +19,12 @@
 //!
 //! Lowering is depth-bounded: past [`MAX_DEPTH`] nested statements or expressions the rest of that subtree is
 //! [`ExprKind::Unknown`] and [`Module::depth_capped`] says so. Hostile input (100,000 nested parentheses) lowers
-//! in constant stack, and every analysis that recurses over the IR inherits the bound.
+//! in bounded stack. Chains — method calls, attribute and index accesses, `?`, `.await`, left-nested binary
+//! operators (`Router::new().route(…).route(…)…`, `a + b + …`) — are walked with a loop instead and may be up
+//! to [`MAX_CHAIN`] links long, so an analysis must follow a chain's `callee` / `base` / `left` with a loop
+//! (or bound its own recursion, as [`render`] does).
 
-mod print;
+pub(crate) mod print;
 pub mod python;
 pub mod rust;
 
@@ -31,6 +34,11 @@ use crate::{Lang, ParsedFile};
 /// nests a few dozen levels; 96 levels of the lowering's frames stay well inside a 2 MiB thread stack (a test
 /// checks it), the smallest stack a rayon worker gets.
 pub const MAX_DEPTH: u32 = 96;
+
+/// Longest chain of postfix operations and left-nested binary operators lowered as one level of the depth
+/// budget (`Router::new().route(…).route(…)…`, `a + b + c + …`): real builder chains have a few hundred
+/// links at most, and the lowering walks them with a loop. Past it, the chain's innermost part is `Unknown`.
+pub const MAX_CHAIN: usize = 2048;
 
 /// Where a node is: its byte range in the parsed text and its 1-based first line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -608,6 +616,52 @@ impl<'a> Cx<'a> {
     pub fn leave(&mut self) {
         self.depth -= 1;
     }
+
+    /// Lowers a left-recursive chain (calls, attributes, indexes, `?`, `.await`, binary operators) with a
+    /// loop: `inner` names the child a link wraps, `base` lowers the innermost non-link node, `link` builds one
+    /// link around the lowered inner part. Arguments of each link cost one level; the spine costs none.
+    pub fn chain(
+        &mut self,
+        node: tree_sitter::Node<'_>,
+        inner: fn(tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>>,
+        base: fn(&mut Cx<'a>, tree_sitter::Node<'_>) -> Expr<'a>,
+        link: fn(&mut Cx<'a>, tree_sitter::Node<'_>, Expr<'a>) -> Expr<'a>,
+    ) -> Expr<'a> {
+        // Most chains are one link (`f(x)`, `a.b`): no spine to allocate.
+        if let Some(next) = inner(node)
+            && inner(next).is_none()
+        {
+            let e = base(self, next);
+            return link(self, node, e);
+        }
+        let mut spine = vec![node];
+        let mut bottom = None;
+        while let Some(&top) = spine.last() {
+            match inner(top) {
+                Some(next) if spine.len() < MAX_CHAIN => {
+                    if inner(next).is_some() {
+                        spine.push(next);
+                    } else {
+                        bottom = Some(next);
+                        break;
+                    }
+                }
+                Some(_) => {
+                    self.capped = true;
+                    break;
+                }
+                None => break,
+            }
+        }
+        let mut e = match bottom {
+            Some(b) => base(self, b),
+            None => Expr::unknown(self.span(spine[spine.len() - 1])),
+        };
+        for n in spine.into_iter().rev() {
+            e = link(self, n, e);
+        }
+        e
+    }
 }
 
 #[cfg(test)]
@@ -650,6 +704,32 @@ impl<'t> Iterator for Kids<'t> {
             },
             Kids::Walked(it) => it.next(),
         }
+    }
+}
+
+/// A grammar's field ids by name. `Node::child_by_field_name` looks the name up with a linear `strncmp` scan
+/// of the grammar's field table on every call, a fifth of the lowering's time; this map is built once.
+pub(crate) struct Fields(std::collections::HashMap<String, u16>);
+
+impl Fields {
+    pub fn new(lang: Lang) -> Fields {
+        let grammar = lang.grammar();
+        let ids = (1..=grammar.field_count())
+            .filter_map(|id| {
+                let id = u16::try_from(id).ok()?;
+                Some((grammar.field_name_for_id(id)?.to_owned(), id))
+            })
+            .collect();
+        Fields(ids)
+    }
+
+    /// `node.child_by_field_name(name)`, with the id from the map.
+    pub fn child<'t>(
+        &self,
+        node: tree_sitter::Node<'t>,
+        name: &str,
+    ) -> Option<tree_sitter::Node<'t>> {
+        node.child_by_field_id(*self.0.get(name)?)
     }
 }
 

@@ -324,8 +324,27 @@ fn inline(body: &[Stmt<'_>]) -> String {
     format!("{{ {} }}", parts.join("; "))
 }
 
+/// Deepest expression nesting printed; deeper parts print as `…`. The IR nests up to [`super::MAX_DEPTH`]
+/// levels plus [`super::MAX_CHAIN`] chain links, more than a recursive printer's frames fit in a small stack.
+const MAX_PRINT_DEPTH: u32 = 128;
+
+thread_local! {
+    static PRINT_DEPTH: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 /// One expression, inline.
 pub fn expr(e: &Expr<'_>) -> String {
+    let depth = PRINT_DEPTH.with(std::cell::Cell::get);
+    if depth >= MAX_PRINT_DEPTH {
+        return "…".to_owned();
+    }
+    PRINT_DEPTH.with(|d| d.set(depth + 1));
+    let out = expr_inner(e);
+    PRINT_DEPTH.with(|d| d.set(depth));
+    out
+}
+
+fn expr_inner(e: &Expr<'_>) -> String {
     match &e.kind {
         ExprKind::Name(n) => (*n).to_owned(),
         ExprKind::Path(p) => p.join("::"),

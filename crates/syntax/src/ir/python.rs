@@ -11,6 +11,20 @@ use super::{
 };
 use crate::{Lang, ParsedFile};
 
+static FIELDS: std::sync::LazyLock<super::Fields> =
+    std::sync::LazyLock::new(|| super::Fields::new(Lang::Python));
+
+/// `child_by_field_name` through the cached field ids of the Python grammar.
+trait FieldOf<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> FieldOf<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        FIELDS.child(*self, name)
+    }
+}
+
 pub fn lower(file: &ParsedFile) -> Module<'_> {
     let mut cx = Cx::new(file);
     let body = block(&mut cx, file.tree.root_node());
@@ -32,9 +46,7 @@ fn block<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Stmt<'a>> {
 }
 
 fn body_of<'a>(cx: &mut Cx<'a>, node: Node<'_>, field: &str) -> Vec<Stmt<'a>> {
-    node.child_by_field_name(field)
-        .map(|b| block(cx, b))
-        .unwrap_or_default()
+    node.field(field).map(|b| block(cx, b)).unwrap_or_default()
 }
 
 fn stmt<'a>(cx: &mut Cx<'a>, node: Node<'_>, out: &mut Vec<Stmt<'a>>) {
@@ -75,7 +87,7 @@ fn stmt_inner<'a>(
         "return_statement" => StmtKind::Return(kids(node).next().map(|v| expr(cx, v))),
         "raise_statement" => {
             let value = kids(node)
-                .find(|c| node.child_by_field_name("cause") != Some(*c))
+                .find(|c| node.field("cause") != Some(*c))
                 .map(|v| expr(cx, v));
             StmtKind::Raise(value)
         }
@@ -100,8 +112,8 @@ fn stmt_inner<'a>(
         "if_statement" => if_statement(cx, node),
         "for_statement" => StmtKind::Loop(Box::new(Loop {
             kind: LoopKind::For,
-            target: node.child_by_field_name("left").map(|t| expr(cx, t)),
-            iter: node.child_by_field_name("right").map(|t| expr(cx, t)),
+            target: node.field("left").map(|t| expr(cx, t)),
+            iter: node.field("right").map(|t| expr(cx, t)),
             body: body_of(cx, node, "body"),
             else_: else_clause(cx, node),
             is_async: has_token(node, "async"),
@@ -109,7 +121,7 @@ fn stmt_inner<'a>(
         "while_statement" => StmtKind::Loop(Box::new(Loop {
             kind: LoopKind::While,
             target: None,
-            iter: node.child_by_field_name("condition").map(|t| expr(cx, t)),
+            iter: node.field("condition").map(|t| expr(cx, t)),
             body: body_of(cx, node, "body"),
             else_: else_clause(cx, node),
             is_async: false,
@@ -125,7 +137,7 @@ fn stmt_inner<'a>(
                 .filter(|c| c.kind() == "decorator")
                 .filter_map(|d| kids(d).next().map(|e| expr(cx, e)))
                 .collect();
-            if let Some(def) = node.child_by_field_name("definition") {
+            if let Some(def) = node.field("definition") {
                 stmt_inner(cx, def, out, decorators);
             }
             return;
@@ -147,8 +159,13 @@ fn stmt_inner<'a>(
 }
 
 fn has_token(node: Node<'_>, token: &str) -> bool {
-    let mut cursor = node.walk();
-    node.children(&mut cursor).any(|c| c.kind() == token)
+    all_children(node).any(|c| c.kind() == token)
+}
+
+/// Every child, named or not, by index: the nodes asked this way (strings, definitions) are narrow, and a
+/// cursor would cost an allocation each.
+fn all_children(node: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    (0..node.child_count()).filter_map(move |i| node.child(i))
 }
 
 fn assignment<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
@@ -158,13 +175,13 @@ fn assignment<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
     let mut cur = node;
     // `a = b = v` nests to the right; walk it as a loop, not by recursion.
     loop {
-        if let Some(left) = cur.child_by_field_name("left") {
+        if let Some(left) = cur.field("left") {
             targets.push(expr(cx, left));
         }
         if annotation.is_none() {
-            annotation = cur.child_by_field_name("type").map(|t| ty(cx, t));
+            annotation = cur.field("type").map(|t| ty(cx, t));
         }
-        match cur.child_by_field_name("right") {
+        match cur.field("right") {
             Some(r) if r.kind() == "assignment" => cur = r,
             Some(r) => {
                 value = Some(expr(cx, r));
@@ -184,14 +201,14 @@ fn assignment<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
 fn augmented<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
     let target = field_expr(cx, node, "left");
     let op = node
-        .child_by_field_name("operator")
+        .field("operator")
         .map_or("", |o| cx.text(o).trim_end_matches('='));
     let value = field_expr(cx, node, "right");
     StmtKind::AugAssign(Box::new(AugAssign { target, op, value }))
 }
 
 fn field_expr<'a>(cx: &mut Cx<'a>, node: Node<'_>, field: &str) -> Expr<'a> {
-    match node.child_by_field_name(field) {
+    match node.field(field) {
         Some(n) => expr(cx, n),
         None => Expr::unknown(cx.span(node)),
     }
@@ -224,7 +241,7 @@ fn if_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
 }
 
 fn else_clause<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Stmt<'a>> {
-    node.child_by_field_name("alternative")
+    node.field("alternative")
         .map(|e| body_of(cx, e, "body"))
         .unwrap_or_default()
 }
@@ -250,7 +267,7 @@ fn try_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
                         "block" => h.body = block(cx, part),
                         "as_pattern" => {
                             h.types = kids(part).next().map(|t| expr(cx, t));
-                            h.name = part.child_by_field_name("alias").map(|a| cx.text(a).trim());
+                            h.name = part.field("alias").map(|a| cx.text(a).trim());
                         }
                         _ if h.types.is_none() => h.types = Some(expr(cx, part)),
                         // `except E, e:` (Python 2) and `except E as e` in older grammars.
@@ -277,7 +294,7 @@ fn with_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
     let mut items = Vec::new();
     if let Some(clause) = kids(node).find(|c| c.kind() == "with_clause") {
         for item in kids(clause).filter(|i| i.kind() == "with_item") {
-            let Some(value) = item.child_by_field_name("value") else {
+            let Some(value) = item.field("value") else {
                 continue;
             };
             if value.kind() == "as_pattern" {
@@ -286,7 +303,7 @@ fn with_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
                     None => Expr::unknown(cx.span(value)),
                 };
                 let target = value
-                    .child_by_field_name("alias")
+                    .field("alias")
                     .and_then(|a| kids(a).next())
                     .map(|t| expr(cx, t));
                 items.push(WithItem { context, target });
@@ -312,7 +329,7 @@ fn match_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
         many => tuple_of(cx, node, many),
     };
     let mut arms = Vec::new();
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = node.field("body") {
         for case in kids(body).filter(|c| c.kind() == "case_clause") {
             let patterns: Vec<Node<'_>> =
                 kids(case).filter(|c| c.kind() == "case_pattern").collect();
@@ -324,7 +341,7 @@ fn match_statement<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> StmtKind<'a> {
                 }
             };
             let guard = case
-                .child_by_field_name("guard")
+                .field("guard")
                 .and_then(|g| kids(g).next())
                 .map(|g| expr(cx, g));
             arms.push(Arm {
@@ -375,7 +392,7 @@ fn imports(cx: &mut Cx<'_>, node: Node<'_>) {
         }
         return;
     }
-    let (path, level) = match node.child_by_field_name("module_name") {
+    let (path, level) = match node.field("module_name") {
         Some(m) if m.kind() == "relative_import" => {
             let level = kids(m)
                 .find(|c| c.kind() == "import_prefix")
@@ -406,10 +423,10 @@ fn imports(cx: &mut Cx<'_>, node: Node<'_>) {
 fn aliased<'a>(cx: &Cx<'a>, item: Node<'_>) -> (Vec<&'a str>, Option<&'a str>) {
     if item.kind() == "aliased_import" {
         let name = item
-            .child_by_field_name("name")
+            .field("name")
             .map(|n| dotted_parts(cx, n))
             .unwrap_or_default();
-        (name, item.child_by_field_name("alias").map(|a| cx.text(a)))
+        (name, item.field("alias").map(|a| cx.text(a)))
     } else {
         (dotted_parts(cx, item), None)
     }
@@ -426,12 +443,12 @@ fn dotted_parts<'a>(cx: &Cx<'a>, node: Node<'_>) -> Vec<&'a str> {
 fn function<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Function<'a> {
     Function {
         span: cx.span(node),
-        name: node.child_by_field_name("name").map_or("", |n| cx.text(n)),
+        name: node.field("name").map_or("", |n| cx.text(n)),
         params: node
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| params(cx, p))
             .unwrap_or_default(),
-        returns: node.child_by_field_name("return_type").map(|t| ty(cx, t)),
+        returns: node.field("return_type").map(|t| ty(cx, t)),
         decorators,
         is_async: has_token(node, "async"),
         body: body_of(cx, node, "body"),
@@ -454,9 +471,9 @@ fn params<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Param<'a>> {
         let name_node = match p.kind() {
             "identifier" | "list_splat_pattern" | "dictionary_splat_pattern" => Some(p),
             "typed_parameter" | "typed_default_parameter" | "default_parameter" => {
-                param.annotation = p.child_by_field_name("type").map(|t| ty(cx, t));
-                param.default = p.child_by_field_name("value").map(|v| expr(cx, v));
-                p.child_by_field_name("name").or_else(|| kids(p).next())
+                param.annotation = p.field("type").map(|t| ty(cx, t));
+                param.default = p.field("value").map(|v| expr(cx, v));
+                p.field("name").or_else(|| kids(p).next())
             }
             _ => None,
         };
@@ -481,7 +498,7 @@ fn class<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Clas
     let mut c = Class {
         span: cx.span(node),
         kind: ClassKind::Class,
-        name: node.child_by_field_name("name").map_or("", |n| cx.text(n)),
+        name: node.field("name").map_or("", |n| cx.text(n)),
         bases: Vec::new(),
         keywords: Vec::new(),
         implements: None,
@@ -490,13 +507,13 @@ fn class<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Clas
         methods: Vec::new(),
         body: Vec::new(),
     };
-    if let Some(supers) = node.child_by_field_name("superclasses") {
+    if let Some(supers) = node.field("superclasses") {
         let (args, kwargs) = arguments(cx, supers);
         c.bases = args;
         c.keywords = kwargs;
     }
     let mut body = Vec::new();
-    if let Some(b) = node.child_by_field_name("body") {
+    if let Some(b) = node.field("body") {
         for s in kids(b) {
             stmt(cx, s, &mut body);
         }
@@ -635,7 +652,7 @@ fn arguments<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> (Vec<Expr<'a>>, Vec<Kwarg<'
     }
     for a in kids(node) {
         if a.kind() == "keyword_argument" {
-            let name = a.child_by_field_name("name").map_or("", |n| cx.text(n));
+            let name = a.field("name").map_or("", |n| cx.text(n));
             let value = field_expr(cx, a, "value");
             kwargs.push(Kwarg { name, value });
         } else {
@@ -668,21 +685,8 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
     let span = cx.span(node);
     let kind = match node.kind() {
         "identifier" | "keyword_identifier" => ExprKind::Name(cx.text(node)),
-        "attribute" => {
-            let base = field_expr(cx, node, "object");
-            let name = node
-                .child_by_field_name("attribute")
-                .map_or("", |a| cx.text(a));
-            ExprKind::Attr(Box::new(Attr { base, name }))
-        }
-        "call" => return call(cx, node),
-        "subscript" => {
-            let base = field_expr(cx, node, "value");
-            let args = field_kids(node, "subscript")
-                .into_iter()
-                .map(|s| expr(cx, s))
-                .collect();
-            return index(span, base, args);
+        "attribute" | "call" | "subscript" | "binary_operator" | "boolean_operator" => {
+            return cx.chain(node, chain_inner, expr_inner, chain_link);
         }
         "slice" => {
             let items = kids(node).map(|p| expr(cx, p)).collect();
@@ -731,8 +735,6 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "set_comprehension" => return comprehension(cx, node, ContainerKind::Set),
         "dictionary_comprehension" => return comprehension(cx, node, ContainerKind::Dict),
         "generator_expression" => return comprehension(cx, node, ContainerKind::Tuple),
-        "binary_operator" => return binary(cx, node),
-        "boolean_operator" => return boolean(cx, node),
         "not_operator" => ExprKind::Not(Box::new(field_expr(cx, node, "argument"))),
         "unary_operator" => ExprKind::Unary(Box::new(field_expr(cx, node, "argument"))),
         "comparison_operator" => comparison(cx, node),
@@ -755,7 +757,7 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         }
         "lambda" => {
             let params = node
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .map(|p| params(cx, p))
                 .unwrap_or_default();
             let body = field_expr(cx, node, "body");
@@ -836,10 +838,44 @@ fn dotted<'a>(cx: &Cx<'a>, node: Node<'_>) -> Expr<'a> {
     e
 }
 
-fn call<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
+/// The child a chain link wraps: a call's callee, an attribute's object, a subscript's value, a binary
+/// operation's left operand.
+fn chain_inner(node: Node<'_>) -> Option<Node<'_>> {
+    let field = match node.kind() {
+        "attribute" => "object",
+        "call" => "function",
+        "subscript" => "value",
+        "binary_operator" | "boolean_operator" => "left",
+        _ => return None,
+    };
+    node.field(field)
+}
+
+/// One link of a chain around its already lowered inner part.
+fn chain_link<'a>(cx: &mut Cx<'a>, node: Node<'_>, inner: Expr<'a>) -> Expr<'a> {
     let span = cx.span(node);
-    let callee = field_expr(cx, node, "function");
-    let (args, kwargs) = match node.child_by_field_name("arguments") {
+    match node.kind() {
+        "attribute" => {
+            let name = node.field("attribute").map_or("", |a| cx.text(a));
+            Expr::new(span, ExprKind::Attr(Box::new(Attr { base: inner, name })))
+        }
+        "call" => call(cx, node, inner),
+        "subscript" => {
+            let args = field_kids(node, "subscript")
+                .into_iter()
+                .map(|s| expr(cx, s))
+                .collect();
+            index(span, inner, args)
+        }
+        "binary_operator" => binary(cx, node, inner),
+        "boolean_operator" => boolean(cx, node, inner),
+        _ => inner,
+    }
+}
+
+fn call<'a>(cx: &mut Cx<'a>, node: Node<'_>, callee: Expr<'a>) -> Expr<'a> {
+    let span = cx.span(node);
+    let (args, kwargs) = match node.field("arguments") {
         Some(a) => arguments(cx, a),
         None => (Vec::new(), Vec::new()),
     };
@@ -909,8 +945,7 @@ fn string<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
             ));
         }
     };
-    let mut cursor = node.walk();
-    for c in node.children(&mut cursor) {
+    for c in all_children(node) {
         match c.kind() {
             "string_start" => {
                 let prefix = cx.text(c).to_ascii_lowercase();
@@ -921,10 +956,7 @@ fn string<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
             "string_end" => end = c.start_byte(),
             "interpolation" => {
                 flush(&mut chunk, &mut parts);
-                if let Some(e) = c
-                    .child_by_field_name("expression")
-                    .or_else(|| kids(c).next())
-                {
+                if let Some(e) = c.field("expression").or_else(|| kids(c).next()) {
                     parts.push(expr(cx, e));
                 }
             }
@@ -964,12 +996,9 @@ fn string<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
     )
 }
 
-fn binary<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
+fn binary<'a>(cx: &mut Cx<'a>, node: Node<'_>, left: Expr<'a>) -> Expr<'a> {
     let span = cx.span(node);
-    let op = node
-        .child_by_field_name("operator")
-        .map_or("", |o| cx.text(o));
-    let left = field_expr(cx, node, "left");
+    let op = node.field("operator").map_or("", |o| cx.text(o));
     let right = field_expr(cx, node, "right");
     if op == "%" && is_stringy(&left) {
         let mut parts = vec![left];
@@ -1007,13 +1036,12 @@ pub(super) fn concat<'a>(span: super::Span, left: Expr<'a>, right: Expr<'a>) -> 
     str_build(span, StrBuildKind::Concat, parts)
 }
 
-fn boolean<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
+fn boolean<'a>(cx: &mut Cx<'a>, node: Node<'_>, left: Expr<'a>) -> Expr<'a> {
     let span = cx.span(node);
-    let op = match node.child_by_field_name("operator").map(|o| cx.text(o)) {
+    let op = match node.field("operator").map(|o| cx.text(o)) {
         Some("or") => BoolOpKind::Or,
         _ => BoolOpKind::And,
     };
-    let left = field_expr(cx, node, "left");
     let right = field_expr(cx, node, "right");
     bool_op(span, op, left, right)
 }

@@ -17,6 +17,20 @@ use super::{
 };
 use crate::{Lang, ParsedFile};
 
+static FIELDS: std::sync::LazyLock<super::Fields> =
+    std::sync::LazyLock::new(|| super::Fields::new(Lang::Rust));
+
+/// `child_by_field_name` through the cached field ids of the Rust grammar.
+trait FieldOf<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>>;
+}
+
+impl<'t> FieldOf<'t> for Node<'t> {
+    fn field(&self, name: &str) -> Option<Node<'t>> {
+        FIELDS.child(*self, name)
+    }
+}
+
 pub fn lower(file: &ParsedFile) -> Module<'_> {
     let mut cx = Cx::new(file);
     let body = items(&mut cx, file.tree.root_node());
@@ -169,35 +183,35 @@ fn item_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>, attrs: Vec<Expr<'a>>, out: &m
         }
         "let_declaration" => {
             let targets = node
-                .child_by_field_name("pattern")
+                .field("pattern")
                 .map(|p| vec![pattern(cx, p)])
                 .unwrap_or_default();
             StmtKind::Assign(Box::new(Assign {
                 targets,
-                value: node.child_by_field_name("value").map(|v| expr(cx, v)),
-                annotation: node.child_by_field_name("type").map(|t| ty(cx, t)),
+                value: node.field("value").map(|v| expr(cx, v)),
+                annotation: node.field("type").map(|t| ty(cx, t)),
                 else_: node
-                    .child_by_field_name("alternative")
+                    .field("alternative")
                     .map(|b| block(cx, b, Tail::Discard))
                     .unwrap_or_default(),
             }))
         }
         "const_item" | "static_item" => StmtKind::Assign(Box::new(Assign {
             targets: node
-                .child_by_field_name("name")
+                .field("name")
                 .map(|n| vec![name_expr(cx, n)])
                 .unwrap_or_default(),
-            value: node.child_by_field_name("value").map(|v| expr(cx, v)),
-            annotation: node.child_by_field_name("type").map(|t| ty(cx, t)),
+            value: node.field("value").map(|v| expr(cx, v)),
+            annotation: node.field("type").map(|t| ty(cx, t)),
             else_: Vec::new(),
         })),
         // `type Caller = Extension<User>;`: an alias is an assignment of the type, as in Python.
         "type_item" => StmtKind::Assign(Box::new(Assign {
             targets: node
-                .child_by_field_name("name")
+                .field("name")
                 .map(|n| vec![name_expr(cx, n)])
                 .unwrap_or_default(),
-            value: node.child_by_field_name("type").map(|t| type_expr(cx, t)),
+            value: node.field("type").map(|t| type_expr(cx, t)),
             annotation: None,
             else_: Vec::new(),
         })),
@@ -213,8 +227,8 @@ fn item_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>, attrs: Vec<Expr<'a>>, out: &m
             return;
         }
         "extern_crate_declaration" => {
-            let name = node.child_by_field_name("name").map(|n| cx.text(n));
-            let alias = node.child_by_field_name("alias").map(|n| cx.text(n));
+            let name = node.field("name").map(|n| cx.text(n));
+            let alias = node.field("alias").map(|n| cx.text(n));
             let span = cx.span(node);
             cx.imports.push(Import {
                 span,
@@ -282,15 +296,15 @@ fn stmt_expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail, out: &mut Ve
         "while_expression" => StmtKind::Loop(Box::new(Loop {
             kind: LoopKind::While,
             target: None,
-            iter: node.child_by_field_name("condition").map(|c| expr(cx, c)),
+            iter: node.field("condition").map(|c| expr(cx, c)),
             body: body_block(cx, node),
             else_: Vec::new(),
             is_async: false,
         })),
         "for_expression" => StmtKind::Loop(Box::new(Loop {
             kind: LoopKind::For,
-            target: node.child_by_field_name("pattern").map(|p| pattern(cx, p)),
-            iter: node.child_by_field_name("value").map(|v| expr(cx, v)),
+            target: node.field("pattern").map(|p| pattern(cx, p)),
+            iter: node.field("value").map(|v| expr(cx, v)),
             body: body_block(cx, node),
             else_: Vec::new(),
             is_async: false,
@@ -306,7 +320,7 @@ fn stmt_expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail, out: &mut Ve
         })),
         "compound_assignment_expr" => {
             let op = node
-                .child_by_field_name("operator")
+                .field("operator")
                 .map_or("", |o| cx.text(o).trim_end_matches('='));
             StmtKind::AugAssign(Box::new(AugAssign {
                 target: field_expr(cx, node, "left"),
@@ -330,7 +344,7 @@ fn stmt_expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail, out: &mut Ve
 }
 
 fn body_block<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Stmt<'a>> {
-    node.child_by_field_name("body")
+    node.field("body")
         .map(|b| block(cx, b, Tail::Discard))
         .unwrap_or_default()
 }
@@ -338,23 +352,23 @@ fn body_block<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Stmt<'a>> {
 /// `if c {…} else if d {…} else {…}`; `if let P = e {…} else {…}` is a two-arm match.
 fn if_expression<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail) -> StmtKind<'a> {
     let then = node
-        .child_by_field_name("consequence")
+        .field("consequence")
         .map(|b| block(cx, b, tail))
         .unwrap_or_default();
     let mut else_ = Vec::new();
-    if let Some(alt) = node.child_by_field_name("alternative")
+    if let Some(alt) = node.field("alternative")
         && let Some(inner) = kids(alt).next()
     {
         stmt_expr(cx, inner, tail, &mut else_);
     }
-    let cond = node.child_by_field_name("condition");
+    let cond = node.field("condition");
     if let Some(c) = cond
         && c.kind() == "let_condition"
     {
         let span = cx.span(node);
         let subject = field_expr(cx, c, "value");
         let pat = c
-            .child_by_field_name("pattern")
+            .field("pattern")
             .map_or(Expr::unknown(span), |p| pattern(cx, p));
         let arms = vec![
             Arm {
@@ -382,23 +396,22 @@ fn if_expression<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail) -> StmtKind<'a
 fn match_expression<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail) -> StmtKind<'a> {
     let subject = field_expr(cx, node, "value");
     let mut arms = Vec::new();
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = node.field("body") {
         for arm in kids(body).filter(|a| a.kind() == "match_arm") {
             let span = cx.span(arm);
-            let (pat, guard) = match arm.child_by_field_name("pattern") {
+            let (pat, guard) = match arm.field("pattern") {
                 Some(mp) => {
-                    let pat =
-                        match kids(mp).find(|c| mp.child_by_field_name("condition") != Some(*c)) {
-                            Some(p) => pattern(cx, p),
-                            None => Expr::new(cx.span(mp), ExprKind::Name("_")),
-                        };
-                    let guard = mp.child_by_field_name("condition").map(|g| expr(cx, g));
+                    let pat = match kids(mp).find(|c| mp.field("condition") != Some(*c)) {
+                        Some(p) => pattern(cx, p),
+                        None => Expr::new(cx.span(mp), ExprKind::Name("_")),
+                    };
+                    let guard = mp.field("condition").map(|g| expr(cx, g));
                     (pat, guard)
                 }
                 None => (Expr::unknown(span), None),
             };
             let mut body = Vec::new();
-            if let Some(v) = arm.child_by_field_name("value") {
+            if let Some(v) = arm.field("value") {
                 stmt_expr(cx, v, tail, &mut body);
             }
             arms.push(Arm {
@@ -413,7 +426,7 @@ fn match_expression<'a>(cx: &mut Cx<'a>, node: Node<'_>, tail: Tail) -> StmtKind
 }
 
 fn field_expr<'a>(cx: &mut Cx<'a>, node: Node<'_>, field: &str) -> Expr<'a> {
-    match node.child_by_field_name(field) {
+    match node.field(field) {
         Some(n) => expr(cx, n),
         None => Expr::unknown(cx.span(node)),
     }
@@ -425,16 +438,16 @@ fn function<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> F
         .is_some_and(|m| cx.text(m).contains("async"));
     Function {
         span: cx.span(node),
-        name: node.child_by_field_name("name").map_or("", |n| cx.text(n)),
+        name: node.field("name").map_or("", |n| cx.text(n)),
         params: node
-            .child_by_field_name("parameters")
+            .field("parameters")
             .map(|p| params(cx, p))
             .unwrap_or_default(),
-        returns: node.child_by_field_name("return_type").map(|t| ty(cx, t)),
+        returns: node.field("return_type").map(|t| ty(cx, t)),
         decorators,
         is_async,
         body: node
-            .child_by_field_name("body")
+            .field("body")
             .map(|b| block(cx, b, Tail::Return))
             .unwrap_or_default(),
     }
@@ -467,9 +480,9 @@ fn params<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Param<'a>> {
                 continue;
             }
             "parameter" => {
-                param.annotation = p.child_by_field_name("type").map(|t| ty(cx, t));
+                param.annotation = p.field("type").map(|t| ty(cx, t));
                 param.extractor = param.annotation.as_ref().and_then(|t| head_of(&t.expr));
-                p.child_by_field_name("pattern")
+                p.field("pattern")
             }
             "variadic_parameter" => continue,
             // A closure's untyped parameter is the pattern itself.
@@ -546,10 +559,10 @@ fn class<'a>(cx: &Cx<'a>, node: Node<'_>, kind: ClassKind, name: &'a str) -> Cla
 const POSITIONS: [&str; 8] = ["0", "1", "2", "3", "4", "5", "6", "7"];
 
 fn structure<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Class<'a> {
-    let name = node.child_by_field_name("name").map_or("", |n| cx.text(n));
+    let name = node.field("name").map_or("", |n| cx.text(n));
     let mut c = class(cx, node, ClassKind::Struct, name);
     c.decorators = decorators;
-    let Some(body) = node.child_by_field_name("body") else {
+    let Some(body) = node.field("body") else {
         return c;
     };
     let mut attrs = Vec::new();
@@ -560,8 +573,8 @@ fn structure<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> 
             "field_declaration" => {
                 c.fields.push(Field {
                     span: cx.span(f),
-                    name: f.child_by_field_name("name").map_or("", |n| cx.text(n)),
-                    annotation: f.child_by_field_name("type").map(|t| ty(cx, t)),
+                    name: f.field("name").map_or("", |n| cx.text(n)),
+                    annotation: f.field("type").map(|t| ty(cx, t)),
                     value: None,
                     decorators: std::mem::take(&mut attrs),
                 });
@@ -584,19 +597,19 @@ fn structure<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> 
 }
 
 fn enumeration<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Class<'a> {
-    let name = node.child_by_field_name("name").map_or("", |n| cx.text(n));
+    let name = node.field("name").map_or("", |n| cx.text(n));
     let mut c = class(cx, node, ClassKind::Enum, name);
     c.decorators = decorators;
     let mut attrs = Vec::new();
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = node.field("body") {
         for v in kids(body) {
             match v.kind() {
                 "attribute_item" => attrs.extend(attribute(cx, v)),
                 "enum_variant" => c.fields.push(Field {
                     span: cx.span(v),
-                    name: v.child_by_field_name("name").map_or("", |n| cx.text(n)),
+                    name: v.field("name").map_or("", |n| cx.text(n)),
                     annotation: None,
-                    value: v.child_by_field_name("value").map(|e| expr(cx, e)),
+                    value: v.field("value").map(|e| expr(cx, e)),
                     decorators: std::mem::take(&mut attrs),
                 }),
                 _ => {}
@@ -609,11 +622,11 @@ fn enumeration<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -
 /// An `impl` block (named after its type, the trait in `implements`) or a trait (its default methods).
 fn implementation<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Class<'a> {
     let (kind, name) = if node.kind() == "trait_item" {
-        let name = node.child_by_field_name("name").map_or("", |n| cx.text(n));
+        let name = node.field("name").map_or("", |n| cx.text(n));
         (ClassKind::Trait, name)
     } else {
         let name = node
-            .child_by_field_name("type")
+            .field("type")
             .map(|t| type_expr(cx, t))
             .and_then(|t| head_of(&t))
             .unwrap_or("");
@@ -621,8 +634,8 @@ fn implementation<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>
     };
     let mut c = class(cx, node, kind, name);
     c.decorators = decorators;
-    c.implements = node.child_by_field_name("trait").map(|t| type_expr(cx, t));
-    let Some(body) = node.child_by_field_name("body") else {
+    c.implements = node.field("trait").map(|t| type_expr(cx, t));
+    let Some(body) = node.field("body") else {
         return c;
     };
     for s in items(cx, body) {
@@ -659,13 +672,13 @@ fn module<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Mod
         _ => None,
     });
     let mut m = Mod {
-        name: node.child_by_field_name("name").map_or("", |n| cx.text(n)),
+        name: node.field("name").map_or("", |n| cx.text(n)),
         decorators,
         path_attr,
         imports: Vec::new(),
         body: None,
     };
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = node.field("body") {
         // An inline module is its own import scope.
         let outer = std::mem::take(&mut cx.imports);
         m.body = Some(items(cx, body));
@@ -678,7 +691,7 @@ fn module<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> Mod
 fn use_declaration(cx: &mut Cx<'_>, node: Node<'_>) {
     let span = cx.span(node);
     let public = kids(node).any(|c| c.kind() == "visibility_modifier");
-    let Some(arg) = node.child_by_field_name("argument") else {
+    let Some(arg) = node.field("argument") else {
         return;
     };
     let mut stack = vec![(arg, Vec::new())];
@@ -692,10 +705,10 @@ fn use_declaration(cx: &mut Cx<'_>, node: Node<'_>) {
         let leaf = match n.kind() {
             "scoped_use_list" => {
                 let mut p = prefix;
-                if let Some(path) = n.child_by_field_name("path") {
+                if let Some(path) = n.field("path") {
                     p.extend(path_segments(cx, path));
                 }
-                if let Some(list) = n.child_by_field_name("list") {
+                if let Some(list) = n.field("list") {
                     for child in kids(list).collect::<Vec<_>>().into_iter().rev() {
                         stack.push((child, p.clone()));
                     }
@@ -710,10 +723,10 @@ fn use_declaration(cx: &mut Cx<'_>, node: Node<'_>) {
             }
             "use_as_clause" => {
                 let mut p = prefix;
-                if let Some(path) = n.child_by_field_name("path") {
+                if let Some(path) = n.field("path") {
                     p.extend(path_segments(cx, path));
                 }
-                let alias = n.child_by_field_name("alias").map(|a| cx.text(a));
+                let alias = n.field("alias").map(|a| cx.text(a));
                 import(p, alias, false)
             }
             "use_wildcard" => {
@@ -761,10 +774,10 @@ fn path_segments<'a>(cx: &Cx<'a>, node: Node<'_>) -> Vec<&'a str> {
     loop {
         match cur.kind() {
             "scoped_identifier" | "scoped_type_identifier" => {
-                if let Some(name) = cur.child_by_field_name("name") {
+                if let Some(name) = cur.field("name") {
                     out.push(cx.text(name));
                 }
-                match cur.child_by_field_name("path") {
+                match cur.field("path") {
                     Some(p) => cur = p,
                     None => break,
                 }
@@ -802,7 +815,7 @@ fn type_expr<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "generic_type" => {
             let base = field_expr_ty(cx, node, "type");
             let args: Vec<Expr<'a>> = node
-                .child_by_field_name("type_arguments")
+                .field("type_arguments")
                 .map(|a| {
                     kids(a)
                         .filter(|t| !matches!(t.kind(), "lifetime" | "type_binding"))
@@ -836,7 +849,7 @@ fn type_expr<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
 }
 
 fn field_expr_ty<'a>(cx: &mut Cx<'a>, node: Node<'_>, field: &str) -> Expr<'a> {
-    match node.child_by_field_name(field) {
+    match node.field(field) {
         Some(n) => type_expr(cx, n),
         None => Expr::unknown(cx.span(node)),
     }
@@ -871,7 +884,7 @@ fn pattern<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "identifier" | "_" | "self" => name_expr(cx, node),
         "scoped_identifier" => Expr::new(span, ExprKind::Path(path_segments(cx, node))),
         "tuple_struct_pattern" => {
-            let ty = node.child_by_field_name("type");
+            let ty = node.field("type");
             let callee = ty.map_or(Expr::unknown(span), |t| pattern(cx, t));
             let args = kids(node)
                 .filter(|c| Some(*c) != ty)
@@ -882,13 +895,13 @@ fn pattern<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
             call(span, callee, args, Vec::new())
         }
         "struct_pattern" => {
-            let ty = node.child_by_field_name("type");
+            let ty = node.field("type");
             let callee = ty.map_or(Expr::unknown(span), |t| type_expr(cx, t));
             let mut kwargs = Vec::new();
             for f in kids(node).filter(|c| c.kind() == "field_pattern") {
-                let name_node = f.child_by_field_name("name");
+                let name_node = f.field("name");
                 let name = name_node.map_or("", |n| cx.text(n));
-                let value = match f.child_by_field_name("pattern") {
+                let value = match f.field("pattern") {
                     Some(p) => pattern(cx, p),
                     None => name_node.map_or(Expr::unknown(span), |n| name_expr(cx, n)),
                 };
@@ -951,35 +964,12 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "identifier" | "self" | "super" | "crate" | "metavariable" | "field_identifier"
         | "type_identifier" | "primitive_type" => ExprKind::Name(cx.text(node)),
         "scoped_identifier" | "scoped_type_identifier" => ExprKind::Path(path_segments(cx, node)),
-        "generic_function" => return field_expr(cx, node, "function"),
+        "generic_function" | "field_expression" | "call_expression" | "index_expression"
+        | "binary_expression" | "await_expression" | "try_expression" => {
+            return cx.chain(node, chain_inner, expr_inner, chain_link);
+        }
         "generic_type" => return type_expr(cx, node),
-        "field_expression" => {
-            let base = field_expr(cx, node, "value");
-            let name = node.child_by_field_name("field").map_or("", |f| cx.text(f));
-            ExprKind::Attr(Box::new(Attr { base, name }))
-        }
-        "call_expression" => {
-            let callee = field_expr(cx, node, "function");
-            let args = node
-                .child_by_field_name("arguments")
-                .map(|a| {
-                    kids(a)
-                        .filter(|c| c.kind() != "attribute_item")
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| expr(cx, a))
-                .collect();
-            return call(span, callee, args, Vec::new());
-        }
         "macro_invocation" => return macro_call(cx, node),
-        "index_expression" => {
-            let mut parts = kids(node);
-            let base = parts.next().map_or(Expr::unknown(span), |b| expr(cx, b));
-            let index = parts.next().map_or(Expr::unknown(span), |i| expr(cx, i));
-            ExprKind::Index(Box::new(Index { base, index }))
-        }
         "reference_expression" | "type_cast_expression" => return field_expr(cx, node, "value"),
         "parenthesized_expression" => match kids(node).next() {
             Some(inner) => return expr(cx, inner),
@@ -997,7 +987,6 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
                 _ => return operand,
             }
         }
-        "binary_expression" => return binary(cx, node),
         "tuple_expression" | "unit_expression" => {
             let items = kids(node).map(|c| expr(cx, c)).collect();
             return container(span, ContainerKind::Tuple, items);
@@ -1009,11 +998,11 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "struct_expression" => return struct_literal(cx, node),
         "closure_expression" => {
             let params = node
-                .child_by_field_name("parameters")
+                .field("parameters")
                 .map(|p| params(cx, p))
                 .unwrap_or_default();
             let mut body = Vec::new();
-            if let Some(b) = node.child_by_field_name("body") {
+            if let Some(b) = node.field("body") {
                 stmt_expr(cx, b, Tail::Return, &mut body);
             }
             ExprKind::Lambda(Box::new(Lambda {
@@ -1022,14 +1011,6 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
                 is_async: kids(node).any(|c| c.kind() == "async"),
             }))
         }
-        "await_expression" => match kids(node).next() {
-            Some(v) => ExprKind::Await(Box::new(expr(cx, v))),
-            None => ExprKind::Unknown,
-        },
-        "try_expression" => match kids(node).next() {
-            Some(v) => ExprKind::Try(Box::new(expr(cx, v))),
-            None => ExprKind::Unknown,
-        },
         "range_expression" => {
             let mut parts = kids(node);
             let left = parts.next().map_or(Expr::unknown(span), |l| expr(cx, l));
@@ -1047,7 +1028,7 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
         "boolean_literal" => return lit(cx, node, LitKind::Bool),
         "let_condition" => ExprKind::Let(Box::new(Let {
             pattern: node
-                .child_by_field_name("pattern")
+                .field("pattern")
                 .map_or(Expr::unknown(span), |p| pattern(cx, p)),
             value: field_expr(cx, node, "value"),
         })),
@@ -1086,12 +1067,58 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
     Expr::new(span, kind)
 }
 
-fn binary<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
+/// The child a chain link wraps: a call's function, a field's value, the operand of `?`/`.await`/`[…]`,
+/// a binary operation's left operand.
+fn chain_inner(node: Node<'_>) -> Option<Node<'_>> {
+    match node.kind() {
+        "call_expression" | "generic_function" => node.field("function"),
+        "field_expression" => node.field("value"),
+        "binary_expression" => node.field("left"),
+        "index_expression" | "await_expression" | "try_expression" => kids(node).next(),
+        _ => None,
+    }
+}
+
+/// One link of a chain around its already lowered inner part.
+fn chain_link<'a>(cx: &mut Cx<'a>, node: Node<'_>, inner: Expr<'a>) -> Expr<'a> {
     let span = cx.span(node);
-    let op = node
-        .child_by_field_name("operator")
-        .map_or("", |o| cx.text(o));
-    let left = field_expr(cx, node, "left");
+    let kind = match node.kind() {
+        "field_expression" => {
+            let name = node.field("field").map_or("", |f| cx.text(f));
+            ExprKind::Attr(Box::new(Attr { base: inner, name }))
+        }
+        "call_expression" => {
+            let args = node
+                .field("arguments")
+                .map(|a| {
+                    kids(a)
+                        .filter(|c| c.kind() != "attribute_item")
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| expr(cx, a))
+                .collect();
+            return call(span, inner, args, Vec::new());
+        }
+        "index_expression" => {
+            let index = kids(node)
+                .nth(1)
+                .map_or(Expr::unknown(span), |i| expr(cx, i));
+            ExprKind::Index(Box::new(Index { base: inner, index }))
+        }
+        "await_expression" => ExprKind::Await(Box::new(inner)),
+        "try_expression" => ExprKind::Try(Box::new(inner)),
+        "binary_expression" => return binary(cx, node, inner),
+        // `f::<T>` is `f`.
+        _ => return inner,
+    };
+    Expr::new(span, kind)
+}
+
+fn binary<'a>(cx: &mut Cx<'a>, node: Node<'_>, left: Expr<'a>) -> Expr<'a> {
+    let span = cx.span(node);
+    let op = node.field("operator").map_or("", |o| cx.text(o));
     let right = field_expr(cx, node, "right");
     let is_str = |e: &Expr<'_>| {
         matches!(
@@ -1121,15 +1148,15 @@ fn binary<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
 fn struct_literal<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
     let span = cx.span(node);
     let callee = node
-        .child_by_field_name("name")
+        .field("name")
         .map_or(Expr::unknown(span), |n| type_expr(cx, n));
     let mut args = Vec::new();
     let mut kwargs = Vec::new();
-    if let Some(body) = node.child_by_field_name("body") {
+    if let Some(body) = node.field("body") {
         for f in kids(body) {
             match f.kind() {
                 "field_initializer" => {
-                    let name = f.child_by_field_name("field").map_or("", |n| cx.text(n));
+                    let name = f.field("field").map_or("", |n| cx.text(n));
                     let value = field_expr(cx, f, "value");
                     kwargs.push(Kwarg { name, value });
                 }
@@ -1173,7 +1200,7 @@ fn string<'a>(cx: &Cx<'a>, node: Node<'_>) -> Expr<'a> {
 }
 
 fn macro_name<'a>(cx: &Cx<'a>, node: Node<'_>) -> &'a str {
-    node.child_by_field_name("macro")
+    node.field("macro")
         .and_then(|m| path_segments(cx, m).last().copied())
         .unwrap_or("")
 }
@@ -1184,7 +1211,7 @@ fn macro_call<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
     let span = cx.span(node);
     let name = macro_name(cx, node);
     let callee = node
-        .child_by_field_name("macro")
+        .field("macro")
         .map_or(Expr::unknown(span), |m| expr(cx, m));
     let (mut args, kwargs) = kids(node)
         .find(|c| c.kind() == "token_tree")
@@ -1474,11 +1501,11 @@ fn attribute<'a>(cx: &mut Cx<'a>, item: Node<'_>) -> Option<Expr<'a>> {
     let span = cx.span(attr);
     let path = kids(attr).next()?;
     let callee = expr(cx, path);
-    if let Some(value) = attr.child_by_field_name("value") {
+    if let Some(value) = attr.field("value") {
         let value = expr(cx, value);
         return Some(call(span, callee, vec![value], Vec::new()));
     }
-    if let Some(tt) = attr.child_by_field_name("arguments") {
+    if let Some(tt) = attr.field("arguments") {
         let (args, kwargs) = token_args(cx, tt);
         return Some(call(span, callee, args, kwargs));
     }

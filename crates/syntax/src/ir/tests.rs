@@ -1,6 +1,8 @@
 // Snippets are raw strings with hashes whether or not they hold a quote, so they all read alike.
 #![allow(clippy::needless_raw_string_hashes)]
 
+use std::fmt::Write as _;
+
 use super::*;
 use crate::parse;
 
@@ -340,6 +342,55 @@ fn hostile_nesting_lowers_in_a_small_stack_and_says_it_was_capped() {
 }
 
 #[test]
+fn long_builder_chains_are_not_capped() {
+    // An axum router of 300 routes nests 600 levels of calls and fields; the lowering walks the chain.
+    let mut routes = String::new();
+    for i in 0..300 {
+        write!(routes, ".route(\"/r{i}\", get(h{i}))").unwrap();
+    }
+    let (capped, _) = lowers_in_small_stack(
+        Lang::Rust,
+        format!("fn app() -> Router {{ Router::new(){routes}.layer(auth) }}\n"),
+    );
+    assert!(!capped);
+    let sum = vec!["x"; 400].join(" + ");
+    let (capped, _) = lowers_in_small_stack(
+        Lang::Python,
+        format!("q = {sum}\nr = a{}\n", ".b()".repeat(300)),
+    );
+    assert!(!capped);
+    let f = parse(
+        Lang::Rust,
+        format!("fn app() {{ Router::new(){routes} }}\n"),
+    )
+    .unwrap();
+    let m = lower(&f);
+    let StmtKind::FunctionDef(app) = &m.body[0].kind else {
+        panic!("{:?}", m.body[0]);
+    };
+    let StmtKind::Return(Some(mut e)) = app.body[0].kind.clone() else {
+        panic!("{:?}", app.body[0]);
+    };
+    // Walk the chain with a loop, as analyses must: `….route("/r299", …)` outermost, `Router::new` inside.
+    let mut routes = Vec::new();
+    while let ExprKind::Call(c) = e.kind {
+        let c = *c;
+        if let ExprKind::Attr(a) = c.callee.kind {
+            routes.push(print::expr(&c.args[0]));
+            e = a.base;
+        } else {
+            e = c.callee;
+        }
+    }
+    assert_eq!(routes.len(), 300);
+    assert_eq!(
+        (routes[0].as_str(), routes[299].as_str()),
+        ("\"/r299\"", "\"/r0\"")
+    );
+    assert_eq!(print::expr(&e), "Router::new");
+}
+
+#[test]
 fn nesting_within_the_budget_is_not_capped() {
     let src = format!("x = {}1{}\n", "(".repeat(40), ")".repeat(40));
     let (capped, _) = lowers_in_small_stack(Lang::Python, src);
@@ -392,4 +443,23 @@ fn spans_point_at_the_source() {
     let m = lower(&f);
     let text = render(&m);
     assert!(text.contains("format:format[\"{a}\", a]"), "{text}");
+}
+
+#[test]
+fn half_written_code_lowers_without_panicking() {
+    // Every prefix of real-looking code: tree-sitter's ERROR nodes appear everywhere in them.
+    let python = "from a import (b,\n  c as d)\n@r.get(\"/x\")\nasync def f(x: Annotated[U, Depends(g)] = 1, *a, **k):\n    \
+                  if x and not y or z < 3:\n        raise E(f\"{x!r:>3}\") from e\n    with o() as (p, q):\n        \
+                  return [i for i in p if i], {k: v for k, v in q}, lambda: (yield)\n    match s:\n        \
+                  case P(x=1) | [1, *r]:\n            del x\n";
+    let rust = "use a::{b::{self, c as d}, e::*};\n#[get(\"/x\")]\nasync fn f(Path((a, b)): Path<(i64, i64)>) -> R {\n    \
+                let Some(x) = y else { return Err(e) };\n    if let Some(v) = w && v > 1 { m!(a, k = b.c()?) } \
+                else { match x { A(b) if c => 1, _ => { 2 } } };\n    Ok(S { a, b: format!(\"{a} {}\", b), ..d })\n}\n\
+                impl<T> Tr for X<T> { type R = u8; fn g(&self) {} }\n";
+    for (lang, src) in [(Lang::Python, python), (Lang::Rust, rust)] {
+        for end in (0..=src.len()).filter(|&i| src.is_char_boundary(i)) {
+            let f = parse(lang, src[..end].to_owned()).unwrap();
+            let _ = render(&lower(&f));
+        }
+    }
 }
