@@ -456,7 +456,17 @@ fn function<'a>(cx: &mut Cx<'a>, node: Node<'_>, decorators: Vec<Expr<'a>>) -> F
 fn params<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Param<'a>> {
     let mut out = Vec::new();
     let mut attrs = Vec::new();
-    for p in kids(node) {
+    // A closure's `_` parameter is an anonymous token, but it still takes an argument's place.
+    let list: Vec<Node<'_>> = if node.kind() == "closure_parameters" {
+        (0..node.child_count())
+            .filter_map(|i| node.child(i))
+            .filter(|c| c.is_named() || c.kind() == "_")
+            .filter(|c| !c.is_extra())
+            .collect()
+    } else {
+        kids(node).collect()
+    };
+    for p in list {
         let mut param = Param {
             span: cx.span(p),
             name: "",
@@ -490,7 +500,7 @@ fn params<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Vec<Param<'a>> {
         };
         let Some(pat) = pat else { continue };
         param.name = first_binding(cx, pat).unwrap_or("_");
-        if pat.kind() != "identifier" {
+        if !matches!(pat.kind(), "identifier" | "_") {
             param.pattern = Some(pattern(cx, pat));
         }
         param.decorators = std::mem::take(&mut attrs);
