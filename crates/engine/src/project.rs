@@ -3,16 +3,27 @@
 //!
 //! Real applications keep one fact in several files: a route in `api/routes/notes.py` authenticates through
 //! `Caller = Annotated[Member, Depends(resolve_caller)]` defined in `api/deps.py`. The analyses ask a [`Project`]
-//! what an imported name is; the project resolves Python imports (absolute, relative, `src/`-style prefixes,
-//! packages and their `__init__` re-exports) against the paths of the scanned tree and parses a module only when
-//! a question reaches it, once, shared by every worker.
+//! what an imported name is; the project resolves imports against the paths of the scanned tree and parses a
+//! module once, shared by every worker:
+//! - Python: absolute imports under any source root (`src/`, `backend/`, the repository root), relative
+//!   imports, packages, and re-exports (`from .x import Y` in `pkg/__init__.py` makes `pkg.Y` resolve to
+//!   `pkg/x.py`);
+//! - Rust, inside the workspace: `use crate::…`, `self::…`, `super::…`, 2018-style paths to child modules, and
+//!   other workspace crates by package name (`my-auth` is `my_auth`); a module path maps to files by the
+//!   `mod` rules (`a/b.rs` or `a/b/mod.rs` under the crate's `src/`, `lib.rs`/`main.rs` at the root,
+//!   `#[path = "…"]` on the declaring `mod`), and `pub use` re-exports are followed like Python's.
 //!
-//! This module reads no files: the caller passes the tree's paths and a reader.
+//! Imports come from the IR (`secreview_syntax::ir`), so parenthesized multi-line imports, function-level
+//! imports and nested `use` trees are read as the language reads them. This module reads no files: the caller
+//! passes the tree's paths and a reader.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
+use rayon::prelude::*;
+
 use secreview_model::ChangedFile;
+use secreview_syntax::ir::{self, ExprKind, StmtKind};
 use secreview_syntax::{Lang, ParsedFile};
 
 /// Import levels followed from the changed files: route → deps module → the auth module it imports. Deeper
@@ -56,26 +67,48 @@ const WIRING_MARKERS: &[&str] = &[
 /// `app/api`, `app`, the root).
 const WIRING_DEPTH: usize = 6;
 
-/// One `import` binding of a Python module: `from app.api import deps as d` binds `d` to (`app.api`, level 0,
-/// `deps`); `import app.models` binds `app` to (`app`, 0, none).
+/// At most this many `Cargo.toml` manifests are read for workspace crate names.
+const MAX_MANIFESTS: usize = 256;
+
+/// Re-exports followed by [`Project::resolve_name`] (`pkg/__init__.py` → `pkg/x.py` → …).
+const MAX_REEXPORT_HOPS: usize = 5;
+
+/// One import binding of a module.
+///
+/// Python: `from app.api import deps as d` binds `d` to (`app.api`, level 0, `deps`); `import app.models`
+/// binds `app` to (`app`, 0, none). Rust: `use crate::auth::{self as a, User}` binds `a` to (`crate`, 0,
+/// `auth`) and `User` to (`crate::auth`, 0, `User`); the module path is `::`-joined. A glob import
+/// (`from m import *`, `use m::*`) has `glob` set, `local` `*` and no name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Import {
     pub local: String,
     pub module: String,
-    /// Leading dots of a relative import.
+    /// Leading dots of a relative Python import.
     pub level: usize,
-    /// The imported name, for `from … import name`.
+    /// The imported name, for `from … import name` and Rust `use`.
     pub name: Option<String>,
+    pub glob: bool,
+}
+
+/// What a module declares, read from its IR once.
+#[derive(Default)]
+struct Facts {
+    imports: Vec<Import>,
+    /// Top-level names the module defines itself (functions, classes, types, assigned names).
+    defined: HashSet<String>,
+    /// Rust `mod name;` declarations with a `#[path = "…"]`.
+    mod_paths: HashMap<String, String>,
 }
 
 /// A module of the project, parsed on first use.
 struct Module {
+    lang: Lang,
     text: String,
-    imports: Vec<Import>,
     parsed: OnceLock<Option<ParsedFile>>,
+    facts: OnceLock<Facts>,
 }
 
-/// The scanned tree's Python modules that matter for the changed files.
+/// The scanned tree's modules that matter for the changed files.
 #[derive(Default)]
 pub struct Project {
     modules: HashMap<String, Module>,
@@ -108,9 +141,19 @@ impl Project {
             wiring: Vec::new(),
         };
         let mut frontier: Vec<String> = Vec::new();
-        for f in changed.iter().filter(|f| is_python(&f.path)) {
-            project.insert(f.path.clone(), f.new_text.clone());
-            frontier.push(f.path.clone());
+        for f in changed {
+            if let Some(lang) = module_lang(&f.path) {
+                project.insert(f.path.clone(), lang, f.new_text.clone());
+                frontier.push(f.path.clone());
+            }
+        }
+        if project.modules.values().any(|m| m.lang == Lang::Rust) {
+            project.paths.read_crate_names(&mut read);
+        }
+        // With every module of the tree already here (`--all`), there is nothing to read: keep parsing lazy.
+        if project.modules.len() >= project.paths.module_count {
+            project.index_wiring();
+            return project;
         }
         let mut read_count = 0;
         for target in project.wiring_candidates(&frontier) {
@@ -122,7 +165,7 @@ impl Project {
             // files have their imports followed.
             if let Some(text) = read(&target) {
                 let wiring = is_wiring(&text);
-                project.insert(target.clone(), text);
+                project.insert(target.clone(), Lang::Python, text);
                 project.context += 1;
                 if wiring {
                     frontier.push(target);
@@ -130,6 +173,11 @@ impl Project {
             }
         }
         for _ in 0..CONTEXT_DEPTH {
+            // Imports come from the IR, so each module of the frontier is parsed: in parallel, once (the
+            // parsed tree stays for the analyses' questions).
+            frontier.par_iter().for_each(|p| {
+                project.facts(p);
+            });
             let mut next = Vec::new();
             for path in &frontier {
                 for target in project.import_targets(path) {
@@ -137,8 +185,11 @@ impl Project {
                         continue;
                     }
                     read_count += 1;
+                    let Some(lang) = module_lang(&target) else {
+                        continue;
+                    };
                     if let Some(text) = read(&target) {
-                        project.insert(target.clone(), text);
+                        project.insert(target.clone(), lang, text);
                         project.context += 1;
                         next.push(target);
                     }
@@ -149,21 +200,25 @@ impl Project {
             }
             frontier = next;
         }
-        project.wiring = project
-            .modules
-            .iter()
-            .filter(|(_, m)| is_wiring(&m.text))
-            .map(|(p, _)| p.clone())
-            .collect();
-        project.wiring.sort();
+        project.index_wiring();
         project
     }
 
-    /// Wiring files in the changed files' ancestor directories that the project does not hold yet.
+    fn index_wiring(&mut self) {
+        self.wiring = self
+            .modules
+            .iter()
+            .filter(|(p, m)| is_python(p) && is_wiring(&m.text))
+            .map(|(p, _)| p.clone())
+            .collect();
+        self.wiring.sort();
+    }
+
+    /// Python wiring files in the changed files' ancestor directories that the project does not hold yet.
     fn wiring_candidates(&self, changed: &[String]) -> Vec<String> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for path in changed {
+        for path in changed.iter().filter(|p| is_python(p)) {
             let mut dir = path.as_str();
             for _ in 0..WIRING_DEPTH {
                 let parent = dir.rsplit_once('/').map_or("", |(d, _)| d);
@@ -196,19 +251,24 @@ impl Project {
         &self.wiring
     }
 
-    fn insert(&mut self, path: String, text: String) {
-        let imports = python_imports(&text);
+    /// The project's own copy of a module's path, borrowed for as long as the project lives.
+    pub fn module_path(&self, path: &str) -> Option<&str> {
+        self.modules.get_key_value(path).map(|(k, _)| k.as_str())
+    }
+
+    fn insert(&mut self, path: String, lang: Lang, text: String) {
         self.modules.insert(
             path,
             Module {
+                lang,
                 text,
-                imports,
                 parsed: OnceLock::new(),
+                facts: OnceLock::new(),
             },
         );
     }
 
-    /// How many modules the project holds (changed Python files included).
+    /// How many modules the project holds (changed Python and Rust files included).
     pub fn len(&self) -> usize {
         self.modules.len()
     }
@@ -222,22 +282,37 @@ impl Project {
         self.modules.is_empty()
     }
 
+    fn facts(&self, path: &str) -> Option<&Facts> {
+        let m = self.modules.get(path)?;
+        Some(m.facts.get_or_init(|| match self.parsed(path) {
+            Some(p) => facts_of(p),
+            None => Facts::default(),
+        }))
+    }
+
     /// The files `path`'s imports resolve to: the module, and for `from pkg import name` also `pkg/name` when it
-    /// is a submodule.
+    /// is a submodule; for Rust, the deepest module file of each `use` path.
     fn import_targets(&self, path: &str) -> Vec<String> {
-        let Some(m) = self.modules.get(path) else {
+        let Some(facts) = self.facts(path) else {
             return Vec::new();
         };
+        let rust = self.modules.get(path).is_some_and(|m| m.lang == Lang::Rust);
         let mut out = Vec::new();
         let mut seen = HashSet::new();
-        for imp in &m.imports {
-            let mut push = |p: Option<String>| {
-                if let Some(p) = p
-                    && seen.insert(p.clone())
-                {
-                    out.push(p);
-                }
-            };
+        let mut push = |p: Option<String>| {
+            if let Some(p) = p
+                && seen.insert(p.clone())
+            {
+                out.push(p);
+            }
+        };
+        for imp in &facts.imports {
+            if rust {
+                let mut segs: Vec<&str> = split_rust(&imp.module);
+                segs.extend(imp.name.as_deref());
+                push(self.rust_module_of(path, &segs).map(|(file, _)| file));
+                continue;
+            }
             push(self.paths.resolve(path, &imp.module, imp.level));
             if let Some(name) = &imp.name {
                 push(
@@ -249,14 +324,9 @@ impl Project {
         out
     }
 
-    /// The project's own copy of a module's path, borrowed for as long as the project lives.
-    pub fn module_path(&self, path: &str) -> Option<&str> {
-        self.modules.get_key_value(path).map(|(k, _)| k.as_str())
-    }
-
     /// The imports of a module of the project.
     pub fn imports(&self, path: &str) -> &[Import] {
-        self.modules.get(path).map_or(&[], |m| m.imports.as_slice())
+        self.facts(path).map_or(&[], |f| f.imports.as_slice())
     }
 
     /// The parsed module at `path`, parsed now if this is the first question about it.
@@ -264,18 +334,49 @@ impl Project {
         let m = self.modules.get(path)?;
         m.parsed
             // A module the parser refuses (nested too deep) gives no facts; the scan reports it where it is changed.
-            .get_or_init(|| secreview_syntax::parse(Lang::Python, m.text.clone()).ok())
+            .get_or_init(|| secreview_syntax::parse(m.lang, m.text.clone()).ok())
             .as_ref()
     }
 
     /// Where `local`, as bound by an import of the module at `importer`, is defined: (module path, name in that
-    /// module). `deps.get_user` (with `from app.api import deps`) resolves to (`app/api/deps.py`, `get_user`).
+    /// module). `deps.get_user` (with `from app.api import deps`) resolves to (`app/api/deps.py`, `get_user`);
+    /// in Rust, `auth::require_user` (with `use crate::auth;`) to (`src/auth.rs`, `require_user`). A name the
+    /// resolved module only re-exports is followed to the module that defines it.
     pub fn resolve_name(&self, importer: &str, local: &str) -> Option<(String, String)> {
+        let mut found = self.resolve_once(importer, local)?;
+        for _ in 0..MAX_REEXPORT_HOPS {
+            let (module, symbol) = &found;
+            let Some(facts) = self.facts(module) else {
+                break;
+            };
+            if facts.defined.contains(symbol.as_str())
+                || !facts.imports.iter().any(|i| i.glob || i.local == *symbol)
+            {
+                break;
+            }
+            match self.resolve_once(module, symbol) {
+                Some(next) if next != found => found = next,
+                _ => break,
+            }
+        }
+        Some(found)
+    }
+
+    fn resolve_once(&self, importer: &str, local: &str) -> Option<(String, String)> {
+        if module_lang(importer) == Some(Lang::Rust) {
+            return self.resolve_rust(importer, local);
+        }
         let (head, rest) = match local.split_once('.') {
             Some((h, r)) => (h, Some(r)),
             None => (local, None),
         };
-        let imp = self.imports(importer).iter().find(|i| i.local == head)?;
+        let Some(imp) = self
+            .imports(importer)
+            .iter()
+            .find(|i| i.local == head && !i.glob)
+        else {
+            return self.through_glob(importer, head, local);
+        };
         let (module, symbol) = match (&imp.name, rest) {
             // `from pkg import mod` then `mod.f`: `f` in `pkg.mod`.
             (Some(name), Some(rest)) => {
@@ -283,11 +384,9 @@ impl Project {
                 (join_module(&join_module(&imp.module, name), sub), sym)
             }
             (Some(name), None) => {
-                // `from pkg import f` — `f` in `pkg`, unless `pkg.f` is itself a module.
-                if let Some(p) = self.paths.resolve(importer, &imp.module, imp.level) {
-                    return Some((p, name.clone()));
-                }
-                return None;
+                // `from pkg import f` — `f` in `pkg`.
+                let p = self.paths.resolve(importer, &imp.module, imp.level)?;
+                return Some((p, name.clone()));
             }
             // `import app.auth` then `app.auth.get_user`.
             (None, Some(rest)) => {
@@ -299,10 +398,245 @@ impl Project {
         let path = self.paths.resolve(importer, &module, imp.level)?;
         Some((path, symbol.to_owned()))
     }
+
+    /// A name no import binds by name, from a glob import whose module defines it (`from .models import *`,
+    /// `pub use self::models::*;`).
+    fn through_glob(&self, importer: &str, head: &str, local: &str) -> Option<(String, String)> {
+        let rust = module_lang(importer) == Some(Lang::Rust);
+        for imp in self.imports(importer).iter().filter(|i| i.glob) {
+            let target = if rust {
+                self.rust_module_of(importer, &split_rust(&imp.module))
+                    .filter(|(_, rest)| rest.is_empty())
+                    .map(|(file, _)| file)
+            } else {
+                self.paths.resolve(importer, &imp.module, imp.level)
+            };
+            if let Some(target) = target
+                && self
+                    .facts(&target)
+                    .is_some_and(|f| f.defined.contains(head))
+            {
+                return Some((target, local.to_owned()));
+            }
+        }
+        None
+    }
+
+    /// Rust: a local name (`User`, `auth::require_user`, `crate::auth::User`) to (file, item).
+    fn resolve_rust(&self, importer: &str, local: &str) -> Option<(String, String)> {
+        let segs: Vec<&str> = local
+            .split("::")
+            .flat_map(|s| s.split('.'))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let (&head, rest) = segs.split_first()?;
+        let bound = self
+            .imports(importer)
+            .iter()
+            .find(|i| i.local == head && !i.glob);
+        let full: Vec<&str> = match bound {
+            Some(imp) => {
+                let mut full = split_rust(&imp.module);
+                full.extend(imp.name.as_deref());
+                full.extend(rest);
+                full
+            }
+            None if matches!(head, "crate" | "self" | "super")
+                || self.paths.crate_named(head).is_some()
+                || !rest.is_empty() =>
+            {
+                segs.clone()
+            }
+            None => return self.through_glob(importer, head, local),
+        };
+        let (file, rest) = self.rust_module_of(importer, &full)?;
+        if rest.is_empty() {
+            return None; // a module, not an item in one
+        }
+        Some((file, rest.join("::")))
+    }
+
+    /// The deepest module file a Rust path reaches from `importer`, and the segments left after it.
+    fn rust_module_of<'s>(
+        &self,
+        importer: &str,
+        segs: &[&'s str],
+    ) -> Option<(String, Vec<&'s str>)> {
+        let here = rust_crate_of(importer)?;
+        let (&first, after) = segs.split_first()?;
+        // `relative`: a 2018-style path from the current module (`use models::Note;`), which must name a child
+        // module to be ours at all.
+        let (src, mut modpath, rest, relative): (String, Vec<String>, &[&str], bool) = match first {
+            "crate" => (here.src.clone(), Vec::new(), after, false),
+            "self" => (here.src.clone(), here.modpath.clone(), after, false),
+            "super" => {
+                let mut modpath = here.modpath.clone();
+                modpath.pop()?;
+                let mut rest = after;
+                while let Some((&"super", more)) = rest.split_first() {
+                    modpath.pop()?;
+                    rest = more;
+                }
+                (here.src.clone(), modpath, rest, false)
+            }
+            _ => match self.paths.crate_named(first) {
+                // A workspace crate by name (a child module of the same name wins, as in Rust).
+                Some(src) if !self.has_child(importer, &here, first) => {
+                    (src, Vec::new(), after, false)
+                }
+                _ => (here.src.clone(), here.modpath.clone(), segs, true),
+            },
+        };
+        let mut file = self.paths.rust_module_file(&src, &modpath)?;
+        let mut i = 0;
+        while let Some(&seg) = rest.get(i) {
+            let next = self.rust_child(&file, &src, &modpath, seg);
+            let Some(next) = next else { break };
+            file = next;
+            modpath.push(seg.to_owned());
+            i += 1;
+        }
+        // A relative path that names no child module is an external crate (`axum::Json`), not ours.
+        if relative && i == 0 {
+            return None;
+        }
+        Some((file, rest[i..].to_vec()))
+    }
+
+    fn has_child(&self, importer: &str, here: &RustCrate, name: &str) -> bool {
+        self.rust_child(importer, &here.src, &here.modpath, name)
+            .is_some()
+    }
+
+    /// The file of child module `seg` of the module at `file` (whose path in its crate is `modpath`): a
+    /// `#[path]` on its `mod` declaration, else `<dir>/seg.rs` or `<dir>/seg/mod.rs`.
+    fn rust_child(&self, file: &str, src: &str, modpath: &[String], seg: &str) -> Option<String> {
+        if let Some(attr) = self.facts(file).and_then(|f| f.mod_paths.get(seg)) {
+            let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+            let target = join_path(dir, attr);
+            if self.paths.rust.contains(&target) {
+                return Some(target);
+            }
+        }
+        let mut child = modpath.to_vec();
+        child.push(seg.to_owned());
+        self.paths.rust_module_file(src, &child)
+    }
 }
 
+fn split_rust(module: &str) -> Vec<&str> {
+    module.split("::").filter(|s| !s.is_empty()).collect()
+}
+
+fn join_path(dir: &str, rel: &str) -> String {
+    if dir.is_empty() {
+        rel.to_owned()
+    } else {
+        format!("{dir}/{rel}")
+    }
+}
+
+/// The language of a module path, if the project reads it.
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 fn is_wiring(text: &str) -> bool {
     WIRING_MARKERS.iter().any(|m| text.contains(m))
+}
+
+fn module_lang(path: &str) -> Option<Lang> {
+    if is_python(path) {
+        Some(Lang::Python)
+    } else if path.ends_with(".rs") {
+        Some(Lang::Rust)
+    } else {
+        None
+    }
+}
+
+/// A module's imports and top-level definitions, from its IR.
+fn facts_of(parsed: &ParsedFile) -> Facts {
+    let module = ir::lower(parsed);
+    let mut facts = Facts {
+        imports: module
+            .imports
+            .iter()
+            .map(|i| import_of(module.lang, i))
+            .collect(),
+        ..Facts::default()
+    };
+    for s in &module.body {
+        match &s.kind {
+            StmtKind::FunctionDef(f) => {
+                facts.defined.insert(f.name.to_owned());
+            }
+            StmtKind::ClassDef(c) if c.kind != ir::ClassKind::Impl => {
+                facts.defined.insert(c.name.to_owned());
+            }
+            StmtKind::Assign(a) => {
+                for t in &a.targets {
+                    if let ExprKind::Name(n) = t.kind {
+                        facts.defined.insert(n.to_owned());
+                    }
+                }
+            }
+            StmtKind::Mod(m) => {
+                facts.defined.insert(m.name.to_owned());
+                if let Some(p) = m.path_attr {
+                    facts.mod_paths.insert(m.name.to_owned(), p.to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    facts
+}
+
+fn import_of(lang: Lang, i: &ir::Import<'_>) -> Import {
+    let sep = if lang == Lang::Python { "." } else { "::" };
+    let module = i.path.join(sep);
+    if i.glob {
+        return Import {
+            local: "*".to_owned(),
+            module,
+            level: i.level as usize,
+            name: None,
+            glob: true,
+        };
+    }
+    match (lang, i.name) {
+        // `import a.b` binds `a`; `a.b.f` then resolves through the dotted rest. `import a.b as m` binds `m`
+        // to `a.b`.
+        (Lang::Python, None) => Import {
+            local: i.local().unwrap_or_default().to_owned(),
+            module: if i.alias.is_some() {
+                module
+            } else {
+                i.path.first().copied().unwrap_or_default().to_owned()
+            },
+            level: 0,
+            name: None,
+            glob: false,
+        },
+        (_, name) => Import {
+            local: i.local().unwrap_or_default().to_owned(),
+            module,
+            level: i.level as usize,
+            name: name.map(str::to_owned),
+            glob: false,
+        },
+    }
+}
+
+/// The import bindings of a Python module, from its text (as the project reads them).
+pub fn python_imports(text: &str) -> Vec<Import> {
+    imports_of(Lang::Python, text)
+}
+
+/// The import bindings of a module in `lang`, from its text.
+pub fn imports_of(lang: Lang, text: &str) -> Vec<Import> {
+    match secreview_syntax::parse(lang, text.to_owned()) {
+        Ok(p) => facts_of(&p).imports,
+        Err(_) => Vec::new(),
+    }
 }
 
 fn split_last(dotted: &str) -> (&str, &str) {
@@ -323,20 +657,54 @@ fn is_python(path: &str) -> bool {
     path.ends_with(".py")
 }
 
+/// Where a Rust file sits: its crate's `src/` directory and its module path in that crate.
+struct RustCrate {
+    src: String,
+    modpath: Vec<String>,
+}
+
 /// Python file paths by module name (the file stem, or the package directory for `__init__.py`), to resolve a
-/// dotted module without knowing the source root (`src/`, `backend/`, the repository root).
+/// dotted module without knowing the source root (`src/`, `backend/`, the repository root); Rust files and the
+/// workspace's crates.
 #[derive(Default)]
 struct PathIndex {
     by_name: HashMap<String, Vec<String>>,
-    all: HashSet<String>,
+    rust: HashSet<String>,
+    /// Package directories (`""` for the root) that have a `Cargo.toml`.
+    manifests: Vec<String>,
+    /// Crate name (dashes as underscores) → its `src/` directory.
+    crates: HashMap<String, String>,
+    /// How many Python and Rust files the tree has.
+    module_count: usize,
+    /// Every Python file, for the wiring files looked up by path.
+    python: HashSet<String>,
 }
 
 impl PathIndex {
+    fn contains(&self, path: &str) -> bool {
+        self.python.contains(path)
+    }
+
     fn new(paths: impl IntoIterator<Item = String>) -> PathIndex {
         let mut by_name: HashMap<String, Vec<String>> = HashMap::new();
-        let mut all = HashSet::new();
-        for p in paths.into_iter().filter(|p| is_python(p)) {
-            all.insert(p.clone());
+        let mut rust = HashSet::new();
+        let mut manifests = Vec::new();
+        for p in paths {
+            if p == "Cargo.toml" || p.ends_with("/Cargo.toml") {
+                manifests.push(
+                    p.trim_end_matches("Cargo.toml")
+                        .trim_end_matches('/')
+                        .to_owned(),
+                );
+                continue;
+            }
+            if module_lang(&p) == Some(Lang::Rust) {
+                rust.insert(p);
+                continue;
+            }
+            if !is_python(&p) {
+                continue;
+            }
             let stem = p.trim_end_matches(".py");
             let name = match stem.strip_suffix("/__init__") {
                 Some(pkg) => pkg.rsplit('/').next().unwrap_or(pkg),
@@ -347,11 +715,72 @@ impl PathIndex {
         for v in by_name.values_mut() {
             v.sort();
         }
-        PathIndex { by_name, all }
+        manifests.sort();
+        let module_count = by_name.values().map(Vec::len).sum::<usize>() + rust.len();
+        let python = by_name.values().flatten().cloned().collect();
+        let mut index = PathIndex {
+            by_name,
+            rust,
+            manifests,
+            crates: HashMap::new(),
+            module_count,
+            python,
+        };
+        index.default_crate_names();
+        index
     }
 
-    fn contains(&self, path: &str) -> bool {
-        self.all.contains(path)
+    /// Every package directory with a `src/lib.rs` or `src/main.rs` is a crate, named after its directory
+    /// until its manifest says otherwise (the manifest may not be readable, and `--all` passes no manifests).
+    fn default_crate_names(&mut self) {
+        let mut roots: Vec<String> = self
+            .rust
+            .iter()
+            .filter_map(|p| {
+                p.strip_suffix("src/lib.rs")
+                    .or_else(|| p.strip_suffix("src/main.rs"))
+            })
+            .filter(|dir| dir.is_empty() || dir.ends_with('/'))
+            .map(|dir| dir.trim_end_matches('/').to_owned())
+            .collect();
+        roots.sort();
+        roots.dedup();
+        for dir in roots {
+            let name = dir.rsplit('/').next().unwrap_or(&dir).replace('-', "_");
+            if !name.is_empty() {
+                self.crates.entry(name).or_insert_with(|| src_of(&dir));
+            }
+        }
+    }
+
+    /// Reads each package's `[package] name` (dashes become underscores, as in Rust paths).
+    fn read_crate_names(&mut self, read: &mut impl FnMut(&str) -> Option<String>) {
+        for dir in self.manifests.iter().take(MAX_MANIFESTS) {
+            let Some(text) = read(&join_path(dir, "Cargo.toml")) else {
+                continue;
+            };
+            if let Some(name) = package_name(&text) {
+                let src = src_of(dir);
+                // The directory-named default for this package no longer applies.
+                self.crates.retain(|_, s| *s != src);
+                self.crates.insert(name.replace('-', "_"), src);
+            }
+        }
+    }
+
+    fn crate_named(&self, name: &str) -> Option<String> {
+        self.crates.get(name).cloned()
+    }
+
+    /// The file of module `modpath` of the crate at `src`: the crate root, `a/b.rs` or `a/b/mod.rs`.
+    fn rust_module_file(&self, src: &str, modpath: &[String]) -> Option<String> {
+        let candidates = if modpath.is_empty() {
+            vec![join_path(src, "lib.rs"), join_path(src, "main.rs")]
+        } else {
+            let base = join_path(src, &modpath.join("/"));
+            vec![format!("{base}.rs"), format!("{base}/mod.rs")]
+        };
+        candidates.into_iter().find(|c| self.rust.contains(c))
     }
 
     /// The file defining `module` as imported from `importer`: for a relative import, below the importer's
@@ -392,6 +821,55 @@ impl PathIndex {
     }
 }
 
+/// The crate and module path of a Rust file: `crates/api/src/routes/notes.rs` is `routes::notes` of the
+/// crate at `crates/api/src`; `…/mod.rs`, `lib.rs` and `main.rs` name their directory's module.
+fn rust_crate_of(file: &str) -> Option<RustCrate> {
+    let (src, rel) = match file.rfind("/src/") {
+        Some(at) => (&file[..at + 4], &file[at + 5..]),
+        None => ("src", file.strip_prefix("src/")?),
+    };
+    let rel = rel.strip_suffix(".rs")?;
+    let mut modpath: Vec<String> = rel.split('/').map(str::to_owned).collect();
+    if modpath.len() == 1 && matches!(rel, "lib" | "main") {
+        modpath.clear();
+    } else if modpath.last().is_some_and(|l| l == "mod") {
+        modpath.pop();
+    }
+    Some(RustCrate {
+        src: src.to_owned(),
+        modpath,
+    })
+}
+
+fn src_of(package_dir: &str) -> String {
+    join_path(package_dir, "src")
+}
+
+/// `name = "…"` in a manifest's `[package]` table (a line reader: the manifest is not otherwise needed, and a
+/// workspace-inherited or missing name keeps the directory default).
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim() == "name" {
+            let value = value.split('#').next().unwrap_or("").trim();
+            let name = value.trim_matches(|c| c == '"' || c == '\'');
+            return (!name.is_empty() && name.len() + 2 == value.len()).then(|| name.to_owned());
+        }
+    }
+    None
+}
+
 /// `a/b/c.py` ends with the path `b/c.py` (on a `/` boundary), not with `xc.py`.
 fn ends_with_path(path: &str, suffix: &str) -> bool {
     path == suffix
@@ -407,90 +885,6 @@ fn common_dirs(a: &str, b: &str) -> usize {
         .count()
 }
 
-/// The import bindings of a Python module, from its text. Line-based on purpose: imports are simple statements,
-/// this runs before anything is parsed (to decide what to read), and a string that happens to start with
-/// `import` only costs a wasted lookup.
-pub fn python_imports(text: &str) -> Vec<Import> {
-    let mut out = Vec::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let s = line.trim_start();
-        if let Some(rest) = s.strip_prefix("from ") {
-            let Some((module, names)) = rest.split_once(" import ") else {
-                continue;
-            };
-            let module = module.trim();
-            let level = module.chars().take_while(|c| *c == '.').count();
-            let module = module[level..].to_owned();
-            let mut names = names.to_owned();
-            // `from x import (\n a,\n b as c,\n)`: read on until the closing parenthesis.
-            if names.contains('(') && !names.contains(')') {
-                for more in lines.by_ref() {
-                    names.push(' ');
-                    names.push_str(more);
-                    if more.contains(')') {
-                        break;
-                    }
-                }
-            }
-            let names = names.split('#').next().unwrap_or("");
-            for item in names
-                .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
-                .split(',')
-            {
-                let item = item.trim().trim_matches(|c| c == '(' || c == ')').trim();
-                if item.is_empty() || item == "*" {
-                    continue;
-                }
-                let (name, local) = match item.split_once(" as ") {
-                    Some((n, l)) => (n.trim(), l.trim()),
-                    None => (item, item),
-                };
-                if is_identifier(name) && is_identifier(local) {
-                    out.push(Import {
-                        local: local.to_owned(),
-                        module: module.clone(),
-                        level,
-                        name: Some(name.to_owned()),
-                    });
-                }
-            }
-        } else if let Some(rest) = s.strip_prefix("import ") {
-            for item in rest.split('#').next().unwrap_or("").split(',') {
-                let item = item.trim();
-                let (module, local) = match item.split_once(" as ") {
-                    Some((m, l)) => (m.trim(), l.trim().to_owned()),
-                    None => (item, item.split('.').next().unwrap_or(item).to_owned()),
-                };
-                if !module.is_empty()
-                    && module.split('.').all(is_identifier)
-                    && is_identifier(&local)
-                {
-                    // `import a.b` binds `a`; `a.b.f` then resolves through the dotted rest.
-                    let bound = if item.contains(" as ") {
-                        module.to_owned()
-                    } else {
-                        local.clone()
-                    };
-                    out.push(Import {
-                        local,
-                        module: bound,
-                        level: 0,
-                        name: None,
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -501,6 +895,7 @@ mod tests {
             module: module.into(),
             level,
             name: name.map(Into::into),
+            glob: false,
         }
     }
 
@@ -632,6 +1027,340 @@ mod tests {
         );
         assert_eq!(project.resolve_name(notes, "missing"), None);
         assert!(project.parsed("app/api/deps.py").is_some());
+    }
+
+    /// Real files in a temp dir: the project sees the tree's paths and reads from disk, as a scan does.
+    struct Tree {
+        dir: tempfile::TempDir,
+        paths: Vec<String>,
+    }
+
+    fn tree(files: &[(&str, &str)]) -> Tree {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let mut paths: Vec<String> = files.iter().map(|(p, _)| (*p).to_owned()).collect();
+        paths.sort();
+        Tree { dir, paths }
+    }
+
+    impl Tree {
+        /// The project of `changed` (read from disk like the others), and the paths it read.
+        fn project(&self, changed: &[&str]) -> (Project, Vec<String>) {
+            let changed: Vec<ChangedFile> = changed
+                .iter()
+                .map(|p| {
+                    let text = std::fs::read_to_string(self.dir.path().join(p)).unwrap();
+                    ChangedFile::whole(*p, text)
+                })
+                .collect();
+            let mut reads = Vec::new();
+            let project = Project::build(&changed, self.paths.clone(), |p| {
+                reads.push(p.to_owned());
+                std::fs::read_to_string(self.dir.path().join(p)).ok()
+            });
+            reads.sort();
+            (project, reads)
+        }
+    }
+
+    #[allow(clippy::unnecessary_wraps)] // compared with `resolve_name`'s answer
+    fn at(path: &str, symbol: &str) -> Option<(String, String)> {
+        Some((path.to_owned(), symbol.to_owned()))
+    }
+
+    #[test]
+    fn parenthesized_multi_line_imports_resolve() {
+        let t = tree(&[
+            (
+                "app/routes.py",
+                "from app.core.security import (\n    get_user as gu,\n    Role,  # kept\n)\n",
+            ),
+            (
+                "app/core/security.py",
+                "def get_user():\n    pass\nclass Role:\n    pass\n",
+            ),
+        ]);
+        let (p, reads) = t.project(&["app/routes.py"]);
+        assert_eq!(reads, ["app/core/security.py"]);
+        assert_eq!(
+            p.resolve_name("app/routes.py", "gu"),
+            at("app/core/security.py", "get_user")
+        );
+        assert_eq!(
+            p.resolve_name("app/routes.py", "Role"),
+            at("app/core/security.py", "Role")
+        );
+    }
+
+    #[test]
+    fn a_package_init_re_export_resolves_to_the_defining_module() {
+        let t = tree(&[
+            (
+                "app/routes.py",
+                "from app.models import Rating\nimport app.models\n",
+            ),
+            (
+                "app/models/__init__.py",
+                "from .rating import Rating\nfrom .base import *\n",
+            ),
+            (
+                "app/models/rating.py",
+                "class Rating(Base):\n    owner_id = 1\n",
+            ),
+            ("app/models/base.py", "class Base:\n    pass\n"),
+        ]);
+        let (p, _) = t.project(&["app/routes.py"]);
+        assert_eq!(
+            p.resolve_name("app/routes.py", "Rating"),
+            at("app/models/rating.py", "Rating")
+        );
+        assert_eq!(
+            p.resolve_name("app/routes.py", "app.models.Rating"),
+            at("app/models/rating.py", "Rating")
+        );
+        // A glob re-export resolves to the module that defines the name.
+        assert_eq!(
+            p.resolve_name("app/models/__init__.py", "Base"),
+            at("app/models/base.py", "Base")
+        );
+    }
+
+    #[test]
+    fn a_name_defined_next_to_its_import_is_not_followed() {
+        let t = tree(&[
+            ("app/routes.py", "from app.deps import get_db\n"),
+            (
+                "app/deps.py",
+                "from app.db import get_db as _g\nfrom app.db import Session\ndef get_db():\n    return _g()\n",
+            ),
+            ("app/db.py", "def get_db():\n    pass\n"),
+        ]);
+        let (p, _) = t.project(&["app/routes.py"]);
+        assert_eq!(
+            p.resolve_name("app/routes.py", "get_db"),
+            at("app/deps.py", "get_db")
+        );
+        assert_eq!(
+            p.resolve_name("app/deps.py", "Session"),
+            at("app/db.py", "Session")
+        );
+    }
+
+    const LIB: &str = "mod auth;\npub mod api;\nmod models;\nuse models::Note;\n#[path = \"gen/schema_gen.rs\"]\nmod schema;\n";
+
+    fn crate_tree() -> Tree {
+        tree(&[
+            ("Cargo.toml", "[package]\nname = \"notes-app\"\n"),
+            ("src/lib.rs", LIB),
+            (
+                "src/auth.rs",
+                "pub struct AuthUser;\npub fn require_user() {}\n",
+            ),
+            ("src/models.rs", "pub struct Note;\n"),
+            ("src/gen/schema_gen.rs", "pub struct Table;\n"),
+            (
+                "src/api/mod.rs",
+                "mod notes;\nmod guard;\nuse self::guard::check;\n",
+            ),
+            (
+                "src/api/guard.rs",
+                "pub fn check() {}\npub fn require_admin() {}\n",
+            ),
+            (
+                "src/api/notes.rs",
+                "use crate::auth::{self, AuthUser as User};\nuse super::guard::require_admin;\n\
+                 use crate::schema::Table;\nuse axum::Json;\nuse crate::models::*;\n",
+            ),
+        ])
+    }
+
+    #[test]
+    fn rust_crate_paths_resolve_by_the_mod_file_rules() {
+        let t = crate_tree();
+        let (p, reads) = t.project(&["src/api/notes.rs"]);
+        let notes = "src/api/notes.rs";
+        // `crate::auth` is `src/auth.rs`; the alias binds the item.
+        assert_eq!(p.resolve_name(notes, "User"), at("src/auth.rs", "AuthUser"));
+        // `use crate::auth;` binds the module: `auth::require_user` is an item in it.
+        assert_eq!(
+            p.resolve_name(notes, "auth::require_user"),
+            at("src/auth.rs", "require_user")
+        );
+        // `super::` from `src/api/notes.rs` is the `api` module, `src/api/mod.rs`'s directory.
+        assert_eq!(
+            p.resolve_name(notes, "require_admin"),
+            at("src/api/guard.rs", "require_admin")
+        );
+        // `#[path]` on the declaring `mod` wins over `schema.rs`.
+        assert_eq!(
+            p.resolve_name(notes, "Table"),
+            at("src/gen/schema_gen.rs", "Table")
+        );
+        // A full path needs no import; a crate outside the workspace resolves to nothing.
+        assert_eq!(
+            p.resolve_name(notes, "crate::auth::AuthUser"),
+            at("src/auth.rs", "AuthUser")
+        );
+        assert_eq!(p.resolve_name(notes, "Json"), None);
+        assert_eq!(
+            p.resolve_name(notes, "auth"),
+            None,
+            "a module is not an item"
+        );
+        assert!(reads.contains(&"src/auth.rs".to_owned()), "{reads:?}");
+        assert!(reads.contains(&"src/api/guard.rs".to_owned()), "{reads:?}");
+        assert!(reads.contains(&"Cargo.toml".to_owned()), "{reads:?}");
+    }
+
+    #[test]
+    fn rust_self_and_2018_relative_paths_resolve_from_the_current_module() {
+        let t = crate_tree();
+        let (p, _) = t.project(&["src/api/mod.rs", "src/lib.rs"]);
+        assert_eq!(
+            p.resolve_name("src/api/mod.rs", "check"),
+            at("src/api/guard.rs", "check")
+        );
+        assert_eq!(
+            p.resolve_name("src/lib.rs", "Note"),
+            at("src/models.rs", "Note")
+        );
+        assert_eq!(
+            p.resolve_name("src/lib.rs", "api::guard::check"),
+            at("src/api/guard.rs", "check")
+        );
+    }
+
+    #[test]
+    fn rust_super_from_a_non_mod_file_and_past_the_root() {
+        let t = tree(&[
+            ("src/main.rs", "mod api;\n"),
+            ("src/api.rs", "mod notes;\npub fn guard() {}\n"),
+            (
+                "src/api/notes.rs",
+                "use super::guard;\nuse super::super::api::guard as g;\n",
+            ),
+        ]);
+        let (p, _) = t.project(&["src/api/notes.rs"]);
+        assert_eq!(
+            p.resolve_name("src/api/notes.rs", "guard"),
+            at("src/api.rs", "guard")
+        );
+        assert_eq!(
+            p.resolve_name("src/api/notes.rs", "g"),
+            at("src/api.rs", "guard")
+        );
+        assert_eq!(p.resolve_name("src/main.rs", "super::x"), None);
+    }
+
+    #[test]
+    fn rust_workspace_crates_resolve_by_package_name_through_pub_use() {
+        let t = tree(&[
+            ("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n"),
+            (
+                "crates/authn/Cargo.toml",
+                "[package]\nname = \"acme-auth\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "crates/authn/src/lib.rs",
+                "mod extract;\npub use extract::AuthUser;\npub use extract::*;\n",
+            ),
+            (
+                "crates/authn/src/extract.rs",
+                "pub struct AuthUser;\npub fn require_admin() {}\n",
+            ),
+            ("crates/api/Cargo.toml", "[package]\nname = \"api\"\n"),
+            (
+                "crates/api/src/main.rs",
+                "use acme_auth::AuthUser;\nuse acme_auth as auth;\nextern crate acme_auth as a2;\n",
+            ),
+        ]);
+        let (p, reads) = t.project(&["crates/api/src/main.rs"]);
+        let main = "crates/api/src/main.rs";
+        assert_eq!(
+            p.resolve_name(main, "AuthUser"),
+            at("crates/authn/src/extract.rs", "AuthUser")
+        );
+        // A glob re-export in the library root.
+        assert_eq!(
+            p.resolve_name(main, "acme_auth::require_admin"),
+            at("crates/authn/src/extract.rs", "require_admin")
+        );
+        assert_eq!(
+            p.resolve_name(main, "auth::AuthUser"),
+            at("crates/authn/src/extract.rs", "AuthUser")
+        );
+        assert_eq!(
+            p.resolve_name(main, "a2::AuthUser"),
+            at("crates/authn/src/extract.rs", "AuthUser")
+        );
+        // The directory name is not the crate name once the manifest is read.
+        assert_eq!(p.resolve_name(main, "authn::AuthUser"), None);
+        assert!(
+            reads.contains(&"crates/authn/src/lib.rs".to_owned()),
+            "{reads:?}"
+        );
+    }
+
+    #[test]
+    fn rust_crates_without_readable_manifests_are_named_after_their_directory() {
+        let t = tree(&[
+            ("crates/my-auth/src/lib.rs", "pub fn require_user() {}\n"),
+            ("crates/api/src/main.rs", "use my_auth::require_user;\n"),
+        ]);
+        // `--all`: every file is a changed file, nothing else is read.
+        let changed: Vec<ChangedFile> = t
+            .paths
+            .iter()
+            .map(|p| ChangedFile::whole(p, std::fs::read_to_string(t.dir.path().join(p)).unwrap()))
+            .collect();
+        let p = Project::build(&changed, t.paths.clone(), |_| None);
+        assert_eq!(
+            p.resolve_name("crates/api/src/main.rs", "require_user"),
+            at("crates/my-auth/src/lib.rs", "require_user")
+        );
+    }
+
+    #[test]
+    fn rust_imports_flatten_use_trees() {
+        let imports = imports_of(
+            Lang::Rust,
+            "use crate::{a::{self as x, B}, c::*};\npub use super::d::E as F;\n",
+        );
+        let got: Vec<(&str, &str, Option<&str>, bool)> = imports
+            .iter()
+            .map(|i| {
+                (
+                    i.local.as_str(),
+                    i.module.as_str(),
+                    i.name.as_deref(),
+                    i.glob,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("x", "crate", Some("a"), false),
+                ("B", "crate::a", Some("B"), false),
+                ("*", "crate::c", None, true),
+                ("F", "super::d", Some("E"), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn manifest_package_names_are_read_from_the_package_table() {
+        assert_eq!(
+            package_name("[workspace]\nname = \"no\"\n[package]\nname = \"my-app\" # x\n")
+                .as_deref(),
+            Some("my-app")
+        );
+        assert_eq!(package_name("[package]\nname.workspace = true\n"), None);
+        assert_eq!(package_name("[dependencies]\nname = \"x\"\n"), None);
     }
 
     #[test]

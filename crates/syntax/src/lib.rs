@@ -4,6 +4,12 @@
 //! shebang for Python scripts), parses it with a per-thread parser cache ([`parse`]), and offers the small node
 //! helpers the analyses share ([`ParsedFile::text`], [`ParsedFile::line_of`]).
 //!
+//! It also lowers each tree once into the language-neutral [`ir`] (imports, classes, functions, statements,
+//! expressions, every node with a span), so the analyses above are written once for every language: a new
+//! language is a grammar plus a lowering (`ir/<lang>.rs`), nothing above this crate names its node kinds.
+//! Lowering is depth-bounded ([`ir::MAX_DEPTH`]): hostile nesting degrades to `Unknown`, never to a stack
+//! overflow.
+//!
 //! It must not know about rules or findings. Trees with syntax errors are returned, not rejected: half-written
 //! code on a branch is exactly what gets reviewed, and tree-sitter recovers well enough to analyse the rest.
 //!
@@ -13,6 +19,8 @@
 //! scanner overflows its 1 KiB state buffer and aborts the whole process past about 380–510 levels, so one
 //! hostile file could take down a scan. Refusing is cheap (one pass over line starts) and loses nothing real:
 //! Python itself stops at 100 levels ("too many levels of indentation").
+
+pub mod ir;
 
 use std::cell::RefCell;
 
