@@ -537,11 +537,11 @@ fn join_path(dir: &str, rel: &str) -> String {
 }
 
 /// The language of a module path, if the project reads it.
-#[allow(clippy::case_sensitive_file_extension_comparisons)]
 fn is_wiring(text: &str) -> bool {
     WIRING_MARKERS.iter().any(|m| text.contains(m))
 }
 
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 fn module_lang(path: &str) -> Option<Lang> {
     if is_python(path) {
         Some(Lang::Python)
