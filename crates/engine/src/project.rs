@@ -13,9 +13,11 @@
 //!   `mod` rules (`a/b.rs` or `a/b/mod.rs` under the crate's `src/`, `lib.rs`/`main.rs` at the root,
 //!   `#[path = "…"]` on the declaring `mod`), and `pub use` re-exports are followed like Python's.
 //!
-//! Imports come from the IR (`secreview_syntax::ir`), so parenthesized multi-line imports, function-level
-//! imports and nested `use` trees are read as the language reads them. This module reads no files: the caller
-//! passes the tree's paths and a reader.
+//! The bindings a question resolves against come from the IR (`secreview_syntax::ir`), so parenthesized
+//! multi-line imports, function-level imports and nested `use` trees are read as the language reads them. What to
+//! read next is decided without a parse for Python (a line scan of the imports: most modules read for context are
+//! never asked about, and parsing them all tripled the cost of a branch scan). This module reads no files: the
+//! caller passes the tree's paths and a reader.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -173,11 +175,14 @@ impl Project {
             }
         }
         for _ in 0..CONTEXT_DEPTH {
-            // Imports come from the IR, so each module of the frontier is parsed: in parallel, once (the
+            // Rust imports come from the IR, so each Rust module of the frontier is parsed: in parallel, once (the
             // parsed tree stays for the analyses' questions).
-            frontier.par_iter().for_each(|p| {
-                project.facts(p);
-            });
+            frontier
+                .par_iter()
+                .filter(|p| module_lang(p) == Some(Lang::Rust))
+                .for_each(|p| {
+                    project.facts(p);
+                });
             let mut next = Vec::new();
             for path in &frontier {
                 for target in project.import_targets(path) {
@@ -293,10 +298,33 @@ impl Project {
     /// The files `path`'s imports resolve to: the module, and for `from pkg import name` also `pkg/name` when it
     /// is a submodule; for Rust, the deepest module file of each `use` path.
     fn import_targets(&self, path: &str) -> Vec<String> {
+        let Some(m) = self.modules.get(path) else {
+            return Vec::new();
+        };
+        // Python: deciding what to read next needs no parse (a line scan finds the imports, and most modules read
+        // for context are never asked about); the IR gives the exact bindings when a question reaches a module.
+        if m.lang == Lang::Python {
+            let mut out = Vec::new();
+            let mut seen = HashSet::new();
+            for (module, level, name) in quick_python_imports(&m.text) {
+                let mut push = |p: Option<String>| {
+                    if let Some(p) = p
+                        && seen.insert(p.clone())
+                    {
+                        out.push(p);
+                    }
+                };
+                push(self.paths.resolve(path, &module, level));
+                if let Some(name) = &name {
+                    push(self.paths.resolve(path, &join_module(&module, name), level));
+                }
+            }
+            return out;
+        }
         let Some(facts) = self.facts(path) else {
             return Vec::new();
         };
-        let rust = self.modules.get(path).is_some_and(|m| m.lang == Lang::Rust);
+        let rust = m.lang == Lang::Rust;
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut push = |p: Option<String>| {
@@ -637,6 +665,86 @@ pub fn imports_of(lang: Lang, text: &str) -> Vec<Import> {
         Ok(p) => facts_of(&p).imports,
         Err(_) => Vec::new(),
     }
+}
+
+/// The modules a Python module imports, as (module, level, name), from its text: what the project view reads
+/// next. Line-based on purpose: imports are simple statements,
+/// this runs before anything is parsed (to decide what to read), and a string that happens to start with
+/// `import` only costs a wasted lookup.
+fn quick_python_imports(text: &str) -> Vec<(String, usize, Option<String>)> {
+    let mut out = Vec::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let s = line.trim_start();
+        if let Some(rest) = s.strip_prefix("from ") {
+            let Some((module, names)) = rest.split_once(" import ") else {
+                continue;
+            };
+            let module = module.trim();
+            let level = module.chars().take_while(|c| *c == '.').count();
+            let module = module[level..].to_owned();
+            let mut names = names.to_owned();
+            // `from x import (\n a,\n b as c,\n)`: read on until the closing parenthesis.
+            if names.contains('(') && !names.contains(')') {
+                for more in lines.by_ref() {
+                    names.push(' ');
+                    names.push_str(more);
+                    if more.contains(')') {
+                        break;
+                    }
+                }
+            }
+            let names = names.split('#').next().unwrap_or("");
+            for item in names
+                .trim_matches(|c: char| c == '(' || c == ')' || c.is_whitespace())
+                .split(',')
+            {
+                let item = item.trim().trim_matches(|c| c == '(' || c == ')').trim();
+                if item == "*" {
+                    // `from .base import *`: the module itself re-exports into this one.
+                    out.push((module.clone(), level, None));
+                    continue;
+                }
+                if item.is_empty() {
+                    continue;
+                }
+                let (name, local) = match item.split_once(" as ") {
+                    Some((n, l)) => (n.trim(), l.trim()),
+                    None => (item, item),
+                };
+                if is_identifier(name) && is_identifier(local) {
+                    out.push((module.clone(), level, Some(name.to_owned())));
+                }
+            }
+        } else if let Some(rest) = s.strip_prefix("import ") {
+            for item in rest.split('#').next().unwrap_or("").split(',') {
+                let item = item.trim();
+                let (module, local) = match item.split_once(" as ") {
+                    Some((m, l)) => (m.trim(), l.trim().to_owned()),
+                    None => (item, item.split('.').next().unwrap_or(item).to_owned()),
+                };
+                if !module.is_empty()
+                    && module.split('.').all(is_identifier)
+                    && is_identifier(&local)
+                {
+                    // `import a.b` binds `a`; `a.b.f` then resolves through the dotted rest.
+                    let bound = if item.contains(" as ") {
+                        module.to_owned()
+                    } else {
+                        local.clone()
+                    };
+                    out.push((bound, 0, None));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 fn split_last(dotted: &str) -> (&str, &str) {

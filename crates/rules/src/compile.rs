@@ -507,7 +507,7 @@ fn compile_query(
                     .chain(c.unless.iter().map(|r| ("context unless", r)))
             }));
     for (what, rx) in regexes {
-        regex_syntax::Parser::new()
+        regex_syntax::ast::parse::Parser::new()
             .parse(rx)
             .map_err(|e| RuleError::Regex {
                 file: source.to_owned(),
@@ -591,6 +591,27 @@ fn query_error(raw: &RawRule, source: &str, e: &tree_sitter::QueryError) -> Rule
     }
 }
 
+/// Explicit capture groups of a parsed pattern (`(…)` and `(?P<name>…)`, not `(?:…)`).
+fn capture_groups(ast: &regex_syntax::ast::Ast) -> usize {
+    struct Count(usize);
+    impl regex_syntax::ast::Visitor for Count {
+        type Output = usize;
+        type Err = std::convert::Infallible;
+        fn finish(self) -> Result<usize, Self::Err> {
+            Ok(self.0)
+        }
+        fn visit_pre(&mut self, ast: &regex_syntax::ast::Ast) -> Result<(), Self::Err> {
+            if let regex_syntax::ast::Ast::Group(g) = ast
+                && g.capture_index().is_some()
+            {
+                self.0 += 1;
+            }
+            Ok(())
+        }
+    }
+    regex_syntax::ast::visit(ast, Count(0)).unwrap_or_else(|e| match e {})
+}
+
 fn regex_or_err(raw: &RawRule, what: &str, rx: &str, source: &str) -> Result<Regex, RuleError> {
     Regex::new(rx).map_err(|e| RuleError::Regex {
         file: source.to_owned(),
@@ -605,7 +626,9 @@ fn compile_pattern(
     p: &crate::schema::RawPattern,
     source: &str,
 ) -> Result<CompiledPattern, RuleError> {
-    let hir = regex_syntax::Parser::new()
+    // The syntax tree only: translating to HIR (Unicode case folding of every class) for a few hundred
+    // detectors cost ~30 ms of every start-up, and the regex itself is compiled on first use anyway.
+    let ast = regex_syntax::ast::parse::Parser::new()
         .parse(&p.regex)
         .map_err(|e| RuleError::Regex {
             file: source.to_owned(),
@@ -613,7 +636,7 @@ fn compile_pattern(
             what: format!("pattern `{}`", p.name),
             message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
         })?;
-    let groups = hir.properties().explicit_captures_len();
+    let groups = capture_groups(&ast);
     let group = p.group.unwrap_or(usize::from(groups >= 1));
     if group > groups {
         return Err(RuleError::Invalid {
