@@ -665,17 +665,26 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
     )?;
     phases.context = lap(&mut clock);
     phases.context_modules = (project.len(), project.context_len());
+    // The counter first, so the phase line's draw already shows `0/N`.
+    count_files(progress.as_ref(), total);
     phase(
         progress.as_ref(),
         format!(
-            "[2/3] analysing {total} files ({} modules in the project view)",
+            "[2/3] analysing files ({} modules in the project view)",
             project.len()
         ),
     );
+    let file_done = || {
+        if let Some(p) = &progress {
+            p.inc(1);
+        }
+    };
     let mut output = match &settings.mode {
         // A pushed or reviewed range leaks every secret any of its commits added, even if a later one removed it.
         Mode::Range { from, to } => {
-            let mut out = engine.scan_in(&changes.files, Kinds::CODE, &project);
+            let mut out =
+                engine.scan_in_progress(&changes.files, Kinds::CODE, &project, &file_done);
+            uncount_files(progress.as_ref());
             let mut commits =
                 secreview_diff::collect_commits(&settings.path, Some(from), to, &opts)?;
             apply_path_filters(&mut commits, settings);
@@ -690,7 +699,7 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
             merge(&mut out, secrets);
             out
         }
-        _ => engine.scan_in(&changes.files, Kinds::ALL, &project),
+        _ => engine.scan_in_progress(&changes.files, Kinds::ALL, &project, &file_done),
     };
     if let Some(p) = progress {
         p.finish_and_clear();
@@ -1122,6 +1131,28 @@ fn progress_spinner(files: usize, quiet: bool) -> Option<indicatif::ProgressBar>
     }
     p.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(p)
+}
+
+/// Shows `done/total` files after the phase line while the engine reports each file it finishes.
+fn count_files(p: Option<&indicatif::ProgressBar>, total: usize) {
+    if let Some(p) = p {
+        p.set_length(total as u64);
+        p.set_position(0);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {msg}: {pos}/{len} ({elapsed})")
+        {
+            p.set_style(style);
+        }
+    }
+}
+
+/// Back to the phase line alone, for phases that count something else.
+fn uncount_files(p: Option<&indicatif::ProgressBar>) {
+    if let Some(p) = p
+        && let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+    {
+        p.set_style(style);
+    }
 }
 
 /// Sets the spinner's phase line and draws it now (a short phase would otherwise never show).

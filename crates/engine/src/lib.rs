@@ -353,6 +353,18 @@ impl Engine {
 
     /// Scans `files` as part of `project`: analyses follow imports into the project's other modules.
     pub fn scan_in(&self, files: &[ChangedFile], kinds: Kinds, project: &Project) -> ScanOutput {
+        self.scan_in_progress(files, kinds, project, &|| {})
+    }
+
+    /// [`Engine::scan_in`], calling `file_done` (from the worker threads) as each file's analyses finish, for a
+    /// progress display.
+    pub fn scan_in_progress(
+        &self,
+        files: &[ChangedFile],
+        kinds: Kinds,
+        project: &Project,
+        file_done: &(dyn Fn() + Sync),
+    ) -> ScanOutput {
         // Always, whatever `kinds` says: a code-only scan quotes lines that may hold a token. Fingerprints use
         // it even with `show_secrets`, so they do not depend on that flag.
         let values: Vec<String> = files
@@ -367,7 +379,11 @@ impl Engine {
         };
         let per_file: Vec<FileOutput> = files
             .par_iter()
-            .map(|f| self.scan_file(f, kinds, project, &redactor))
+            .map(|f| {
+                let out = self.scan_file(f, kinds, project, &redactor);
+                file_done();
+                out
+            })
             .collect();
         let mut pending = Vec::new();
         let mut suppressed = Vec::new();
