@@ -776,6 +776,12 @@ impl<'a> PyFile<'a> {
             }
         })?;
         let text = t(p, stmt);
+        // The default lookup is the framework's, not code anyone wrote: it is reported only when the data model
+        // shows the record has an owner (admin and back-office views edit shared catalogues all day).
+        let owner = self.model_owner(p, names, text);
+        if !matches!(owner, Some(Owner::Owned(_))) {
+            return None;
+        }
         let (line, col) = p.line_col(stmt.start_byte());
         Some(Lookup {
             ev: Ev::new(
@@ -787,7 +793,7 @@ impl<'a> PyFile<'a> {
             var: None,
             mutating: true,
             single: true,
-            owner: self.model_owner(p, names, text),
+            owner,
             via: None,
             delegated_caller: false,
             through_view: true,
