@@ -9,7 +9,7 @@
 use secreview_syntax::{ParsedFile, named_children};
 use tree_sitter::Node;
 
-use super::model::{Ev, Names, Owner};
+use super::model::{Ev, Names, Owner, Route};
 use super::python::{
     PyFile, dependency_aliases, depends_names, is_dotted_name, is_id_name, params_of,
 };
@@ -47,6 +47,17 @@ impl Fact {
 impl DependencyFacts {
     fn is_empty(&self) -> bool {
         self.auth.is_none() && self.privilege.is_none() && self.ownership.is_none()
+    }
+
+    /// Adds the authentication and privilege facts to a route, as evidence at the use site `(line, col)` in the
+    /// scanned file pointing at where each fact is proven.
+    pub(crate) fn guard(&self, route: &mut Route, (line, col): (u32, u32), what: &str) {
+        if let Some(f) = &self.auth {
+            route.auth.push(f.at_use(line, col, what));
+        }
+        if let Some(f) = &self.privilege {
+            route.privilege.push(f.at_use(line, col, what));
+        }
     }
 
     /// Keeps the first fact of each kind (the one closest to the use site).

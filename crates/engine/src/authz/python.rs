@@ -596,14 +596,11 @@ impl<'a> PyFile<'a> {
         let Some(facts) = facts else {
             return;
         };
-        let (line, col) = p.line_col(at.start_byte());
-        let what = format!("router `{group}`");
-        if let Some(f) = &facts.auth {
-            route.auth.push(f.at_use(line, col, &what));
-        }
-        if let Some(f) = &facts.privilege {
-            route.privilege.push(f.at_use(line, col, &what));
-        }
+        facts.guard(
+            route,
+            p.line_col(at.start_byte()),
+            &format!("router `{group}`"),
+        );
     }
 
     /// Adds what an imported dependency (or annotation alias) establishes, as evidence at its use site `at`
@@ -622,12 +619,7 @@ impl<'a> PyFile<'a> {
         };
         let (line, col) = p.line_col(at.start_byte());
         let what = format!("dependency `{dep}`");
-        if let Some(f) = &facts.auth {
-            route.auth.push(f.at_use(line, col, &what));
-        }
-        if let Some(f) = &facts.privilege {
-            route.privilege.push(f.at_use(line, col, &what));
-        }
+        facts.guard(route, (line, col), &what);
         if let Some(f) = &facts.ownership {
             route.ownership.push(f.at_use(line, col, &what));
         }
@@ -686,14 +678,11 @@ impl<'a> PyFile<'a> {
         else {
             return;
         };
-        let (line, col) = p.line_col(d.start_byte());
-        let what = format!("decorator `@{name}`");
-        if let Some(f) = &facts.auth {
-            route.auth.push(f.at_use(line, col, &what));
-        }
-        if let Some(f) = &facts.privilege {
-            route.privilege.push(f.at_use(line, col, &what));
-        }
+        facts.guard(
+            route,
+            p.line_col(d.start_byte()),
+            &format!("decorator `@{name}`"),
+        );
     }
 
     fn permission_classes(
