@@ -176,3 +176,35 @@ fn service_layer_idor_shows_every_layer_and_the_router_guard() {
         "{report:#}"
     );
 }
+
+#[test]
+fn routes_say_where_auth_and_ownership_come_from() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-service-layer");
+    let out = cli::secreview()
+        .env("COLUMNS", "400")
+        .args(["routes", "--base", "main"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let row = |handler: &str| {
+        text.lines()
+            .find(|l| l.contains(&format!(" {handler} ")))
+            .unwrap_or_else(|| panic!("no row for {handler}: {text}"))
+            .to_owned()
+    };
+    // Authentication from the router registration in the wiring module; the check two layers down; the owner
+    // relation from the model.
+    let read = row("read_board");
+    assert!(read.contains("auth: app/api/main.py:12"), "{read}");
+    assert!(
+        read.contains("checks: app/repositories/boards.py:18"),
+        "{read}"
+    );
+    assert!(read.contains("owned: app/models.py"), "{read}");
+    // The unchecked twin has no `checks:` clause; the staff route has a role.
+    assert!(!row("rename_board").contains("checks:"), "{text}");
+    let purge = row("purge_board");
+    assert!(purge.contains("┆ yes  ┆ yes  ┆ yes"), "{purge}");
+}

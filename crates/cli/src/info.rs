@@ -194,6 +194,38 @@ pub(crate) fn explain(id: &str, dirs: &[std::path::PathBuf]) -> Result<Exit> {
     Ok(Exit::Clean)
 }
 
+/// Where a route's protection comes from, one clause per fact, each cut to a readable length.
+fn route_why(r: &secreview_engine::RouteInfo) -> String {
+    let cut = |s: &str| {
+        if s.chars().count() > WHY_CHARS {
+            format!("{}…", s.chars().take(WHY_CHARS).collect::<String>())
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut parts = Vec::new();
+    if let Some(a) = &r.auth_from {
+        parts.push(format!("auth: {}", cut(a)));
+    }
+    if let Some(o) = &r.ownership_from {
+        parts.push(format!("checks: {}", cut(o)));
+    }
+    if let Some(m) = &r.owned_model {
+        parts.push(format!("owned: {}", cut(m)));
+    }
+    if parts.is_empty() {
+        "-".into()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// Table width off a terminal.
+const ROUTES_WIDTH: u16 = 160;
+
+/// Longest clause of the `why` column: the table stays readable, `--format json` scans give the whole evidence.
+const WHY_CHARS: usize = 90;
+
 pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
     let args = ScanArgs {
         path: a.path.clone(),
@@ -204,6 +236,9 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
     let outcome = run_scan(&settings, &crate::policy::Baselines::default())?;
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
+    // The `why` column wraps to the terminal (160 columns when not on one).
+    t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic)
+        .set_width(crate::scan::terminal_width().unwrap_or(ROUTES_WIDTH));
     t.set_header([
         "location",
         "framework",
@@ -211,7 +246,9 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
         "path",
         "handler",
         "auth",
+        "role",
         "ownership",
+        "why",
     ]);
     // File names, route paths and handler names come from the branch: no escape sequence reaches the terminal.
     let esc = |s: &str| secreview_report::escape_control(s).into_owned();
@@ -223,7 +260,9 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
             r.path.as_deref().map_or_else(|| "-".into(), esc),
             esc(&r.handler),
             if r.authenticated { "yes" } else { "no" }.into(),
+            if r.role_checked { "yes" } else { "-" }.into(),
             if r.ownership_checked { "yes" } else { "-" }.into(),
+            esc(&route_why(r)),
         ]);
     }
     crate::print_out(&format!("{t}\n{} routes\n", outcome.output.routes.len()))?;

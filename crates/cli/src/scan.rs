@@ -1378,7 +1378,7 @@ fn route_stats(out: &ScanOutput) -> serde_json::Value {
 }
 
 /// `COLUMNS` when set (an explicit override), else the terminal's own width.
-fn terminal_width() -> Option<u16> {
+pub(crate) fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.parse().ok())

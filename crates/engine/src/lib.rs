@@ -202,6 +202,14 @@ pub struct RouteInfo {
     pub handler: String,
     pub authenticated: bool,
     pub ownership_checked: bool,
+    /// Where the authentication comes from, as `file:line note` (the router registration in `app/api/main.py`).
+    pub auth_from: Option<String>,
+    /// A role or permission check applies (an admin dependency, `IsAdminUser`, `@permission_required`).
+    pub role_checked: bool,
+    /// Where ownership (or the role check standing in for it) is established.
+    pub ownership_from: Option<String>,
+    /// The owner relation of the record the handler selects, when the data model shows one.
+    pub owned_model: Option<String>,
 }
 
 pub struct Engine {

@@ -169,6 +169,12 @@ impl Redactor {
         for m in &mut r.methods {
             self.redact_in_place(m);
         }
+        for why in [&mut r.auth_from, &mut r.ownership_from, &mut r.owned_model]
+            .into_iter()
+            .flatten()
+        {
+            self.redact_in_place(why);
+        }
     }
 }
 

@@ -154,8 +154,36 @@ pub(crate) fn run(
             handler: r.name.clone(),
             authenticated: r.is_authenticated(),
             ownership_checked: r.is_checked(),
+            auth_from: r
+                .auth
+                .iter()
+                .chain(&r.body_auth)
+                .chain(&r.privilege)
+                .next()
+                .map(|e| why(path, e)),
+            role_checked: !r.privilege.is_empty(),
+            ownership_from: r
+                .ownership
+                .iter()
+                .chain(&r.privilege)
+                .chain(&r.class_scope)
+                .next()
+                .map(|e| why(path, e)),
+            owned_model: r.lookups.iter().find_map(|l| match &l.owner {
+                Some(Owner::Owned(o)) => Some(why(path, o)),
+                _ => None,
+            }),
         })
         .collect()
+}
+
+/// `file:line note` of a piece of evidence, where it is proven (another module for imported facts).
+fn why(path: &str, e: &Ev) -> String {
+    let (file, line) = match &e.origin {
+        Some((p, l, _)) => (p.as_str(), *l),
+        None => (path, e.line),
+    };
+    format!("{file}:{line} {}", e.note)
 }
 
 fn analysis(rule: &CompiledRule) -> &str {
