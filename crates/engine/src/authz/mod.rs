@@ -233,6 +233,37 @@ fn evidence(path: &str, e: &Ev, note: &str) -> Evidence {
     }
 }
 
+/// A sibling route of the same router or class checks ownership of what it loads: the author knows the records
+/// are owned, and this handler is the one that forgot.
+const CHECKED_SIBLING_BONUS: f32 = 0.07;
+
+/// An owner field (`user_id`, `owner`) is named in the file: ownership is part of this code's vocabulary.
+const OWNER_FIELD_VISIBLE_BONUS: f32 = 0.04;
+
+/// The handler authenticates its caller, so there is a caller whose ownership could have been checked.
+const AUTHENTICATED_BONUS: f32 = 0.03;
+
+/// No finding rises above this: static analysis never sees everything (middleware, database policies).
+const MAX_CONFIDENCE: f32 = 0.97;
+
+/// A read of a record (not a change) is reported only beside siblings that check their reads, and many reads
+/// are public by design: the finding is a warning below the blocking threshold for the default base.
+const READ_PENALTY: f32 = 0.2;
+
+/// `route-missing-authentication` starts this far below the rule's base, and gains `PROTECTED_SHARE_WEIGHT` times
+/// the share of sibling routes that authenticate: an open route among all-protected siblings is the strongest case.
+const LONE_OPEN_ROUTE_PENALTY: f32 = 0.2;
+const PROTECTED_SHARE_WEIGHT: f32 = 0.3;
+const MAX_AUTH_CONFIDENCE: f32 = 0.95;
+
+/// `permission-weakened` without a base version to compare (the route is new): an open permission is a choice
+/// as often as a regression.
+const NO_BASE_PENALTY: f32 = 0.25;
+
+/// `@csrf_exempt` on a session-authenticated view: real exposure only when the view also trusts cookies for a
+/// state change an attacker wants, which the analysis cannot always tell.
+const CSRF_EXEMPT_PENALTY: f32 = 0.1;
+
 /// The data model shows the record has an owner (an owner field or a foreign key to the user model, read from
 /// the model class, possibly in another file): the finding no longer rests on a name guess.
 const OWNED_MODEL_BONUS: f32 = 0.03;
@@ -284,13 +315,13 @@ fn ownership(
         let (lookup, confidence) = if mutated || write_method && r.writes {
             let mut c = base;
             if checked_sibling.is_some() {
-                c += 0.07;
+                c += CHECKED_SIBLING_BONUS;
             }
             if owner_field_visible {
-                c += 0.04;
+                c += OWNER_FIELD_VISIBLE_BONUS;
             }
             if r.is_authenticated() {
-                c += 0.03;
+                c += AUTHENTICATED_BONUS;
             }
             if owned
                 .iter()
@@ -304,7 +335,7 @@ fn ownership(
             if owned.iter().all(|l| l.delegated_caller) {
                 c -= UNSEEN_DELEGATE_PENALTY;
             }
-            (owned.first().copied(), c.min(0.97))
+            (owned.first().copied(), c.min(MAX_CONFIDENCE))
         } else {
             // A read: only a finding when a sibling read in the same router checks ownership.
             let read_checked = siblings
@@ -314,7 +345,7 @@ fn ownership(
             if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
                 continue;
             }
-            (owned.first().copied(), base - 0.2)
+            (owned.first().copied(), base - READ_PENALTY)
         };
         let Some(lookup) = lookup else { continue };
         let action = if mutated || write_method {
@@ -485,8 +516,8 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
         if protected.is_empty() || share < 0.5 {
             continue;
         }
-        let confidence = base - 0.2 + 0.3 * share;
-        let mut hit = hit_at(&r.def, confidence.min(0.95)).detail(format!(
+        let confidence = base - LONE_OPEN_ROUTE_PENALTY + PROTECTED_SHARE_WEIGHT * share;
+        let mut hit = hit_at(&r.def, confidence.min(MAX_AUTH_CONFIDENCE)).detail(format!(
             "{} changes state without authentication while {} of {} sibling routes require it",
             r.describe(),
             protected.len(),
@@ -618,7 +649,11 @@ fn permission_weakened(
             let before = old
                 .and_then(|o| o.permission_classes.as_ref())
                 .filter(|_| old.is_some_and(|o| o.allow_any.is_none()));
-            let confidence = if before.is_some() { base } else { base - 0.25 };
+            let confidence = if before.is_some() {
+                base
+            } else {
+                base - NO_BASE_PENALTY
+            };
             if before.is_some() || r.mutates() {
                 let mut hit = hit_at(a, confidence).detail(match before {
                     Some(b) => format!("{} (was `{}`)", a.note, b.note),
@@ -640,7 +675,7 @@ fn permission_weakened(
             && !reported_lines.contains(&c.line)
         {
             reported_lines.push(c.line);
-            out.push(hit_at(c, base - 0.1).detail(format!(
+            out.push(hit_at(c, base - CSRF_EXEMPT_PENALTY).detail(format!(
                 "`@csrf_exempt` added to state-changing view {}",
                 r.describe()
             )));
