@@ -617,6 +617,32 @@ impl<'a> Cx<'a> {
         self.depth -= 1;
     }
 
+    /// Lowers `node` with `lower` one nesting level down, or as `Unknown` past [`MAX_DEPTH`]: the shared guard of
+    /// every language's expression lowering.
+    pub fn nested<'n>(
+        &mut self,
+        node: tree_sitter::Node<'n>,
+        lower: impl FnOnce(&mut Self, tree_sitter::Node<'n>) -> Expr<'a>,
+    ) -> Expr<'a> {
+        if !self.enter() {
+            return Expr::unknown(self.span(node));
+        }
+        let e = lower(self, node);
+        self.leave();
+        e
+    }
+
+    /// A literal of `kind` spanning `node`, its text as written.
+    pub fn lit(&self, node: tree_sitter::Node<'_>, kind: LitKind) -> Expr<'a> {
+        Expr::new(
+            self.span(node),
+            ExprKind::Lit(Lit {
+                kind,
+                text: self.text(node),
+            }),
+        )
+    }
+
     /// Lowers a left-recursive chain (calls, attributes, indexes, `?`, `.await`, binary operators) with a
     /// loop: `inner` names the child a link wraps, `base` lowers the innermost non-link node, `link` builds one
     /// link around the lowered inner part. Arguments of each link cost one level; the spine costs none.

@@ -663,22 +663,7 @@ fn arguments<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> (Vec<Expr<'a>>, Vec<Kwarg<'
 }
 
 pub(super) fn expr<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
-    if !cx.enter() {
-        return Expr::unknown(cx.span(node));
-    }
-    let e = expr_inner(cx, node);
-    cx.leave();
-    e
-}
-
-fn lit<'a>(cx: &Cx<'a>, node: Node<'_>, kind: LitKind) -> Expr<'a> {
-    Expr::new(
-        cx.span(node),
-        ExprKind::Lit(Lit {
-            kind,
-            text: cx.text(node),
-        }),
-    )
+    cx.nested(node, expr_inner)
 }
 
 fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
@@ -704,11 +689,11 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
                 via: None,
             }))
         }
-        "integer" => return lit(cx, node, LitKind::Int),
-        "float" => return lit(cx, node, LitKind::Float),
-        "true" | "false" => return lit(cx, node, LitKind::Bool),
-        "none" => return lit(cx, node, LitKind::None),
-        "ellipsis" => return lit(cx, node, LitKind::Ellipsis),
+        "integer" => return cx.lit(node, LitKind::Int),
+        "float" => return cx.lit(node, LitKind::Float),
+        "true" | "false" => return cx.lit(node, LitKind::Bool),
+        "none" => return cx.lit(node, LitKind::None),
+        "ellipsis" => return cx.lit(node, LitKind::Ellipsis),
         "list" | "list_pattern" => {
             let items = kids(node).map(|p| expr(cx, p)).collect();
             return container(cx, node, ContainerKind::List, items);

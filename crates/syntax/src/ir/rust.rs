@@ -950,22 +950,7 @@ fn pattern<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
 }
 
 pub(super) fn expr<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
-    if !cx.enter() {
-        return Expr::unknown(cx.span(node));
-    }
-    let e = expr_inner(cx, node);
-    cx.leave();
-    e
-}
-
-fn lit<'a>(cx: &Cx<'a>, node: Node<'_>, kind: LitKind) -> Expr<'a> {
-    Expr::new(
-        cx.span(node),
-        ExprKind::Lit(Lit {
-            kind,
-            text: cx.text(node),
-        }),
-    )
+    cx.nested(node, expr_inner)
 }
 
 fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
@@ -1032,10 +1017,10 @@ fn expr_inner<'a>(cx: &mut Cx<'a>, node: Node<'_>) -> Expr<'a> {
             }))
         }
         "string_literal" | "raw_string_literal" => return string(cx, node),
-        "char_literal" => return lit(cx, node, LitKind::Char),
-        "integer_literal" => return lit(cx, node, LitKind::Int),
-        "float_literal" => return lit(cx, node, LitKind::Float),
-        "boolean_literal" => return lit(cx, node, LitKind::Bool),
+        "char_literal" => return cx.lit(node, LitKind::Char),
+        "integer_literal" => return cx.lit(node, LitKind::Int),
+        "float_literal" => return cx.lit(node, LitKind::Float),
+        "boolean_literal" => return cx.lit(node, LitKind::Bool),
         "let_condition" => ExprKind::Let(Box::new(Let {
             pattern: node
                 .field("pattern")
@@ -1395,10 +1380,10 @@ fn simple_tokens<'a>(cx: &mut Cx<'a>, tokens: &[Node<'_>], span: Span) -> Option
             }
         }
         "string_literal" | "raw_string_literal" => string(cx, first),
-        "integer_literal" => lit(cx, first, LitKind::Int),
-        "float_literal" => lit(cx, first, LitKind::Float),
-        "boolean_literal" => lit(cx, first, LitKind::Bool),
-        "char_literal" => lit(cx, first, LitKind::Char),
+        "integer_literal" => cx.lit(first, LitKind::Int),
+        "float_literal" => cx.lit(first, LitKind::Float),
+        "boolean_literal" => cx.lit(first, LitKind::Bool),
+        "char_literal" => cx.lit(first, LitKind::Char),
         "token_tree" => {
             let (mut items, _) = token_args(cx, first);
             if items.len() == 1 && cx.text(first).starts_with('(') {
@@ -1493,7 +1478,7 @@ fn opaque<'a>(cx: &mut Cx<'a>, tokens: &[Node<'_>], span: Span) -> Expr<'a> {
         match t.kind() {
             "identifier" | "self" => parts.push(name_expr(cx, *t)),
             "string_literal" | "raw_string_literal" => parts.push(string(cx, *t)),
-            "integer_literal" | "float_literal" => parts.push(lit(cx, *t, LitKind::Int)),
+            "integer_literal" | "float_literal" => parts.push(cx.lit(*t, LitKind::Int)),
             "token_tree" => {
                 let (args, kwargs) = token_args(cx, *t);
                 parts.extend(args);
