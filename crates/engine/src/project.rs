@@ -102,6 +102,10 @@ struct Facts {
     mod_paths: HashMap<String, String>,
 }
 
+/// Source bytes past which a project does not keep every tree it parses for summaries: a tree takes about 35
+/// times its source, so 8 MiB of modules would already hold ~280 MiB of trees.
+const MAX_KEPT_TREES_SOURCE: usize = 8 << 20;
+
 /// A module of the project, parsed on first use.
 struct Module {
     lang: Lang,
@@ -119,6 +123,10 @@ pub struct Project {
     context: usize,
     /// Modules that register routes (see [`WIRING_MARKERS`]), in path order.
     wiring: Vec<String>,
+    /// The modules are too large to keep every tree read for a question (see [`Project::with_parsed`]).
+    large: bool,
+    /// Taint summaries of the project's modules, shared by the scan's threads.
+    pub(crate) taint: crate::taint::SharedSummaries,
 }
 
 impl Project {
@@ -137,10 +145,8 @@ impl Project {
         mut read: impl FnMut(&str) -> Option<String>,
     ) -> Project {
         let mut project = Project {
-            modules: HashMap::new(),
             paths: PathIndex::new(paths),
-            context: 0,
-            wiring: Vec::new(),
+            ..Project::default()
         };
         let mut frontier: Vec<String> = Vec::new();
         for f in changed {
@@ -154,7 +160,7 @@ impl Project {
         }
         // With every module of the tree already here (`--all`), there is nothing to read: keep parsing lazy.
         if project.modules.len() >= project.paths.module_count {
-            project.index_wiring();
+            project.finish();
             return project;
         }
         let mut read_count = 0;
@@ -205,8 +211,14 @@ impl Project {
             }
             frontier = next;
         }
-        project.index_wiring();
+        project.finish();
         project
+    }
+
+    fn finish(&mut self) {
+        self.index_wiring();
+        let bytes: usize = self.modules.values().map(|m| m.text.len()).sum();
+        self.large = bytes > MAX_KEPT_TREES_SOURCE;
     }
 
     fn index_wiring(&mut self) {
@@ -289,10 +301,11 @@ impl Project {
 
     fn facts(&self, path: &str) -> Option<&Facts> {
         let m = self.modules.get(path)?;
-        Some(m.facts.get_or_init(|| match self.parsed(path) {
-            Some(p) => facts_of(p),
-            None => Facts::default(),
-        }))
+        // Facts are small and kept; the tree is kept only where `with_parsed` would keep it.
+        Some(
+            m.facts
+                .get_or_init(|| self.with_parsed(path, facts_of).unwrap_or_default()),
+        )
     }
 
     /// The files `path`'s imports resolve to: the module, and for `from pkg import name` also `pkg/name` when it
@@ -366,12 +379,29 @@ impl Project {
             .as_ref()
     }
 
+    /// Calls `f` with the parsed module at `path`. A project of a few modules (the changed files' context)
+    /// keeps the tree for later questions; a large one (`--all` on a large tree) parses a module not parsed yet
+    /// just for this call, so trees do not pile up beyond what the scan's threads hold.
+    pub fn with_parsed<R>(&self, path: &str, f: impl FnOnce(&ParsedFile) -> R) -> Option<R> {
+        let m = self.modules.get(path)?;
+        if !self.large || m.parsed.get().is_some() {
+            return self.parsed(path).map(f);
+        }
+        let parsed = secreview_syntax::parse(m.lang, m.text.clone()).ok()?;
+        Some(f(&parsed))
+    }
+
     /// Where `local`, as bound by an import of the module at `importer`, is defined: (module path, name in that
     /// module). `deps.get_user` (with `from app.api import deps`) resolves to (`app/api/deps.py`, `get_user`);
     /// in Rust, `auth::require_user` (with `use crate::auth;`) to (`src/auth.rs`, `require_user`). A name the
     /// resolved module only re-exports is followed to the module that defines it.
     pub fn resolve_name(&self, importer: &str, local: &str) -> Option<(String, String)> {
-        let mut found = self.resolve_once(importer, local)?;
+        let found = self.resolve_once(importer, local)?;
+        Some(self.follow_reexports(found))
+    }
+
+    /// A (module, name) followed to the module that defines the name, when the module only imports it.
+    fn follow_reexports(&self, mut found: (String, String)) -> (String, String) {
         for _ in 0..MAX_REEXPORT_HOPS {
             let (module, symbol) = &found;
             let Some(facts) = self.facts(module) else {
@@ -387,7 +417,26 @@ impl Project {
                 _ => break,
             }
         }
-        Some(found)
+        found
+    }
+
+    /// Where a dotted name as an import bound it (`helpers.utils.run`, `.services.Billing.charge` with the
+    /// relative import's dots) is defined, as seen from `importer`: the longest prefix that is a module the
+    /// project holds, and the rest, followed through re-exports (`app/services/__init__.py` importing
+    /// `Billing` from `.billing`). Unlike [`Project::resolve_name`], this needs nothing of the importer but its
+    /// path, so a scanned file is not parsed again to answer it.
+    pub fn resolve_dotted(&self, importer: &str, dotted: &str) -> Option<(String, String)> {
+        let level = dotted.chars().take_while(|c| *c == '.').count();
+        let parts: Vec<&str> = dotted[level..].split('.').collect();
+        let found = (1..parts.len()).rev().find_map(|cut| {
+            let module = self
+                .paths
+                .resolve(importer, &parts[..cut].join("."), level)?;
+            self.modules
+                .contains_key(&module)
+                .then(|| (module, parts[cut..].join(".")))
+        })?;
+        Some(self.follow_reexports(found))
     }
 
     fn resolve_once(&self, importer: &str, local: &str) -> Option<(String, String)> {

@@ -99,6 +99,10 @@ pub struct TaintTable {
     /// function a route handler, whose parameters are bound from the request.
     #[serde(default)]
     pub handler_markers: Vec<String>,
+    /// Route path converters whose value is not free text (`<int:id>` in Flask and Django paths): a handler
+    /// parameter bound by one is clean.
+    #[serde(default)]
+    pub clean_route_converters: Vec<String>,
     /// Parameter types that are request data only in a route handler (`String`, `Bytes` body extractors).
     #[serde(default)]
     pub handler_only_types: Vec<String>,
@@ -131,6 +135,8 @@ impl TaintTable {
         self.request_types.extend(more.request_types);
         self.request_param_names.extend(more.request_param_names);
         self.handler_markers.extend(more.handler_markers);
+        self.clean_route_converters
+            .extend(more.clean_route_converters);
         self.handler_only_types.extend(more.handler_only_types);
         self.dependency_defaults.extend(more.dependency_defaults);
         self.keyed_set.extend(more.keyed_set);

@@ -33,6 +33,9 @@
 
 mod python;
 mod rust;
+mod summary;
+
+pub(crate) use summary::SharedSummaries;
 #[cfg(test)]
 mod tests;
 
@@ -48,6 +51,7 @@ use tree_sitter::Node;
 use crate::EngineError;
 use crate::emit::Hit;
 use crate::file::FileCtx;
+use crate::project::Project;
 use crate::redact::excerpt;
 
 /// A set of sink classes, one bit per class (at most 32 classes per language).
@@ -240,6 +244,7 @@ pub(crate) struct Tables {
     pub request_types: Vec<String>,
     pub request_param_names: Vec<String>,
     pub handler_markers: Vec<String>,
+    pub clean_route_converters: Vec<String>,
     pub handler_only_types: Vec<String>,
     pub dependency_defaults: Vec<String>,
     /// Classes a fixed `scheme://host/` prefix makes safe (the attacker only picks the path): ssrf, redirect.
@@ -319,6 +324,7 @@ impl Tables {
             request_types: table.request_types.clone(),
             request_param_names: table.request_param_names.clone(),
             handler_markers: table.handler_markers.clone(),
+            clean_route_converters: table.clean_route_converters.clone(),
             handler_only_types: table.handler_only_types.clone(),
             dependency_defaults: table.dependency_defaults.clone(),
             origin_mask: 0,
@@ -494,6 +500,8 @@ pub(crate) fn squash(s: &str) -> String {
 /// One step of a flow, linked to the previous one (shared between the values derived from it).
 #[derive(Debug)]
 pub(crate) struct Step {
+    /// The file the step is in, when it is not the scanned file (a project function in another module).
+    pub path: Option<Rc<str>>,
     pub start: (u32, u32),
     pub end: (u32, u32),
     pub note: String,
@@ -507,6 +515,13 @@ pub(crate) struct Label {
     pub kind: SourceKind,
     /// For a helper's summary: the parameter this label stands for.
     pub param: Option<u16>,
+    /// For a parameter label: the function whose parameter it is (its node id), so a summary keeps only its
+    /// own parameters' flows, not those of the helpers it calls.
+    pub scope: usize,
+    /// The value holds this taint only in one of its attributes (`user.website = form["w"]` taints `user`).
+    pub partial: bool,
+    /// The value is an attribute read off a tainted object (`user.id`).
+    pub field: bool,
     /// Classes this label was sanitized for.
     pub sanitized: Mask,
     pub via_call: bool,
@@ -533,6 +548,9 @@ impl Taint {
         Taint(vec![Label {
             kind,
             param,
+            scope: 0,
+            partial: false,
+            field: false,
             sanitized: 0,
             via_call: false,
             origin: Rc::from(origin),
@@ -549,12 +567,13 @@ impl Taint {
     }
 
     pub fn add(&mut self, l: Label) {
-        if let Some(e) = self
-            .0
-            .iter_mut()
-            .find(|e| e.kind == l.kind && e.param == l.param && e.sanitized == l.sanitized)
-        {
-            if e.via_call && !l.via_call {
+        if let Some(e) = self.0.iter_mut().find(|e| {
+            e.kind == l.kind
+                && e.param == l.param
+                && e.scope == l.scope
+                && e.sanitized == l.sanitized
+        }) {
+            if (e.via_call && !l.via_call) || (e.partial && !l.partial) {
                 *e = l;
             }
             return;
@@ -589,6 +608,22 @@ impl Taint {
         self
     }
 
+    /// The taint an object gets from one of its attributes.
+    pub fn partial(mut self) -> Taint {
+        for l in &mut self.0 {
+            l.partial = true;
+        }
+        self
+    }
+
+    /// The taint of an attribute read off a tainted object.
+    pub fn field(mut self) -> Taint {
+        for l in &mut self.0 {
+            l.field = true;
+        }
+        self
+    }
+
     pub fn via_call(mut self) -> Taint {
         for l in &mut self.0 {
             l.via_call = true;
@@ -598,6 +633,17 @@ impl Taint {
 
     /// Appends a flow step to every label.
     pub fn step(&self, start: (u32, u32), end: (u32, u32), note: &str) -> Taint {
+        self.step_in(None, start, end, note)
+    }
+
+    /// Appends a flow step in file `path` (`None`: the scanned file) to every label.
+    pub fn step_in(
+        &self,
+        path: Option<&Rc<str>>,
+        start: (u32, u32),
+        end: (u32, u32),
+        note: &str,
+    ) -> Taint {
         Taint(
             self.0
                 .iter()
@@ -606,6 +652,7 @@ impl Taint {
                     let mut l = l.clone();
                     if len < MAX_STEPS {
                         l.flow = Some(Rc::new(Step {
+                            path: path.cloned(),
                             start,
                             end,
                             note: note.to_owned(),
@@ -617,6 +664,22 @@ impl Taint {
                 })
                 .collect(),
         )
+    }
+
+    /// The labels a sink of class `bit` records: the strongest live one (the finding), and every other live
+    /// parameter label (each parameter that reaches the sink belongs in its function's summary).
+    pub fn reported(&self, bit: Mask) -> Vec<&Label> {
+        let Some(best) = self.live(bit) else {
+            return Vec::new();
+        };
+        let mut out = vec![best];
+        out.extend(self.0.iter().filter(|l| {
+            l.sanitized & bit == 0
+                && l.kind == SourceKind::Param
+                && l.scope != 0
+                && !std::ptr::eq(*l, best)
+        }));
+        out
     }
 
     /// The strongest label not sanitized for `bit`.
@@ -953,6 +1016,11 @@ pub(crate) struct SinkHit {
     pub position: String,
     /// The tainted expression as written, shortened.
     pub what: String,
+    /// Where the flow goes on after this call, for a sink inside a project function the call reaches: the
+    /// steps in the callee, ending at the sink itself (the hit is reported at the call, on the changed line).
+    pub tail: Option<Rc<Step>>,
+    /// With `tail`: the sink at its end, as the message names it (`os.system() in app/util.py:12`).
+    pub sink: Option<String>,
 }
 
 /// Per-file state shared by the walkers: the tables, the text, the classes some active rule wants, the hits.
@@ -966,6 +1034,11 @@ pub(crate) struct Core<'a> {
     pub hits: Vec<SinkHit>,
     /// Per sink of the table: off in this file (its `when_import` modules are not imported). Empty: all on.
     pub off: Vec<bool>,
+    /// The file walked, when it is not the scanned one (a project module read for a summary): its flow steps
+    /// carry this path.
+    pub path: Option<Rc<str>>,
+    /// Sinks reached by a function's own parameter labels, for its summary (see [`summary`]).
+    pub param_sinks: Vec<SinkHit>,
 }
 
 impl<'a> Core<'a> {
@@ -986,7 +1059,7 @@ impl<'a> Core<'a> {
             return Taint::default();
         }
         let (s, e) = self.pos(n);
-        taint.step(s, e, note)
+        taint.step_in(self.path.as_ref(), s, e, note)
     }
 
     /// A new source label at a node.
@@ -998,6 +1071,7 @@ impl<'a> Core<'a> {
             param,
             origin,
             Step {
+                path: self.path.clone(),
                 start,
                 end,
                 note,
@@ -1019,8 +1093,15 @@ impl<'a> Core<'a> {
         }
         let text = squash(self.text(a.node));
         let ctor = self.ctor_text(&a.val);
+        // `content_type=PROBLEM_JSON` with `PROBLEM_JSON = "application/problem+json"`: the folded value.
+        let folded = match &a.val.konst {
+            Some(Const::Str(v)) => Some(v.as_str()),
+            _ => None,
+        };
         needles.iter().any(|n| {
-            text.contains(n.as_str()) || ctor.as_deref().is_some_and(|c| c.contains(n.as_str()))
+            text.contains(n.as_str())
+                || ctor.as_deref().is_some_and(|c| c.contains(n.as_str()))
+                || folded.is_some_and(|v| v.contains(n.as_str()))
         })
     }
 
@@ -1129,9 +1210,16 @@ impl<'a> Core<'a> {
                 }
             }
             for (n, taint, position) in operands {
-                if let Some(l) = taint.live(bit) {
+                for l in taint.reported(bit) {
                     let callee = display_callee(&site.callee);
-                    self.record(spec.class, site.node, l.clone(), callee, position, n);
+                    self.record(
+                        spec.class,
+                        site.node,
+                        l.clone(),
+                        callee,
+                        position.clone(),
+                        n,
+                    );
                     reported |= bit;
                 }
             }
@@ -1151,7 +1239,7 @@ impl<'a> Core<'a> {
             {
                 continue;
             }
-            if let Some(l) = value.live(bit) {
+            for l in value.reported(bit) {
                 let l = l.clone();
                 self.record(
                     spec.class,
@@ -1187,7 +1275,7 @@ impl<'a> Core<'a> {
             if self.active & bit == 0 {
                 continue;
             }
-            if let Some(l) = value.live(bit) {
+            for l in value.reported(bit) {
                 let callee = format!("{}[…] =", target.raw);
                 self.record(
                     class,
@@ -1212,14 +1300,7 @@ impl<'a> Core<'a> {
         what: Node<'_>,
     ) {
         let (start, end) = self.pos(at);
-        let what = excerpt(
-            &self
-                .text(what)
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            40,
-        );
+        let what = shown_text(self.text(what));
         let hit = SinkHit {
             class,
             start_byte: at.start_byte(),
@@ -1229,7 +1310,15 @@ impl<'a> Core<'a> {
             callee,
             position,
             what,
+            tail: None,
+            sink: None,
         };
+        self.push_hit(hit);
+    }
+
+    /// Keeps the strongest hit per (class, place); a parameter's hit is also kept for its function's summary.
+    pub fn push_hit(&mut self, hit: SinkHit) {
+        self.keep_param_sink(&hit);
         if let Some(e) = self
             .hits
             .iter_mut()
@@ -1242,6 +1331,26 @@ impl<'a> Core<'a> {
         }
         self.hits.push(hit);
     }
+
+    /// Keeps a hit of a function's own parameter for the function's summary (see `summary::sinks_of`).
+    pub fn keep_param_sink(&mut self, hit: &SinkHit) {
+        if hit.label.kind == SourceKind::Param
+            && hit.label.scope != 0
+            && !self.param_sinks.iter().any(|h| {
+                h.class == hit.class
+                    && h.start_byte == hit.start_byte
+                    && h.label.scope == hit.label.scope
+                    && h.label.param == hit.label.param
+            })
+        {
+            self.param_sinks.push(hit.clone());
+        }
+    }
+}
+
+/// An expression as a message shows it: whitespace collapsed, shortened.
+pub(crate) fn shown_text(text: &str) -> String {
+    excerpt(&text.split_whitespace().collect::<Vec<_>>().join(" "), 40)
 }
 
 fn display_callee(c: &Callee) -> String {
@@ -1261,7 +1370,7 @@ pub(crate) fn run(
     tables: &Tables,
     rules: &[(usize, &CompiledRule)],
     ctx: &FileCtx<'_>,
-    (parsed, injected): (&ParsedFile, &[String]),
+    (parsed, injected, project): (&ParsedFile, &[String], &Project),
     hits: &mut Vec<(usize, Hit)>,
 ) {
     // Which classes each rule wants.
@@ -1288,9 +1397,13 @@ pub(crate) fn run(
         active,
         hits: Vec::new(),
         off: Vec::new(),
+        path: None,
+        param_sinks: Vec::new(),
     };
+    let across = summary::Across::new(project, &project.taint);
+    let importer = project.module_path(&ctx.file.path);
     match parsed.lang {
-        Lang::Python => python::analyse(&mut core, &ctx.file.added),
+        Lang::Python => python::analyse(&mut core, &ctx.file.added, importer.map(|p| (&across, p))),
         Lang::Rust => rust::analyse(&mut core, &ctx.file.added),
     }
     let path = &ctx.file.path;
@@ -1320,28 +1433,45 @@ fn to_hit(h: &SinkHit, base: f32, path: &str) -> Hit {
     if h.label.via_call {
         confidence *= UNKNOWN_CALL_FACTOR;
     }
-    let loc = |s: (u32, u32), e: (u32, u32)| Location {
-        path: path.to_owned(),
+    let loc = |p: Option<&Rc<str>>, s: (u32, u32), e: (u32, u32)| Location {
+        path: p.map_or(path, |p| &**p).to_owned(),
         start_line: s.0,
         start_col: s.1,
         end_line: e.0,
         end_col: e.1,
     };
-    let mut steps = Vec::new();
-    let mut cur = h.label.flow.as_deref();
-    while let Some(s) = cur {
-        steps.push(Evidence {
-            location: loc(s.start, s.end),
-            note: s.note.clone(),
-        });
-        cur = s.prev.as_deref();
-    }
-    steps.reverse();
+    let evidence = |chain: Option<&Step>| {
+        let mut out = Vec::new();
+        let mut cur = chain;
+        while let Some(s) = cur {
+            out.push(Evidence {
+                location: loc(s.path.as_ref(), s.start, s.end),
+                note: s.note.clone(),
+            });
+            cur = s.prev.as_deref();
+        }
+        out.reverse();
+        out
+    };
+    let mut steps = evidence(h.label.flow.as_deref());
+    let (at_call, detail) = match &h.sink {
+        Some(sink) => (
+            format!("passed to {} as {}", h.callee, h.position),
+            format!(
+                "`{}` from {} reaches {sink} through {}",
+                h.what, h.label.origin, h.callee
+            ),
+        ),
+        None => (
+            format!("reaches {} {}", h.callee, h.position),
+            format!("`{}` from {} reaches {}", h.what, h.label.origin, h.callee),
+        ),
+    };
     steps.push(Evidence {
-        location: loc(h.start, h.end),
-        note: format!("reaches {} {}", h.callee, h.position),
+        location: loc(None, h.start, h.end),
+        note: at_call,
     });
-    let detail = format!("`{}` from {} reaches {}", h.what, h.label.origin, h.callee);
+    steps.extend(evidence(h.tail.as_deref()));
     let mut hit = Hit::span(h.start, h.end, confidence).detail(detail);
     hit.flow = steps;
     hit

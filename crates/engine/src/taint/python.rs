@@ -3,18 +3,21 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use secreview_model::LineSet;
 use secreview_rules::data::SourceKind;
-use secreview_syntax::{named_children, walk};
+use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
+use super::summary::{self, Across, Frozen, ModuleSummaries, SharedSummaries, Summary};
 use super::{
     Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
     MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
-    Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag, join_env, last_segment,
-    squash,
+    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag,
+    join_env, last_segment, shown_text, squash,
 };
+use crate::project::Project;
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
@@ -22,34 +25,29 @@ const MAX_DEPTH: usize = 4;
 const MAX_FOLD_BYTES: usize = 512;
 /// Content types in a returned tuple's headers that make the body something other than HTML.
 const NON_HTML_TYPES: &[&str] = &["text/plain", "json", "text/csv", "octet-stream"];
+/// How many modules deep a scanned file's calls are followed into the project: route → service → repository
+/// → the helper with the sink.
+const MODULE_LEVELS: u8 = 3;
+/// Stack for walking a module for its summaries: each level is a walk of its own, nested in the caller's.
+const MODULE_STACK: usize = 16 << 20;
+/// Marks a [`Val::ty`] naming a project class as `@<module path>:<Class>` (not a dotted library type).
+const PROJECT_TYPE: &str = "@";
+/// Longest callee text resolved into the project (generated chains are not worth a lookup).
+const MAX_CALLEE_BYTES: usize = 256;
 /// Loops nested deeper than this get one pass instead of two.
 const MAX_LOOP_PASSES_DEPTH: usize = 3;
 
-pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
+pub(super) fn analyse<'c, 'a>(
+    core: &'c mut Core<'a>,
+    added: &LineSet,
+    across: Option<(&'c Across<'a>, &'a str)>,
+) {
     let parsed = core.parsed;
     let root = parsed.tree.root_node();
-    let mut w = Py {
-        core,
-        imports: HashMap::new(),
-        funcs: HashMap::new(),
-        methods: HashMap::new(),
-        module_consts: HashMap::new(),
-        summaries: HashMap::new(),
-        in_progress: HashSet::new(),
-        env: Env::new(),
-        ret: Taint::default(),
-        aliases: Vec::new(),
-        depth: 0,
-        loop_depth: 0,
-        nest: 0,
-        work: 0,
-        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
-        view_returns: false,
-        parsed_urls: HashMap::new(),
-    };
+    let mut w = Py::new(core, across, MODULE_LEVELS);
     let mut defs = Vec::new();
     w.index(root, &mut defs);
-    w.core.off = w.sinks_off();
+    w.core.off.clone_from(&w.ix.off);
     // Module-level code (scripts: `sys.argv` → `os.system`).
     w.block(root);
     w.env.clear();
@@ -64,8 +62,10 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
     }
 }
 
-struct Py<'c, 'a, 't> {
-    core: &'c mut Core<'a>,
+/// What a walk knows about its module before walking a function: built once per module, and shared by every
+/// summary of a module read for calls into it.
+#[derive(Default)]
+struct FileIndex<'t> {
     /// Local name → dotted module path (`np` → `numpy`, `system` → `os.system`).
     imports: HashMap<String, String>,
     /// Module-level functions by name.
@@ -74,8 +74,16 @@ struct Py<'c, 'a, 't> {
     methods: HashMap<String, Option<Node<'t>>>,
     /// Module-level names assigned a literal exactly once.
     module_consts: HashMap<String, Option<Const>>,
-    /// Function node id → the taint of its return values.
-    summaries: HashMap<usize, Taint>,
+    /// Per sink of the table: off in this module (see [`Py::sinks_off`]).
+    off: Vec<bool>,
+}
+
+struct Py<'c, 'a, 't> {
+    core: &'c mut Core<'a>,
+    /// The module's imports, functions and constants.
+    ix: Rc<FileIndex<'t>>,
+    /// Function node id → its summary.
+    summaries: HashMap<usize, Rc<Summary>>,
     in_progress: HashSet<usize>,
     env: Env,
     ret: Taint,
@@ -92,9 +100,36 @@ struct Py<'c, 'a, 't> {
     view_returns: bool,
     /// Variables holding `urlparse(u)` / `urlsplit(u)` → the path of `u`, so `parsed.netloc` checks `u`.
     parsed_urls: HashMap<String, String>,
+    /// The project around the file and the file's path in it, for calls into other modules.
+    across: Option<(&'c Across<'a>, &'a str)>,
+    /// How many more modules deep calls are followed (see [`MODULE_LEVELS`]).
+    levels: u8,
 }
 
-impl<'a: 't, 't> Py<'_, 'a, 't> {
+impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
+    /// A walker over `core`'s file; `levels`: how many modules deep calls into other modules are followed.
+    fn new(core: &'c mut Core<'a>, across: Option<(&'c Across<'a>, &'a str)>, levels: u8) -> Self {
+        let budget = WORK_BASE + WORK_PER_BYTE * core.parsed.text.len();
+        Py {
+            core,
+            ix: Rc::default(),
+            summaries: HashMap::new(),
+            in_progress: HashSet::new(),
+            env: Env::new(),
+            ret: Taint::default(),
+            aliases: Vec::new(),
+            depth: 0,
+            levels,
+            loop_depth: 0,
+            nest: 0,
+            work: 0,
+            budget,
+            view_returns: false,
+            parsed_urls: HashMap::new(),
+            across,
+        }
+    }
+
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
     }
@@ -114,7 +149,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     // File index: imports, functions, module constants
     // --------------------------------------------------------------------------------------------------------------
 
+    /// Indexes the module (`self.ix`) and lists its function definitions in `defs`.
     fn index(&mut self, root: Node<'t>, defs: &mut Vec<Node<'t>>) {
+        let mut ix = FileIndex::default();
         for child in named_children(root) {
             if child.kind() == "expression_statement"
                 && let Some(a) = child.named_child(0)
@@ -127,10 +164,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             {
                 let k = self.literal(r);
                 let name = self.text(l).to_owned();
-                match self.module_consts.get_mut(&name) {
+                match ix.module_consts.get_mut(&name) {
                     Some(v) => *v = None,
                     None => {
-                        self.module_consts.insert(name, k);
+                        ix.module_consts.insert(name, k);
                     }
                 }
             }
@@ -147,12 +184,12 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         });
         for n in found {
             match n.kind() {
-                "import_statement" => self.import(n, None),
+                "import_statement" => self.import(&mut ix, n, None),
                 "import_from_statement" => {
                     let module = n
                         .child_by_field_name("module_name")
                         .map(|m| self.text(m).to_owned());
-                    self.import(n, module.as_deref());
+                    self.import(&mut ix, n, module.as_deref());
                 }
                 _ => {
                     defs.push(n);
@@ -169,14 +206,14 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     };
                     match parent.map(|p| p.kind()) {
                         Some("module") => {
-                            self.funcs.entry(name).or_insert(n);
+                            ix.funcs.entry(name).or_insert(n);
                         }
                         Some("block")
                             if parent
                                 .and_then(|p| p.parent())
                                 .is_some_and(|c| c.kind() == "class_definition") =>
                         {
-                            self.methods
+                            ix.methods
                                 .entry(name)
                                 .and_modify(|e| *e = None)
                                 .or_insert(Some(n));
@@ -186,9 +223,14 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
             }
         }
+        self.ix = Rc::new(ix);
+        let off = self.sinks_off();
+        if let Some(ix) = Rc::get_mut(&mut self.ix) {
+            ix.off = off;
+        }
     }
 
-    fn import(&mut self, n: Node<'t>, module: Option<&str>) {
+    fn import(&self, ix: &mut FileIndex<'t>, n: Node<'t>, module: Option<&str>) {
         for c in named_children(n) {
             if n.child_by_field_name("module_name") == Some(c) {
                 continue;
@@ -215,18 +257,20 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
                 _ => continue,
             };
+            // A relative import keeps its dots (`.services.Billing`): the project resolves it from this module.
             let full = match module {
-                Some(m) => format!("{}.{path}", m.trim_start_matches('.')),
+                Some(m) if m.ends_with('.') => format!("{m}{path}"),
+                Some(m) => format!("{m}.{path}"),
                 None => path,
             };
-            self.imports.insert(alias, full);
+            ix.imports.insert(alias, full);
         }
     }
 
     /// Per sink: off because none of its `when_import` modules is imported by this file.
     fn sinks_off(&self) -> Vec<bool> {
         let imported = |m: &str| {
-            self.imports.values().any(|full| {
+            self.ix.imports.values().any(|full| {
                 full == m || (full.starts_with(m) && full.as_bytes().get(m.len()) == Some(&b'.'))
             })
         };
@@ -240,7 +284,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
     fn resolve(&self, raw: &str) -> String {
         let (head, rest) = raw.split_once('.').map_or((raw, ""), |(h, r)| (h, r));
-        match self.imports.get(head) {
+        match self.ix.imports.get(head) {
             Some(full) if rest.is_empty() => full.clone(),
             Some(full) => format!("{full}.{rest}"),
             None => raw.to_owned(),
@@ -252,10 +296,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
     // --------------------------------------------------------------------------------------------------------------
 
     /// Analyses a function once (recording its sinks) and returns its summary; `None` while it is on the stack.
-    fn function(&mut self, def: Node<'t>) -> Option<Taint> {
+    fn function(&mut self, def: Node<'t>) -> Option<Rc<Summary>> {
         let id = def.id();
         if let Some(s) = self.summaries.get(&id) {
-            return Some(s.clone());
+            return Some(Rc::clone(s));
         }
         if self.in_progress.contains(&id) || self.depth > MAX_DEPTH {
             return None;
@@ -287,8 +331,13 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         ) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
-        self.summaries.insert(id, ret.clone());
-        Some(ret)
+        let summary = Rc::new(Summary {
+            ret,
+            sinks: summary::sinks_of(&self.core.param_sinks, id, self.core.path.as_ref()),
+            params: self.param_list(def).into_iter().map(|p| p.1).collect(),
+        });
+        self.summaries.insert(id, Rc::clone(&summary));
+        Some(summary)
     }
 
     fn has_return_sink(&self) -> bool {
@@ -407,9 +456,47 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         out
     }
 
+    /// Parameters a handler's route binds through a clean converter (`<int:item_id>` → `item_id`).
+    fn converted_params(&self, def: Node<'t>) -> Vec<&'a str> {
+        let Some(p) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for d in named_children(p).filter(|d| d.kind() == "decorator") {
+            let Some(args) = d
+                .named_child(0)
+                .filter(|e| e.kind() == "call")
+                .and_then(|e| e.child_by_field_name("arguments"))
+            else {
+                continue;
+            };
+            let Some(route) = args.named_child(0).filter(|a| a.kind() == "string") else {
+                continue;
+            };
+            let mut rest = self.text(route);
+            while let Some((_, after)) = rest.split_once('<') {
+                let Some((inside, tail)) = after.split_once('>') else {
+                    break;
+                };
+                if let Some((conv, name)) = inside.split_once(':')
+                    && self.core.t.clean_route_converters.iter().any(|c| c == conv)
+                {
+                    out.push(name);
+                }
+                rest = tail;
+            }
+        }
+        out
+    }
+
     fn params(&mut self, def: Node<'t>) {
         let t = self.core.t;
         let handler = self.is_handler(def);
+        let converted = if handler {
+            self.converted_params(def)
+        } else {
+            Vec::new()
+        };
         let mut django = false;
         for (i, (node, name, ty, default)) in self.param_list(def).into_iter().enumerate() {
             if i == 0 && (name == "self" || name == "cls") {
@@ -436,7 +523,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 django = t.request_param_names.contains(&name) || django;
                 continue;
             }
-            if !core_ty.is_empty() && t.is_clean_type(core_ty) {
+            if (!core_ty.is_empty() && t.is_clean_type(core_ty))
+                || converted.contains(&name.as_str())
+            {
                 continue;
             }
             let by_default = t.param_defaults.iter().find(|(k, _)| {
@@ -447,7 +536,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 (s.kind, format!("request parameter `{name}`"), None)
             } else if let Some(s) = by_type {
                 (s.kind, format!("request parameter `{name}`"), None)
-            } else if handler || django {
+            } else if (handler || django) && self.core.path.is_none() {
+                // A module walked for its summaries is called, not routed to: `safe_referrer(request,
+                // default)` gets `default` from its caller, so it stays a parameter there.
                 (
                     SourceKind::Request,
                     format!("route parameter `{name}`"),
@@ -460,7 +551,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     u16::try_from(i).ok(),
                 )
             };
-            let taint = self.core.source(node, kind, idx, &origin);
+            let mut taint = self.core.source(node, kind, idx, &origin);
+            for l in &mut taint.0 {
+                l.scope = def.id();
+            }
             self.env.insert(name, Val::tainted(taint));
         }
     }
@@ -693,7 +787,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     && base != "self"
                     && let Some(b) = self.env.get_mut(base)
                 {
-                    b.taint.join(&taint);
+                    b.taint.join(&taint.clone().partial());
                 }
                 let mut v = v;
                 v.taint = taint;
@@ -1289,7 +1383,8 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         } else if self.env.contains_key(head) {
             None
         } else {
-            self.imports
+            self.ix
+                .imports
                 .get(head)
                 .map(|full| last_segment(full).to_owned())
         };
@@ -1299,7 +1394,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             None => raw.to_owned(),
         };
         candidates.push(own);
-        if self.imports.contains_key(head) {
+        if self.ix.imports.contains_key(head) {
             candidates.push(self.resolve(raw));
         }
         for c in &candidates {
@@ -1385,7 +1480,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 let name = self.text(n);
                 match self.env.get(name) {
                     Some(v) => v.konst.clone(),
-                    None => self.module_consts.get(name).cloned().flatten(),
+                    None => self.ix.module_consts.get(name).cloned().flatten(),
                 }
             }
             "parenthesized_expression" => konst(n.named_child(0)?),
@@ -1457,7 +1552,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 let name = self.text(n);
                 match self.env.get(name) {
                     Some(v) => v.clone(),
-                    None => match self.module_consts.get(name).cloned().flatten() {
+                    None => match self.ix.module_consts.get(name).cloned().flatten() {
                         Some(k) => Val::konst(k),
                         None => Val::default(),
                     },
@@ -1713,7 +1808,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             return Val::default();
         };
         let o = self.eval(obj);
-        Val::tainted(o.taint)
+        Val::tainted(o.taint.field())
     }
 
     fn comprehension(&mut self, n: Node<'t>) -> Val {
@@ -1933,8 +2028,11 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
             }
         }
-        // Same-file helpers
+        // Same-file helpers, then project functions in other modules.
         if let Some(v) = self.helper(n, f, &callee, &args) {
+            return v;
+        }
+        if let Some(v) = self.foreign(n, f, &callee, &args, recv_val.as_ref()) {
             return v;
         }
         let ty_of_result = || -> (Option<Rc<str>>, Option<(usize, usize)>) {
@@ -2037,50 +2135,184 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         args: &[Arg<'t>],
     ) -> Option<Val> {
         let (def, offset) = match f.kind() {
-            "identifier" if !self.imports.contains_key(&callee.raw) => {
-                (*self.funcs.get(&callee.raw)?, 0)
+            "identifier" if !self.ix.imports.contains_key(&callee.raw) => {
+                (*self.ix.funcs.get(&callee.raw)?, 0)
             }
             "attribute" => {
                 let obj = f.child_by_field_name("object")?;
                 if !matches!(self.text(obj), "self" | "cls") {
                     return None;
                 }
-                ((*self.methods.get(&callee.last)?)?, 1)
+                ((*self.ix.methods.get(&callee.last)?)?, 1)
             }
             _ => return None,
         };
         let summary = self.function(def)?;
-        let params = self.param_list(def);
-        let mut out = Taint::default();
+        Some(self.apply(n, callee, &summary, args, offset))
+    }
+
+    /// Applies the summary of a project function in another module, if the callee resolves to one. A project
+    /// class's constructor gives its instances their type, so their method calls resolve too.
+    fn foreign(
+        &mut self,
+        n: Node<'t>,
+        f: Node<'t>,
+        callee: &Callee,
+        args: &[Arg<'t>],
+        recv: Option<&Val>,
+    ) -> Option<Val> {
+        let (across, importer) = self.across?;
+        let levels = self.levels.checked_sub(1)?;
+        let (path, qual) = self.project_target(f, callee, recv)?;
+        if path == importer {
+            return None;
+        }
+        let path = across.project.module_path(&path)?;
+        let m = module_summaries(across, self.core.t, self.core.active, path, levels)?;
+        let qual = qual.join(".");
+        if m.classes.contains(&qual) {
+            let mut taint = Taint::default();
+            for a in args {
+                taint.join(&a.val.taint);
+            }
+            return Some(Val {
+                taint: taint.via_call(),
+                ty: Some(Rc::from(format!("{PROJECT_TYPE}{path}:{qual}"))),
+                ctor: Some((n.start_byte(), n.end_byte())),
+                ..Val::default()
+            });
+        }
+        let summary = across.summary(&m, path, &qual, levels)?;
+        let method = f.kind() == "attribute"
+            && matches!(
+                summary.params.first().map(String::as_str),
+                Some("self" | "cls")
+            );
+        Some(self.apply(n, callee, &summary, args, usize::from(method)))
+    }
+
+    /// The project module and qualified name a call names: a method of a project class's instance, or a name
+    /// this file imports (`helpers.run`, `from .svc import Billing` then `Billing.charge`).
+    fn project_target(
+        &self,
+        f: Node<'t>,
+        callee: &Callee,
+        recv: Option<&Val>,
+    ) -> Option<(String, Vec<String>)> {
+        let (across, importer) = self.across?;
+        if f.kind() == "attribute"
+            && let Some(ty) = recv.and_then(|v| v.ty.as_deref())
+        {
+            let (path, class) = ty.strip_prefix(PROJECT_TYPE)?.rsplit_once(':')?;
+            let mut qual: Vec<String> = class.split('.').map(str::to_owned).collect();
+            qual.push(callee.last.clone());
+            return Some((path.to_owned(), qual));
+        }
+        let head = callee.raw.split('.').next()?;
+        if !self.ix.imports.contains_key(head) || callee.raw.len() > MAX_CALLEE_BYTES {
+            return None;
+        }
+        let (path, symbol) = across.project.resolve_dotted(importer, &callee.full)?;
+        Some((path, symbol.split('.').map(str::to_owned).collect()))
+    }
+
+    /// The argument a call passes for parameter `i` of a function with parameters `params` (`offset`: 1 when
+    /// the receiver is the first parameter).
+    fn arg_for<'b>(
+        args: &'b [Arg<'t>],
+        params: &[String],
+        i: usize,
+        offset: usize,
+    ) -> Option<&'b Arg<'t>> {
+        let name = params.get(i).map(String::as_str);
+        i.checked_sub(offset)
+            .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
+            .or_else(|| {
+                args.iter()
+                    .find(|a| a.name.is_some() && a.name.as_deref() == name)
+            })
+    }
+
+    /// Applies a summary at a call: reports the arguments that reach the callee's sinks (at the call) and
+    /// returns the taint of the result.
+    fn apply(
+        &mut self,
+        n: Node<'t>,
+        callee: &Callee,
+        summary: &Summary,
+        args: &[Arg<'t>],
+        offset: usize,
+    ) -> Val {
+        let all = self.core.t.all;
         let (start, end) = self.core.pos(n);
-        let note = format!("returned by {}() (line {})", callee.last, start.0);
-        for l in summary.labels() {
+        let shown = format!("{}()", callee.last);
+        for ps in &summary.sinks {
+            let bit: Mask = 1 << ps.class;
+            if self.core.active & bit == 0 {
+                continue;
+            }
+            let Some(a) = Self::arg_for(args, &summary.params, usize::from(ps.param), offset)
+            else {
+                continue;
+            };
+            let mut t = a.val.taint.clone().sanitized(ps.sanitized, all);
+            if ps.via_call {
+                t = t.via_call();
+            }
+            let Some(l) = t.live(bit) else { continue };
+            // `f` reads `user.id` off its parameter, and the caller's `user` is tainted only in another attribute
+            // (`user.website = form["w"]`), is an object built from request data (`Users(name=name)`), or one a
+            // call returned for it (an unknown call, or a query builder, which sanitizes for SQL:
+            // `Users.query.filter_by(name=name).first()`): its `id` is not the request's.
+            if ps.field && (l.partial || l.via_call || l.sanitized != 0 || a.val.ty.is_some()) {
+                continue;
+            }
+            let position = match &a.name {
+                Some(k) => format!("`{k}=`"),
+                None => format!("argument {}", usize::from(ps.param).saturating_sub(offset)),
+            };
+            let what = shown_text(self.text(a.node));
+            let hit = SinkHit {
+                class: ps.class,
+                start_byte: n.start_byte(),
+                start,
+                end,
+                label: l.clone(),
+                callee: shown.clone(),
+                position,
+                what,
+                tail: ps.tail(&shown),
+                sink: Some(ps.sink.clone()),
+            };
+            // A parameter passed on is this function's summary, not a finding: the sink's own walk reports
+            // parameter flows where they end, once.
+            if hit.label.kind == SourceKind::Param {
+                self.core.keep_param_sink(&hit);
+            } else {
+                self.core.push_hit(hit);
+            }
+        }
+        let mut out = Taint::default();
+        let note = format!("returned by {shown} (line {})", start.0);
+        let path = self.core.path.clone();
+        for l in summary.ret.labels() {
             match l.param {
                 Some(i) if l.kind == SourceKind::Param => {
-                    let i = usize::from(i);
-                    let name = params.get(i).map(|p| p.1.as_str());
-                    let arg = i
-                        .checked_sub(offset)
-                        .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
-                        .or_else(|| {
-                            args.iter()
-                                .find(|a| a.name.is_some() && a.name.as_deref() == name)
-                        });
-                    if let Some(a) = arg {
-                        let mut t = a.val.taint.clone().sanitized(l.sanitized, self.core.t.all);
+                    if let Some(a) = Self::arg_for(args, &summary.params, usize::from(i), offset) {
+                        let mut t = a.val.taint.clone().sanitized(l.sanitized, all);
                         if l.via_call {
                             t = t.via_call();
                         }
-                        out.join(&t.step(start, end, &note));
+                        out.join(&t.step_in(path.as_ref(), start, end, &note));
                     }
                 }
                 _ => {
                     let t = Taint(vec![l.clone()]);
-                    out.join(&t.step(start, end, &note));
+                    out.join(&t.step_in(path.as_ref(), start, end, &note));
                 }
             }
         }
-        Some(Val::tainted(out))
+        Val::tainted(out)
     }
 
     fn mutate(&mut self, path: &str, method: &str, args: &[Arg<'t>], n: Node<'t>) {
@@ -2591,4 +2823,98 @@ fn strip_optional(ty: &str) -> &str {
         t = if a == "None" { b } else { a };
     }
     t
+}
+
+/// The summaries of module `path` walked with `levels` left: from the scan's shared cache, or computed now.
+fn module_summaries(
+    across: &Across<'_>,
+    t: &Tables,
+    active: Mask,
+    path: &str,
+    levels: u8,
+) -> Option<Arc<ModuleSummaries>> {
+    let key = (path.to_owned(), levels, active);
+    if let Some(m) = across.shared.get(&key) {
+        return Some(m);
+    }
+    let (project, shared) = (across.project, across.shared);
+    // A thread of its own: the walk nests in the caller's (which may be deep in an expression already), and
+    // its own calls nest further; a fresh stack keeps every level's bound independent of who asked.
+    let m = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(MODULE_STACK)
+            .spawn_scoped(scope, || {
+                project.with_parsed(path, |parsed| {
+                    summarise_module(project, shared, t, active, (parsed, path), levels)
+                })
+            })
+            .ok()?
+            .join()
+            .ok()?
+    })?;
+    Some(shared.keep(key, m))
+}
+
+/// Walks every top-level function and method of a module for its summary.
+fn summarise_module(
+    project: &Project,
+    shared: &SharedSummaries,
+    t: &Tables,
+    active: Mask,
+    (parsed, path): (&ParsedFile, &str),
+    levels: u8,
+) -> ModuleSummaries {
+    let across = Across::new(project, shared);
+    let mut core = Core {
+        t,
+        parsed,
+        injected: &[],
+        active,
+        hits: Vec::new(),
+        off: Vec::new(),
+        path: Some(Rc::from(path)),
+        param_sinks: Vec::new(),
+    };
+    let mut w = Py::new(&mut core, Some((&across, path)), levels);
+    w.index(parsed.tree.root_node(), &mut Vec::new());
+    w.core.off.clone_from(&w.ix.off);
+    let mut out = ModuleSummaries::default();
+    let root = parsed.tree.root_node();
+    for (name, def) in top_defs(parsed, root) {
+        if def.kind() == "class_definition" {
+            out.classes.insert(name.to_owned());
+            let Some(body) = def.child_by_field_name("body") else {
+                continue;
+            };
+            for (method, m) in top_defs(parsed, body) {
+                if m.kind() == "function_definition"
+                    && let Some(s) = w.function(m)
+                {
+                    out.funcs
+                        .insert(format!("{name}.{method}"), Frozen::freeze(&s));
+                }
+            }
+        } else if let Some(s) = w.function(def) {
+            out.funcs.insert(name.to_owned(), Frozen::freeze(&s));
+        }
+    }
+    out
+}
+
+/// The function and class definitions directly in `block`, by name (decorators looked through).
+fn top_defs<'t>(parsed: &'t ParsedFile, block: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
+    named_children(block)
+        .filter_map(|c| {
+            let d = if c.kind() == "decorated_definition" {
+                c.child_by_field_name("definition")?
+            } else {
+                c
+            };
+            if !matches!(d.kind(), "function_definition" | "class_definition") {
+                return None;
+            }
+            let name = d.child_by_field_name("name")?;
+            Some((&parsed.text[name.byte_range()], d))
+        })
+        .collect()
 }

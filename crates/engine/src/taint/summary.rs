@@ -1,0 +1,362 @@
+//! Function summaries: what a function does with its parameters, computed once and applied at every call.
+//!
+//! A helper is walked with each parameter as a labelled source ([`SourceKind::Param`], its index and the
+//! function's node id as `scope`). Two things come out:
+//! - the labels that reach its `return` ([`Summary::ret`]): which arguments flow into the result, through which
+//!   sanitizers, and the sources the function reads itself (`self.request.args.get(name)`);
+//! - the sinks its parameters reach ([`Summary::sinks`]), inside the function or further down, with the steps
+//!   from the parameter to the sink.
+//!
+//! At a call, an argument's taint that is live for a parameter's sink is reported **at the call**, the flow
+//! continuing into the callee to the sink: the call is what the diff changed, and the message names both. A
+//! caller's own parameter passed on becomes a sink of the caller's summary, so wrappers of wrappers compose.
+//! The callee may be in another module of the project (see `python::Py::foreign`); its steps then carry its path.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+
+use secreview_rules::data::SourceKind;
+
+use super::{Label, Mask, SinkHit, Step, Taint};
+use crate::project::Project;
+
+/// What a function does with its parameters.
+#[derive(Debug, Default)]
+pub(crate) struct Summary {
+    /// What reaches the function's `return`.
+    pub ret: Taint,
+    /// Sinks its parameters reach.
+    pub sinks: Vec<ParamSink>,
+    /// Parameter names in order (`self` / `cls` included), to map keyword arguments.
+    pub params: Vec<String>,
+}
+
+/// A sink that the value of one parameter reaches.
+#[derive(Debug)]
+pub(crate) struct ParamSink {
+    pub param: u16,
+    pub class: usize,
+    /// Classes the value was sanitized for on the way.
+    pub sanitized: Mask,
+    pub via_call: bool,
+    /// The sink gets an attribute of the parameter (`session["id"] = user.id`), not the parameter itself.
+    pub field: bool,
+    /// From the parameter to the sink, the sink last.
+    pub flow: Rc<Step>,
+    /// The sink as a message names it: `os.system() in app/util.py:12`.
+    pub sink: String,
+}
+
+impl ParamSink {
+    /// The sink part of a parameter's hit in the walked function (`path`: its file, `None` for the scanned one).
+    pub fn from_hit(h: &SinkHit, path: Option<&Rc<str>>) -> Option<ParamSink> {
+        let param = h.label.param?;
+        let mut steps = chain_of(h.label.flow.as_deref());
+        let (note, sink) = match &h.sink {
+            // Already a call into a deeper function: keep its steps, the sink stays the deepest one.
+            Some(sink) => (
+                format!("passed to {} as {}", h.callee, h.position),
+                sink.clone(),
+            ),
+            None => (
+                format!("reaches {} {}", h.callee, h.position),
+                match path {
+                    Some(p) => format!("{} in {p}:{}", h.callee, h.start.0),
+                    None => format!("{} (line {})", h.callee, h.start.0),
+                },
+            ),
+        };
+        steps.push(StepData {
+            path: path.cloned(),
+            start: h.start,
+            end: h.end,
+            note,
+        });
+        steps.extend(chain_of(h.tail.as_deref()));
+        Some(ParamSink {
+            param,
+            class: h.class,
+            sanitized: h.label.sanitized,
+            via_call: h.label.via_call,
+            field: h.label.field,
+            flow: link(steps)?,
+            sink,
+        })
+    }
+
+    /// The steps inside the callee, the first one renamed for the call (`parameter `cmd` of run()`).
+    pub fn tail(&self, callee: &str) -> Option<Rc<Step>> {
+        let mut steps = chain_of(Some(&self.flow));
+        if let Some(first) = steps.first_mut()
+            && let Some(name) = first.note.split('`').nth(1)
+        {
+            first.note = format!("parameter `{name}` of {callee}");
+        }
+        link(steps)
+    }
+}
+
+/// One step, unlinked.
+struct StepData {
+    path: Option<Rc<str>>,
+    start: (u32, u32),
+    end: (u32, u32),
+    note: String,
+}
+
+/// The steps of a chain, oldest first.
+fn chain_of(mut cur: Option<&Step>) -> Vec<StepData> {
+    let mut out = Vec::new();
+    while let Some(s) = cur {
+        out.push(StepData {
+            path: s.path.clone(),
+            start: s.start,
+            end: s.end,
+            note: s.note.clone(),
+        });
+        cur = s.prev.as_deref();
+    }
+    out.reverse();
+    out
+}
+
+/// Links steps (oldest first) into a chain; `None` when there are none.
+fn link(steps: Vec<StepData>) -> Option<Rc<Step>> {
+    let mut prev: Option<Rc<Step>> = None;
+    for (i, s) in steps.into_iter().enumerate() {
+        prev = Some(Rc::new(Step {
+            path: s.path,
+            start: s.start,
+            end: s.end,
+            note: s.note,
+            prev,
+            len: u16::try_from(i + 1).unwrap_or(u16::MAX),
+        }));
+    }
+    prev
+}
+
+/// The parameter sinks a walk recorded for the function with node id `scope`.
+pub(crate) fn sinks_of(hits: &[SinkHit], scope: usize, path: Option<&Rc<str>>) -> Vec<ParamSink> {
+    hits.iter()
+        .filter(|h| h.label.kind == SourceKind::Param && h.label.scope == scope)
+        .filter_map(|h| ParamSink::from_hit(h, path))
+        .collect()
+}
+
+/// Every function summary of one module, walked with a given number of module levels left to follow, in a
+/// form that can be shared between the scan's threads.
+#[derive(Debug, Default)]
+pub(crate) struct ModuleSummaries {
+    /// By qualified name: `run`, `Billing.charge`.
+    pub funcs: HashMap<String, Frozen>,
+    /// Top-level class names (a call constructs an instance).
+    pub classes: HashSet<String>,
+}
+
+/// A [`Summary`] without `Rc`s.
+#[derive(Debug)]
+pub(crate) struct Frozen {
+    ret: Vec<FrozenLabel>,
+    sinks: Vec<FrozenSink>,
+    params: Vec<String>,
+}
+
+#[derive(Debug)]
+struct FrozenLabel {
+    kind: SourceKind,
+    param: Option<u16>,
+    sanitized: Mask,
+    via_call: bool,
+    partial: bool,
+    field: bool,
+    origin: String,
+    flow: Vec<FrozenStep>,
+}
+
+#[derive(Debug)]
+struct FrozenSink {
+    param: u16,
+    class: usize,
+    sanitized: Mask,
+    via_call: bool,
+    field: bool,
+    flow: Vec<FrozenStep>,
+    sink: String,
+}
+
+#[derive(Debug)]
+struct FrozenStep {
+    path: Option<String>,
+    start: (u32, u32),
+    end: (u32, u32),
+    note: String,
+}
+
+fn freeze_steps(chain: Option<&Step>) -> Vec<FrozenStep> {
+    chain_of(chain)
+        .into_iter()
+        .map(|s| FrozenStep {
+            path: s.path.map(|p| p.to_string()),
+            start: s.start,
+            end: s.end,
+            note: s.note,
+        })
+        .collect()
+}
+
+fn thaw_steps(steps: &[FrozenStep], paths: &mut PathCache) -> Option<Rc<Step>> {
+    link(
+        steps
+            .iter()
+            .map(|s| StepData {
+                path: s.path.as_deref().map(|p| paths.get(p)),
+                start: s.start,
+                end: s.end,
+                note: s.note.clone(),
+            })
+            .collect(),
+    )
+}
+
+/// One `Rc<str>` per path while thawing.
+#[derive(Default)]
+struct PathCache(HashMap<String, Rc<str>>);
+
+impl PathCache {
+    fn get(&mut self, p: &str) -> Rc<str> {
+        Rc::clone(self.0.entry(p.to_owned()).or_insert_with(|| Rc::from(p)))
+    }
+}
+
+impl Frozen {
+    pub fn freeze(s: &Summary) -> Frozen {
+        Frozen {
+            ret: s
+                .ret
+                .labels()
+                .iter()
+                .map(|l| FrozenLabel {
+                    kind: l.kind,
+                    param: l.param,
+                    sanitized: l.sanitized,
+                    via_call: l.via_call,
+                    partial: l.partial,
+                    field: l.field,
+                    origin: l.origin.to_string(),
+                    flow: freeze_steps(l.flow.as_deref()),
+                })
+                .collect(),
+            sinks: s
+                .sinks
+                .iter()
+                .map(|k| FrozenSink {
+                    param: k.param,
+                    class: k.class,
+                    sanitized: k.sanitized,
+                    via_call: k.via_call,
+                    field: k.field,
+                    flow: freeze_steps(Some(&k.flow)),
+                    sink: k.sink.clone(),
+                })
+                .collect(),
+            params: s.params.clone(),
+        }
+    }
+
+    pub fn thaw(&self) -> Summary {
+        let mut paths = PathCache::default();
+        let mut ret = Taint::default();
+        for l in &self.ret {
+            ret.add(Label {
+                kind: l.kind,
+                param: l.param,
+                scope: 0,
+                partial: l.partial,
+                field: l.field,
+                sanitized: l.sanitized,
+                via_call: l.via_call,
+                origin: Rc::from(l.origin.as_str()),
+                flow: thaw_steps(&l.flow, &mut paths),
+            });
+        }
+        let sinks = self
+            .sinks
+            .iter()
+            .filter_map(|k| {
+                Some(ParamSink {
+                    param: k.param,
+                    class: k.class,
+                    sanitized: k.sanitized,
+                    via_call: k.via_call,
+                    field: k.field,
+                    flow: thaw_steps(&k.flow, &mut paths)?,
+                    sink: k.sink.clone(),
+                })
+            })
+            .collect();
+        Summary {
+            ret,
+            sinks,
+            params: self.params.clone(),
+        }
+    }
+}
+
+/// Module summaries of one scan, shared by its threads: keyed by (module path, levels left, sink classes
+/// wanted). The levels are part of the key so that a summary never depends on who asked first: a module
+/// walked with `n` levels left follows its calls into modules walked with `n - 1`.
+#[derive(Default)]
+pub(crate) struct SharedSummaries(Mutex<HashMap<(String, u8, Mask), Arc<ModuleSummaries>>>);
+
+impl SharedSummaries {
+    pub fn get(&self, key: &(String, u8, Mask)) -> Option<Arc<ModuleSummaries>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    /// Keeps `m` unless another thread computed the same module first (the two are equal).
+    pub fn keep(&self, key: (String, u8, Mask), m: ModuleSummaries) -> Arc<ModuleSummaries> {
+        let m = Arc::new(m);
+        match self.0.lock() {
+            Ok(mut map) => Arc::clone(map.entry(key).or_insert(m)),
+            Err(_) => m,
+        }
+    }
+}
+
+/// What one scanned file's walk knows of the modules it calls into.
+pub(crate) struct Across<'a> {
+    pub project: &'a Project,
+    pub shared: &'a SharedSummaries,
+    /// Thawed summaries, by (module path, qualified name, levels left).
+    thawed: RefCell<HashMap<(String, String, u8), Rc<Summary>>>,
+}
+
+impl<'a> Across<'a> {
+    pub fn new(project: &'a Project, shared: &'a SharedSummaries) -> Self {
+        Across {
+            project,
+            shared,
+            thawed: RefCell::default(),
+        }
+    }
+
+    /// The summary of `qual` in `m` (walked with `levels` left), thawed once per scanned file.
+    pub fn summary(
+        &self,
+        m: &ModuleSummaries,
+        path: &str,
+        qual: &str,
+        levels: u8,
+    ) -> Option<Rc<Summary>> {
+        let key = (path.to_owned(), qual.to_owned(), levels);
+        if let Some(s) = self.thawed.borrow().get(&key) {
+            return Some(Rc::clone(s));
+        }
+        let s = Rc::new(m.funcs.get(qual)?.thaw());
+        self.thawed.borrow_mut().insert(key, Rc::clone(&s));
+        Some(s)
+    }
+}
