@@ -445,8 +445,11 @@ impl SecretsMatcher {
         {
             return true;
         }
+        // A UUID's segments look like the `word-123` identifiers a generic rule's allow list lets through; whether
+        // it is a secret depends on its key, which `identifier_or_hash` judges.
+        let judged_by_key = self.is_generic(rule) && looks_like_uuid(value);
         if self.references.iter().any(|r| r.is_match(value))
-            || allow.iter().any(|r| r.is_match(value) || r.is_match(whole))
+            || (!judged_by_key && allow.iter().any(|r| r.is_match(value) || r.is_match(whole)))
         {
             return true;
         }
@@ -461,15 +464,17 @@ impl SecretsMatcher {
         self.is_generic(rule) && self.identifier_or_hash(value, key_of(whole, value))
     }
 
-    /// UUIDs and hex digests a generic rule drops, unless the value is hex assigned to a key that names a secret
-    /// key (`SECRET_KEY`, `client_secret`): those are random keys written in hex.
+    /// UUIDs and hex digests a generic rule drops, unless the value is hex (not a 40-hex git object id) or a
+    /// UUID assigned to a key that names a secret key (`SECRET_KEY`, `client_secret`, `app.secret`): those are
+    /// random keys written in hex, and many services issue UUID secrets. A UUID under a bare `token` / `id` key
+    /// stays dropped: request ids, CSRF and session tokens in fixtures are UUIDs far more often than credentials.
     fn identifier_or_hash(&self, value: &str, key: &str) -> bool {
         if !looks_like_identifier_or_hash(value) {
             return false;
         }
         let hex = value.bytes().all(|c| c.is_ascii_hexdigit());
-        !(hex
-            && value.len() != 40
+        let random_key = (hex && value.len() != 40) || looks_like_uuid(value);
+        !(random_key
             && self
                 .hex_secret_key
                 .as_ref()
@@ -638,15 +643,19 @@ fn looks_repetitive(value: &str) -> bool {
 /// checksums far more often than credentials.
 fn looks_like_identifier_or_hash(value: &str) -> bool {
     let hex = value.bytes().all(|c| c.is_ascii_hexdigit());
-    let uuid = value.len() == 36
+    looks_like_uuid(value) || (hex && matches!(value.len(), 32 | 40 | 64 | 128))
+}
+
+/// `8-4-4-4-12` hex digits.
+fn looks_like_uuid(value: &str) -> bool {
+    value.len() == 36
         && value.bytes().enumerate().all(|(i, c)| {
             if matches!(i, 8 | 13 | 18 | 23) {
                 c == b'-'
             } else {
                 c.is_ascii_hexdigit()
             }
-        });
-    uuid || (hex && matches!(value.len(), 32 | 40 | 64 | 128))
+        })
 }
 
 #[cfg(test)]
