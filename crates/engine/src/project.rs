@@ -53,6 +53,7 @@ const WIRING_NAMES: &[&str] = &[
     "router.py",
     "routers.py",
     "urls.py",
+    "urls/__init__.py",
 ];
 
 /// Text that marks a module as wiring: it registers routers, blueprints or URL patterns.
@@ -62,6 +63,7 @@ const WIRING_MARKERS: &[&str] = &[
     "urlpatterns",
     "add_url_rule(",
     "add_resource(",
+    "add_router(",
     ".mount(",
 ];
 
@@ -254,6 +256,13 @@ impl Project {
     /// context.
     pub fn wiring(&self) -> &[String] {
         &self.wiring
+    }
+
+    /// The module a dotted name written in `importer` names (`include("app.urls")`), if the project holds it.
+    pub fn resolve_module(&self, importer: &str, dotted: &str) -> Option<String> {
+        self.paths
+            .resolve(importer, dotted, 0)
+            .filter(|p| self.modules.contains_key(p))
     }
 
     /// The project's own copy of a module's path, borrowed for as long as the project lives.

@@ -342,7 +342,12 @@ fn ownership(
                 .iter()
                 .any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
             let single = owned.first().is_some_and(|l| l.single);
-            if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
+            // A route declared open to anonymous callers (`AllowAny`, ninja `auth=None`) serves public records.
+            if !read_checked
+                || r.mutates()
+                || !(r.is_object_endpoint() || single)
+                || r.allow_any.is_some()
+            {
                 continue;
             }
             (owned.first().copied(), base - READ_PENALTY)

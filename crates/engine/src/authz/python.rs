@@ -59,7 +59,10 @@ fn framework_of(text: &str) -> Option<Framework> {
                 || module.starts_with(&format!("{m}_"))
         })
     };
-    if uses("fastapi") || uses("starlette") {
+    // django-ninja apps are Django apps with FastAPI-style operation decorators.
+    if uses("ninja") {
+        Some(Framework::Django)
+    } else if uses("fastapi") || uses("starlette") {
         Some(Framework::FastApi)
     } else if uses("rest_framework") {
         Some(Framework::Drf)
@@ -190,6 +193,7 @@ impl<'a> PyFile<'a> {
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
+                    file.url_guards(p, names, n, &mut r);
                     // Without its own `permission_classes` a DRF view takes the settings' defaults, which may
                     // include object permissions this file cannot see.
                     if (django || r.permission_classes.is_some())
@@ -219,12 +223,24 @@ impl<'a> PyFile<'a> {
                 && r.kind() == "call"
             {
                 let c = callee(p, r);
-                if matches!(last_segment(c), "APIRouter" | "FastAPI")
-                    && let Some(args) = r.child_by_field_name("arguments")
+                if matches!(
+                    last_segment(c),
+                    "APIRouter" | "FastAPI" | "Router" | "NinjaAPI"
+                ) && let Some(args) = r.child_by_field_name("arguments")
                 {
                     for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
                         let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
                         let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
+                        // django-ninja: `Router(auth=BearerTokenAuth())` guards every operation on it.
+                        if key == "auth" && wiring::ninja_auth_guards(val, names) {
+                            out.insert(
+                                t(p, l).to_owned(),
+                                (
+                                    ev(p, kw, format!("router auth `{val}`")),
+                                    names.is_privilege(val),
+                                ),
+                            );
+                        }
                         if key == "dependencies" {
                             let privileged = depends_names(val).any(|d| names.is_privilege(d));
                             if privileged || depends_names(val).any(|d| names.is_auth(d)) {
@@ -323,6 +339,7 @@ impl<'a> PyFile<'a> {
                     continue;
                 }
                 let mut r = Route::new(name.clone(), framework, def_ev.clone(), obj.to_owned());
+                let mut operation_public = None;
                 if HTTP_VERBS.contains(&verb) {
                     r.methods.push(verb.to_ascii_uppercase());
                 }
@@ -337,6 +354,14 @@ impl<'a> PyFile<'a> {
                             for dep in depends_names(val) {
                                 self.classify_dependency(p, names, dep, kw, &mut r);
                             }
+                        }
+                        // django-ninja's per-operation `auth=` overrides the router's.
+                        "auth" if wiring::ninja_auth_public(val) => {
+                            operation_public =
+                                Some(ev(p, kw, format!("`auth={val}` lets anonymous callers in")));
+                        }
+                        "auth" if wiring::ninja_auth_guards(val, names) => {
+                            r.auth.push(ev(p, kw, format!("operation auth `{val}`")));
                         }
                         _ => {}
                     }
@@ -355,6 +380,11 @@ impl<'a> PyFile<'a> {
                     }
                 } else {
                     self.registration_guards(p, names, obj, *d, &mut r);
+                }
+                if let Some(open) = operation_public {
+                    r.auth.clear();
+                    r.privilege.clear();
+                    r.allow_any = Some(open);
                 }
                 registered_at = Some(di);
                 route = Some(r);
@@ -467,6 +497,7 @@ impl<'a> PyFile<'a> {
         if let Some(class) = class {
             self.class_evidence(p, names, class, &mut route);
         }
+        self.url_guards(p, names, def, &mut route);
         for (pname, annotation, default) in &params {
             let aliased = annotation
                 .as_deref()
@@ -601,6 +632,37 @@ impl<'a> PyFile<'a> {
             p.line_col(at.start_byte()),
             &format!("router `{group}`"),
         );
+    }
+
+    /// Adds the guards the project's Django URL configurations put around the view (see
+    /// `wiring::url_guards`), as evidence at the view's definition `at`.
+    fn url_guards(&self, p: &ParsedFile, names: &Names, at: Node<'_>, route: &mut Route) {
+        if !matches!(route.framework, Framework::Django | Framework::Drf)
+            || route.is_authenticated()
+        {
+            return;
+        }
+        // A view function is registered by its name, a class-based view by its class.
+        let view = if route.class_based {
+            route.group.clone()
+        } else {
+            route.name.clone()
+        };
+        let facts = self
+            .registered
+            .borrow_mut()
+            .entry(format!("urls:{view}"))
+            .or_insert_with(|| {
+                wiring::url_guards(self.scope.project, self.scope.path, &view, names)
+            })
+            .clone();
+        if let Some(facts) = facts {
+            facts.guard(
+                route,
+                p.line_col(at.start_byte()),
+                &format!("view `{view}`"),
+            );
+        }
     }
 
     /// Adds what an imported dependency (or annotation alias) establishes, as evidence at its use site `at`
