@@ -67,6 +67,23 @@ const WIRING_MARKERS: &[&str] = &[
     ".mount(",
 ];
 
+/// Text that marks a settings module the analyses read: Django REST framework's configuration.
+const SETTINGS_MARKER: &str = "REST_FRAMEWORK";
+
+/// At most this many settings modules are read (a project has a few: base, dev, prod, test).
+const MAX_SETTINGS: usize = 12;
+
+/// A Django settings module by its path: `settings.py`, or any module of a `settings/` package
+/// (`config/settings/base.py`); test settings are left out.
+fn is_settings_path(path: &str) -> bool {
+    if !is_python(path) || path.split('/').any(|s| s.starts_with("test")) {
+        return false;
+    }
+    let mut segs = path.rsplit('/');
+    let file = segs.next().unwrap_or("");
+    file == "settings.py" || segs.next() == Some("settings")
+}
+
 /// Ancestor directories searched for wiring files, nearest first (`app/api/routes/x.py` → `app/api/routes`,
 /// `app/api`, `app`, the root).
 const WIRING_DEPTH: usize = 6;
@@ -121,6 +138,8 @@ pub struct Project {
     context: usize,
     /// Modules that register routes (see [`WIRING_MARKERS`]), in path order.
     wiring: Vec<String>,
+    /// Django settings modules that configure Django REST framework, in path order.
+    settings: Vec<String>,
 }
 
 impl Project {
@@ -143,6 +162,7 @@ impl Project {
             paths: PathIndex::new(paths),
             context: 0,
             wiring: Vec::new(),
+            settings: Vec::new(),
         };
         let mut frontier: Vec<String> = Vec::new();
         for f in changed {
@@ -160,6 +180,17 @@ impl Project {
             return project;
         }
         let mut read_count = 0;
+        // Settings apply to every view without importing it: read them by path, like wiring files.
+        for target in project.paths.settings.clone() {
+            if read_count >= CONTEXT_MAX_FILES || project.modules.contains_key(&target) {
+                continue;
+            }
+            read_count += 1;
+            if let Some(text) = read(&target).filter(|t| t.contains(SETTINGS_MARKER)) {
+                project.insert(target, Lang::Python, text);
+                project.context += 1;
+            }
+        }
         for target in project.wiring_candidates(&frontier) {
             if read_count >= CONTEXT_MAX_FILES {
                 break;
@@ -219,6 +250,19 @@ impl Project {
             .map(|(p, _)| p.clone())
             .collect();
         self.wiring.sort();
+        self.settings = self
+            .modules
+            .iter()
+            .filter(|(p, m)| is_settings_path(p) && m.text.contains(SETTINGS_MARKER))
+            .map(|(p, _)| p.clone())
+            .collect();
+        self.settings.sort();
+    }
+
+    /// The Django settings modules that configure Django REST framework (`REST_FRAMEWORK = {…}`), changed or read
+    /// for context.
+    pub fn settings(&self) -> &[String] {
+        &self.settings
     }
 
     /// Python wiring files in the changed files' ancestor directories that the project does not hold yet.
@@ -795,6 +839,8 @@ struct PathIndex {
     module_count: usize,
     /// Every Python file, for the wiring files looked up by path.
     python: HashSet<String>,
+    /// Settings module candidates (see [`is_settings_path`]), shallowest first, at most [`MAX_SETTINGS`].
+    settings: Vec<String>,
 }
 
 impl PathIndex {
@@ -834,7 +880,14 @@ impl PathIndex {
         }
         manifests.sort();
         let module_count = by_name.values().map(Vec::len).sum::<usize>() + rust.len();
-        let python = by_name.values().flatten().cloned().collect();
+        let python: HashSet<String> = by_name.values().flatten().cloned().collect();
+        let mut settings: Vec<String> = python
+            .iter()
+            .filter(|p| is_settings_path(p))
+            .cloned()
+            .collect();
+        settings.sort_by(|a, b| (a.matches('/').count(), a).cmp(&(b.matches('/').count(), b)));
+        settings.truncate(MAX_SETTINGS);
         let mut index = PathIndex {
             by_name,
             rust,
@@ -842,6 +895,7 @@ impl PathIndex {
             crates: HashMap::new(),
             module_count,
             python,
+            settings,
         };
         index.default_crate_names();
         index

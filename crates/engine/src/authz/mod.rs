@@ -5,6 +5,7 @@
 //! rules, with the same handler in the base version of the file. Framework knowledge — which names
 //! authenticate, which fields name an owner — is data (`rules/authz/_frameworks.toml`).
 
+mod defaults;
 mod imported;
 mod layers;
 mod model;
@@ -482,10 +483,12 @@ fn decorator_order(routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) 
 /// `route-missing-authentication`: a state-changing route with no authentication in a group where others have it.
 fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
     for r in routes {
-        // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings,
-        // which a per-file analysis cannot see: silence there is not evidence of an open view.
-        let drf_defaults =
-            r.framework == model::Framework::Drf && r.class_based && r.permission_classes.is_none();
+        // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings:
+        // when no settings module is in sight, silence there is not evidence of an open view.
+        let drf_defaults = r.framework == model::Framework::Drf
+            && r.class_based
+            && r.permission_classes.is_none()
+            && r.default_permissions.is_none();
         // A POST that writes nothing (a search form) changes no state.
         let writes = r.writes || !r.mutations.is_empty() || r.lookups.iter().any(|l| l.mutating);
         if r.is_authenticated()

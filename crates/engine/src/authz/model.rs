@@ -163,6 +163,9 @@ pub(crate) struct Route {
     pub allow_any: Option<Ev>,
     /// `permission_classes` of the route, as written (DRF), for comparisons with the base.
     pub permission_classes: Option<Ev>,
+    /// The project's `DEFAULT_PERMISSION_CLASSES` apply (a DRF view without its own), with where they are set:
+    /// the view's protection is known, whatever it is.
+    pub default_permissions: Option<Ev>,
     /// The path carries an unguessable key (`{client_secret}`): knowing it is the authorization.
     pub capability: Option<Ev>,
     /// An auth decorator placed above the route decorator (`@login_required` over `@app.route`): it wraps the
@@ -197,6 +200,7 @@ impl Route {
             csrf_exempt: None,
             allow_any: None,
             permission_classes: None,
+            default_permissions: None,
             capability: None,
             misordered: None,
             signed: None,

@@ -7,6 +7,7 @@ use secreview_syntax::{ParsedFile, named_children, walk, walk_with_parent};
 use tree_sitter::Node;
 
 use super::Scope;
+use super::defaults;
 use super::imported;
 use super::layers::{self, Layers};
 use super::model::{
@@ -31,6 +32,8 @@ pub(crate) struct PyFile<'a> {
     scope: Scope<'a>,
     /// Summaries of the services and repositories the handlers call in other modules.
     layers: Layers<'a>,
+    /// The project's DRF `DEFAULT_PERMISSION_CLASSES`, read on first use.
+    drf_defaults: std::cell::OnceCell<Option<defaults::DrfDefaults>>,
 }
 
 /// Text of a node.
@@ -124,6 +127,7 @@ impl<'a> PyFile<'a> {
             registered: std::cell::RefCell::new(HashMap::new()),
             scope,
             layers: Layers::new(scope.project),
+            drf_defaults: std::cell::OnceCell::new(),
         };
         let Some(framework) = framework else {
             return file;
@@ -193,10 +197,11 @@ impl<'a> PyFile<'a> {
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
+                    file.default_permissions(p, names, n, &mut r);
                     file.url_guards(p, names, n, &mut r);
                     // Without its own `permission_classes` a DRF view takes the settings' defaults, which may
                     // include object permissions this file cannot see.
-                    if (django || r.permission_classes.is_some())
+                    if (django || r.permission_classes.is_some() || r.default_permissions.is_some())
                         && let Some(l) = file.implicit_lookup(p, names, n, bases)
                     {
                         r.lookups.push(l);
@@ -497,6 +502,7 @@ impl<'a> PyFile<'a> {
         if let Some(class) = class {
             self.class_evidence(p, names, class, &mut route);
         }
+        self.default_permissions(p, names, def, &mut route);
         self.url_guards(p, names, def, &mut route);
         for (pname, annotation, default) in &params {
             let aliased = annotation
@@ -771,7 +777,56 @@ impl<'a> PyFile<'a> {
             return;
         }
         route.auth.push(ev(p, at, format!("`{}`", text.trim())));
-        for c in classes {
+        let (line, col) = p.line_col(at.start_byte());
+        Self::classify_permission_classes(names, &classes, route, |note| Ev::new(line, col, note));
+    }
+
+    /// A DRF view that sets no `permission_classes` (here or, as far as this file shows, in a base class) gets
+    /// the project's `DEFAULT_PERMISSION_CLASSES`, as evidence at the view `at` pointing at the settings line.
+    fn default_permissions(&self, p: &ParsedFile, names: &Names, at: Node<'_>, route: &mut Route) {
+        if route.framework != Framework::Drf
+            || route.permission_classes.is_some()
+            || route.inherits_unknown
+        {
+            return;
+        }
+        let Some(found) = self
+            .drf_defaults
+            .get_or_init(|| defaults::drf_defaults(self.scope.project, &names.allow_all_names))
+        else {
+            return;
+        };
+        let (line, col) = p.line_col(at.start_byte());
+        let at_use = |note: String| {
+            let mut e = Ev::new(line, col, note);
+            e.origin = Some((found.at.path.clone(), found.at.line, found.at.col));
+            e
+        };
+        let listed = found.classes.join(", ");
+        route.default_permissions = Some(at_use(format!("{}: [{listed}]", found.at.note)));
+        let classes: Vec<&str> = found
+            .classes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !names.allow_all_names.iter().any(|a| a == c))
+            .collect();
+        if classes.is_empty() {
+            return;
+        }
+        route
+            .auth
+            .push(at_use(format!("default permission classes [{listed}]")));
+        Self::classify_permission_classes(names, &classes, route, at_use);
+    }
+
+    /// The privilege and object-level checks a list of permission classes adds to a route.
+    fn classify_permission_classes(
+        names: &Names,
+        classes: &[&str],
+        route: &mut Route,
+        at: impl Fn(String) -> Ev,
+    ) {
+        for &c in classes {
             let builtin = matches!(
                 c,
                 "IsAuthenticated"
@@ -780,14 +835,10 @@ impl<'a> PyFile<'a> {
                     | "DjangoModelPermissionsOrAnonReadOnly"
             );
             if c == "IsAdminUser" || names.is_privilege(c) {
-                route
-                    .privilege
-                    .push(ev(p, at, format!("permission class `{c}`")));
+                route.privilege.push(at(format!("permission class `{c}`")));
             } else if !builtin {
                 // A project permission class (IsOwner, CanEditNote …) is an object-level check.
-                route
-                    .ownership
-                    .push(ev(p, at, format!("permission class `{c}`")));
+                route.ownership.push(at(format!("permission class `{c}`")));
             }
         }
     }
