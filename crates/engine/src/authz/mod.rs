@@ -688,6 +688,10 @@ fn permission_weakened(
                 r.describe()
             )));
         }
+        if let Some(o) = old {
+            lowered_arguments(r, o, ctx, base, path, base_routes, out);
+            loosened_checks(r, o, ctx, base, out);
+        }
         if let Some(o) = old
             && !o.privilege.is_empty()
             && r.privilege.is_empty()
@@ -711,5 +715,66 @@ fn permission_weakened(
             ));
             out.push(hit);
         }
+    }
+}
+
+/// A privilege decorator or dependency whose argument the diff lowered: `@permission_required("app.delete_x")`
+/// → `"app.view_x"`, `Depends(require_role("admin"))` → `"member"` (see `model::privilege_rank`).
+fn lowered_arguments(
+    r: &Route,
+    old: &Route,
+    ctx: &FileCtx<'_>,
+    base: f32,
+    path: &str,
+    base_routes: Option<&(String, Vec<Route>)>,
+    out: &mut Vec<Hit>,
+) {
+    for (callee, now) in &r.privilege_args {
+        if !ctx.file.added.contains(now.line) {
+            continue;
+        }
+        let Some(rank) = model::privilege_rank(&now.note) else {
+            continue;
+        };
+        let Some((_, was)) = old.privilege_args.iter().find(|(c, was)| {
+            c == callee && model::privilege_rank(&was.note).is_some_and(|w| w > rank)
+        }) else {
+            continue;
+        };
+        let mut hit = hit_at(now, base).detail(format!(
+            "{} now requires `{callee}{}`, less than the base version's `{callee}{}`",
+            r.describe(),
+            now.note,
+            was.note
+        ));
+        hit.regression = true;
+        let old_path = base_routes.map_or(path, |(p, _)| p.as_str());
+        hit.evidence.push(evidence(
+            old_path,
+            was,
+            &format!("base version (line {}): `{callee}{}`", was.line, was.note),
+        ));
+        out.push(hit);
+    }
+}
+
+/// A check the diff made bypassable: an `or` added beside it in a granting condition, or an `and` in a
+/// rejecting one (`if note.owner_id != user.id and not note.shared: raise`).
+fn loosened_checks(r: &Route, old: &Route, ctx: &FileCtx<'_>, base: f32, out: &mut Vec<Hit>) {
+    for l in &r.loosened {
+        if !ctx.file.added.contains(l.line) || old.loosened.iter().any(|o| o.note == l.note) {
+            continue;
+        }
+        // The base version checked here without the bypass: the check existed and the condition was changed.
+        if old.ownership.is_empty() && old.privilege.is_empty() {
+            continue;
+        }
+        let mut hit = hit_at(l, base).detail(format!(
+            "the check of {} was loosened by this change: {}",
+            r.describe(),
+            l.note
+        ));
+        hit.regression = true;
+        out.push(hit);
     }
 }

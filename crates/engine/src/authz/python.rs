@@ -512,6 +512,16 @@ impl<'a> PyFile<'a> {
                 Some(dflt) if dflt.starts_with("Depends(") || dflt.starts_with("Security(") => {
                     let dep = depends_names(dflt).next().unwrap_or("");
                     let node = def;
+                    // `require_role("admin")`: a dependency factory given a role; compared with the base.
+                    let factory = dep.split('(').next().unwrap_or(dep);
+                    if let Some(arg) = call_arguments(dflt, factory)
+                        .filter(|a| super::model::privilege_rank(a).is_some())
+                    {
+                        let (line, col) = default_position(p, def, dflt);
+                        route
+                            .privilege_args
+                            .push((factory.to_owned(), Ev::new(line, col, arg)));
+                    }
                     self.classify_dependency(p, names, dep, node, &mut route);
                     if dep.is_empty() && annotation.as_deref().is_some_and(|a| names.is_auth(a)) {
                         route.auth.push(ev(
@@ -726,6 +736,7 @@ impl<'a> PyFile<'a> {
                 .privilege
                 .push(ev(p, d, format!("decorator `@{name}`")));
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
+            privilege_arguments(p, d, name, route);
         } else if names.is_auth(name) {
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
         } else {
@@ -1104,6 +1115,11 @@ impl<'a> PyFile<'a> {
                     }
                 }
                 _ => {}
+            }
+            if kind == "boolean_operator"
+                && let Some(e) = loosened_check(p, names, n, parent)
+            {
+                route.loosened.push(e);
             }
             if kind == "attribute" && t(p, n).ends_with("is_authenticated") {
                 route
@@ -1518,6 +1534,9 @@ fn ownership_node(
             if text.contains("role") && names.is_privilege(text) {
                 return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
             }
+            if is_participant_check(p, names, n) {
+                return Some(ev(p, n, format!("participant check `{}`", truncate(text))));
+            }
             None
         }
         "call" => {
@@ -1564,6 +1583,193 @@ fn ownership_node(
             None
         }
         _ => None,
+    }
+}
+
+/// `user not in (conv.sender, conv.recipient)`, `current_user.id in {t.buyer_id, t.seller_id}`,
+/// `msg.sender_id == current_user.id`: the caller's identity compared with a record's fields that name people
+/// other than an `owner` (participants of a conversation, the two sides of a trade).
+fn is_participant_check(p: &ParsedFile, names: &Names, cmp: Node<'_>) -> bool {
+    let mut cursor = cmp.walk();
+    let ops: Vec<&str> = cmp
+        .children_by_field_name("operators", &mut cursor)
+        .map(|o| t(p, o))
+        .collect();
+    let [op] = ops.as_slice() else {
+        return false;
+    };
+    let operands: Vec<Node<'_>> = named_children(cmp).collect();
+    let [left, right] = operands.as_slice() else {
+        return false;
+    };
+    let record_fields = |n: Node<'_>| match n.kind() {
+        "attribute" => !is_principal_identity(names, t(p, n)),
+        "tuple" | "list" | "set" => {
+            let items: Vec<Node<'_>> = named_children(n).collect();
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.kind() == "attribute" && !is_principal_identity(names, t(p, *i)))
+        }
+        _ => false,
+    };
+    match *op {
+        // `request.user in project.members.all()` as well as a tuple of a record's fields.
+        "in" | "not in" => {
+            is_principal_identity(names, t(p, *left))
+                && (record_fields(*right)
+                    || right.kind() == "call" && !names.mentions_principal(t(p, *right)))
+        }
+        "==" | "!=" | "is" | "is not" => {
+            let attr_names_person = |n: Node<'_>| {
+                n.kind() == "attribute"
+                    && n.child_by_field_name("attribute").is_some_and(|a| {
+                        let a = t(p, a).to_ascii_lowercase();
+                        a.ends_with("_id") || a.ends_with("_by") || a.ends_with("_user")
+                    })
+            };
+            is_principal_identity(names, t(p, *left))
+                && record_fields(*right)
+                && attr_names_person(*right)
+                || is_principal_identity(names, t(p, *right))
+                    && record_fields(*left)
+                    && attr_names_person(*left)
+        }
+        _ => false,
+    }
+}
+
+/// The authenticated caller or its id: `request.user`, `current_user.id`, `user.pk`, `g.user.id`, `user_id`.
+fn is_principal_identity(names: &Names, text: &str) -> bool {
+    let l = text.to_ascii_lowercase();
+    let bare = matches!(
+        l.as_str(),
+        "user"
+            | "me"
+            | "current_user"
+            | "request.user"
+            | "self.request.user"
+            | "g.user"
+            | "user_id"
+    );
+    bare || names.mentions_principal(&l)
+        && [".id", ".pk", ".uuid", "_id", ".user"]
+            .iter()
+            .any(|s| l.ends_with(s))
+        && !l.contains('(')
+}
+
+/// A boolean operator that lets a condition without any check bypass one that is a check: `or` in a granting
+/// condition (`if note.owner_id == user.id or note.is_public:`), `and` in a rejecting one (`if note.owner_id !=
+/// user.id and not note.shared: raise …`). Reported at the operator, with the bypass in the note.
+fn loosened_check(
+    p: &ParsedFile,
+    names: &Names,
+    op: Node<'_>,
+    parent: Option<Node<'_>>,
+) -> Option<Ev> {
+    let operator = op.child_by_field_name("operator").map(|o| t(p, o))?;
+    let cond = parent.filter(|par| {
+        matches!(par.kind(), "if_statement" | "elif_clause")
+            && par
+                .child_by_field_name("condition")
+                .is_some_and(|c| c.id() == op.id())
+    })?;
+    let consequence = cond
+        .child_by_field_name("consequence")
+        .map_or("", |c| t(p, c));
+    let rejecting = [
+        "raise ",
+        "abort(",
+        "401",
+        "403",
+        "404",
+        "Forbidden",
+        "Denied",
+    ]
+    .iter()
+    .any(|w| consequence.contains(w));
+    let loosens = if rejecting {
+        operator == "and"
+    } else {
+        operator == "or"
+    };
+    if !loosens {
+        return None;
+    }
+    let has_check = |n: Node<'_>| {
+        let mut found = false;
+        walk_with_parent(n, &mut |m, par| {
+            if !found && ownership_node(p, names, m, par).is_some() {
+                found = true;
+            }
+            !found
+        });
+        found
+    };
+    let sides: Vec<Node<'_>> = named_children(op).collect();
+    let [left, right] = sides.as_slice() else {
+        return None;
+    };
+    let bypass = match (has_check(*left), has_check(*right)) {
+        (true, false) => *right,
+        (false, true) => *left,
+        _ => return None,
+    };
+    Some(ev(
+        p,
+        op,
+        format!(
+            "`{}`: `{}` bypasses the check",
+            truncate(t(p, op)),
+            truncate(t(p, bypass))
+        ),
+    ))
+}
+
+/// The string and name arguments of a privilege decorator (`@permission_required("app.delete_x")`), recorded for
+/// comparison with the base version.
+fn privilege_arguments(p: &ParsedFile, d: Node<'_>, name: &str, route: &mut Route) {
+    let Some(call) = d.named_child(0).filter(|c| c.kind() == "call") else {
+        return;
+    };
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return;
+    };
+    route
+        .privilege_args
+        .push((name.to_owned(), ev(p, args, t(p, args).to_owned())));
+}
+
+/// `(…)` of the call of `callee` inside a dependency text: `Depends(require_role("admin"))` → `("admin")`.
+fn call_arguments(text: &str, callee: &str) -> Option<String> {
+    let start = text.find(callee)? + callee.len();
+    let rest = text[start..].trim_start();
+    if !rest.starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(rest[..=i].to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a parameter default's text sits in the function (its line is what a diff changes), else the `def`.
+fn default_position(p: &ParsedFile, def: Node<'_>, dflt: &str) -> (u32, u32) {
+    let params = def.child_by_field_name("parameters").unwrap_or(def);
+    match t(p, params).find(dflt) {
+        Some(off) => p.line_col(params.start_byte() + off),
+        None => p.line_col(def.start_byte()),
     }
 }
 
