@@ -67,6 +67,29 @@ const WIRING_MARKERS: &[&str] = &[
     ".mount(",
 ];
 
+/// Text that marks a Rust module that composes routers: an axum router nested or merged into another, an actix
+/// `App` or scope that configures or mounts services.
+const RUST_WIRING_MARKERS: &[&str] = &[".nest(", ".merge(", ".configure(", ".service("];
+
+/// Rust files searched for router wiring in the changed files' ancestor directories (`src/main.rs` nests the
+/// routers of `src/routes/*.rs`).
+const RUST_WIRING_NAMES: &[&str] = &[
+    "main.rs",
+    "lib.rs",
+    "mod.rs",
+    "app.rs",
+    "routes.rs",
+    "router.rs",
+    "server.rs",
+    "startup.rs",
+    "api.rs",
+    "http.rs",
+];
+
+fn is_rust_wiring(text: &str) -> bool {
+    RUST_WIRING_MARKERS.iter().any(|m| text.contains(m))
+}
+
 /// Text that marks a settings module the analyses read: Django REST framework's configuration.
 const SETTINGS_MARKER: &str = "REST_FRAMEWORK";
 
@@ -140,6 +163,8 @@ pub struct Project {
     wiring: Vec<String>,
     /// Django settings modules that configure Django REST framework, in path order.
     settings: Vec<String>,
+    /// Rust modules that compose routers (see [`RUST_WIRING_MARKERS`]), in path order.
+    rust_wiring: Vec<String>,
 }
 
 impl Project {
@@ -163,6 +188,7 @@ impl Project {
             context: 0,
             wiring: Vec::new(),
             settings: Vec::new(),
+            rust_wiring: Vec::new(),
         };
         let mut frontier: Vec<String> = Vec::new();
         for f in changed {
@@ -189,6 +215,17 @@ impl Project {
             if let Some(text) = read(&target).filter(|t| t.contains(SETTINGS_MARKER)) {
                 project.insert(target, Lang::Python, text);
                 project.context += 1;
+            }
+        }
+        for target in project.rust_wiring_candidates(&frontier) {
+            if read_count >= CONTEXT_MAX_FILES {
+                break;
+            }
+            read_count += 1;
+            if let Some(text) = read(&target).filter(|t| is_rust_wiring(t)) {
+                project.insert(target.clone(), Lang::Rust, text);
+                project.context += 1;
+                frontier.push(target);
             }
         }
         for target in project.wiring_candidates(&frontier) {
@@ -257,12 +294,59 @@ impl Project {
             .map(|(p, _)| p.clone())
             .collect();
         self.settings.sort();
+        self.rust_wiring = self
+            .modules
+            .iter()
+            .filter(|(_, m)| m.lang == Lang::Rust && is_rust_wiring(&m.text))
+            .map(|(p, _)| p.clone())
+            .collect();
+        self.rust_wiring.sort();
+    }
+
+    /// The Rust modules that compose routers (`.nest(`, `.merge(`, `.configure(`, `.service(`), changed or read
+    /// for context.
+    pub fn rust_wiring(&self) -> &[String] {
+        &self.rust_wiring
     }
 
     /// The Django settings modules that configure Django REST framework (`REST_FRAMEWORK = {…}`), changed or read
     /// for context.
     pub fn settings(&self) -> &[String] {
         &self.settings
+    }
+
+    /// Rust router wiring files in the changed Rust files' ancestor directories that the project does not hold yet.
+    fn rust_wiring_candidates(&self, changed: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for path in changed
+            .iter()
+            .filter(|p| module_lang(p) == Some(Lang::Rust))
+        {
+            let mut dir = path.as_str();
+            for _ in 0..WIRING_DEPTH {
+                let parent = dir.rsplit_once('/').map_or("", |(d, _)| d);
+                for name in RUST_WIRING_NAMES {
+                    let candidate = if parent.is_empty() {
+                        (*name).to_owned()
+                    } else {
+                        format!("{parent}/{name}")
+                    };
+                    if candidate != *path
+                        && !self.modules.contains_key(&candidate)
+                        && self.paths.rust.contains(&candidate)
+                        && seen.insert(candidate.clone())
+                    {
+                        out.push(candidate);
+                    }
+                }
+                if parent.is_empty() {
+                    break;
+                }
+                dir = parent;
+            }
+        }
+        out
     }
 
     /// Python wiring files in the changed files' ancestor directories that the project does not hold yet.

@@ -10,6 +10,7 @@ mod imported;
 mod layers;
 mod model;
 mod python;
+mod router_layers;
 mod rust;
 mod wiring;
 
@@ -47,7 +48,7 @@ pub(crate) struct Scope<'a> {
 pub(crate) fn routes(names: &Names, parsed: &ParsedFile, scope: Scope<'_>) -> Vec<Route> {
     match parsed.lang {
         Lang::Python => python::PyFile::extract(parsed, names, scope).routes,
-        Lang::Rust => rust::extract(parsed, names),
+        Lang::Rust => rust::extract(parsed, names, scope),
     }
 }
 

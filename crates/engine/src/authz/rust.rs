@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
+use super::Scope;
 use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
+use super::router_layers;
 
 fn t<'a>(p: &'a ParsedFile, n: Node<'_>) -> &'a str {
     p.text(n)
@@ -33,7 +35,7 @@ const DATA_EXTRACTORS: [&str; 10] = [
     "Request",
 ];
 
-pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
+pub(crate) fn extract(p: &ParsedFile, names: &Names, scope: Scope<'_>) -> Vec<Route> {
     let text = p.text.as_str();
     let framework = if text.contains("actix_web") {
         Framework::Actix
@@ -43,19 +45,26 @@ pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
         return Vec::new();
     };
     let registered = registrations(text);
-    // `route_layer(…auth…)`/`.wrap(…auth…)` protects every route of the router built in this file.
-    let layered = text.lines().find_map(|l| {
-        let lt = l.trim();
-        ((lt.contains("route_layer(") || lt.contains(".layer(") || lt.contains(".wrap("))
-            && names.is_auth(lt))
-        .then(|| lt.to_owned())
-    });
     let mut routes = Vec::new();
     let root = p.tree.root_node();
     walk(root, &mut |n| {
         if n.kind() == "function_item"
-            && let Some(route) = route_of(p, names, framework, n, &registered, layered.as_deref())
+            && let Some(mut route) = route_of(p, names, framework, n, &registered)
         {
+            // A guard layer of the router that registers the handler (here or in a module that composes it).
+            if !route.is_authenticated()
+                && let Some(f) = router_layers::guard_of(
+                    scope.project,
+                    scope.path,
+                    p,
+                    &route.name,
+                    framework,
+                    names,
+                )
+            {
+                let (line, col) = (route.def.line, route.def.col);
+                route.auth.push(f.at_use(line, col, "registered behind"));
+            }
             routes.push(route);
             return false;
         }
@@ -111,7 +120,6 @@ fn route_of(
     framework: Framework,
     f: Node<'_>,
     registered: &HashMap<String, (String, Option<String>)>,
-    layered: Option<&str>,
 ) -> Option<Route> {
     let name_node = f.child_by_field_name("name")?;
     let name = t(p, name_node).to_owned();
@@ -122,6 +130,11 @@ fn route_of(
     // actix attribute macros: `#[delete("/notes/{id}")]` precede the function as attribute items.
     let mut sib = f.prev_named_sibling();
     while let Some(s) = sib {
+        // Comments may sit between the attributes and the function (`#[post("/x")]`, `// note`, `async fn`).
+        if matches!(s.kind(), "line_comment" | "block_comment") {
+            sib = s.prev_named_sibling();
+            continue;
+        }
         if s.kind() != "attribute_item" {
             break;
         }
@@ -178,9 +191,6 @@ fn route_of(
                 }
             }
         }
-    }
-    if let Some(l) = layered {
-        route.auth.push(ev(p, f, format!("router layer `{l}`")));
     }
     let mut keys: Vec<String> = Vec::new();
     let mut path_vars: Vec<String> = Vec::new();
