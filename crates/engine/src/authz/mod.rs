@@ -12,6 +12,7 @@ mod model;
 mod python;
 mod router_layers;
 mod rust;
+mod schema;
 mod wiring;
 
 use secreview_model::{Evidence, Location};
@@ -132,6 +133,11 @@ pub(crate) fn run(
                     for m in &r.mass_assignment {
                         let mut hit =
                             hit_at(m, base).detail(format!("{} in {}", m.note, r.describe()));
+                        // The schema that lets the privileged fields through, in the module that defines it.
+                        if m.origin.is_some() {
+                            hit.evidence
+                                .push(evidence(path, m, "the request schema's fields"));
+                        }
                         hit.evidence.push(evidence(
                             path,
                             &r.def,

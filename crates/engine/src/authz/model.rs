@@ -325,6 +325,7 @@ pub(crate) struct Names {
     pub allow_all_names: Vec<String>,
     pub lookup_calls: Vec<String>,
     pub mutation_calls: Vec<String>,
+    pub privileged_fields: Vec<String>,
 }
 
 fn lower(v: &[String]) -> Vec<String> {
@@ -375,6 +376,7 @@ impl Names {
             allow_all_names: n.allow_all_names.clone(),
             lookup_calls: lower(&n.lookup_calls),
             mutation_calls: lower(&n.mutation_calls),
+            privileged_fields: lower(&n.privileged_fields),
         }
     }
 
@@ -464,6 +466,13 @@ impl Names {
 
     pub fn is_lookup_call(&self, callee: &str) -> bool {
         Self::call_matches(&self.lookup_calls, callee) || self.is_mutation_call(callee)
+    }
+
+    /// A field a client must not set (see `privileged_fields`).
+    pub fn is_privileged_field(&self, name: &str) -> bool {
+        self.privileged_fields
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(name))
     }
 
     pub fn is_mutation_call(&self, callee: &str) -> bool {

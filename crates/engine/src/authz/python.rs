@@ -13,6 +13,7 @@ use super::layers::{self, Layers};
 use super::model::{
     Ev, Framework, Lookup, Names, Owner, Route, contains_word, loads_one, sql_writes,
 };
+use super::schema;
 use super::wiring;
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
@@ -648,6 +649,59 @@ impl<'a> PyFile<'a> {
             p.line_col(at.start_byte()),
             &format!("router `{group}`"),
         );
+    }
+
+    /// A model built or updated from a whole request schema that lets the client set privileged fields:
+    /// `User(**payload.model_dump())`, `Model.objects.create(**payload.dict())`, or a DRF serializer with such
+    /// fields fed `data=request.data`. The schema may live in another module.
+    fn privileged_copy(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        call: Node<'_>,
+        params: &[(String, Option<String>, Option<String>)],
+    ) -> Option<Ev> {
+        let callee = callee(p, call);
+        let last = last_segment(callee);
+        let args = call.child_by_field_name("arguments")?;
+        // DRF: `NoteSerializer(data=request.data)`, `NoteSerializer(note, data=request.data)`.
+        if last.ends_with("Serializer") {
+            let fed = named_children(args).any(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name")
+                        .is_some_and(|k| t(p, k) == "data")
+                    && a.child_by_field_name("value")
+                        .is_some_and(|v| is_raw_request_data(t(p, v)))
+            });
+            if !fed {
+                return None;
+            }
+            let found =
+                schema::privileged_fields(self.scope.project, self.scope.path, p, callee, names)?;
+            return Some(privileged_ev(
+                p,
+                call,
+                &format!("`{last}` fed the whole request body"),
+                &found,
+            ));
+        }
+        if !builds_model(last) {
+            return None;
+        }
+        let (param, schema) = named_children(args)
+            .filter(|a| a.kind() == "dictionary_splat")
+            .find_map(|a| dumped_schema_param(t(p, a).trim_start_matches("**"), params))?;
+        let found =
+            schema::privileged_fields(self.scope.project, self.scope.path, p, schema, names)?;
+        Some(privileged_ev(
+            p,
+            call,
+            &format!(
+                "`{}` built from every field of `{param}`",
+                truncate(t(p, call))
+            ),
+            &found,
+        ))
     }
 
     /// Adds the guards the project's Django URL configurations put around the view (see
@@ -1354,6 +1408,8 @@ impl<'a> PyFile<'a> {
                             truncate(t(p, n))
                         ),
                     ));
+                } else if let Some(e) = self.privileged_copy(p, names, n, params) {
+                    route.mass_assignment.push(e);
                 }
             }
             if kind == "assignment"
@@ -1442,6 +1498,22 @@ impl<'a> PyFile<'a> {
                         p,
                         n,
                         format!("`setattr` over every key of `{}`", truncate(right)),
+                    ));
+                } else if inner.contains("setattr(")
+                    && let Some((param, schema)) = dumped_schema_param(right, params)
+                    && let Some(found) = schema::privileged_fields(
+                        self.scope.project,
+                        self.scope.path,
+                        p,
+                        schema,
+                        names,
+                    )
+                {
+                    route.mass_assignment.push(privileged_ev(
+                        p,
+                        n,
+                        &format!("`setattr` over every field of `{param}`"),
+                        &found,
                     ));
                 }
             }
@@ -2315,6 +2387,70 @@ fn is_raw_request_data(text: &str) -> bool {
     ]
     .iter()
     .any(|m| l.contains(m))
+}
+
+/// A call that builds or updates a record: a class (`User(…)`, not a response or another schema) or an ORM
+/// create/update.
+fn builds_model(last: &str) -> bool {
+    const SCHEMA_SUFFIXES: &[&str] = &[
+        "Schema",
+        "Response",
+        "Out",
+        "Read",
+        "Public",
+        "DTO",
+        "Dto",
+        "In",
+        "Create",
+        "Update",
+        "Exception",
+        "Error",
+    ];
+    let class = last.chars().next().is_some_and(char::is_uppercase)
+        && !SCHEMA_SUFFIXES.iter().any(|s| last.ends_with(s));
+    class
+        || matches!(
+            last,
+            "create" | "update" | "insert" | "bulk_create" | "update_or_create" | "get_or_create"
+        )
+}
+
+/// `payload.dict()`, `payload.model_dump(exclude_unset=True)`, `dict(payload)`, `vars(payload)`,
+/// `payload.__dict__`: the whole of a schema-typed parameter, as (parameter, schema annotation). A dump that
+/// names its fields (`include=` / `exclude=`) is an explicit allow-list and is not whole.
+fn dumped_schema_param<'p>(
+    text: &str,
+    params: &'p [(String, Option<String>, Option<String>)],
+) -> Option<(&'p str, &'p str)> {
+    let text = text.trim();
+    if text.contains("include=") || text.contains("exclude=") {
+        return None;
+    }
+    params.iter().find_map(|(name, annotation, default)| {
+        let annotation = annotation.as_deref()?.trim();
+        if default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Depends(") || d.starts_with("Security("))
+            || !annotation.chars().next().is_some_and(char::is_uppercase)
+            || !is_dotted_name(annotation)
+        {
+            return None;
+        }
+        let whole = [".dict(", ".model_dump(", ".__dict__"]
+            .iter()
+            .any(|m| text.starts_with(&format!("{name}{m}")))
+            || text == format!("dict({name})")
+            || text == format!("vars({name})");
+        whole.then_some((name.as_str(), annotation))
+    })
+}
+
+/// Mass-assignment evidence at `n`, proven where the schema declares its privileged fields.
+fn privileged_ev(p: &ParsedFile, n: Node<'_>, what: &str, found: &schema::Privileged) -> Ev {
+    let (line, col) = p.line_col(n.start_byte());
+    let mut e = Ev::new(line, col, format!("{what}: {}", found.at.note));
+    e.origin.clone_from(&found.at.origin);
+    e
 }
 
 /// `Model(**request.json)`, `Model.objects.create(**request.data)`, `obj.update(**request.get_json())`.
