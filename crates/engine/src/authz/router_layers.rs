@@ -289,7 +289,7 @@ fn chain_items<'t>(p: &'t ParsedFile, n: Node<'t>, names: &Names) -> Vec<Item<'t
     for (method, args) in calls {
         match method {
             "layer" | "route_layer" | "wrap" | "wrap_fn" => {
-                if names.is_auth(p.text(args)) {
+                if names.is_auth(p.text(args)) && !only_attaches_identity(p.text(args)) {
                     items.push(Item::Guard(args));
                 }
             }
@@ -300,6 +300,23 @@ fn chain_items<'t>(p: &'t ParsedFile, n: Node<'t>, names: &Names) -> Vec<Item<'t
         }
     }
     items
+}
+
+/// Middleware that loads the caller's identity or session for handlers to use, and lets anonymous requests
+/// through: actix-identity's `IdentityMiddleware`, session stores, axum-login's `AuthManagerLayer`. The guard is
+/// then the handler's extractor (`Identity`, `AuthSession`), not the layer.
+fn only_attaches_identity(args: &str) -> bool {
+    let l = args.to_ascii_lowercase();
+    [
+        "identitymiddleware",
+        "sessionmiddleware",
+        "sessionmanagerlayer",
+        "cookiesession",
+        "authmanagerlayer",
+        "authmanagerlayerbuilder",
+    ]
+    .iter()
+    .any(|m| l.contains(m))
 }
 
 /// What one registration's arguments add: handlers, a router function, or an inline router.
