@@ -441,7 +441,9 @@ impl<'a> PyFile<'a> {
                 route = Some(r);
             } else if matches!(framework, Framework::Django | Framework::Drf)
                 && params.first().is_some_and(|(n, _, _)| n == "request")
-                && looks_like_view(p, def, decorators)
+                && is_module_level(def)
+                && (looks_like_view(p, def, decorators)
+                    || wiring::url_registered(self.scope.project, self.scope.path, &name))
             {
                 let fw = framework;
                 let mut r = Route::new(name.clone(), fw, def_ev.clone(), "views".into());
@@ -1175,7 +1177,10 @@ impl<'a> PyFile<'a> {
             {
                 route.loosened.push(e);
             }
-            if kind == "attribute" && t(p, n).ends_with("is_authenticated") {
+            if kind == "attribute"
+                && t(p, n).ends_with("is_authenticated")
+                && rejects_anonymous(p, parent)
+            {
                 route
                     .body_auth
                     .push(ev(p, n, "explicit `is_authenticated` check"));
@@ -1183,7 +1188,17 @@ impl<'a> PyFile<'a> {
             if kind == "call" {
                 let c = callee(p, n);
                 let lc = last_segment(c);
-                if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
+                // Signing someone in or out (`auth_login`, `auth_logout`) is what public login views do: it
+                // requires no caller.
+                let session_change = {
+                    let l = lc.to_ascii_lowercase();
+                    l.contains("logout") || l.contains("login") && !l.contains("required")
+                };
+                if names.is_auth(lc)
+                    && !names.is_owner_field(lc)
+                    && lc != "get_user_model"
+                    && !session_change
+                {
                     route.body_auth.push(ev(p, n, format!("calls `{c}`")));
                 }
                 // A same-file helper that checks ownership: a plain call, a `self.` method, or a method of a
@@ -2141,6 +2156,49 @@ fn takes_model_instance(p: &ParsedFile, def: Node<'_>) -> bool {
                 && !matches!(a, "UUID" | "Decimal" | "Path" | "Any")
         })
     })
+}
+
+/// Whether an `is_authenticated` test (its parent node given) turns anonymous callers away: negated (`if not
+/// user.is_authenticated: return redirect(…)`), asserted, or an `if` whose branch rejects. `if
+/// request.user.is_authenticated: logout(request)` on a public page tests the login without requiring one.
+fn rejects_anonymous(p: &ParsedFile, parent: Option<Node<'_>>) -> bool {
+    let Some(par) = parent else {
+        return false;
+    };
+    match par.kind() {
+        "not_operator" | "assert_statement" | "boolean_operator" | "comparison_operator" => true,
+        "if_statement" | "elif_clause" => {
+            let consequence = par
+                .child_by_field_name("consequence")
+                .map_or("", |c| t(p, c));
+            [
+                "raise ",
+                "abort(",
+                "redirect(",
+                "401",
+                "403",
+                "Denied",
+                "login",
+                "Response(",
+            ]
+            .iter()
+            .any(|w| consequence.contains(w))
+        }
+        _ => true,
+    }
+}
+
+/// A function defined at module level (possibly decorated), not one nested in another function: a decorator's
+/// `wrapper(request, …)` is not a view.
+fn is_module_level(def: Node<'_>) -> bool {
+    let mut cur = def.parent();
+    while let Some(n) = cur {
+        if n.kind() == "function_definition" || n.kind() == "class_definition" {
+            return false;
+        }
+        cur = n.parent();
+    }
+    true
 }
 
 fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bool {

@@ -285,6 +285,26 @@ pub(crate) fn url_guards(
     (facts.auth.is_some() || facts.privilege.is_some()).then_some(facts)
 }
 
+/// Whether a URL configuration of the project lists the function `view` of the module at `path` as a pattern's
+/// view (`path("ping/<uuid:code>/", views.ping)`): then it is a view, even if other views call it too.
+pub(crate) fn url_registered(project: &Project, path: &str, view: &str) -> bool {
+    let target = ViewRef { path, view };
+    project.wiring().iter().any(|wiring| {
+        let Some(p) = project.parsed(wiring) else {
+            return false;
+        };
+        if !p.text.contains("urlpatterns") || !p.text.contains(view) {
+            return false;
+        }
+        let conf = UrlConf {
+            project,
+            path: wiring,
+            p,
+        };
+        conf.lists(&target)
+    })
+}
+
 /// The view a route belongs to: a module-level function or class of a module.
 struct ViewRef<'a> {
     path: &'a str,
@@ -424,6 +444,37 @@ impl<'a> UrlConf<'a> {
             || includes
                 .into_iter()
                 .any(|m| self.include_covers(m, target, level))
+    }
+
+    /// Whether a pattern of this module names the view directly.
+    fn lists(&self, target: &ViewRef<'_>) -> bool {
+        let p = self.p;
+        let mut found = false;
+        walk(p.tree.root_node(), &mut |n| {
+            if found {
+                return false;
+            }
+            if n.kind() == "call"
+                && let Some(f) = n.child_by_field_name("function")
+                && PATTERN_CALLS.contains(&last_name(p.text(f)))
+                && let Some(args) = n.child_by_field_name("arguments")
+                && let Some(v) = named_children(args)
+                    .filter(|a| a.kind() != "keyword_argument" && a.kind() != "comment")
+                    .nth(1)
+            {
+                // `path("x/", login_required(views.v))` lists `views.v` inside the wrapper.
+                let v = if v.kind() == "call" && view_name(p, v).is_none() {
+                    v.child_by_field_name("arguments")
+                        .and_then(|a| named_children(a).next())
+                        .unwrap_or(v)
+                } else {
+                    v
+                };
+                found = view_name(p, v).is_some_and(|name| self.refers(name, target));
+            }
+            !matches!(n.kind(), "string" | "comment")
+        });
+        found
     }
 
     /// `include("app.urls")` or `include(app_urls)`: whether the included configuration covers the view.
