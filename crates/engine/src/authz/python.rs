@@ -428,6 +428,11 @@ impl<'a> PyFile<'a> {
                 r.inherits_unknown = !only_stock_bases(p, class);
                 r.methods
                     .extend(method_of_view_method(&name).map(str::to_owned));
+                // flask-restx `@ns.route("/users/<int:user_id>")` over the class registers its path.
+                r.path = class_route_path(p, class);
+                if let Some(path) = &r.path {
+                    key_params.extend(path_params(path));
+                }
                 if let Some(a) = action {
                     let listed: Vec<String> = string_items(t(p, *a))
                         .map(str::to_ascii_uppercase)
@@ -2188,6 +2193,26 @@ fn rejects_anonymous(p: &ParsedFile, parent: Option<Node<'_>>) -> bool {
     }
 }
 
+/// The path of a `@namespace.route("/x")` / `@api.resource("/x")` decorator over a view class.
+fn class_route_path(p: &ParsedFile, class: Node<'_>) -> Option<String> {
+    let parent = class
+        .parent()
+        .filter(|d| d.kind() == "decorated_definition")?;
+    named_children(parent)
+        .filter(|d| d.kind() == "decorator")
+        .find_map(|d| {
+            let call = d.named_child(0).filter(|c| c.kind() == "call")?;
+            let verb = last_segment(callee(p, call));
+            if verb != "route" && verb != "resource" {
+                return None;
+            }
+            let args = call.child_by_field_name("arguments")?;
+            named_children(args)
+                .find(|a| a.kind() == "string")
+                .map(|s| string_value(t(p, s)))
+        })
+}
+
 /// A function defined at module level (possibly decorated), not one nested in another function: a decorator's
 /// `wrapper(request, …)` is not a view.
 fn is_module_level(def: Node<'_>) -> bool {
@@ -2287,7 +2312,8 @@ fn only_stock_bases(p: &ParsedFile, class: Node<'_>) -> bool {
 fn is_view_class(p: &ParsedFile, class: Node<'_>) -> bool {
     class.child_by_field_name("superclasses").is_some_and(|s| {
         let st = t(p, s);
-        ["View", "ViewSet", "APIView"]
+        // flask-restx / flask-restful `Resource` classes are class-based views as well.
+        ["View", "ViewSet", "APIView", "Resource"]
             .iter()
             .any(|m| st.contains(m))
     })

@@ -25,8 +25,9 @@ const METHOD_CALLS: &[&str] = &[
 enum Item<'t> {
     /// `.layer(…)`, `.route_layer(…)`, `.wrap(…)` whose argument authenticates.
     Guard(Node<'t>),
-    /// Handlers registered by `.route(…)` / `.service(h)`.
-    Handlers(Vec<String>),
+    /// Handlers registered by `.route(…)` / `.service(h)`, as written, with the HTTP method when the
+    /// registration names one (`post(h)`, `web::post().to(h)`).
+    Handlers(Vec<(String, Option<String>)>),
     /// A router another function builds (`.nest("/x", notes::router())`, `.configure(notes::config)`).
     SubFn(String),
     /// A router built inline (`.nest("/x", Router::new().route(…))`, `.service(web::scope(…)…)`).
@@ -60,6 +61,50 @@ pub(crate) fn guard_of(
         }
     }
     None
+}
+
+/// Whether a Rust wiring module of the project registers the function `name` of the module at `path` as a
+/// handler (`.route("", web::get().to(features::tag::index))` in `routes.rs`), with the method it names.
+pub(crate) fn registered_elsewhere(
+    project: &Project,
+    path: &str,
+    name: &str,
+    names: &Names,
+) -> Option<Option<String>> {
+    for wiring in project.rust_wiring().iter().filter(|w| *w != path) {
+        let Some(wp) = project.parsed(wiring) else {
+            continue;
+        };
+        if !wp.text.contains(name) {
+            continue;
+        }
+        for (_, items) in chains(wp, names) {
+            if let Some(m) = method_in(project, wiring, &items, path, name) {
+                return Some(m);
+            }
+        }
+    }
+    None
+}
+
+fn method_in(
+    project: &Project,
+    from: &str,
+    items: &[Item<'_>],
+    path: &str,
+    name: &str,
+) -> Option<Option<String>> {
+    items.iter().find_map(|item| match item {
+        Item::Handlers(hs) => hs
+            .iter()
+            .find(|(w, _)| {
+                w.rsplit("::").next() == Some(name)
+                    && refers_to_handler(project, from, w, path, name)
+            })
+            .map(|(_, m)| m.clone()),
+        Item::Inline(inner) => method_in(project, from, inner, path, name),
+        _ => None,
+    })
 }
 
 /// Router functions already followed upwards in this question, by (module, function).
@@ -160,7 +205,7 @@ fn registered<'t>(
         let hit = match (item, target) {
             (Item::Handlers(hs), Target::Handler { path: tp, name }) => hs
                 .iter()
-                .any(|written| refers_to_handler(project, path, written, tp, name)),
+                .any(|(written, _)| refers_to_handler(project, path, written, tp, name)),
             (Item::SubFn(f), Target::RouterFn { path: tp, name }) => {
                 refers_to_fn(project, path, f, tp, name)
             }
@@ -294,7 +339,7 @@ fn chain_items<'t>(p: &'t ParsedFile, n: Node<'t>, names: &Names) -> Vec<Item<'t
                 }
             }
             "route" | "service" | "nest" | "merge" | "configure" | "nest_service" => {
-                items.extend(registration(p, args, names));
+                items.extend(registration(p, method, args, names));
             }
             _ => {}
         }
@@ -320,7 +365,12 @@ fn only_attaches_identity(args: &str) -> bool {
 }
 
 /// What one registration's arguments add: handlers, a router function, or an inline router.
-fn registration<'t>(p: &'t ParsedFile, args: Node<'t>, names: &Names) -> Vec<Item<'t>> {
+fn registration<'t>(
+    p: &'t ParsedFile,
+    method: &str,
+    args: Node<'t>,
+    names: &Names,
+) -> Vec<Item<'t>> {
     let mut out = Vec::new();
     let mut handlers = Vec::new();
     for a in named_children(args) {
@@ -332,7 +382,10 @@ fn registration<'t>(p: &'t ParsedFile, args: Node<'t>, names: &Names) -> Vec<Ite
             // `.service(create_note)`, `.configure(notes::config)`.
             "identifier" | "scoped_identifier" => {
                 let text = p.text(a);
-                handlers.push(text.to_owned());
+                // `.service(h)` mounts an attribute-routed handler; `.configure(f)` runs a router function.
+                if method == "service" {
+                    handlers.push((text.to_owned(), None));
+                }
                 out.push(Item::SubFn(text.to_owned()));
             }
             // `.nest("/notes", notes::router())`, `.merge(routes(state.clone()))`.
@@ -359,7 +412,7 @@ fn registration<'t>(p: &'t ParsedFile, args: Node<'t>, names: &Names) -> Vec<Ite
 
 /// `get(list).post(create)`, `web::post().to(create)`, `web::resource("/x").route(web::get().to(show))`: the
 /// handler names.
-fn method_handlers(p: &ParsedFile, n: Node<'_>) -> Vec<String> {
+fn method_handlers(p: &ParsedFile, n: Node<'_>) -> Vec<(String, Option<String>)> {
     let mut out = Vec::new();
     walk(n, &mut |c| {
         if c.kind() == "call_expression"
@@ -378,7 +431,22 @@ fn method_handlers(p: &ParsedFile, n: Node<'_>) -> Vec<String> {
                     .and_then(|a| named_children(a).next())
                 && matches!(arg.kind(), "identifier" | "scoped_identifier")
             {
-                out.push(p.text(arg).to_owned());
+                // `web::post().to(h)`: the method is the receiver's call.
+                let verb = if name == "to" {
+                    f.child_by_field_name("value")
+                        .and_then(|v| v.child_by_field_name("function"))
+                        .map(|vf| {
+                            let t = p.text(vf);
+                            t.rsplit("::").next().unwrap_or(t)
+                        })
+                        .filter(|v| METHOD_CALLS.contains(v) && *v != "to")
+                } else {
+                    Some(name)
+                };
+                out.push((
+                    p.text(arg).to_owned(),
+                    verb.filter(|v| *v != "any").map(str::to_ascii_uppercase),
+                ));
             }
         }
         true
