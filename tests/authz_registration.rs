@@ -2,10 +2,11 @@
 //! settings defaults, Rust router composition, request schemas in another module. Each test checks that the
 //! evidence names the file that declares the fact.
 
+#![allow(clippy::single_match_else)]
+
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/fake.rs"]
-#[allow(dead_code)]
 mod fake;
 #[path = "support/repo.rs"]
 #[allow(dead_code)]

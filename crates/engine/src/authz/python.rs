@@ -2170,27 +2170,26 @@ fn rejects_anonymous(p: &ParsedFile, parent: Option<Node<'_>>) -> bool {
     let Some(par) = parent else {
         return false;
     };
-    match par.kind() {
-        "not_operator" | "assert_statement" | "boolean_operator" | "comparison_operator" => true,
-        "if_statement" | "elif_clause" => {
-            let consequence = par
-                .child_by_field_name("consequence")
-                .map_or("", |c| t(p, c));
-            [
-                "raise ",
-                "abort(",
-                "redirect(",
-                "401",
-                "403",
-                "Denied",
-                "login",
-                "Response(",
-            ]
-            .iter()
-            .any(|w| consequence.contains(w))
-        }
-        _ => true,
+    // Negated, asserted or combined tests (`if not u.is_authenticated`, `assert …`) reject; a bare `if` does
+    // only when its branch does.
+    if matches!(par.kind(), "if_statement" | "elif_clause") {
+        let consequence = par
+            .child_by_field_name("consequence")
+            .map_or("", |c| t(p, c));
+        return [
+            "raise ",
+            "abort(",
+            "redirect(",
+            "401",
+            "403",
+            "Denied",
+            "login",
+            "Response(",
+        ]
+        .iter()
+        .any(|w| consequence.contains(w));
     }
+    true
 }
 
 /// The path of a `@namespace.route("/x")` / `@api.resource("/x")` decorator over a view class.

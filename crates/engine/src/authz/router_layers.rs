@@ -63,6 +63,12 @@ pub(crate) fn guard_of(
     None
 }
 
+/// A registration of a handler found in another module.
+pub(crate) struct Registered {
+    /// The HTTP method the registration names (`web::get().to(h)`), if any (`.service(h)` names none).
+    pub method: Option<String>,
+}
+
 /// Whether a Rust wiring module of the project registers the function `name` of the module at `path` as a
 /// handler (`.route("", web::get().to(features::tag::index))` in `routes.rs`), with the method it names.
 pub(crate) fn registered_elsewhere(
@@ -70,7 +76,7 @@ pub(crate) fn registered_elsewhere(
     path: &str,
     name: &str,
     names: &Names,
-) -> Option<Option<String>> {
+) -> Option<Registered> {
     for wiring in project.rust_wiring().iter().filter(|w| *w != path) {
         let Some(wp) = project.parsed(wiring) else {
             continue;
@@ -93,7 +99,7 @@ fn method_in(
     items: &[Item<'_>],
     path: &str,
     name: &str,
-) -> Option<Option<String>> {
+) -> Option<Registered> {
     items.iter().find_map(|item| match item {
         Item::Handlers(hs) => hs
             .iter()
@@ -101,7 +107,7 @@ fn method_in(
                 w.rsplit("::").next() == Some(name)
                     && refers_to_handler(project, from, w, path, name)
             })
-            .map(|(_, m)| m.clone()),
+            .map(|(_, m)| Registered { method: m.clone() }),
         Item::Inline(inner) => method_in(project, from, inner, path, name),
         _ => None,
     })
@@ -133,8 +139,8 @@ fn find(
     }
     for (enclosing, items) in chains(p, names) {
         match registered(project, path, &items, target, framework, None) {
-            Some(Some(guard)) => return Some(fact(path, p, guard)),
-            Some(None) => {
+            Some(Reg::Guarded(guard)) => return Some(fact(path, p, guard)),
+            Some(Reg::Open) => {
                 // Registered here without a guard: a chain that composes this router function may add one.
                 let Some(fname) = enclosing else { continue };
                 let key = (path.to_owned(), fname.clone());
@@ -175,8 +181,16 @@ fn callers<'p>(project: &'p Project, path: &'p str) -> impl Iterator<Item = &'p 
         .chain(std::iter::once(path))
 }
 
-/// Whether the chain registers the target: `None` when it does not, `Some(guard)` when it does, with the guard
-/// that covers it if any. `outer` is a guard of an enclosing chain that covers this inline one.
+/// How a chain registers the target.
+enum Reg<'t> {
+    /// Behind this guard.
+    Guarded(Node<'t>),
+    /// With no guard of this chain over it.
+    Open,
+}
+
+/// Whether the chain registers the target (`None` when it does not), and behind which guard. `outer` is a guard
+/// of an enclosing chain that covers this inline one.
 fn registered<'t>(
     project: &Project,
     path: &str,
@@ -184,7 +198,7 @@ fn registered<'t>(
     target: &Target<'_>,
     framework: Framework,
     outer: Option<Node<'t>>,
-) -> Option<Option<Node<'t>>> {
+) -> Option<Reg<'t>> {
     for (i, item) in items.iter().enumerate() {
         // actix `wrap` covers every service of its App or scope; an axum layer only what was added before it.
         let later_guard = items[i + 1..].iter().find_map(|it| match it {
@@ -218,7 +232,7 @@ fn registered<'t>(
             _ => false,
         };
         if hit {
-            return Some(guard);
+            return Some(guard.map_or(Reg::Open, Reg::Guarded));
         }
     }
     None
@@ -333,10 +347,10 @@ fn chain_items<'t>(p: &'t ParsedFile, n: Node<'t>, names: &Names) -> Vec<Item<'t
     let mut items = Vec::new();
     for (method, args) in calls {
         match method {
-            "layer" | "route_layer" | "wrap" | "wrap_fn" => {
-                if names.is_auth(p.text(args)) && !only_attaches_identity(p.text(args)) {
-                    items.push(Item::Guard(args));
-                }
+            "layer" | "route_layer" | "wrap" | "wrap_fn"
+                if names.is_auth(p.text(args)) && !only_attaches_identity(p.text(args)) =>
+            {
+                items.push(Item::Guard(args));
             }
             "route" | "service" | "nest" | "merge" | "configure" | "nest_service" => {
                 items.extend(registration(p, method, args, names));
@@ -418,12 +432,11 @@ fn method_handlers(p: &ParsedFile, n: Node<'_>) -> Vec<(String, Option<String>)>
         if c.kind() == "call_expression"
             && let Some(f) = c.child_by_field_name("function")
         {
-            let name = match f.kind() {
-                "field_expression" => f.child_by_field_name("field").map_or("", |x| p.text(x)),
-                _ => {
-                    let t = p.text(f);
-                    t.rsplit("::").next().unwrap_or(t)
-                }
+            let name = if f.kind() == "field_expression" {
+                f.child_by_field_name("field").map_or("", |x| p.text(x))
+            } else {
+                let t = p.text(f);
+                t.rsplit("::").next().unwrap_or(t)
             };
             if METHOD_CALLS.contains(&name)
                 && let Some(arg) = c

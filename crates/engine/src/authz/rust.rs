@@ -180,7 +180,7 @@ fn route_of(
     if method.is_none() {
         // Registered by a router in another module (`routes.rs`), possibly with no extractor at all.
         match router_layers::registered_elsewhere(scope.project, scope.path, &name, names) {
-            Some(m) => method = m,
+            Some(found) => method = found.method,
             None if !is_handler_shaped => return None,
             None => {}
         }
