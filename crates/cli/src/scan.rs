@@ -445,6 +445,9 @@ pub(crate) fn load_rules(settings: &Settings) -> Result<RuleSet> {
     set.authz
         .mutation_calls
         .extend(a.mutation_calls.iter().cloned());
+    set.authz
+        .privileged_fields
+        .extend(a.privileged_fields.iter().cloned());
     let s = &cfg.secrets;
     set.secrets
         .placeholder_words

@@ -53,6 +53,7 @@ const WIRING_NAMES: &[&str] = &[
     "router.py",
     "routers.py",
     "urls.py",
+    "urls/__init__.py",
 ];
 
 /// Text that marks a module as wiring: it registers routers, blueprints or URL patterns.
@@ -62,8 +63,49 @@ const WIRING_MARKERS: &[&str] = &[
     "urlpatterns",
     "add_url_rule(",
     "add_resource(",
+    "add_router(",
     ".mount(",
 ];
+
+/// Text that marks a Rust module that composes routers: an axum router nested or merged into another, an actix
+/// `App` or scope that configures or mounts services.
+const RUST_WIRING_MARKERS: &[&str] = &[".nest(", ".merge(", ".configure(", ".service("];
+
+/// Rust files searched for router wiring in the changed files' ancestor directories (`src/main.rs` nests the
+/// routers of `src/routes/*.rs`).
+const RUST_WIRING_NAMES: &[&str] = &[
+    "main.rs",
+    "lib.rs",
+    "mod.rs",
+    "app.rs",
+    "routes.rs",
+    "router.rs",
+    "server.rs",
+    "startup.rs",
+    "api.rs",
+    "http.rs",
+];
+
+fn is_rust_wiring(text: &str) -> bool {
+    RUST_WIRING_MARKERS.iter().any(|m| text.contains(m))
+}
+
+/// Text that marks a settings module the analyses read: Django REST framework's configuration.
+const SETTINGS_MARKER: &str = "REST_FRAMEWORK";
+
+/// At most this many settings modules are read (a project has a few: base, dev, prod, test).
+const MAX_SETTINGS: usize = 12;
+
+/// A Django settings module by its path: `settings.py`, or any module of a `settings/` package
+/// (`config/settings/base.py`); test settings are left out.
+fn is_settings_path(path: &str) -> bool {
+    if !is_python(path) || path.split('/').any(|s| s.starts_with("test")) {
+        return false;
+    }
+    let mut segs = path.rsplit('/');
+    let file = segs.next().unwrap_or("");
+    file == "settings.py" || segs.next() == Some("settings")
+}
 
 /// Ancestor directories searched for wiring files, nearest first (`app/api/routes/x.py` → `app/api/routes`,
 /// `app/api`, `app`, the root).
@@ -123,6 +165,10 @@ pub struct Project {
     context: usize,
     /// Modules that register routes (see [`WIRING_MARKERS`]), in path order.
     wiring: Vec<String>,
+    /// Django settings modules that configure Django REST framework, in path order.
+    settings: Vec<String>,
+    /// Rust modules that compose routers (see [`RUST_WIRING_MARKERS`]), in path order.
+    rust_wiring: Vec<String>,
     /// The modules are too large to keep every tree read for a question (see [`Project::with_parsed`]).
     large: bool,
     /// Taint summaries of the project's modules, shared by the scan's threads.
@@ -164,6 +210,28 @@ impl Project {
             return project;
         }
         let mut read_count = 0;
+        // Settings apply to every view without importing it: read them by path, like wiring files.
+        for target in project.paths.settings.clone() {
+            if read_count >= CONTEXT_MAX_FILES || project.modules.contains_key(&target) {
+                continue;
+            }
+            read_count += 1;
+            if let Some(text) = read(&target).filter(|t| t.contains(SETTINGS_MARKER)) {
+                project.insert(target, Lang::Python, text);
+                project.context += 1;
+            }
+        }
+        for target in project.rust_wiring_candidates(&frontier) {
+            if read_count >= CONTEXT_MAX_FILES {
+                break;
+            }
+            read_count += 1;
+            if let Some(text) = read(&target).filter(|t| is_rust_wiring(t)) {
+                project.insert(target.clone(), Lang::Rust, text);
+                project.context += 1;
+                frontier.push(target);
+            }
+        }
         for target in project.wiring_candidates(&frontier) {
             if read_count >= CONTEXT_MAX_FILES {
                 break;
@@ -229,6 +297,66 @@ impl Project {
             .map(|(p, _)| p.clone())
             .collect();
         self.wiring.sort();
+        self.settings = self
+            .modules
+            .iter()
+            .filter(|(p, m)| is_settings_path(p) && m.text.contains(SETTINGS_MARKER))
+            .map(|(p, _)| p.clone())
+            .collect();
+        self.settings.sort();
+        self.rust_wiring = self
+            .modules
+            .iter()
+            .filter(|(_, m)| m.lang == Lang::Rust && is_rust_wiring(&m.text))
+            .map(|(p, _)| p.clone())
+            .collect();
+        self.rust_wiring.sort();
+    }
+
+    /// The Rust modules that compose routers (`.nest(`, `.merge(`, `.configure(`, `.service(`), changed or read
+    /// for context.
+    pub fn rust_wiring(&self) -> &[String] {
+        &self.rust_wiring
+    }
+
+    /// The Django settings modules that configure Django REST framework (`REST_FRAMEWORK = {…}`), changed or read
+    /// for context.
+    pub fn settings(&self) -> &[String] {
+        &self.settings
+    }
+
+    /// Rust router wiring files in the changed Rust files' ancestor directories that the project does not hold yet.
+    fn rust_wiring_candidates(&self, changed: &[String]) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        for path in changed
+            .iter()
+            .filter(|p| module_lang(p) == Some(Lang::Rust))
+        {
+            let mut dir = path.as_str();
+            for _ in 0..WIRING_DEPTH {
+                let parent = dir.rsplit_once('/').map_or("", |(d, _)| d);
+                for name in RUST_WIRING_NAMES {
+                    let candidate = if parent.is_empty() {
+                        (*name).to_owned()
+                    } else {
+                        format!("{parent}/{name}")
+                    };
+                    if candidate != *path
+                        && !self.modules.contains_key(&candidate)
+                        && self.paths.rust.contains(&candidate)
+                        && seen.insert(candidate.clone())
+                    {
+                        out.push(candidate);
+                    }
+                }
+                if parent.is_empty() {
+                    break;
+                }
+                dir = parent;
+            }
+        }
+        out
     }
 
     /// Python wiring files in the changed files' ancestor directories that the project does not hold yet.
@@ -266,6 +394,13 @@ impl Project {
     /// context.
     pub fn wiring(&self) -> &[String] {
         &self.wiring
+    }
+
+    /// The module a dotted name written in `importer` names (`include("app.urls")`), if the project holds it.
+    pub fn resolve_module(&self, importer: &str, dotted: &str) -> Option<String> {
+        self.paths
+            .resolve(importer, dotted, 0)
+            .filter(|p| self.modules.contains_key(p))
     }
 
     /// The project's own copy of a module's path, borrowed for as long as the project lives.
@@ -835,6 +970,8 @@ struct PathIndex {
     module_count: usize,
     /// Every Python file, for the wiring files looked up by path.
     python: HashSet<String>,
+    /// Settings module candidates (see [`is_settings_path`]), shallowest first, at most [`MAX_SETTINGS`].
+    settings: Vec<String>,
 }
 
 impl PathIndex {
@@ -874,7 +1011,14 @@ impl PathIndex {
         }
         manifests.sort();
         let module_count = by_name.values().map(Vec::len).sum::<usize>() + rust.len();
-        let python = by_name.values().flatten().cloned().collect();
+        let python: HashSet<String> = by_name.values().flatten().cloned().collect();
+        let mut settings: Vec<String> = python
+            .iter()
+            .filter(|p| is_settings_path(p))
+            .cloned()
+            .collect();
+        settings.sort_by(|a, b| (a.matches('/').count(), a).cmp(&(b.matches('/').count(), b)));
+        settings.truncate(MAX_SETTINGS);
         let mut index = PathIndex {
             by_name,
             rust,
@@ -882,6 +1026,7 @@ impl PathIndex {
             crates: HashMap::new(),
             module_count,
             python,
+            settings,
         };
         index.default_crate_names();
         index

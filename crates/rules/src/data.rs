@@ -295,4 +295,8 @@ pub struct AuthzNames {
     /// Names of calls that change state (delete, commit, save, update, execute …).
     #[serde(default)]
     pub mutation_calls: Vec<String>,
+    /// Fields a client must not set on a record (role, `is_admin`, owner ids, balance, verified flags): a request
+    /// schema that declares one and is copied into a model whole is a mass assignment.
+    #[serde(default)]
+    pub privileged_fields: Vec<String>,
 }

@@ -209,6 +209,7 @@ impl AuthzNames {
         self.allow_all_names.extend(more.allow_all_names);
         self.lookup_calls.extend(more.lookup_calls);
         self.mutation_calls.extend(more.mutation_calls);
+        self.privileged_fields.extend(more.privileged_fields);
     }
 }
 

@@ -5,11 +5,14 @@
 //! rules, with the same handler in the base version of the file. Framework knowledge — which names
 //! authenticate, which fields name an owner — is data (`rules/authz/_frameworks.toml`).
 
+mod defaults;
 mod imported;
 mod layers;
 mod model;
 mod python;
+mod router_layers;
 mod rust;
+mod schema;
 mod wiring;
 
 use secreview_model::{Evidence, Location};
@@ -46,7 +49,7 @@ pub(crate) struct Scope<'a> {
 pub(crate) fn routes(names: &Names, parsed: &ParsedFile, scope: Scope<'_>) -> Vec<Route> {
     match parsed.lang {
         Lang::Python => python::PyFile::extract(parsed, names, scope).routes,
-        Lang::Rust => rust::extract(parsed, names),
+        Lang::Rust => rust::extract(parsed, names, scope),
     }
 }
 
@@ -130,6 +133,11 @@ pub(crate) fn run(
                     for m in &r.mass_assignment {
                         let mut hit =
                             hit_at(m, base).detail(format!("{} in {}", m.note, r.describe()));
+                        // The schema that lets the privileged fields through, in the module that defines it.
+                        if m.origin.is_some() {
+                            hit.evidence
+                                .push(evidence(path, m, "the request schema's fields"));
+                        }
                         hit.evidence.push(evidence(
                             path,
                             &r.def,
@@ -342,7 +350,12 @@ fn ownership(
                 .iter()
                 .any(|s| s.is_checked() && !s.lookups.is_empty() && !s.mutates());
             let single = owned.first().is_some_and(|l| l.single);
-            if !read_checked || r.mutates() || !(r.is_object_endpoint() || single) {
+            // A route declared open to anonymous callers (`AllowAny`, ninja `auth=None`) serves public records.
+            if !read_checked
+                || r.mutates()
+                || !(r.is_object_endpoint() || single)
+                || r.allow_any.is_some()
+            {
                 continue;
             }
             (owned.first().copied(), base - READ_PENALTY)
@@ -477,10 +490,12 @@ fn decorator_order(routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) 
 /// `route-missing-authentication`: a state-changing route with no authentication in a group where others have it.
 fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &mut Vec<Hit>) {
     for r in routes {
-        // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings,
-        // which a per-file analysis cannot see: silence there is not evidence of an open view.
-        let drf_defaults =
-            r.framework == model::Framework::Drf && r.class_based && r.permission_classes.is_none();
+        // A DRF class-based view without `permission_classes` gets DEFAULT_PERMISSION_CLASSES from settings:
+        // when no settings module is in sight, silence there is not evidence of an open view.
+        let drf_defaults = r.framework == model::Framework::Drf
+            && r.class_based
+            && r.permission_classes.is_none()
+            && r.default_permissions.is_none();
         // A POST that writes nothing (a search form) changes no state.
         let writes = r.writes || !r.mutations.is_empty() || r.lookups.iter().any(|l| l.mutating);
         if r.is_authenticated()
@@ -680,6 +695,10 @@ fn permission_weakened(
                 r.describe()
             )));
         }
+        if let Some(o) = old {
+            lowered_arguments(r, o, ctx, base, path, base_routes, out);
+            loosened_checks(r, o, ctx, base, out);
+        }
         if let Some(o) = old
             && !o.privilege.is_empty()
             && r.privilege.is_empty()
@@ -703,5 +722,66 @@ fn permission_weakened(
             ));
             out.push(hit);
         }
+    }
+}
+
+/// A privilege decorator or dependency whose argument the diff lowered: `@permission_required("app.delete_x")`
+/// → `"app.view_x"`, `Depends(require_role("admin"))` → `"member"` (see `model::privilege_rank`).
+fn lowered_arguments(
+    r: &Route,
+    old: &Route,
+    ctx: &FileCtx<'_>,
+    base: f32,
+    path: &str,
+    base_routes: Option<&(String, Vec<Route>)>,
+    out: &mut Vec<Hit>,
+) {
+    for (callee, now) in &r.privilege_args {
+        if !ctx.file.added.contains(now.line) {
+            continue;
+        }
+        let Some(rank) = model::privilege_rank(&now.note) else {
+            continue;
+        };
+        let Some((_, was)) = old.privilege_args.iter().find(|(c, was)| {
+            c == callee && model::privilege_rank(&was.note).is_some_and(|w| w > rank)
+        }) else {
+            continue;
+        };
+        let mut hit = hit_at(now, base).detail(format!(
+            "{} now requires `{callee}{}`, less than the base version's `{callee}{}`",
+            r.describe(),
+            now.note,
+            was.note
+        ));
+        hit.regression = true;
+        let old_path = base_routes.map_or(path, |(p, _)| p.as_str());
+        hit.evidence.push(evidence(
+            old_path,
+            was,
+            &format!("base version (line {}): `{callee}{}`", was.line, was.note),
+        ));
+        out.push(hit);
+    }
+}
+
+/// A check the diff made bypassable: an `or` added beside it in a granting condition, or an `and` in a
+/// rejecting one (`if note.owner_id != user.id and not note.shared: raise`).
+fn loosened_checks(r: &Route, old: &Route, ctx: &FileCtx<'_>, base: f32, out: &mut Vec<Hit>) {
+    for l in &r.loosened {
+        if !ctx.file.added.contains(l.line) || old.loosened.iter().any(|o| o.note == l.note) {
+            continue;
+        }
+        // The base version checked here without the bypass: the check existed and the condition was changed.
+        if old.ownership.is_empty() && old.privilege.is_empty() {
+            continue;
+        }
+        let mut hit = hit_at(l, base).detail(format!(
+            "the check of {} was loosened by this change: {}",
+            r.describe(),
+            l.note
+        ));
+        hit.regression = true;
+        out.push(hit);
     }
 }

@@ -106,6 +106,60 @@ pub(crate) enum Owner {
     Unowned,
 }
 
+/// How much a permission or role argument grants, from its words: `superuser` and `owner` above `admin`, above
+/// `staff` / `manager`, above `editor` / Django's `delete_…`, above `member` / `change_…` / `add_…`, above
+/// `viewer` / `view_…`. `None` when no word is known: such arguments are not compared.
+pub(crate) fn privilege_rank(arg: &str) -> Option<u8> {
+    const RANKS: &[(&[&str], u8)] = &[
+        (&["superuser", "superadmin", "root", "owner", "owners"], 6),
+        (&["admin", "admins", "administrator", "administrators"], 5),
+        (
+            &["manager", "maintainer", "moderator", "staff", "supervisor"],
+            4,
+        ),
+        (
+            &[
+                "editor",
+                "writer",
+                "write",
+                "contributor",
+                "developer",
+                "delete",
+            ],
+            3,
+        ),
+        (
+            &[
+                "member", "members", "user", "users", "change", "update", "edit", "add", "create",
+            ],
+            2,
+        ),
+        (
+            &[
+                "viewer",
+                "view",
+                "read",
+                "reader",
+                "guest",
+                "readonly",
+                "anonymous",
+                "public",
+            ],
+            1,
+        ),
+    ];
+    arg.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .filter_map(|w| {
+            let w = w.to_ascii_lowercase();
+            RANKS
+                .iter()
+                .find(|(words, _)| words.contains(&w.as_str()))
+                .map(|(_, r)| *r)
+        })
+        .max()
+}
+
 /// Statement text that loads a single record.
 pub(crate) fn loads_one(stmt: &str) -> bool {
     [
@@ -163,6 +217,15 @@ pub(crate) struct Route {
     pub allow_any: Option<Ev>,
     /// `permission_classes` of the route, as written (DRF), for comparisons with the base.
     pub permission_classes: Option<Ev>,
+    /// The arguments of the route's privilege decorators and dependencies (`@permission_required("app.delete_x")`,
+    /// `Depends(require_role("admin"))`): the callee, with the argument text as the note.
+    pub privilege_args: Vec<(String, Ev)>,
+    /// Checks an `or` (or, in a rejecting `if`, an `and`) lets a non-check condition bypass:
+    /// `if note.owner_id == user.id or note.is_public:`.
+    pub loosened: Vec<Ev>,
+    /// The project's `DEFAULT_PERMISSION_CLASSES` apply (a DRF view without its own), with where they are set:
+    /// the view's protection is known, whatever it is.
+    pub default_permissions: Option<Ev>,
     /// The path carries an unguessable key (`{client_secret}`): knowing it is the authorization.
     pub capability: Option<Ev>,
     /// An auth decorator placed above the route decorator (`@login_required` over `@app.route`): it wraps the
@@ -197,6 +260,9 @@ impl Route {
             csrf_exempt: None,
             allow_any: None,
             permission_classes: None,
+            default_permissions: None,
+            privilege_args: Vec::new(),
+            loosened: Vec::new(),
             capability: None,
             misordered: None,
             signed: None,
@@ -259,6 +325,7 @@ pub(crate) struct Names {
     pub allow_all_names: Vec<String>,
     pub lookup_calls: Vec<String>,
     pub mutation_calls: Vec<String>,
+    pub privileged_fields: Vec<String>,
 }
 
 fn lower(v: &[String]) -> Vec<String> {
@@ -309,6 +376,7 @@ impl Names {
             allow_all_names: n.allow_all_names.clone(),
             lookup_calls: lower(&n.lookup_calls),
             mutation_calls: lower(&n.mutation_calls),
+            privileged_fields: lower(&n.privileged_fields),
         }
     }
 
@@ -398,6 +466,13 @@ impl Names {
 
     pub fn is_lookup_call(&self, callee: &str) -> bool {
         Self::call_matches(&self.lookup_calls, callee) || self.is_mutation_call(callee)
+    }
+
+    /// A field a client must not set (see `privileged_fields`).
+    pub fn is_privileged_field(&self, name: &str) -> bool {
+        self.privileged_fields
+            .iter()
+            .any(|f| f.eq_ignore_ascii_case(name))
     }
 
     pub fn is_mutation_call(&self, callee: &str) -> bool {

@@ -7,11 +7,13 @@ use secreview_syntax::{ParsedFile, named_children, walk, walk_with_parent};
 use tree_sitter::Node;
 
 use super::Scope;
+use super::defaults;
 use super::imported;
 use super::layers::{self, Layers};
 use super::model::{
     Ev, Framework, Lookup, Names, Owner, Route, contains_word, loads_one, sql_writes,
 };
+use super::schema;
 use super::wiring;
 
 const HTTP_VERBS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
@@ -31,6 +33,8 @@ pub(crate) struct PyFile<'a> {
     scope: Scope<'a>,
     /// Summaries of the services and repositories the handlers call in other modules.
     layers: Layers<'a>,
+    /// The project's DRF `DEFAULT_PERMISSION_CLASSES`, read on first use.
+    drf_defaults: std::cell::OnceCell<Option<defaults::DrfDefaults>>,
 }
 
 /// Text of a node.
@@ -59,7 +63,10 @@ fn framework_of(text: &str) -> Option<Framework> {
                 || module.starts_with(&format!("{m}_"))
         })
     };
-    if uses("fastapi") || uses("starlette") {
+    // django-ninja apps are Django apps with FastAPI-style operation decorators.
+    if uses("ninja") {
+        Some(Framework::Django)
+    } else if uses("fastapi") || uses("starlette") {
         Some(Framework::FastApi)
     } else if uses("rest_framework") {
         Some(Framework::Drf)
@@ -121,6 +128,7 @@ impl<'a> PyFile<'a> {
             registered: std::cell::RefCell::new(HashMap::new()),
             scope,
             layers: Layers::new(scope.project),
+            drf_defaults: std::cell::OnceCell::new(),
         };
         let Some(framework) = framework else {
             return file;
@@ -190,9 +198,11 @@ impl<'a> PyFile<'a> {
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
+                    file.default_permissions(p, names, n, &mut r);
+                    file.url_guards(p, names, n, &mut r);
                     // Without its own `permission_classes` a DRF view takes the settings' defaults, which may
                     // include object permissions this file cannot see.
-                    if (django || r.permission_classes.is_some())
+                    if (django || r.permission_classes.is_some() || r.default_permissions.is_some())
                         && let Some(l) = file.implicit_lookup(p, names, n, bases)
                     {
                         r.lookups.push(l);
@@ -219,12 +229,24 @@ impl<'a> PyFile<'a> {
                 && r.kind() == "call"
             {
                 let c = callee(p, r);
-                if matches!(last_segment(c), "APIRouter" | "FastAPI")
-                    && let Some(args) = r.child_by_field_name("arguments")
+                if matches!(
+                    last_segment(c),
+                    "APIRouter" | "FastAPI" | "Router" | "NinjaAPI"
+                ) && let Some(args) = r.child_by_field_name("arguments")
                 {
                     for kw in named_children(args).filter(|k| k.kind() == "keyword_argument") {
                         let key = kw.child_by_field_name("name").map_or("", |k| t(p, k));
                         let val = kw.child_by_field_name("value").map_or("", |v| t(p, v));
+                        // django-ninja: `Router(auth=BearerTokenAuth())` guards every operation on it.
+                        if key == "auth" && wiring::ninja_auth_guards(val, names) {
+                            out.insert(
+                                t(p, l).to_owned(),
+                                (
+                                    ev(p, kw, format!("router auth `{val}`")),
+                                    names.is_privilege(val),
+                                ),
+                            );
+                        }
                         if key == "dependencies" {
                             let privileged = depends_names(val).any(|d| names.is_privilege(d));
                             if privileged || depends_names(val).any(|d| names.is_auth(d)) {
@@ -323,6 +345,7 @@ impl<'a> PyFile<'a> {
                     continue;
                 }
                 let mut r = Route::new(name.clone(), framework, def_ev.clone(), obj.to_owned());
+                let mut operation_public = None;
                 if HTTP_VERBS.contains(&verb) {
                     r.methods.push(verb.to_ascii_uppercase());
                 }
@@ -337,6 +360,14 @@ impl<'a> PyFile<'a> {
                             for dep in depends_names(val) {
                                 self.classify_dependency(p, names, dep, kw, &mut r);
                             }
+                        }
+                        // django-ninja's per-operation `auth=` overrides the router's.
+                        "auth" if wiring::ninja_auth_public(val) => {
+                            operation_public =
+                                Some(ev(p, kw, format!("`auth={val}` lets anonymous callers in")));
+                        }
+                        "auth" if wiring::ninja_auth_guards(val, names) => {
+                            r.auth.push(ev(p, kw, format!("operation auth `{val}`")));
                         }
                         _ => {}
                     }
@@ -355,6 +386,11 @@ impl<'a> PyFile<'a> {
                     }
                 } else {
                     self.registration_guards(p, names, obj, *d, &mut r);
+                }
+                if let Some(open) = operation_public {
+                    r.auth.clear();
+                    r.privilege.clear();
+                    r.allow_any = Some(open);
                 }
                 registered_at = Some(di);
                 route = Some(r);
@@ -392,6 +428,11 @@ impl<'a> PyFile<'a> {
                 r.inherits_unknown = !only_stock_bases(p, class);
                 r.methods
                     .extend(method_of_view_method(&name).map(str::to_owned));
+                // flask-restx `@ns.route("/users/<int:user_id>")` over the class registers its path.
+                r.path = class_route_path(p, class);
+                if let Some(path) = &r.path {
+                    key_params.extend(path_params(path));
+                }
                 if let Some(a) = action {
                     let listed: Vec<String> = string_items(t(p, *a))
                         .map(str::to_ascii_uppercase)
@@ -405,7 +446,9 @@ impl<'a> PyFile<'a> {
                 route = Some(r);
             } else if matches!(framework, Framework::Django | Framework::Drf)
                 && params.first().is_some_and(|(n, _, _)| n == "request")
-                && looks_like_view(p, def, decorators)
+                && is_module_level(def)
+                && (looks_like_view(p, def, decorators)
+                    || wiring::url_registered(self.scope.project, self.scope.path, &name))
             {
                 let fw = framework;
                 let mut r = Route::new(name.clone(), fw, def_ev.clone(), "views".into());
@@ -467,6 +510,8 @@ impl<'a> PyFile<'a> {
         if let Some(class) = class {
             self.class_evidence(p, names, class, &mut route);
         }
+        self.default_permissions(p, names, def, &mut route);
+        self.url_guards(p, names, def, &mut route);
         for (pname, annotation, default) in &params {
             let aliased = annotation
                 .as_deref()
@@ -475,6 +520,16 @@ impl<'a> PyFile<'a> {
                 Some(dflt) if dflt.starts_with("Depends(") || dflt.starts_with("Security(") => {
                     let dep = depends_names(dflt).next().unwrap_or("");
                     let node = def;
+                    // `require_role("admin")`: a dependency factory given a role; compared with the base.
+                    let factory = dep.split('(').next().unwrap_or(dep);
+                    if let Some(arg) = call_arguments(dflt, factory)
+                        .filter(|a| super::model::privilege_rank(a).is_some())
+                    {
+                        let (line, col) = default_position(p, def, dflt);
+                        route
+                            .privilege_args
+                            .push((factory.to_owned(), Ev::new(line, col, arg)));
+                    }
                     self.classify_dependency(p, names, dep, node, &mut route);
                     if dep.is_empty() && annotation.as_deref().is_some_and(|a| names.is_auth(a)) {
                         route.auth.push(ev(
@@ -603,6 +658,90 @@ impl<'a> PyFile<'a> {
         );
     }
 
+    /// A model built or updated from a whole request schema that lets the client set privileged fields:
+    /// `User(**payload.model_dump())`, `Model.objects.create(**payload.dict())`, or a DRF serializer with such
+    /// fields fed `data=request.data`. The schema may live in another module.
+    fn privileged_copy(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        call: Node<'_>,
+        params: &[(String, Option<String>, Option<String>)],
+    ) -> Option<Ev> {
+        let callee = callee(p, call);
+        let last = last_segment(callee);
+        let args = call.child_by_field_name("arguments")?;
+        // DRF: `NoteSerializer(data=request.data)`, `NoteSerializer(note, data=request.data)`.
+        if last.ends_with("Serializer") {
+            let fed = named_children(args).any(|a| {
+                a.kind() == "keyword_argument"
+                    && a.child_by_field_name("name")
+                        .is_some_and(|k| t(p, k) == "data")
+                    && a.child_by_field_name("value")
+                        .is_some_and(|v| is_raw_request_data(t(p, v)))
+            });
+            if !fed {
+                return None;
+            }
+            let found =
+                schema::privileged_fields(self.scope.project, self.scope.path, p, callee, names)?;
+            return Some(privileged_ev(
+                p,
+                call,
+                &format!("`{last}` fed the whole request body"),
+                &found,
+            ));
+        }
+        if !builds_model(last) {
+            return None;
+        }
+        let (param, schema) = named_children(args)
+            .filter(|a| a.kind() == "dictionary_splat")
+            .find_map(|a| dumped_schema_param(t(p, a).trim_start_matches("**"), params))?;
+        let found =
+            schema::privileged_fields(self.scope.project, self.scope.path, p, schema, names)?;
+        Some(privileged_ev(
+            p,
+            call,
+            &format!(
+                "`{}` built from every field of `{param}`",
+                truncate(t(p, call))
+            ),
+            &found,
+        ))
+    }
+
+    /// Adds the guards the project's Django URL configurations put around the view (see
+    /// `wiring::url_guards`), as evidence at the view's definition `at`.
+    fn url_guards(&self, p: &ParsedFile, names: &Names, at: Node<'_>, route: &mut Route) {
+        if !matches!(route.framework, Framework::Django | Framework::Drf)
+            || route.is_authenticated()
+        {
+            return;
+        }
+        // A view function is registered by its name, a class-based view by its class.
+        let view = if route.class_based {
+            route.group.clone()
+        } else {
+            route.name.clone()
+        };
+        let facts = self
+            .registered
+            .borrow_mut()
+            .entry(format!("urls:{view}"))
+            .or_insert_with(|| {
+                wiring::url_guards(self.scope.project, self.scope.path, &view, names)
+            })
+            .clone();
+        if let Some(facts) = facts {
+            facts.guard(
+                route,
+                p.line_col(at.start_byte()),
+                &format!("view `{view}`"),
+            );
+        }
+    }
+
     /// Adds what an imported dependency (or annotation alias) establishes, as evidence at its use site `at`
     /// pointing at the definition. Returns whether it established anything.
     fn imported_dependency(
@@ -658,6 +797,7 @@ impl<'a> PyFile<'a> {
                 .privilege
                 .push(ev(p, d, format!("decorator `@{name}`")));
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
+            privilege_arguments(p, d, name, route);
         } else if names.is_auth(name) {
             route.auth.push(ev(p, d, format!("decorator `@{name}`")));
         } else {
@@ -709,7 +849,56 @@ impl<'a> PyFile<'a> {
             return;
         }
         route.auth.push(ev(p, at, format!("`{}`", text.trim())));
-        for c in classes {
+        let (line, col) = p.line_col(at.start_byte());
+        Self::classify_permission_classes(names, &classes, route, |note| Ev::new(line, col, note));
+    }
+
+    /// A DRF view that sets no `permission_classes` (here or, as far as this file shows, in a base class) gets
+    /// the project's `DEFAULT_PERMISSION_CLASSES`, as evidence at the view `at` pointing at the settings line.
+    fn default_permissions(&self, p: &ParsedFile, names: &Names, at: Node<'_>, route: &mut Route) {
+        if route.framework != Framework::Drf
+            || route.permission_classes.is_some()
+            || route.inherits_unknown
+        {
+            return;
+        }
+        let Some(found) = self
+            .drf_defaults
+            .get_or_init(|| defaults::drf_defaults(self.scope.project, &names.allow_all_names))
+        else {
+            return;
+        };
+        let (line, col) = p.line_col(at.start_byte());
+        let at_use = |note: String| {
+            let mut e = Ev::new(line, col, note);
+            e.origin = Some((found.at.path.clone(), found.at.line, found.at.col));
+            e
+        };
+        let listed = found.classes.join(", ");
+        route.default_permissions = Some(at_use(format!("{}: [{listed}]", found.at.note)));
+        let classes: Vec<&str> = found
+            .classes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !names.allow_all_names.iter().any(|a| a == c))
+            .collect();
+        if classes.is_empty() {
+            return;
+        }
+        route
+            .auth
+            .push(at_use(format!("default permission classes [{listed}]")));
+        Self::classify_permission_classes(names, &classes, route, at_use);
+    }
+
+    /// The privilege and object-level checks a list of permission classes adds to a route.
+    fn classify_permission_classes(
+        names: &Names,
+        classes: &[&str],
+        route: &mut Route,
+        at: impl Fn(String) -> Ev,
+    ) {
+        for &c in classes {
             let builtin = matches!(
                 c,
                 "IsAuthenticated"
@@ -718,14 +907,10 @@ impl<'a> PyFile<'a> {
                     | "DjangoModelPermissionsOrAnonReadOnly"
             );
             if c == "IsAdminUser" || names.is_privilege(c) {
-                route
-                    .privilege
-                    .push(ev(p, at, format!("permission class `{c}`")));
+                route.privilege.push(at(format!("permission class `{c}`")));
             } else if !builtin {
                 // A project permission class (IsOwner, CanEditNote …) is an object-level check.
-                route
-                    .ownership
-                    .push(ev(p, at, format!("permission class `{c}`")));
+                route.ownership.push(at(format!("permission class `{c}`")));
             }
         }
     }
@@ -992,7 +1177,15 @@ impl<'a> PyFile<'a> {
                 }
                 _ => {}
             }
-            if kind == "attribute" && t(p, n).ends_with("is_authenticated") {
+            if kind == "boolean_operator"
+                && let Some(e) = loosened_check(p, names, n, parent)
+            {
+                route.loosened.push(e);
+            }
+            if kind == "attribute"
+                && t(p, n).ends_with("is_authenticated")
+                && rejects_anonymous(p, parent)
+            {
                 route
                     .body_auth
                     .push(ev(p, n, "explicit `is_authenticated` check"));
@@ -1000,7 +1193,17 @@ impl<'a> PyFile<'a> {
             if kind == "call" {
                 let c = callee(p, n);
                 let lc = last_segment(c);
-                if names.is_auth(lc) && !names.is_owner_field(lc) && lc != "get_user_model" {
+                // Signing someone in or out (`auth_login`, `auth_logout`) is what public login views do: it
+                // requires no caller.
+                let session_change = {
+                    let l = lc.to_ascii_lowercase();
+                    l.contains("logout") || l.contains("login") && !l.contains("required")
+                };
+                if names.is_auth(lc)
+                    && !names.is_owner_field(lc)
+                    && lc != "get_user_model"
+                    && !session_change
+                {
                     route.body_auth.push(ev(p, n, format!("calls `{c}`")));
                 }
                 // A same-file helper that checks ownership: a plain call, a `self.` method, or a method of a
@@ -1225,6 +1428,8 @@ impl<'a> PyFile<'a> {
                             truncate(t(p, n))
                         ),
                     ));
+                } else if let Some(e) = self.privileged_copy(p, names, n, params) {
+                    route.mass_assignment.push(e);
                 }
             }
             if kind == "assignment"
@@ -1313,6 +1518,22 @@ impl<'a> PyFile<'a> {
                         p,
                         n,
                         format!("`setattr` over every key of `{}`", truncate(right)),
+                    ));
+                } else if inner.contains("setattr(")
+                    && let Some((param, schema)) = dumped_schema_param(right, params)
+                    && let Some(found) = schema::privileged_fields(
+                        self.scope.project,
+                        self.scope.path,
+                        p,
+                        schema,
+                        names,
+                    )
+                {
+                    route.mass_assignment.push(privileged_ev(
+                        p,
+                        n,
+                        &format!("`setattr` over every field of `{param}`"),
+                        &found,
                     ));
                 }
             }
@@ -1405,6 +1626,9 @@ fn ownership_node(
             if text.contains("role") && names.is_privilege(text) {
                 return Some(ev(p, n, format!("privilege check `{}`", truncate(text))));
             }
+            if is_participant_check(p, names, n) {
+                return Some(ev(p, n, format!("participant check `{}`", truncate(text))));
+            }
             None
         }
         "call" => {
@@ -1451,6 +1675,193 @@ fn ownership_node(
             None
         }
         _ => None,
+    }
+}
+
+/// `user not in (conv.sender, conv.recipient)`, `current_user.id in {t.buyer_id, t.seller_id}`,
+/// `msg.sender_id == current_user.id`: the caller's identity compared with a record's fields that name people
+/// other than an `owner` (participants of a conversation, the two sides of a trade).
+fn is_participant_check(p: &ParsedFile, names: &Names, cmp: Node<'_>) -> bool {
+    let mut cursor = cmp.walk();
+    let ops: Vec<&str> = cmp
+        .children_by_field_name("operators", &mut cursor)
+        .map(|o| t(p, o))
+        .collect();
+    let [op] = ops.as_slice() else {
+        return false;
+    };
+    let operands: Vec<Node<'_>> = named_children(cmp).collect();
+    let [left, right] = operands.as_slice() else {
+        return false;
+    };
+    let record_fields = |n: Node<'_>| match n.kind() {
+        "attribute" => !is_principal_identity(names, t(p, n)),
+        "tuple" | "list" | "set" => {
+            let items: Vec<Node<'_>> = named_children(n).collect();
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| i.kind() == "attribute" && !is_principal_identity(names, t(p, *i)))
+        }
+        _ => false,
+    };
+    match *op {
+        // `request.user in project.members.all()` as well as a tuple of a record's fields.
+        "in" | "not in" => {
+            is_principal_identity(names, t(p, *left))
+                && (record_fields(*right)
+                    || right.kind() == "call" && !names.mentions_principal(t(p, *right)))
+        }
+        "==" | "!=" | "is" | "is not" => {
+            let attr_names_person = |n: Node<'_>| {
+                n.kind() == "attribute"
+                    && n.child_by_field_name("attribute").is_some_and(|a| {
+                        let a = t(p, a).to_ascii_lowercase();
+                        a.ends_with("_id") || a.ends_with("_by") || a.ends_with("_user")
+                    })
+            };
+            is_principal_identity(names, t(p, *left))
+                && record_fields(*right)
+                && attr_names_person(*right)
+                || is_principal_identity(names, t(p, *right))
+                    && record_fields(*left)
+                    && attr_names_person(*left)
+        }
+        _ => false,
+    }
+}
+
+/// The authenticated caller or its id: `request.user`, `current_user.id`, `user.pk`, `g.user.id`, `user_id`.
+fn is_principal_identity(names: &Names, text: &str) -> bool {
+    let l = text.to_ascii_lowercase();
+    let bare = matches!(
+        l.as_str(),
+        "user"
+            | "me"
+            | "current_user"
+            | "request.user"
+            | "self.request.user"
+            | "g.user"
+            | "user_id"
+    );
+    bare || names.mentions_principal(&l)
+        && [".id", ".pk", ".uuid", "_id", ".user"]
+            .iter()
+            .any(|s| l.ends_with(s))
+        && !l.contains('(')
+}
+
+/// A boolean operator that lets a condition without any check bypass one that is a check: `or` in a granting
+/// condition (`if note.owner_id == user.id or note.is_public:`), `and` in a rejecting one (`if note.owner_id !=
+/// user.id and not note.shared: raise …`). Reported at the operator, with the bypass in the note.
+fn loosened_check(
+    p: &ParsedFile,
+    names: &Names,
+    op: Node<'_>,
+    parent: Option<Node<'_>>,
+) -> Option<Ev> {
+    let operator = op.child_by_field_name("operator").map(|o| t(p, o))?;
+    let cond = parent.filter(|par| {
+        matches!(par.kind(), "if_statement" | "elif_clause")
+            && par
+                .child_by_field_name("condition")
+                .is_some_and(|c| c.id() == op.id())
+    })?;
+    let consequence = cond
+        .child_by_field_name("consequence")
+        .map_or("", |c| t(p, c));
+    let rejecting = [
+        "raise ",
+        "abort(",
+        "401",
+        "403",
+        "404",
+        "Forbidden",
+        "Denied",
+    ]
+    .iter()
+    .any(|w| consequence.contains(w));
+    let loosens = if rejecting {
+        operator == "and"
+    } else {
+        operator == "or"
+    };
+    if !loosens {
+        return None;
+    }
+    let has_check = |n: Node<'_>| {
+        let mut found = false;
+        walk_with_parent(n, &mut |m, par| {
+            if !found && ownership_node(p, names, m, par).is_some() {
+                found = true;
+            }
+            !found
+        });
+        found
+    };
+    let sides: Vec<Node<'_>> = named_children(op).collect();
+    let [left, right] = sides.as_slice() else {
+        return None;
+    };
+    let bypass = match (has_check(*left), has_check(*right)) {
+        (true, false) => *right,
+        (false, true) => *left,
+        _ => return None,
+    };
+    Some(ev(
+        p,
+        op,
+        format!(
+            "`{}`: `{}` bypasses the check",
+            truncate(t(p, op)),
+            truncate(t(p, bypass))
+        ),
+    ))
+}
+
+/// The string and name arguments of a privilege decorator (`@permission_required("app.delete_x")`), recorded for
+/// comparison with the base version.
+fn privilege_arguments(p: &ParsedFile, d: Node<'_>, name: &str, route: &mut Route) {
+    let Some(call) = d.named_child(0).filter(|c| c.kind() == "call") else {
+        return;
+    };
+    let Some(args) = call.child_by_field_name("arguments") else {
+        return;
+    };
+    route
+        .privilege_args
+        .push((name.to_owned(), ev(p, args, t(p, args).to_owned())));
+}
+
+/// `(…)` of the call of `callee` inside a dependency text: `Depends(require_role("admin"))` → `("admin")`.
+fn call_arguments(text: &str, callee: &str) -> Option<String> {
+    let start = text.find(callee)? + callee.len();
+    let rest = text[start..].trim_start();
+    if !rest.starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(rest[..=i].to_owned());
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Where a parameter default's text sits in the function (its line is what a diff changes), else the `def`.
+fn default_position(p: &ParsedFile, def: Node<'_>, dflt: &str) -> (u32, u32) {
+    let params = def.child_by_field_name("parameters").unwrap_or(def);
+    match t(p, params).find(dflt) {
+        Some(off) => p.line_col(params.start_byte() + off),
+        None => p.line_col(def.start_byte()),
     }
 }
 
@@ -1752,6 +2163,68 @@ fn takes_model_instance(p: &ParsedFile, def: Node<'_>) -> bool {
     })
 }
 
+/// Whether an `is_authenticated` test (its parent node given) turns anonymous callers away: negated (`if not
+/// user.is_authenticated: return redirect(…)`), asserted, or an `if` whose branch rejects. `if
+/// request.user.is_authenticated: logout(request)` on a public page tests the login without requiring one.
+fn rejects_anonymous(p: &ParsedFile, parent: Option<Node<'_>>) -> bool {
+    let Some(par) = parent else {
+        return false;
+    };
+    // Negated, asserted or combined tests (`if not u.is_authenticated`, `assert …`) reject; a bare `if` does
+    // only when its branch does.
+    if matches!(par.kind(), "if_statement" | "elif_clause") {
+        let consequence = par
+            .child_by_field_name("consequence")
+            .map_or("", |c| t(p, c));
+        return [
+            "raise ",
+            "abort(",
+            "redirect(",
+            "401",
+            "403",
+            "Denied",
+            "login",
+            "Response(",
+        ]
+        .iter()
+        .any(|w| consequence.contains(w));
+    }
+    true
+}
+
+/// The path of a `@namespace.route("/x")` / `@api.resource("/x")` decorator over a view class.
+fn class_route_path(p: &ParsedFile, class: Node<'_>) -> Option<String> {
+    let parent = class
+        .parent()
+        .filter(|d| d.kind() == "decorated_definition")?;
+    named_children(parent)
+        .filter(|d| d.kind() == "decorator")
+        .find_map(|d| {
+            let call = d.named_child(0).filter(|c| c.kind() == "call")?;
+            let verb = last_segment(callee(p, call));
+            if verb != "route" && verb != "resource" {
+                return None;
+            }
+            let args = call.child_by_field_name("arguments")?;
+            named_children(args)
+                .find(|a| a.kind() == "string")
+                .map(|s| string_value(t(p, s)))
+        })
+}
+
+/// A function defined at module level (possibly decorated), not one nested in another function: a decorator's
+/// `wrapper(request, …)` is not a view.
+fn is_module_level(def: Node<'_>) -> bool {
+    let mut cur = def.parent();
+    while let Some(n) = cur {
+        if n.kind() == "function_definition" || n.kind() == "class_definition" {
+            return false;
+        }
+        cur = n.parent();
+    }
+    true
+}
+
 fn looks_like_view(p: &ParsedFile, def: Node<'_>, decorators: &[Node<'_>]) -> bool {
     let name = def.child_by_field_name("name").map_or("", |n| t(p, n));
     if name.starts_with('_') {
@@ -1838,7 +2311,8 @@ fn only_stock_bases(p: &ParsedFile, class: Node<'_>) -> bool {
 fn is_view_class(p: &ParsedFile, class: Node<'_>) -> bool {
     class.child_by_field_name("superclasses").is_some_and(|s| {
         let st = t(p, s);
-        ["View", "ViewSet", "APIView"]
+        // flask-restx / flask-restful `Resource` classes are class-based views as well.
+        ["View", "ViewSet", "APIView", "Resource"]
             .iter()
             .any(|m| st.contains(m))
     })
@@ -1996,6 +2470,70 @@ fn is_raw_request_data(text: &str) -> bool {
     ]
     .iter()
     .any(|m| l.contains(m))
+}
+
+/// A call that builds or updates a record: a class (`User(…)`, not a response or another schema) or an ORM
+/// create/update.
+fn builds_model(last: &str) -> bool {
+    const SCHEMA_SUFFIXES: &[&str] = &[
+        "Schema",
+        "Response",
+        "Out",
+        "Read",
+        "Public",
+        "DTO",
+        "Dto",
+        "In",
+        "Create",
+        "Update",
+        "Exception",
+        "Error",
+    ];
+    let class = last.chars().next().is_some_and(char::is_uppercase)
+        && !SCHEMA_SUFFIXES.iter().any(|s| last.ends_with(s));
+    class
+        || matches!(
+            last,
+            "create" | "update" | "insert" | "bulk_create" | "update_or_create" | "get_or_create"
+        )
+}
+
+/// `payload.dict()`, `payload.model_dump(exclude_unset=True)`, `dict(payload)`, `vars(payload)`,
+/// `payload.__dict__`: the whole of a schema-typed parameter, as (parameter, schema annotation). A dump that
+/// names its fields (`include=` / `exclude=`) is an explicit allow-list and is not whole.
+fn dumped_schema_param<'p>(
+    text: &str,
+    params: &'p [(String, Option<String>, Option<String>)],
+) -> Option<(&'p str, &'p str)> {
+    let text = text.trim();
+    if text.contains("include=") || text.contains("exclude=") {
+        return None;
+    }
+    params.iter().find_map(|(name, annotation, default)| {
+        let annotation = annotation.as_deref()?.trim();
+        if default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("Depends(") || d.starts_with("Security("))
+            || !annotation.chars().next().is_some_and(char::is_uppercase)
+            || !is_dotted_name(annotation)
+        {
+            return None;
+        }
+        let whole = [".dict(", ".model_dump(", ".__dict__"]
+            .iter()
+            .any(|m| text.starts_with(&format!("{name}{m}")))
+            || text == format!("dict({name})")
+            || text == format!("vars({name})");
+        whole.then_some((name.as_str(), annotation))
+    })
+}
+
+/// Mass-assignment evidence at `n`, proven where the schema declares its privileged fields.
+fn privileged_ev(p: &ParsedFile, n: Node<'_>, what: &str, found: &schema::Privileged) -> Ev {
+    let (line, col) = p.line_col(n.start_byte());
+    let mut e = Ev::new(line, col, format!("{what}: {}", found.at.note));
+    e.origin.clone_from(&found.at.origin);
+    e
 }
 
 /// `Model(**request.json)`, `Model.objects.create(**request.data)`, `obj.update(**request.get_json())`.

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
+use super::Scope;
 use super::model::{Ev, Framework, Lookup, Names, Route, contains_word, loads_one, sql_writes};
+use super::router_layers;
 
 fn t<'a>(p: &'a ParsedFile, n: Node<'_>) -> &'a str {
     p.text(n)
@@ -33,7 +35,7 @@ const DATA_EXTRACTORS: [&str; 10] = [
     "Request",
 ];
 
-pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
+pub(crate) fn extract(p: &ParsedFile, names: &Names, scope: Scope<'_>) -> Vec<Route> {
     let text = p.text.as_str();
     let framework = if text.contains("actix_web") {
         Framework::Actix
@@ -43,19 +45,26 @@ pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
         return Vec::new();
     };
     let registered = registrations(text);
-    // `route_layer(…auth…)`/`.wrap(…auth…)` protects every route of the router built in this file.
-    let layered = text.lines().find_map(|l| {
-        let lt = l.trim();
-        ((lt.contains("route_layer(") || lt.contains(".layer(") || lt.contains(".wrap("))
-            && names.is_auth(lt))
-        .then(|| lt.to_owned())
-    });
     let mut routes = Vec::new();
     let root = p.tree.root_node();
     walk(root, &mut |n| {
         if n.kind() == "function_item"
-            && let Some(route) = route_of(p, names, framework, n, &registered, layered.as_deref())
+            && let Some(mut route) = route_of(p, names, framework, n, &registered, scope)
         {
+            // A guard layer of the router that registers the handler (here or in a module that composes it).
+            if !route.is_authenticated()
+                && let Some(f) = router_layers::guard_of(
+                    scope.project,
+                    scope.path,
+                    p,
+                    &route.name,
+                    framework,
+                    names,
+                )
+            {
+                let (line, col) = (route.def.line, route.def.col);
+                route.auth.push(f.at_use(line, col, "registered behind"));
+            }
             routes.push(route);
             return false;
         }
@@ -68,11 +77,15 @@ pub(crate) fn extract(p: &ParsedFile, names: &Names) -> Vec<Route> {
 fn registrations(text: &str) -> HashMap<String, (String, Option<String>)> {
     let mut out = HashMap::new();
     let mut current_path: Option<String> = None;
+    let mut offset = 0;
     for line in text.lines() {
-        if let Some(i) = line.find(".route(\"").or_else(|| line.find("resource(\"")) {
-            let rest = &line[i..];
-            if let Some(s) = rest.find('"') {
-                let r = &rest[s + 1..];
+        let start = offset;
+        offset += line.len() + 1;
+        // `.route("/x", …)`, or `.route(` with the path on the next line as rustfmt writes long ones.
+        if let Some(i) = line.find(".route(").or_else(|| line.find("resource(")) {
+            let open = start + i + line[i..].find('(').unwrap_or(0) + 1;
+            let rest = text.get(open..).unwrap_or("").trim_start();
+            if let Some(r) = rest.strip_prefix('"') {
                 current_path = r.find('"').map(|e| r[..e].to_owned());
             }
         }
@@ -111,7 +124,7 @@ fn route_of(
     framework: Framework,
     f: Node<'_>,
     registered: &HashMap<String, (String, Option<String>)>,
-    layered: Option<&str>,
+    scope: Scope<'_>,
 ) -> Option<Route> {
     let name_node = f.child_by_field_name("name")?;
     let name = t(p, name_node).to_owned();
@@ -120,8 +133,14 @@ fn route_of(
     let mut method: Option<String> = None;
     let mut path: Option<String> = None;
     // actix attribute macros: `#[delete("/notes/{id}")]` precede the function as attribute items.
+    let mut attributed = false;
     let mut sib = f.prev_named_sibling();
     while let Some(s) = sib {
+        // Comments may sit between the attributes and the function (`#[post("/x")]`, `// note`, `async fn`).
+        if matches!(s.kind(), "line_comment" | "block_comment") {
+            sib = s.prev_named_sibling();
+            continue;
+        }
         if s.kind() != "attribute_item" {
             break;
         }
@@ -130,6 +149,7 @@ fn route_of(
             if at.starts_with(&format!("#[{verb}(")) || at.contains(&format!("::{verb}(")) {
                 method = Some(verb.to_ascii_uppercase());
                 path = at.split('"').nth(1).map(str::to_owned);
+                attributed = true;
             }
         }
         sib = s.prev_named_sibling();
@@ -143,12 +163,27 @@ fn route_of(
     let param_list: Vec<Node<'_>> = named_children(params)
         .filter(|n| n.kind() == "parameter")
         .collect();
+    // A bare `String` or `Bytes` parameter is as common in helpers (`hash_password(password: String)`) as in
+    // handlers: only a request extractor makes an unregistered function look like one.
     let is_handler_shaped = param_list.iter().any(|prm| {
         let ty = prm.child_by_field_name("type").map_or("", |x| t(p, x));
-        DATA_EXTRACTORS.iter().any(|d| outer_type(ty) == *d)
+        DATA_EXTRACTORS
+            .iter()
+            .filter(|d| !matches!(**d, "String" | "Bytes" | "Request" | "HeaderMap"))
+            .any(|d| outer_type(ty) == *d)
     });
-    if method.is_none() && !is_handler_shaped {
+    // Handlers are free functions; a method taking `self` is a use case or presenter the handler calls.
+    let is_method = named_children(params).any(|n| n.kind() == "self_parameter");
+    if is_method && !attributed {
         return None;
+    }
+    if method.is_none() {
+        // Registered by a router in another module (`routes.rs`), possibly with no extractor at all.
+        match router_layers::registered_elsewhere(scope.project, scope.path, &name, names) {
+            Some(found) => method = found.method,
+            None if !is_handler_shaped => return None,
+            None => {}
+        }
     }
     let mut route = Route::new(
         name.clone(),
@@ -178,9 +213,6 @@ fn route_of(
                 }
             }
         }
-    }
-    if let Some(l) = layered {
-        route.auth.push(ev(p, f, format!("router layer `{l}`")));
     }
     let mut keys: Vec<String> = Vec::new();
     let mut path_vars: Vec<String> = Vec::new();
