@@ -202,6 +202,7 @@ pub(crate) struct Sink {
     pub when_receiver: Vec<String>,
     pub returns: bool,
     pub when_configured: Vec<(String, Vec<String>)>,
+    pub option_words: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -244,17 +245,58 @@ pub(crate) struct Tables {
     pub dependency_defaults: Vec<String>,
     /// Classes a fixed `scheme://host/` prefix makes safe (the attacker only picks the path): ssrf, redirect.
     pub origin_mask: Mask,
+    /// `internal_url`: a value in the path or query of a URL whose fixed host is internal.
+    pub internal_mask: Mask,
+    /// `argument`: an argv word that can start with `-` (a constant prefix makes it safe).
+    pub argument_mask: Mask,
+    /// Sanitizers that clean only their arguments; the receiver's taint passes (`sql.SQL(…).format`).
+    pub arg_sanitizers: NameIndex<Mask>,
+    /// Sanitizers that do not clean labels whose origin contains one of the texts.
+    pub origin_sanitizers: NameIndex<(Mask, Vec<String>)>,
+    /// Guards that hold where the call is false with one of the constant first arguments.
+    pub false_guards: NameIndex<(GuardOperand, Mask, Vec<String>)>,
+    pub option_programs: Vec<String>,
+    pub word_splitters: NameIndex<()>,
+    pub enum_bases: Vec<String>,
+    pub internal_host_suffixes: Vec<String>,
+    /// (class, class that subsumes it at the same call).
+    pub subsumed_by: Vec<(usize, usize)>,
 }
 
 /// Whether a URL prefix fixes scheme and host: `https://api.example.com/…`.
+#[cfg(test)]
 pub(crate) fn fixed_origin(prefix: &str) -> bool {
-    prefix.split_once("://").is_some_and(|(scheme, rest)| {
-        !scheme.is_empty()
-            && scheme.chars().all(|c| c.is_ascii_alphabetic())
-            && rest
-                .find('/')
-                .is_some_and(|i| i > 0 && !rest[..i].contains(['{', '%', '@']))
-    })
+    origin_host(prefix).is_some()
+}
+
+/// The host of a URL prefix that fixes scheme and host (`https://api.example.com/…` → `api.example.com`).
+fn origin_host(prefix: &str) -> Option<&str> {
+    let (scheme, rest) = prefix.split_once("://")?;
+    let i = rest.find('/')?;
+    let host = &rest[..i];
+    (!scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        && i > 0
+        && !host.contains(['{', '%', '@']))
+    .then_some(host)
+}
+
+/// Whether a fixed host is on the internal network: no dot (`http://billing/`, `localhost`), an internal suffix
+/// (`.internal`, `.svc.cluster.local`), or a private, loopback or link-local IP address.
+pub(crate) fn internal_host(host: &str, suffixes: &[String]) -> bool {
+    let host = host.trim_start_matches('[');
+    let name = match host.split_once(']') {
+        Some((v6, _)) => v6,
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let name = name.to_ascii_lowercase();
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+            std::net::IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+        };
+    }
+    !name.contains('.') || suffixes.iter().any(|s| name.ends_with(s.as_str()))
 }
 
 impl Tables {
@@ -263,8 +305,10 @@ impl Tables {
             |m: String| EngineError::Setup(format!("rules/injection/_{}.toml: {m}", lang.name()));
         let mut classes: Vec<String> = Vec::new();
         for s in &table.sink {
-            if !classes.contains(&s.class) {
-                classes.push(s.class.clone());
+            for c in std::iter::once(&s.class).chain(&s.also) {
+                if !classes.contains(c) {
+                    classes.push(c.clone());
+                }
             }
         }
         if classes.len() > 32 {
@@ -292,6 +336,12 @@ impl Tables {
                     })?;
                     m |= 1 << i;
                 }
+            }
+            // `internal_url` is the part of `ssrf` a fixed origin leaves: what makes a URL safe to fetch (a host
+            // allow-list, `url_for`, a prefix check) makes its path safe too.
+            let bit = |name: &str| classes.iter().position(|c| c == name).map_or(0, |i| 1 << i);
+            if m & bit("ssrf") != 0 {
+                m |= bit("internal_url");
             }
             Ok(m)
         };
@@ -322,13 +372,45 @@ impl Tables {
             handler_only_types: table.handler_only_types.clone(),
             dependency_defaults: table.dependency_defaults.clone(),
             origin_mask: 0,
+            internal_mask: 0,
+            argument_mask: 0,
+            arg_sanitizers: NameIndex::default(),
+            origin_sanitizers: NameIndex::default(),
+            false_guards: NameIndex::default(),
+            option_programs: table.option_programs.clone(),
+            word_splitters: NameIndex::default(),
+            enum_bases: table.enum_bases.clone(),
+            internal_host_suffixes: table
+                .internal_host_suffixes
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            subsumed_by: Vec::new(),
         };
+        t.internal_mask = t.class_bit("internal_url").unwrap_or(0);
+        t.argument_mask = t.class_bit("argument").unwrap_or(0);
+        for (c, by) in &table.subsumed_by {
+            let pos = |n: &str| classes.iter().position(|x| x == n);
+            let (Some(c), Some(by)) = (pos(c), pos(by)) else {
+                return Err(setup(format!(
+                    "subsumed_by `{c} = \"{by}\"` names a class no sink has"
+                )));
+            };
+            t.subsumed_by.push((c, by));
+        }
+        for w in &table.word_splitters {
+            t.word_splitters.insert(w, ());
+        }
         t.origin_mask = ["ssrf", "redirect"]
             .iter()
             .filter_map(|c| t.class_bit(c))
             .fold(0, |a, b| a | b);
-        for s in &table.sink {
-            let class = classes.iter().position(|c| *c == s.class).unwrap_or(0);
+        for (s, class_name) in table.sink.iter().flat_map(|s| {
+            std::iter::once(&s.class)
+                .chain(&s.also)
+                .map(move |c| (s, c))
+        }) {
+            let class = classes.iter().position(|c| c == class_name).unwrap_or(0);
             let args = if s.args.is_empty() && !s.receiver && s.kwargs.is_empty() {
                 vec![0]
             } else {
@@ -361,6 +443,7 @@ impl Tables {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.iter().map(|x| squash(x)).collect()))
                     .collect(),
+                option_words: s.option_words,
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -404,6 +487,17 @@ impl Tables {
                 }
                 continue;
             }
+            if s.keeps_receiver || !s.unless_origin.is_empty() {
+                for c in &s.call {
+                    if s.keeps_receiver {
+                        t.arg_sanitizers.insert(c, mask);
+                    } else {
+                        t.origin_sanitizers
+                            .insert(c, (mask, s.unless_origin.clone()));
+                    }
+                }
+                continue;
+            }
             match s.guard.as_deref() {
                 None => {
                     for c in &s.call {
@@ -425,7 +519,11 @@ impl Tables {
                         GuardOperand::Arg(n)
                     };
                     for c in &s.call {
-                        t.guards.insert(c, (op, mask));
+                        if s.false_with.is_empty() {
+                            t.guards.insert(c, (op, mask));
+                        } else {
+                            t.false_guards.insert(c, (op, mask, s.false_with.clone()));
+                        }
                     }
                 }
             }
@@ -474,6 +572,45 @@ impl Tables {
                     .any(|t| t == from && (!to.contains(from) || to == format!("{from}{from}")))
             })
             .fold(0, |m, (_, c)| m | c)
+    }
+
+    /// The classes a value is safe for when a constant `prefix` comes before it in the text it is part of: a fixed
+    /// `scheme://host/` leaves the attacker the path (no SSRF or open redirect; an internal host keeps
+    /// `internal_url`), and any prefix but dashes keeps an argv word from starting with `-`.
+    pub(crate) fn prefix_mask(&self, prefix: &str) -> Mask {
+        let mut m = 0;
+        if let Some(host) = origin_host(prefix) {
+            m |= self.origin_mask;
+            if !internal_host(host, &self.internal_host_suffixes) {
+                m |= self.internal_mask;
+            }
+        }
+        if !prefix.is_empty() && !prefix.chars().all(|c| c == '-') {
+            m |= self.argument_mask;
+        }
+        m
+    }
+
+    /// Whether an argv program (`git`, `/usr/bin/git`) reads options from any later word.
+    pub(crate) fn is_option_program(&self, prog: &str) -> bool {
+        let name = prog.rsplit(['/', '\\']).next().unwrap_or(prog);
+        let name = name.strip_suffix(".exe").unwrap_or(name);
+        self.option_programs.iter().any(|p| p == name)
+    }
+
+    /// Applies an `unless_origin` sanitizer: labels from the listed origins keep their taint.
+    pub(crate) fn origin_sanitize(&self, callee: &Callee, taint: Taint) -> Option<Taint> {
+        let specs: Vec<&(Mask, Vec<String>)> = self.origin_sanitizers.find(callee).collect();
+        if specs.is_empty() {
+            return None;
+        }
+        let mut out = taint;
+        for (mask, unless) in specs {
+            out.sanitize_where(*mask, self.all, |l| {
+                !unless.iter().any(|u| l.origin.contains(u.as_str()))
+            });
+        }
+        Some(out)
     }
 
     pub(crate) fn is_clean_type(&self, ty: &str) -> bool {
@@ -580,6 +717,16 @@ impl Taint {
     pub fn sanitize(&mut self, mask: Mask, all: Mask) {
         for l in &mut self.0 {
             l.sanitized |= mask;
+        }
+        self.0.retain(|l| l.sanitized & all != all);
+    }
+
+    /// Sanitizes only the labels `pred` accepts.
+    pub fn sanitize_where(&mut self, mask: Mask, all: Mask, pred: impl Fn(&Label) -> bool) {
+        for l in &mut self.0 {
+            if pred(l) {
+                l.sanitized |= mask;
+            }
         }
         self.0.retain(|l| l.sanitized & all != all);
     }
@@ -710,6 +857,28 @@ pub(crate) struct Fields {
 
 /// The key under which a sequence keeps the elements that follow a `command_line_flags` element.
 pub(crate) const COMMAND_LINE_KEY: &str = "$command-line";
+/// The key under which an argv list of an `option_programs` program keeps its words before `--`.
+pub(crate) const OPTIONS_KEY: &str = "$options";
+
+/// The taint of the words of an argv list that its program may read as options: after a constant program of
+/// `option_programs`, up to a constant `--`. Whether a word can start with `-` is its `argument` class: a
+/// constant prefix (`f"--branch={b}"`, `"refs/" + b`) sanitized it where the word was built.
+fn option_words(items: &[(Taint, Option<Const>)], t: &Tables) -> Taint {
+    let mut out = Taint::default();
+    let Some((_, Some(Const::Str(prog)))) = items.first() else {
+        return out;
+    };
+    if t.argument_mask == 0 || !t.is_option_program(prog) {
+        return out;
+    }
+    for (taint, k) in &items[1..] {
+        if matches!(k, Some(Const::Str(s)) if s == "--") {
+            break;
+        }
+        out.join(taint);
+    }
+    out
+}
 
 /// What the walker knows about a value.
 #[derive(Debug, Clone, Default)]
@@ -762,7 +931,9 @@ impl Val {
 
     /// A sequence literal whose constant elements are known: what follows a `command_line_flags` element is
     /// also kept under [`COMMAND_LINE_KEY`].
-    pub fn argv(items: Vec<(Taint, Option<Const>)>, flags: &[String]) -> Val {
+    pub fn argv(items: Vec<(Taint, Option<Const>)>, t: &Tables) -> Val {
+        let flags = &t.command_line_flags;
+        let options = option_words(&items, t);
         let mut line = Taint::default();
         let mut prev: Option<&Const> = None;
         for (t, k) in &items {
@@ -784,6 +955,9 @@ impl Val {
             f.after_flag = after_flag;
             if !line.is_clean() {
                 f.map.insert(COMMAND_LINE_KEY.to_owned(), line);
+            }
+            if !options.is_clean() {
+                f.map.insert(OPTIONS_KEY.to_owned(), options);
             }
         }
         v
@@ -1101,6 +1275,14 @@ impl<'a> Core<'a> {
                 operands.push((*n, v.taint.clone(), "receiver".into()));
             }
             let operand = |a: &Arg<'_>| {
+                if spec.option_words {
+                    return a
+                        .val
+                        .fields
+                        .as_ref()
+                        .and_then(|f| f.map.get(OPTIONS_KEY).cloned())
+                        .unwrap_or_default();
+                }
                 if spec.first_element {
                     let mut t = a.val.element(Some("0"));
                     if let Some(f) = &a.val.fields
@@ -1113,6 +1295,19 @@ impl<'a> Core<'a> {
                     a.val.taint.clone()
                 }
             };
+            // `create_subprocess_exec("git", "clone", url)`: the positional arguments are the argv words.
+            if spec.option_words
+                && let Some(a) = site.positional(0)
+                && matches!(a.val.konst, Some(Const::Str(_)))
+            {
+                let words: Vec<(Taint, Option<Const>)> = site
+                    .args
+                    .iter()
+                    .filter(|a| a.name.is_none())
+                    .map(|a| (a.val.taint.clone(), a.val.konst.clone()))
+                    .collect();
+                operands.push((site.node, option_words(&words, t), "argv words".into()));
+            }
             for &i in &spec.args {
                 if let Some(a) = site.positional(i) {
                     operands.push((a.node, operand(a), format!("argument {i}")));
@@ -1277,7 +1472,13 @@ pub(crate) fn run(
             }
         }
     }
-    let active = wanted.iter().fold(0, |a, w| a | w.2);
+    let mut active = wanted.iter().fold(0, |a, w| a | w.2);
+    // A subsumed class needs its subsuming class's hits to be dropped, even when no active rule reports those.
+    for &(c, by) in &tables.subsumed_by {
+        if active & (1 << c) != 0 {
+            active |= 1 << by;
+        }
+    }
     if active == 0 || ctx.file.added.ranges().is_empty() {
         return;
     }
@@ -1294,7 +1495,16 @@ pub(crate) fn run(
         Lang::Rust => rust::analyse(&mut core, &ctx.file.added),
     }
     let path = &ctx.file.path;
-    for h in &core.hits {
+    let subsumed = |h: &SinkHit| {
+        tables.subsumed_by.iter().any(|&(c, by)| {
+            h.class == c
+                && core
+                    .hits
+                    .iter()
+                    .any(|o| o.class == by && o.start_byte == h.start_byte)
+        })
+    };
+    for h in core.hits.iter().filter(|h| !subsumed(h)) {
         let bit = 1 << h.class;
         for (ri, rule, m) in &wanted {
             let reported = match &rule.matcher {

@@ -12,9 +12,10 @@ use tree_sitter::Node;
 use super::{
     Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
     MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
-    Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag, join_env, last_segment,
-    squash,
+    Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env, last_segment, squash,
 };
+
+mod shapes;
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
@@ -46,9 +47,11 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
         view_returns: false,
         parsed_urls: HashMap::new(),
+        shapes: shapes::Facts::default(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
+    w.index_shapes(root);
     w.core.off = w.sinks_off();
     // Module-level code (scripts: `sys.argv` → `os.system`).
     w.block(root);
@@ -92,6 +95,8 @@ struct Py<'c, 'a, 't> {
     view_returns: bool,
     /// Variables holding `urlparse(u)` / `urlsplit(u)` → the path of `u`, so `parsed.netloc` checks `u`.
     parsed_urls: HashMap<String, String>,
+    /// Module tables and enumerations (see `shapes`).
+    shapes: shapes::Facts,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -1110,7 +1115,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         let holds = matches!(op.as_str(), "==" | "in" | "is");
                         let negated = matches!(op.as_str(), "!=" | "not in" | "is not");
                         if (holds && positive) || (negated && !positive) {
-                            let mask = ["redirect", "ssrf"]
+                            let mask = ["redirect", "ssrf", "internal_url"]
                                 .iter()
                                 .filter_map(|c| self.core.t.class_bit(c))
                                 .fold(0, |a, b| a | b);
@@ -1118,6 +1123,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                         }
                         return;
                     }
+                }
+                if self.containment_facts(l, r, &op, positive, out) {
+                    return;
                 }
                 // `if "'" in x: return` — past it, `x` has no quote.
                 if matches!(op.as_str(), "in" | "not in")
@@ -1180,6 +1188,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     }
                 }
             }
+            "call" => self.false_guard_facts(cond, out),
             _ => {}
         }
     }
@@ -1459,7 +1468,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     Some(v) => v.clone(),
                     None => match self.module_consts.get(name).cloned().flatten() {
                         Some(k) => Val::konst(k),
-                        None => Val::default(),
+                        None => self.module_value(name),
                     },
                 }
             }
@@ -1482,9 +1491,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     .filter(|c| c.kind() == "string_content")
                     .map(|c| self.text(c))
                     .collect::<String>();
-                if fixed_origin(&prefix) {
-                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
-                }
+                taint.sanitize(self.core.t.prefix_mask(&prefix), self.core.t.all);
                 Val {
                     taint,
                     konst: self.string_const(n),
@@ -1541,10 +1548,16 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     .map(|c| self.eval(c))
                     .unwrap_or_default();
                 let mut taint = l.taint.joined(&r.taint);
-                if let Some(Const::Str(prefix)) = &l.konst
-                    && fixed_origin(prefix)
-                {
-                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+                if let Some(Const::Str(prefix)) = &l.konst {
+                    let percent = n
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "%");
+                    let prefix = if percent {
+                        prefix.split('%').next().unwrap_or("")
+                    } else {
+                        prefix
+                    };
+                    taint.sanitize(self.core.t.prefix_mask(prefix), self.core.t.all);
                 }
                 Val {
                     taint,
@@ -1618,7 +1631,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     }
                 }
                 if exact {
-                    Val::argv(items, &self.core.t.command_line_flags)
+                    Val::argv(items, self.core.t)
                 } else {
                     let mut all = rest;
                     for (i, _) in &items {
@@ -1915,6 +1928,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if let Some(r) = &recv_val {
             input.join(&r.taint);
         }
+        if let Some(v) = self.shape_call(n, &callee, recv_val.as_ref(), &args, &input) {
+            return v;
+        }
         let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
         if mask != 0 {
             return Val::tainted(input.sanitized(mask, t.all));
@@ -1998,9 +2014,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             let mut args_taint = all_args();
             if callee.last == "format"
                 && let Some(Const::Str(prefix)) = &r.konst
-                && fixed_origin(prefix)
             {
-                args_taint.sanitize(t.origin_mask, t.all);
+                let prefix = prefix.split('{').next().unwrap_or("");
+                args_taint.sanitize(t.prefix_mask(prefix), t.all);
             }
             let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
             let taint = if propagates {
