@@ -32,6 +32,7 @@
 )]
 
 mod python;
+mod regress;
 mod rust;
 #[cfg(test)]
 mod tests;
@@ -1140,6 +1141,8 @@ pub(crate) struct Core<'a> {
     pub hits: Vec<SinkHit>,
     /// Per sink of the table: off in this file (its `when_import` modules are not imported). Empty: all on.
     pub off: Vec<bool>,
+    /// Guard functions that count as no check here: this diff made them return `True` (regression rules).
+    pub void_guards: &'a [String],
 }
 
 impl<'a> Core<'a> {
@@ -1459,18 +1462,27 @@ pub(crate) fn run(
     (parsed, injected): (&ParsedFile, &[String]),
     hits: &mut Vec<(usize, Hit)>,
 ) {
-    // Which classes each rule wants.
+    // Which classes each rule wants; regression rules go their own way.
     let mut wanted: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
+    let mut regressions: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
     for &(ri, rule) in rules {
-        if let Matcher::Taint { sinks, .. } = &rule.matcher {
+        if let Matcher::Taint {
+            sinks, regression, ..
+        } = &rule.matcher
+        {
             let m = sinks
                 .iter()
                 .filter_map(|s| tables.class_bit(s))
                 .fold(0, |a, b| a | b);
-            if m != 0 {
+            if m != 0 && *regression {
+                regressions.push((ri, rule, m));
+            } else if m != 0 {
                 wanted.push((ri, rule, m));
             }
         }
+    }
+    if !regressions.is_empty() {
+        regress::run(tables, &regressions, ctx, (parsed, injected), hits);
     }
     let mut active = wanted.iter().fold(0, |a, w| a | w.2);
     // A subsumed class needs its subsuming class's hits to be dropped, even when no active rule reports those.
@@ -1489,6 +1501,7 @@ pub(crate) fn run(
         active,
         hits: Vec::new(),
         off: Vec::new(),
+        void_guards: &[],
     };
     match parsed.lang {
         Lang::Python => python::analyse(&mut core, &ctx.file.added),
@@ -1518,6 +1531,14 @@ pub(crate) fn run(
             }
             hits.push((*ri, to_hit(h, rule.meta.confidence, path)));
         }
+    }
+}
+
+/// Whether a rule reports a hit's source kind.
+fn reports_source(rule: &CompiledRule, h: &SinkHit) -> bool {
+    match &rule.matcher {
+        Matcher::Taint { sources, .. } => sources.is_empty() || sources.contains(&h.label.kind),
+        _ => false,
     }
 }
 

@@ -1168,6 +1168,9 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     return;
                 };
                 let callee = self.callee_of(f, None);
+                if self.core.void_guards.contains(&callee.last) {
+                    return;
+                }
                 let guards: Vec<(GuardOperand, Mask)> =
                     self.core.t.guards.find(&callee).copied().collect();
                 for (operand, mask) in guards {
