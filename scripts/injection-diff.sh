@@ -15,7 +15,9 @@ for repo in "$@"; do
   if [[ ! -d $tree ]]; then
     mkdir -p "$tree"
     gd=/work/.mirror/$repo; [[ -d $gd/repo ]] && gd=$gd/repo
-    git --git-dir="$gd" archive HEAD | tar -x -C "$tree"
+    # Source and template files only: some mirrors lack large binary blobs, which would stop a full archive.
+    git --git-dir="$gd" archive HEAD -- '*.py' '*.rs' '*.html' '*.jinja' '*.jinja2' '*.j2' '*.toml' \
+      | tar -x -C "$tree"
   fi
   for side in old new; do
     bin=${!side}

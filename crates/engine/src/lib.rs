@@ -676,7 +676,7 @@ impl Engine {
                 &self.taint[lang_slot(parsed.lang)],
                 &rules,
                 ctx,
-                (parsed, &injected),
+                (parsed, &injected, project),
                 hits,
             );
         }

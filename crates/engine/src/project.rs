@@ -28,6 +28,9 @@ use secreview_model::ChangedFile;
 use secreview_syntax::ir::{self, ExprKind, StmtKind};
 use secreview_syntax::{Lang, ParsedFile};
 
+mod templates;
+pub use templates::is_template;
+
 /// Import levels followed from the changed files: route → deps module → the auth module it imports. Deeper
 /// chains are rare in practice and each level multiplies what is read.
 pub const CONTEXT_DEPTH: usize = 3;
@@ -119,6 +122,8 @@ pub struct Project {
     context: usize,
     /// Modules that register routes (see [`WIRING_MARKERS`]), in path order.
     wiring: Vec<String>,
+    /// Templates the changed Python modules name (see `templates`).
+    templates: templates::Templates,
 }
 
 impl Project {
@@ -136,11 +141,14 @@ impl Project {
         paths: impl IntoIterator<Item = String>,
         mut read: impl FnMut(&str) -> Option<String>,
     ) -> Project {
+        let paths: Vec<String> = paths.into_iter().collect();
+        let templates = templates::Templates::collect(changed, &paths, &mut read);
         let mut project = Project {
             modules: HashMap::new(),
             paths: PathIndex::new(paths),
             context: 0,
             wiring: Vec::new(),
+            templates,
         };
         let mut frontier: Vec<String> = Vec::new();
         for f in changed {
@@ -248,6 +256,11 @@ impl Project {
             }
         }
         out
+    }
+
+    /// The template a changed module names (`users/profile.html`): its path and text, when the tree has it.
+    pub fn template(&self, name: &str) -> Option<(&str, &str)> {
+        self.templates.find(name)
     }
 
     /// The modules that register routes (`include_router`, `urlpatterns`, blueprints), changed or read for

@@ -261,6 +261,12 @@ pub struct TaintSink {
     /// follow no `--` count (CWE-88).
     #[serde(default)]
     pub option_words: bool,
+    /// A template render call (`render_template("t.html", name=x)`): the sink is each context variable (keyword
+    /// argument, or key of a dict argument) that the named template prints unescaped (`{{ name|safe }}`,
+    /// `{% autoescape false %}`); the template is the first string argument with a template file extension and
+    /// must be in the scanned tree.
+    #[serde(default)]
+    pub template_vars: bool,
     pub note: Option<String>,
 }
 

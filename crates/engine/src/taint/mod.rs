@@ -34,6 +34,7 @@
 mod python;
 mod regress;
 mod rust;
+mod template_vars;
 #[cfg(test)]
 mod tests;
 
@@ -49,6 +50,7 @@ use tree_sitter::Node;
 use crate::EngineError;
 use crate::emit::Hit;
 use crate::file::FileCtx;
+use crate::project::Project;
 use crate::redact::excerpt;
 
 /// A set of sink classes, one bit per class (at most 32 classes per language).
@@ -204,6 +206,7 @@ pub(crate) struct Sink {
     pub returns: bool,
     pub when_configured: Vec<(String, Vec<String>)>,
     pub option_words: bool,
+    pub template_vars: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -445,6 +448,7 @@ impl Tables {
                     .map(|(k, v)| (k.clone(), v.iter().map(|x| squash(x)).collect()))
                     .collect(),
                 option_words: s.option_words,
+                template_vars: s.template_vars,
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -1128,6 +1132,8 @@ pub(crate) struct SinkHit {
     pub position: String,
     /// The tainted expression as written, shortened.
     pub what: String,
+    /// Where else the flow goes: (path, line, note) of the template line printing it raw.
+    pub related: Option<(String, u32, String)>,
 }
 
 /// Per-file state shared by the walkers: the tables, the text, the classes some active rule wants, the hits.
@@ -1143,6 +1149,8 @@ pub(crate) struct Core<'a> {
     pub off: Vec<bool>,
     /// Guard functions that count as no check here: this diff made them return `True` (regression rules).
     pub void_guards: &'a [String],
+    /// The project around the file, for the templates a render call names.
+    pub project: Option<&'a Project>,
 }
 
 impl<'a> Core<'a> {
@@ -1258,6 +1266,12 @@ impl<'a> Core<'a> {
             {
                 continue;
             }
+            if spec.template_vars {
+                if self.check_template_vars(site, spec.class) {
+                    reported |= bit;
+                }
+                continue;
+            }
             if !spec.when_ctor.is_empty() {
                 // The builder chain itself counts too: `HttpResponse::Ok().content_type("text/html").body(…)`.
                 let ctor = site.recv.as_ref().map(|(n, v)| {
@@ -1335,6 +1349,70 @@ impl<'a> Core<'a> {
             }
         }
         reported
+    }
+
+    /// A render call's context variables that its template prints raw; true when one was tainted.
+    fn check_template_vars(&mut self, site: &CallSite<'_>, class: usize) -> bool {
+        let Some(project) = self.project else {
+            return false;
+        };
+        let Some(name) =
+            site.args
+                .iter()
+                .filter(|a| a.name.is_none())
+                .find_map(|a| match &a.val.konst {
+                    Some(Const::Str(s)) if crate::project::is_template(s) => Some(s.clone()),
+                    _ => None,
+                })
+        else {
+            return false;
+        };
+        let Some((tpath, ttext)) = project.template(name.trim_start_matches('/')) else {
+            return false;
+        };
+        let bit = 1 << class;
+        let mut vars: Vec<(String, Taint, Node<'_>)> = Vec::new();
+        for a in &site.args {
+            match a.name.as_deref() {
+                Some(k) if !matches!(k, "**" | "context") => {
+                    vars.push((k.to_owned(), a.val.taint.clone(), a.node));
+                }
+                _ => {
+                    if let Some(f) = &a.val.fields {
+                        for (k, t) in &f.map {
+                            vars.push((k.clone(), t.clone(), a.node));
+                        }
+                    }
+                }
+            }
+        }
+        if !vars.iter().any(|(_, t, _)| t.live(bit).is_some()) {
+            return false;
+        }
+        let uses = template_vars::raw_uses(ttext);
+        let mut found = false;
+        for (var, taint, node) in vars {
+            let (Some(l), Some(u)) = (taint.live(bit), uses.iter().find(|u| u.var == var)) else {
+                continue;
+            };
+            let callee = format!(
+                "{}, printed unescaped by `{}` at {tpath}:{}",
+                display_callee(&site.callee),
+                excerpt(&u.text, 60),
+                u.line
+            );
+            let l = l.clone();
+            self.record(class, site.node, l, callee, format!("as `{var}`"), node);
+            if let Some(h) = self.hits.last_mut() {
+                h.related = Some((
+                    tpath.to_owned(),
+                    u.line,
+                    format!("template prints `{var}` unescaped: {}", u.text),
+                ));
+            }
+            found = true;
+        }
+        found
     }
 
     /// Checks a value a request handler returns against the `returns` sinks (its body: the caller passes the
@@ -1427,6 +1505,7 @@ impl<'a> Core<'a> {
             callee,
             position,
             what,
+            related: None,
         };
         if let Some(e) = self
             .hits
@@ -1459,7 +1538,7 @@ pub(crate) fn run(
     tables: &Tables,
     rules: &[(usize, &CompiledRule)],
     ctx: &FileCtx<'_>,
-    (parsed, injected): (&ParsedFile, &[String]),
+    (parsed, injected, project): (&ParsedFile, &[String], &Project),
     hits: &mut Vec<(usize, Hit)>,
 ) {
     // Which classes each rule wants; regression rules go their own way.
@@ -1502,6 +1581,7 @@ pub(crate) fn run(
         hits: Vec::new(),
         off: Vec::new(),
         void_guards: &[],
+        project: Some(project),
     };
     match parsed.lang {
         Lang::Python => python::analyse(&mut core, &ctx.file.added),
@@ -1572,8 +1652,19 @@ fn to_hit(h: &SinkHit, base: f32, path: &str) -> Hit {
         location: loc(h.start, h.end),
         note: format!("reaches {} {}", h.callee, h.position),
     });
+    let related = h.related.as_ref().map(|(p, line, note)| Evidence {
+        location: Location {
+            path: p.clone(),
+            start_line: *line,
+            start_col: 1,
+            end_line: *line,
+            end_col: 1,
+        },
+        note: note.clone(),
+    });
     let detail = format!("`{}` from {} reaches {}", h.what, h.label.origin, h.callee);
     let mut hit = Hit::span(h.start, h.end, confidence).detail(detail);
     hit.flow = steps;
+    hit.evidence.extend(related);
     hit
 }

@@ -187,6 +187,7 @@ pub(super) fn run(
             hits: Vec::new(),
             off: Vec::new(),
             void_guards: void,
+            project: None,
         };
         analyse(&mut core, lines);
         core.hits
