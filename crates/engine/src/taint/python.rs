@@ -48,6 +48,7 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         view_returns: false,
         parsed_urls: HashMap::new(),
         shapes: shapes::Facts::default(),
+        loop_exits: Vec::new(),
     };
     let mut defs = Vec::new();
     w.index(root, &mut defs);
@@ -97,6 +98,8 @@ struct Py<'c, 'a, 't> {
     parsed_urls: HashMap<String, String>,
     /// Module tables and enumerations (see `shapes`).
     shapes: shapes::Facts,
+    /// Environments at the `break` / `continue` statements of the innermost loop being walked.
+    loop_exits: Vec<Env>,
 }
 
 impl<'a: 't, 't> Py<'_, 'a, 't> {
@@ -520,7 +523,10 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 }
                 true
             }
-            "continue_statement" | "break_statement" => true,
+            "continue_statement" | "break_statement" => {
+                self.exit_loop_here();
+                true
+            }
             "if_statement" => self.if_stmt(n),
             "for_statement" => self.for_stmt(n),
             "while_statement" => self.while_stmt(n),
@@ -876,6 +882,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             ..elem
         };
         let elem = Val::tainted(elem.taint);
+        let outer = std::mem::take(&mut self.loop_exits);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.snapshot();
@@ -889,7 +896,24 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         {
             self.block(b);
         }
+        self.join_loop_exits(outer);
         false
+    }
+
+    /// A `break` / `continue`: what the loop body knows here reaches the code after the loop (a search loop's
+    /// `param = name; break`), so it is kept for [`Self::join_loop_exits`] rather than dropped with the branch.
+    fn exit_loop_here(&mut self) {
+        if self.loop_depth > 0 {
+            let env = self.snapshot();
+            self.loop_exits.push(env);
+        }
+    }
+
+    /// After a loop: joins the environments of its `break`s and `continue`s, and restores the enclosing loop's.
+    fn join_loop_exits(&mut self, outer: Vec<Env>) {
+        for e in std::mem::replace(&mut self.loop_exits, outer) {
+            self.env = join_env(&self.env, &e);
+        }
     }
 
     fn bind_loop_target(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
@@ -924,6 +948,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if self.konst(cond).is_some_and(|k| !k.truthy()) {
             return false;
         }
+        let outer = std::mem::take(&mut self.loop_exits);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.snapshot();
@@ -933,6 +958,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
             self.eval(cond);
         }
         self.loop_depth -= 1;
+        self.join_loop_exits(outer);
         false
     }
 
@@ -1084,6 +1110,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 ) else {
                     return;
                 };
+                self.quoted_literal_facts(cond, positive, out);
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 self.guards(l, positive, &mut a);
                 self.guards(r, positive, &mut b);

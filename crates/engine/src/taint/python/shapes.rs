@@ -10,7 +10,7 @@ use secreview_syntax::named_children;
 use tree_sitter::Node;
 
 use super::Py;
-use crate::taint::{Arg, Callee, Const, GuardOperand, Mask, Taint, Val};
+use crate::taint::{Arg, Callee, Const, GuardOperand, Mask, Taint, Val, squash};
 
 /// What the module defines that the shapes below rely on.
 #[derive(Debug, Default)]
@@ -316,5 +316,144 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                 out.push((p, mask));
             }
         }
+    }
+}
+
+/// Deepest `and` / `or` / `not` nesting [`Py::conjunction_atoms`] looks into.
+const MAX_ATOM_DEPTH: usize = 16;
+
+impl<'a: 't, 't> Py<'_, 'a, 't> {
+    /// `if not s.startswith("'") or not s.endswith("'") or "'" in s[1:-1]: return`: past it `s` is one quoted
+    /// literal with no quote inside, which cannot leave the literal it is (`eval(s)` yields a string), so it is
+    /// safe for the classes of the quote's `absent` sanitizer.
+    pub(super) fn quoted_literal_facts(
+        &self,
+        cond: Node<'t>,
+        positive: bool,
+        out: &mut Vec<(String, Mask)>,
+    ) {
+        let mut atoms = Vec::new();
+        self.conjunction_atoms(cond, positive, &mut atoms, 0);
+        let mut starts = Vec::new();
+        let mut ends = Vec::new();
+        let mut inner = Vec::new();
+        for (n, holds) in atoms {
+            if let Some((which, path, q)) = self.affix_check(n)
+                && holds
+            {
+                if which == "startswith" {
+                    starts.push((path, q));
+                } else {
+                    ends.push((path, q));
+                }
+            } else if let Some((negated, path, q)) = self.inner_quote_check(n)
+                && holds == negated
+            {
+                inner.push((path, q));
+            }
+        }
+        for s in &starts {
+            if ends.contains(s) && inner.contains(s) {
+                let m = self.core.t.absent_mask(&s.1);
+                if m != 0 {
+                    out.push((s.0.clone(), m));
+                }
+            }
+        }
+    }
+
+    /// The checks that all hold where `cond` is `positive`, with the polarity each must have.
+    fn conjunction_atoms(
+        &self,
+        n: Node<'t>,
+        positive: bool,
+        atoms: &mut Vec<(Node<'t>, bool)>,
+        depth: usize,
+    ) {
+        if depth > MAX_ATOM_DEPTH {
+            return;
+        }
+        match n.kind() {
+            "parenthesized_expression" => {
+                if let Some(c) = n.named_child(0) {
+                    self.conjunction_atoms(c, positive, atoms, depth + 1);
+                }
+            }
+            "not_operator" => {
+                if let Some(c) = n.child_by_field_name("argument") {
+                    self.conjunction_atoms(c, !positive, atoms, depth + 1);
+                }
+            }
+            "boolean_operator" => {
+                let op = n
+                    .child_by_field_name("operator")
+                    .map_or("", |o| self.text(o));
+                if (op == "and" && positive) || (op == "or" && !positive) {
+                    for side in ["left", "right"] {
+                        if let Some(c) = n.child_by_field_name(side) {
+                            self.conjunction_atoms(c, positive, atoms, depth + 1);
+                        }
+                    }
+                }
+            }
+            _ => atoms.push((n, positive)),
+        }
+    }
+
+    /// `s.startswith("'")` / `s.endswith("'")` with a one-character quote → (method, `s`, quote).
+    fn affix_check(&self, n: Node<'t>) -> Option<(&'static str, String, String)> {
+        if n.kind() != "call" {
+            return None;
+        }
+        let f = n.child_by_field_name("function")?;
+        if f.kind() != "attribute" {
+            return None;
+        }
+        let which = match self.text(f.child_by_field_name("attribute")?) {
+            "startswith" => "startswith",
+            "endswith" => "endswith",
+            _ => return None,
+        };
+        let arg = named_children(n.child_by_field_name("arguments")?).next()?;
+        let Some(Const::Str(q)) = self.literal(arg) else {
+            return None;
+        };
+        if !matches!(q.as_str(), "'" | "\"") {
+            return None;
+        }
+        Some((which, self.guard_path(f.child_by_field_name("object")?)?, q))
+    }
+
+    /// `"'" in s[1:-1]` → (false, `s`, quote); `"'" not in s[1:-1]` → (true, …).
+    fn inner_quote_check(&self, n: Node<'t>) -> Option<(bool, String, String)> {
+        if n.kind() != "comparison_operator" {
+            return None;
+        }
+        let parts: Vec<Node<'t>> = named_children(n).collect();
+        let op = n.child_by_field_name("operators")?;
+        let negated = match squash(self.text(op)).as_str() {
+            "in" => false,
+            "notin" => true,
+            _ => return None,
+        };
+        let (&[l, r], Some(Const::Str(q))) = (
+            parts.as_slice(),
+            parts.first().and_then(|l| self.literal(*l)),
+        ) else {
+            return None;
+        };
+        let _ = l;
+        if r.kind() != "subscript" {
+            return None;
+        }
+        let slice = r.child_by_field_name("subscript")?;
+        if squash(self.text(slice)) != "1:-1" {
+            return None;
+        }
+        Some((
+            negated,
+            self.guard_path(r.child_by_field_name("value")?)?,
+            q,
+        ))
     }
 }
