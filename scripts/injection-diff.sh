@@ -16,8 +16,8 @@ for repo in "$@"; do
     mkdir -p "$tree"
     gd=/work/.mirror/$repo; [[ -d $gd/repo ]] && gd=$gd/repo
     # Source and template files only: some mirrors lack large binary blobs, which would stop a full archive.
-    git --git-dir="$gd" archive HEAD -- '*.py' '*.rs' '*.html' '*.jinja' '*.jinja2' '*.j2' '*.toml' \
-      | tar -x -C "$tree"
+    git --git-dir="$gd" ls-tree -r --name-only HEAD | grep -E '\.(py|rs|html|jinja2?|j2|toml)$' \
+      | xargs -d '\n' git --git-dir="$gd" archive HEAD -- | tar -xi -C "$tree"
   fi
   for side in old new; do
     bin=${!side}

@@ -1,10 +1,12 @@
 //! The injection pack's regression rules on real repositories: a check the branch removed re-opens a flow whose
 //! sink line the branch did not touch, and the finding cites the base line of the check.
 
+// `single_match_else` is for the shared support module.
+#![allow(clippy::single_match_else)]
+
 #[path = "support/cli.rs"]
 mod cli;
 #[path = "support/fake.rs"]
-#[allow(dead_code)]
 mod fake;
 #[path = "support/repo.rs"]
 #[allow(dead_code)]

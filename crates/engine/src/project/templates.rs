@@ -33,7 +33,7 @@ impl Templates {
         read: &mut impl FnMut(&str) -> Option<String>,
     ) -> Templates {
         let mut names = BTreeSet::new();
-        for f in changed.iter().filter(|f| f.path.ends_with(".py")) {
+        for f in changed.iter().filter(|f| super::is_python(&f.path)) {
             names.extend(literal_names(&f.new_text));
         }
         let mut t = Templates::default();

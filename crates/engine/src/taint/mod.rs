@@ -1386,13 +1386,23 @@ impl<'a> Core<'a> {
                 }
             }
         }
-        if !vars.iter().any(|(_, t, _)| t.live(bit).is_some()) {
+        // Only flows the tables understand end to end: a value out of an unknown call (`get_page(route)`, a
+        // record loaded by a request id) is stored content far more often than the request's text, and markup
+        // that a view sends on purpose.
+        let live = |t: &Taint| {
+            t.labels()
+                .iter()
+                .filter(|l| l.sanitized & bit == 0 && !l.via_call)
+                .min_by_key(|l| l.rank())
+                .cloned()
+        };
+        if !vars.iter().any(|(_, t, _)| live(t).is_some()) {
             return false;
         }
         let uses = template_vars::raw_uses(ttext);
         let mut found = false;
         for (var, taint, node) in vars {
-            let (Some(l), Some(u)) = (taint.live(bit), uses.iter().find(|u| u.var == var)) else {
+            let (Some(l), Some(u)) = (live(&taint), uses.iter().find(|u| u.var == var)) else {
                 continue;
             };
             let callee = format!(
@@ -1401,7 +1411,6 @@ impl<'a> Core<'a> {
                 excerpt(&u.text, 60),
                 u.line
             );
-            let l = l.clone();
             self.record(class, site.node, l, callee, format!("as `{var}`"), node);
             if let Some(h) = self.hits.last_mut() {
                 h.related = Some((

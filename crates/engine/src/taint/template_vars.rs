@@ -18,6 +18,18 @@ static AUTOESCAPE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("literal regex")
 });
 
+/// What a template line holds, in order.
+enum Event {
+    /// `{% autoescape false %}` (false) or `{% endautoescape %}` (true: escaping is back).
+    Autoescape(bool),
+    /// `{{ var … | filters }}` as written.
+    Output {
+        var: String,
+        filters: String,
+        text: String,
+    },
+}
+
 /// One raw output of a variable: its root name, the 1-based line and the tag as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RawUse {
@@ -44,25 +56,31 @@ pub(crate) fn raw_uses(template: &str) -> Vec<RawUse> {
     let mut raw_block = false;
     for (i, line) in template.lines().enumerate() {
         // Tags and outputs of the line in source order.
-        let mut events: Vec<(usize, Option<bool>, Option<(String, String, String)>)> = Vec::new();
+        let mut events: Vec<(usize, Event)> = Vec::new();
         for c in AUTOESCAPE.captures_iter(line) {
             let start = c.get(0).map_or(0, |m| m.start());
-            let opens = !c[1].starts_with("end");
-            events.push((start, Some(opens), None));
+            events.push((start, Event::Autoescape(c[1].starts_with("end"))));
         }
         for c in OUTPUT.captures_iter(line) {
-            let m = c.get(0).map_or(0, |m| m.start());
+            let start = c.get(0).map_or(0, |m| m.start());
             let text = c.get(0).map_or("", |m| m.as_str()).to_owned();
-            events.push((m, None, Some((c[1].to_owned(), c[2].to_owned(), text))));
+            events.push((
+                start,
+                Event::Output {
+                    var: c[1].to_owned(),
+                    filters: c[2].to_owned(),
+                    text,
+                },
+            ));
         }
         events.sort_by_key(|e| e.0);
-        for (_, tag, output) in events {
-            if let Some(opens) = tag {
-                raw_block = opens;
-                continue;
-            }
-            let Some((var, filters, text)) = output else {
-                continue;
+        for (_, event) in events {
+            let (var, filters, text) = match event {
+                Event::Autoescape(restores) => {
+                    raw_block = !restores;
+                    continue;
+                }
+                Event::Output { var, filters, text } => (var, filters, text),
             };
             let filters: Vec<&str> = filters
                 .split('|')
