@@ -267,6 +267,10 @@ pub struct TaintSink {
     /// must be in the scanned tree.
     #[serde(default)]
     pub template_vars: bool,
+    /// With `store`: the key of `x[key] = value` must not be tainted either (the attacker would pick which
+    /// session entry is set).
+    #[serde(default)]
+    pub store_key: bool,
     pub note: Option<String>,
 }
 

@@ -207,6 +207,7 @@ pub(crate) struct Sink {
     pub when_configured: Vec<(String, Vec<String>)>,
     pub option_words: bool,
     pub template_vars: bool,
+    pub store_key: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -449,6 +450,7 @@ impl Tables {
                     .collect(),
                 option_words: s.option_words,
                 template_vars: s.template_vars,
+                store_key: s.store_key,
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -1485,6 +1487,31 @@ impl<'a> Core<'a> {
             }
         }
         true
+    }
+
+    /// The key of a store into a `store_key` sink container (`session[key] = …`).
+    pub fn check_store_key(
+        &mut self,
+        stmt: Node<'_>,
+        target: &Callee,
+        key: Node<'_>,
+        taint: &Taint,
+    ) {
+        if self.active == 0 || taint.is_clean() {
+            return;
+        }
+        let specs: Vec<usize> = self.t.stores.find(target).copied().collect();
+        for si in specs {
+            let spec = &self.t.sinks[si];
+            let bit = 1 << spec.class;
+            if !spec.store_key || self.active & bit == 0 {
+                continue;
+            }
+            if let Some(l) = taint.live(bit) {
+                let callee = format!("{}[…] =", target.raw);
+                self.record(spec.class, stmt, l.clone(), callee, "key".into(), key);
+            }
+        }
     }
 
     fn record(

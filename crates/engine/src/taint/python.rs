@@ -731,6 +731,7 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
                     };
                     let value_node = stmt.child_by_field_name("right").unwrap_or(stmt);
                     if self.core.check_store(stmt, &callee, value_node, &v.taint) {
+                        self.check_store_key(stmt, &callee, target);
                         return;
                     }
                 }

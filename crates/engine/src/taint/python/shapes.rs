@@ -457,3 +457,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         ))
     }
 }
+
+impl<'a: 't, 't> Py<'_, 'a, 't> {
+    /// `session[key] = value` with a `store_key` sink: the attacker choosing the key sets an entry of their
+    /// choice (`session[request.form["k"]] = "12345"` can overwrite `user_id`).
+    pub(super) fn check_store_key(&mut self, stmt: Node<'t>, target: &Callee, subscript: Node<'t>) {
+        let Some(key) = subscript.child_by_field_name("subscript") else {
+            return;
+        };
+        let taint = self.eval(key).taint;
+        self.core.check_store_key(stmt, target, key, &taint);
+    }
+}
