@@ -1037,6 +1037,15 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         if let Some(s) = n.child_by_field_name("subject") {
             self.eval(s);
         }
+        match self.constant_case(n) {
+            Some(shapes::CaseChoice::Case(case)) => {
+                return case
+                    .child_by_field_name("consequence")
+                    .is_some_and(|b| self.block(b));
+            }
+            Some(shapes::CaseChoice::None) => return false,
+            None => {}
+        }
         let pre = self.snapshot();
         let mut acc = pre.clone();
         let Some(body) = n.child_by_field_name("body") else {

@@ -469,3 +469,55 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
         self.core.check_store_key(stmt, target, key, &taint);
     }
 }
+
+/// What a `match` on a constant subject selects.
+pub(super) enum CaseChoice<'t> {
+    /// This case runs (its consequence block).
+    Case(Node<'t>),
+    /// No case matches.
+    None,
+}
+
+impl<'a: 't, 't> Py<'_, 'a, 't> {
+    /// The case a `match` with a constant subject takes, when the cases before it are literal patterns
+    /// (`case 'A':`, `case 'C' | 'D':`, `case _:`); `None` when that cannot be told (a capture, a class pattern, a
+    /// guard), and the walker then walks every case.
+    pub(super) fn constant_case(&self, n: Node<'t>) -> Option<CaseChoice<'t>> {
+        let subject = self.konst(n.child_by_field_name("subject")?)?;
+        let body = n.child_by_field_name("body")?;
+        for case in named_children(body).filter(|c| c.kind() == "case_clause") {
+            if case.child_by_field_name("guard").is_some() {
+                return None;
+            }
+            let patterns: Vec<Node<'t>> = named_children(case)
+                .filter(|c| c.kind() == "case_pattern")
+                .collect();
+            let [pattern] = patterns.as_slice() else {
+                return None;
+            };
+            let alternatives: Vec<Node<'t>> = match pattern.named_child(0) {
+                None => return Some(CaseChoice::Case(case)),
+                Some(u) if u.kind() == "union_pattern" => named_children(u)
+                    .map(|p| {
+                        if p.kind() == "case_pattern" {
+                            p.named_child(0).unwrap_or(p)
+                        } else {
+                            p
+                        }
+                    })
+                    .collect(),
+                Some(p) => vec![p],
+            };
+            for alt in alternatives {
+                if self.text(alt).trim() == "_" {
+                    return Some(CaseChoice::Case(case));
+                }
+                let k = self.literal(alt)?;
+                if k == subject {
+                    return Some(CaseChoice::Case(case));
+                }
+            }
+        }
+        Some(CaseChoice::None)
+    }
+}
