@@ -28,6 +28,9 @@ use secreview_model::ChangedFile;
 use secreview_syntax::ir::{self, ExprKind, StmtKind};
 use secreview_syntax::{Lang, ParsedFile};
 
+mod templates;
+pub use templates::is_template;
+
 /// Import levels followed from the changed files: route → deps module → the auth module it imports. Deeper
 /// chains are rare in practice and each level multiplies what is read.
 pub const CONTEXT_DEPTH: usize = 3;
@@ -173,6 +176,8 @@ pub struct Project {
     large: bool,
     /// Taint summaries of the project's modules, shared by the scan's threads.
     pub(crate) taint: crate::taint::SharedSummaries,
+    /// Templates the changed Python modules name (see `templates`).
+    templates: templates::Templates,
 }
 
 impl Project {
@@ -190,8 +195,11 @@ impl Project {
         paths: impl IntoIterator<Item = String>,
         mut read: impl FnMut(&str) -> Option<String>,
     ) -> Project {
+        let paths: Vec<String> = paths.into_iter().collect();
+        let templates = templates::Templates::collect(changed, &paths, &mut read);
         let mut project = Project {
             paths: PathIndex::new(paths),
+            templates,
             ..Project::default()
         };
         let mut frontier: Vec<String> = Vec::new();
@@ -388,6 +396,11 @@ impl Project {
             }
         }
         out
+    }
+
+    /// The template a changed module names (`users/profile.html`): its path and text, when the tree has it.
+    pub fn template(&self, name: &str) -> Option<(&str, &str)> {
+        self.templates.find(name)
     }
 
     /// The modules that register routes (`include_router`, `urlpatterns`, blueprints), changed or read for

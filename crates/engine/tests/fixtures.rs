@@ -115,6 +115,42 @@ fn virtual_path(path: &Path) -> String {
     }
 }
 
+/// `X.project/` next to `X.ext` holds more files of the fixture's tree (the templates a view renders), scanned
+/// as context under `app/` beside the fixture.
+fn project_of(path: &Path, file: &ChangedFile) -> secreview_engine::project::Project {
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+    let dir = path.with_file_name(format!("{stem}.project"));
+    let mut files: Vec<(String, PathBuf)> = Vec::new();
+    let mut stack = vec![dir.clone()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                files.push((format!("app/{rel}"), p));
+            }
+        }
+    }
+    let mut paths: Vec<String> = files.iter().map(|(v, _)| v.clone()).collect();
+    paths.push(file.path.clone());
+    secreview_engine::project::Project::build(std::slice::from_ref(file), paths, |v| {
+        files
+            .iter()
+            .find(|(p, _)| p == v)
+            .and_then(|(_, real)| std::fs::read_to_string(real).ok())
+    })
+}
+
 /// `X.base.ext` next to `X.ext` is the base version of a two-version fixture.
 fn base_of(path: &Path) -> Option<PathBuf> {
     let name = path.file_name()?.to_string_lossy().to_string();
@@ -193,7 +229,8 @@ fn every_fixture_matches_its_annotations() {
         let rule = rule_of(&path);
         let anns = annotations(&text);
         let file = changed_file(&path, text);
-        let out = engine.scan(&[file], Kinds::ALL);
+        let project = project_of(&path, &file);
+        let out = engine.scan_in(&[file], Kinds::ALL, &project);
         let found: BTreeSet<(String, u32)> = out
             .findings
             .iter()

@@ -219,6 +219,8 @@ pub enum Matcher {
         sinks: Vec<String>,
         /// Source kinds reported; empty means all.
         sources: Vec<crate::data::SourceKind>,
+        /// Only flows that a check removed by the diff used to stop.
+        regression: bool,
     },
     Builtin {
         analysis: String,
@@ -458,6 +460,7 @@ fn matcher(
             Ok(Matcher::Taint {
                 sinks: raw.sinks.clone(),
                 sources: raw.sources.clone(),
+                regression: raw.regression,
             })
         }
         RuleKind::Builtin => {

@@ -120,6 +120,26 @@ pub struct TaintTable {
     /// (`["sh", "-c", line]`, `["cmd.exe", "/c", line]`, `["python", "-c", code]`).
     #[serde(default)]
     pub command_line_flags: Vec<String>,
+    /// Programs that read options from any argv word starting with `-` (`git`, `curl`, `ssh`, `tar`): in an argv
+    /// list for one of them, a word that can start with user text before any `--` is an option injection point.
+    #[serde(default)]
+    pub option_programs: Vec<String>,
+    /// Calls that split a command line into argv words the way a shell would (`shlex.split`): the words of a
+    /// formatted string they split are tracked one by one.
+    #[serde(default)]
+    pub word_splitters: Vec<String>,
+    /// Base classes whose subclasses are enumerations: calling one (`SortField(value)`) yields a member or raises,
+    /// so the result is never the caller's text.
+    #[serde(default)]
+    pub enum_bases: Vec<String>,
+    /// Host name suffixes of internal networks (`.internal`, `.svc.cluster.local`); a host without a dot
+    /// (`http://billing/`) and a private or loopback IP address are internal too.
+    #[serde(default)]
+    pub internal_host_suffixes: Vec<String>,
+    /// `class = "other"`: a hit of `class` is dropped where the other class is reported at the same call (a URL
+    /// the attacker controls whole is SSRF, not also a path injection into it).
+    #[serde(default)]
+    pub subsumed_by: BTreeMap<String, String>,
 }
 
 impl TaintTable {
@@ -142,6 +162,12 @@ impl TaintTable {
         self.keyed_set.extend(more.keyed_set);
         self.keyed_get.extend(more.keyed_get);
         self.command_line_flags.extend(more.command_line_flags);
+        self.option_programs.extend(more.option_programs);
+        self.word_splitters.extend(more.word_splitters);
+        self.enum_bases.extend(more.enum_bases);
+        self.internal_host_suffixes
+            .extend(more.internal_host_suffixes);
+        self.subsumed_by.extend(more.subsumed_by);
     }
 }
 
@@ -234,10 +260,27 @@ pub struct TaintSink {
     /// on it before the sink. Keys name the argument as in `unless_kwarg`.
     #[serde(default)]
     pub when_configured: BTreeMap<String, Vec<String>>,
+    /// More classes the same calls are sinks of, with the same arguments (`internal_url` for the `ssrf` calls).
+    #[serde(default)]
+    pub also: Vec<String>,
+    /// For an argv list only the words after an `option_programs` program that may start with user text and
+    /// follow no `--` count (CWE-88).
+    #[serde(default)]
+    pub option_words: bool,
+    /// A template render call (`render_template("t.html", name=x)`): the sink is each context variable (keyword
+    /// argument, or key of a dict argument) that the named template prints unescaped (`{{ name|safe }}`,
+    /// `{% autoescape false %}`); the template is the first string argument with a template file extension and
+    /// must be in the scanned tree.
+    #[serde(default)]
+    pub template_vars: bool,
+    /// With `store`: the key of `x[key] = value` must not be tainted either (the attacker would pick which
+    /// session entry is set).
+    #[serde(default)]
+    pub store_key: bool,
     pub note: Option<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaintSanitizer {
     #[serde(default)]
@@ -256,6 +299,18 @@ pub struct TaintSanitizer {
     /// is safe for the classes; a check for part of a text rules the text out too (`"." in x` excludes `".."`).
     #[serde(default)]
     pub absent: Vec<String>,
+    /// The receiver keeps its taint, only the arguments are made safe: `sql.SQL("… {}").format(x)` composes
+    /// quoted parts into a constant template, but `sql.SQL(f"… {x}")` is still built from `x`.
+    #[serde(default)]
+    pub keeps_receiver: bool,
+    /// Not a sanitizer for values from these sources (matched in the source's description): Rust's
+    /// `.file_name()` is the last component of a path, but a multipart field's `file_name()` is the client's text.
+    #[serde(default)]
+    pub unless_origin: Vec<String>,
+    /// With `guard`: the check makes its operand safe where it is false, and only when its first argument is one
+    /// of these constants (`if ref.startswith("-"): abort()`).
+    #[serde(default)]
+    pub false_with: Vec<String>,
 }
 
 impl TaintSanitizer {

@@ -65,6 +65,10 @@ pub struct RawRule {
     /// function parameter is the normal business of most code; only request data makes it a finding.
     #[serde(default)]
     pub sources: Vec<crate::data::SourceKind>,
+    /// `kind = "taint"`: report only flows a check of the base version stopped, where the diff removed the check
+    /// (or made the validator it called return `True`).
+    #[serde(default)]
+    pub regression: bool,
     /// `kind = "builtin"`: the analysis producing this rule's findings.
     pub analysis: Option<String>,
 }

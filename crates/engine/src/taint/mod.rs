@@ -32,8 +32,10 @@
 )]
 
 mod python;
+mod regress;
 mod rust;
 mod summary;
+mod template_vars;
 
 pub(crate) use summary::SharedSummaries;
 #[cfg(test)]
@@ -206,6 +208,9 @@ pub(crate) struct Sink {
     pub when_receiver: Vec<String>,
     pub returns: bool,
     pub when_configured: Vec<(String, Vec<String>)>,
+    pub option_words: bool,
+    pub template_vars: bool,
+    pub store_key: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -249,17 +254,58 @@ pub(crate) struct Tables {
     pub dependency_defaults: Vec<String>,
     /// Classes a fixed `scheme://host/` prefix makes safe (the attacker only picks the path): ssrf, redirect.
     pub origin_mask: Mask,
+    /// `internal_url`: a value in the path or query of a URL whose fixed host is internal.
+    pub internal_mask: Mask,
+    /// `argument`: an argv word that can start with `-` (a constant prefix makes it safe).
+    pub argument_mask: Mask,
+    /// Sanitizers that clean only their arguments; the receiver's taint passes (`sql.SQL(…).format`).
+    pub arg_sanitizers: NameIndex<Mask>,
+    /// Sanitizers that do not clean labels whose origin contains one of the texts.
+    pub origin_sanitizers: NameIndex<(Mask, Vec<String>)>,
+    /// Guards that hold where the call is false with one of the constant first arguments.
+    pub false_guards: NameIndex<(GuardOperand, Mask, Vec<String>)>,
+    pub option_programs: Vec<String>,
+    pub word_splitters: NameIndex<()>,
+    pub enum_bases: Vec<String>,
+    pub internal_host_suffixes: Vec<String>,
+    /// (class, class that subsumes it at the same call).
+    pub subsumed_by: Vec<(usize, usize)>,
 }
 
 /// Whether a URL prefix fixes scheme and host: `https://api.example.com/…`.
+#[cfg(test)]
 pub(crate) fn fixed_origin(prefix: &str) -> bool {
-    prefix.split_once("://").is_some_and(|(scheme, rest)| {
-        !scheme.is_empty()
-            && scheme.chars().all(|c| c.is_ascii_alphabetic())
-            && rest
-                .find('/')
-                .is_some_and(|i| i > 0 && !rest[..i].contains(['{', '%', '@']))
-    })
+    origin_host(prefix).is_some()
+}
+
+/// The host of a URL prefix that fixes scheme and host (`https://api.example.com/…` → `api.example.com`).
+fn origin_host(prefix: &str) -> Option<&str> {
+    let (scheme, rest) = prefix.split_once("://")?;
+    let i = rest.find('/')?;
+    let host = &rest[..i];
+    (!scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphabetic())
+        && i > 0
+        && !host.contains(['{', '%', '@']))
+    .then_some(host)
+}
+
+/// Whether a fixed host is on the internal network: no dot (`http://billing/`, `localhost`), an internal suffix
+/// (`.internal`, `.svc.cluster.local`), or a private, loopback or link-local IP address.
+pub(crate) fn internal_host(host: &str, suffixes: &[String]) -> bool {
+    let host = host.trim_start_matches('[');
+    let name = match host.split_once(']') {
+        Some((v6, _)) => v6,
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    let name = name.to_ascii_lowercase();
+    if let Ok(ip) = name.parse::<std::net::IpAddr>() {
+        return match ip {
+            std::net::IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+            std::net::IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+        };
+    }
+    !name.contains('.') || suffixes.iter().any(|s| name.ends_with(s.as_str()))
 }
 
 impl Tables {
@@ -268,8 +314,10 @@ impl Tables {
             |m: String| EngineError::Setup(format!("rules/injection/_{}.toml: {m}", lang.name()));
         let mut classes: Vec<String> = Vec::new();
         for s in &table.sink {
-            if !classes.contains(&s.class) {
-                classes.push(s.class.clone());
+            for c in std::iter::once(&s.class).chain(&s.also) {
+                if !classes.contains(c) {
+                    classes.push(c.clone());
+                }
             }
         }
         if classes.len() > 32 {
@@ -297,6 +345,12 @@ impl Tables {
                     })?;
                     m |= 1 << i;
                 }
+            }
+            // `internal_url` is the part of `ssrf` a fixed origin leaves: what makes a URL safe to fetch (a host
+            // allow-list, `url_for`, a prefix check) makes its path safe too.
+            let bit = |name: &str| classes.iter().position(|c| c == name).map_or(0, |i| 1 << i);
+            if m & bit("ssrf") != 0 {
+                m |= bit("internal_url");
             }
             Ok(m)
         };
@@ -328,13 +382,45 @@ impl Tables {
             handler_only_types: table.handler_only_types.clone(),
             dependency_defaults: table.dependency_defaults.clone(),
             origin_mask: 0,
+            internal_mask: 0,
+            argument_mask: 0,
+            arg_sanitizers: NameIndex::default(),
+            origin_sanitizers: NameIndex::default(),
+            false_guards: NameIndex::default(),
+            option_programs: table.option_programs.clone(),
+            word_splitters: NameIndex::default(),
+            enum_bases: table.enum_bases.clone(),
+            internal_host_suffixes: table
+                .internal_host_suffixes
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+            subsumed_by: Vec::new(),
         };
+        t.internal_mask = t.class_bit("internal_url").unwrap_or(0);
+        t.argument_mask = t.class_bit("argument").unwrap_or(0);
+        for (c, by) in &table.subsumed_by {
+            let pos = |n: &str| classes.iter().position(|x| x == n);
+            let (Some(c), Some(by)) = (pos(c), pos(by)) else {
+                return Err(setup(format!(
+                    "subsumed_by `{c} = \"{by}\"` names a class no sink has"
+                )));
+            };
+            t.subsumed_by.push((c, by));
+        }
+        for w in &table.word_splitters {
+            t.word_splitters.insert(w, ());
+        }
         t.origin_mask = ["ssrf", "redirect"]
             .iter()
             .filter_map(|c| t.class_bit(c))
             .fold(0, |a, b| a | b);
-        for s in &table.sink {
-            let class = classes.iter().position(|c| *c == s.class).unwrap_or(0);
+        for (s, class_name) in table.sink.iter().flat_map(|s| {
+            std::iter::once(&s.class)
+                .chain(&s.also)
+                .map(move |c| (s, c))
+        }) {
+            let class = classes.iter().position(|c| c == class_name).unwrap_or(0);
             let args = if s.args.is_empty() && !s.receiver && s.kwargs.is_empty() {
                 vec![0]
             } else {
@@ -367,6 +453,9 @@ impl Tables {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.iter().map(|x| squash(x)).collect()))
                     .collect(),
+                option_words: s.option_words,
+                template_vars: s.template_vars,
+                store_key: s.store_key,
             });
             for c in &s.call {
                 t.sink_index.insert(c, i);
@@ -410,6 +499,17 @@ impl Tables {
                 }
                 continue;
             }
+            if s.keeps_receiver || !s.unless_origin.is_empty() {
+                for c in &s.call {
+                    if s.keeps_receiver {
+                        t.arg_sanitizers.insert(c, mask);
+                    } else {
+                        t.origin_sanitizers
+                            .insert(c, (mask, s.unless_origin.clone()));
+                    }
+                }
+                continue;
+            }
             match s.guard.as_deref() {
                 None => {
                     for c in &s.call {
@@ -431,7 +531,11 @@ impl Tables {
                         GuardOperand::Arg(n)
                     };
                     for c in &s.call {
-                        t.guards.insert(c, (op, mask));
+                        if s.false_with.is_empty() {
+                            t.guards.insert(c, (op, mask));
+                        } else {
+                            t.false_guards.insert(c, (op, mask, s.false_with.clone()));
+                        }
                     }
                 }
             }
@@ -480,6 +584,45 @@ impl Tables {
                     .any(|t| t == from && (!to.contains(from) || to == format!("{from}{from}")))
             })
             .fold(0, |m, (_, c)| m | c)
+    }
+
+    /// The classes a value is safe for when a constant `prefix` comes before it in the text it is part of: a fixed
+    /// `scheme://host/` leaves the attacker the path (no SSRF or open redirect; an internal host keeps
+    /// `internal_url`), and any prefix but dashes keeps an argv word from starting with `-`.
+    pub(crate) fn prefix_mask(&self, prefix: &str) -> Mask {
+        let mut m = 0;
+        if let Some(host) = origin_host(prefix) {
+            m |= self.origin_mask;
+            if !internal_host(host, &self.internal_host_suffixes) {
+                m |= self.internal_mask;
+            }
+        }
+        if !prefix.is_empty() && !prefix.chars().all(|c| c == '-') {
+            m |= self.argument_mask;
+        }
+        m
+    }
+
+    /// Whether an argv program (`git`, `/usr/bin/git`) reads options from any later word.
+    pub(crate) fn is_option_program(&self, prog: &str) -> bool {
+        let name = prog.rsplit(['/', '\\']).next().unwrap_or(prog);
+        let name = name.strip_suffix(".exe").unwrap_or(name);
+        self.option_programs.iter().any(|p| p == name)
+    }
+
+    /// Applies an `unless_origin` sanitizer: labels from the listed origins keep their taint.
+    pub(crate) fn origin_sanitize(&self, callee: &Callee, taint: Taint) -> Option<Taint> {
+        let specs: Vec<&(Mask, Vec<String>)> = self.origin_sanitizers.find(callee).collect();
+        if specs.is_empty() {
+            return None;
+        }
+        let mut out = taint;
+        for (mask, unless) in specs {
+            out.sanitize_where(*mask, self.all, |l| {
+                !unless.iter().any(|u| l.origin.contains(u.as_str()))
+            });
+        }
+        Some(out)
     }
 
     pub(crate) fn is_clean_type(&self, ty: &str) -> bool {
@@ -599,6 +742,16 @@ impl Taint {
     pub fn sanitize(&mut self, mask: Mask, all: Mask) {
         for l in &mut self.0 {
             l.sanitized |= mask;
+        }
+        self.0.retain(|l| l.sanitized & all != all);
+    }
+
+    /// Sanitizes only the labels `pred` accepts.
+    pub fn sanitize_where(&mut self, mask: Mask, all: Mask, pred: impl Fn(&Label) -> bool) {
+        for l in &mut self.0 {
+            if pred(l) {
+                l.sanitized |= mask;
+            }
         }
         self.0.retain(|l| l.sanitized & all != all);
     }
@@ -773,6 +926,28 @@ pub(crate) struct Fields {
 
 /// The key under which a sequence keeps the elements that follow a `command_line_flags` element.
 pub(crate) const COMMAND_LINE_KEY: &str = "$command-line";
+/// The key under which an argv list of an `option_programs` program keeps its words before `--`.
+pub(crate) const OPTIONS_KEY: &str = "$options";
+
+/// The taint of the words of an argv list that its program may read as options: after a constant program of
+/// `option_programs`, up to a constant `--`. Whether a word can start with `-` is its `argument` class: a
+/// constant prefix (`f"--branch={b}"`, `"refs/" + b`) sanitized it where the word was built.
+fn option_words(items: &[(Taint, Option<Const>)], t: &Tables) -> Taint {
+    let mut out = Taint::default();
+    let Some((_, Some(Const::Str(prog)))) = items.first() else {
+        return out;
+    };
+    if t.argument_mask == 0 || !t.is_option_program(prog) {
+        return out;
+    }
+    for (taint, k) in &items[1..] {
+        if matches!(k, Some(Const::Str(s)) if s == "--") {
+            break;
+        }
+        out.join(taint);
+    }
+    out
+}
 
 /// What the walker knows about a value.
 #[derive(Debug, Clone, Default)]
@@ -825,7 +1000,9 @@ impl Val {
 
     /// A sequence literal whose constant elements are known: what follows a `command_line_flags` element is
     /// also kept under [`COMMAND_LINE_KEY`].
-    pub fn argv(items: Vec<(Taint, Option<Const>)>, flags: &[String]) -> Val {
+    pub fn argv(items: Vec<(Taint, Option<Const>)>, t: &Tables) -> Val {
+        let flags = &t.command_line_flags;
+        let options = option_words(&items, t);
         let mut line = Taint::default();
         let mut prev: Option<&Const> = None;
         for (t, k) in &items {
@@ -847,6 +1024,9 @@ impl Val {
             f.after_flag = after_flag;
             if !line.is_clean() {
                 f.map.insert(COMMAND_LINE_KEY.to_owned(), line);
+            }
+            if !options.is_clean() {
+                f.map.insert(OPTIONS_KEY.to_owned(), options);
             }
         }
         v
@@ -1021,6 +1201,8 @@ pub(crate) struct SinkHit {
     pub tail: Option<Rc<Step>>,
     /// With `tail`: the sink at its end, as the message names it (`os.system() in app/util.py:12`).
     pub sink: Option<String>,
+    /// Where else the flow goes: (path, line, note) of the template line printing it raw.
+    pub related: Option<(String, u32, String)>,
 }
 
 /// Per-file state shared by the walkers: the tables, the text, the classes some active rule wants, the hits.
@@ -1039,6 +1221,10 @@ pub(crate) struct Core<'a> {
     pub path: Option<Rc<str>>,
     /// Sinks reached by a function's own parameter labels, for its summary (see [`summary`]).
     pub param_sinks: Vec<SinkHit>,
+    /// Guard functions that count as no check here: this diff made them return `True` (regression rules).
+    pub void_guards: &'a [String],
+    /// The project around the file, for the templates a render call names.
+    pub project: Option<&'a Project>,
 }
 
 impl<'a> Core<'a> {
@@ -1162,6 +1348,12 @@ impl<'a> Core<'a> {
             {
                 continue;
             }
+            if spec.template_vars {
+                if self.check_template_vars(site, spec.class) {
+                    reported |= bit;
+                }
+                continue;
+            }
             if !spec.when_ctor.is_empty() {
                 // The builder chain itself counts too: `HttpResponse::Ok().content_type("text/html").body(…)`.
                 let ctor = site.recv.as_ref().map(|(n, v)| {
@@ -1182,6 +1374,14 @@ impl<'a> Core<'a> {
                 operands.push((*n, v.taint.clone(), "receiver".into()));
             }
             let operand = |a: &Arg<'_>| {
+                if spec.option_words {
+                    return a
+                        .val
+                        .fields
+                        .as_ref()
+                        .and_then(|f| f.map.get(OPTIONS_KEY).cloned())
+                        .unwrap_or_default();
+                }
                 if spec.first_element {
                     let mut t = a.val.element(Some("0"));
                     if let Some(f) = &a.val.fields
@@ -1194,6 +1394,19 @@ impl<'a> Core<'a> {
                     a.val.taint.clone()
                 }
             };
+            // `create_subprocess_exec("git", "clone", url)`: the positional arguments are the argv words.
+            if spec.option_words
+                && let Some(a) = site.positional(0)
+                && matches!(a.val.konst, Some(Const::Str(_)))
+            {
+                let words: Vec<(Taint, Option<Const>)> = site
+                    .args
+                    .iter()
+                    .filter(|a| a.name.is_none())
+                    .map(|a| (a.val.taint.clone(), a.val.konst.clone()))
+                    .collect();
+                operands.push((site.node, option_words(&words, t), "argv words".into()));
+            }
             for &i in &spec.args {
                 if let Some(a) = site.positional(i) {
                     operands.push((a.node, operand(a), format!("argument {i}")));
@@ -1225,6 +1438,79 @@ impl<'a> Core<'a> {
             }
         }
         reported
+    }
+
+    /// A render call's context variables that its template prints raw; true when one was tainted.
+    fn check_template_vars(&mut self, site: &CallSite<'_>, class: usize) -> bool {
+        let Some(project) = self.project else {
+            return false;
+        };
+        let Some(name) =
+            site.args
+                .iter()
+                .filter(|a| a.name.is_none())
+                .find_map(|a| match &a.val.konst {
+                    Some(Const::Str(s)) if crate::project::is_template(s) => Some(s.clone()),
+                    _ => None,
+                })
+        else {
+            return false;
+        };
+        let Some((tpath, ttext)) = project.template(name.trim_start_matches('/')) else {
+            return false;
+        };
+        let bit = 1 << class;
+        let mut vars: Vec<(String, Taint, Node<'_>)> = Vec::new();
+        for a in &site.args {
+            match a.name.as_deref() {
+                Some(k) if !matches!(k, "**" | "context") => {
+                    vars.push((k.to_owned(), a.val.taint.clone(), a.node));
+                }
+                _ => {
+                    if let Some(f) = &a.val.fields {
+                        for (k, t) in &f.map {
+                            vars.push((k.clone(), t.clone(), a.node));
+                        }
+                    }
+                }
+            }
+        }
+        // Only flows the tables understand end to end: a value out of an unknown call (`get_page(route)`, a
+        // record loaded by a request id) is stored content far more often than the request's text, and markup
+        // that a view sends on purpose.
+        let live = |t: &Taint| {
+            t.labels()
+                .iter()
+                .filter(|l| l.sanitized & bit == 0 && !l.via_call)
+                .min_by_key(|l| l.rank())
+                .cloned()
+        };
+        if !vars.iter().any(|(_, t, _)| live(t).is_some()) {
+            return false;
+        }
+        let uses = template_vars::raw_uses(ttext);
+        let mut found = false;
+        for (var, taint, node) in vars {
+            let (Some(l), Some(u)) = (live(&taint), uses.iter().find(|u| u.var == var)) else {
+                continue;
+            };
+            let callee = format!(
+                "{}, printed unescaped by `{}` at {tpath}:{}",
+                display_callee(&site.callee),
+                excerpt(&u.text, 60),
+                u.line
+            );
+            self.record(class, site.node, l, callee, format!("as `{var}`"), node);
+            if let Some(h) = self.hits.last_mut() {
+                h.related = Some((
+                    tpath.to_owned(),
+                    u.line,
+                    format!("template prints `{var}` unescaped: {}", u.text),
+                ));
+            }
+            found = true;
+        }
+        found
     }
 
     /// Checks a value a request handler returns against the `returns` sinks (its body: the caller passes the
@@ -1290,6 +1576,31 @@ impl<'a> Core<'a> {
         true
     }
 
+    /// The key of a store into a `store_key` sink container (`session[key] = …`).
+    pub fn check_store_key(
+        &mut self,
+        stmt: Node<'_>,
+        target: &Callee,
+        key: Node<'_>,
+        taint: &Taint,
+    ) {
+        if self.active == 0 || taint.is_clean() {
+            return;
+        }
+        let specs: Vec<usize> = self.t.stores.find(target).copied().collect();
+        for si in specs {
+            let spec = &self.t.sinks[si];
+            let bit = 1 << spec.class;
+            if !spec.store_key || self.active & bit == 0 {
+                continue;
+            }
+            if let Some(l) = taint.live(bit) {
+                let callee = format!("{}[…] =", target.raw);
+                self.record(spec.class, stmt, l.clone(), callee, "key".into(), key);
+            }
+        }
+    }
+
     fn record(
         &mut self,
         class: usize,
@@ -1312,6 +1623,7 @@ impl<'a> Core<'a> {
             what,
             tail: None,
             sink: None,
+            related: None,
         };
         self.push_hit(hit);
     }
@@ -1373,20 +1685,35 @@ pub(crate) fn run(
     (parsed, injected, project): (&ParsedFile, &[String], &Project),
     hits: &mut Vec<(usize, Hit)>,
 ) {
-    // Which classes each rule wants.
+    // Which classes each rule wants; regression rules go their own way.
     let mut wanted: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
+    let mut regressions: Vec<(usize, &CompiledRule, Mask)> = Vec::new();
     for &(ri, rule) in rules {
-        if let Matcher::Taint { sinks, .. } = &rule.matcher {
+        if let Matcher::Taint {
+            sinks, regression, ..
+        } = &rule.matcher
+        {
             let m = sinks
                 .iter()
                 .filter_map(|s| tables.class_bit(s))
                 .fold(0, |a, b| a | b);
-            if m != 0 {
+            if m != 0 && *regression {
+                regressions.push((ri, rule, m));
+            } else if m != 0 {
                 wanted.push((ri, rule, m));
             }
         }
     }
-    let active = wanted.iter().fold(0, |a, w| a | w.2);
+    if !regressions.is_empty() {
+        regress::run(tables, &regressions, ctx, (parsed, injected), hits);
+    }
+    let mut active = wanted.iter().fold(0, |a, w| a | w.2);
+    // A subsumed class needs its subsuming class's hits to be dropped, even when no active rule reports those.
+    for &(c, by) in &tables.subsumed_by {
+        if active & (1 << c) != 0 {
+            active |= 1 << by;
+        }
+    }
     if active == 0 || ctx.file.added.ranges().is_empty() {
         return;
     }
@@ -1399,6 +1726,8 @@ pub(crate) fn run(
         off: Vec::new(),
         path: None,
         param_sinks: Vec::new(),
+        void_guards: &[],
+        project: Some(project),
     };
     let across = summary::Across::new(project, &project.taint);
     let importer = project.module_path(&ctx.file.path);
@@ -1407,7 +1736,16 @@ pub(crate) fn run(
         Lang::Rust => rust::analyse(&mut core, &ctx.file.added),
     }
     let path = &ctx.file.path;
-    for h in &core.hits {
+    let subsumed = |h: &SinkHit| {
+        tables.subsumed_by.iter().any(|&(c, by)| {
+            h.class == c
+                && core
+                    .hits
+                    .iter()
+                    .any(|o| o.class == by && o.start_byte == h.start_byte)
+        })
+    };
+    for h in core.hits.iter().filter(|h| !subsumed(h)) {
         let bit = 1 << h.class;
         for (ri, rule, m) in &wanted {
             let reported = match &rule.matcher {
@@ -1421,6 +1759,14 @@ pub(crate) fn run(
             }
             hits.push((*ri, to_hit(h, rule.meta.confidence, path)));
         }
+    }
+}
+
+/// Whether a rule reports a hit's source kind.
+fn reports_source(rule: &CompiledRule, h: &SinkHit) -> bool {
+    match &rule.matcher {
+        Matcher::Taint { sources, .. } => sources.is_empty() || sources.contains(&h.label.kind),
+        _ => false,
     }
 }
 
@@ -1472,7 +1818,18 @@ fn to_hit(h: &SinkHit, base: f32, path: &str) -> Hit {
         note: at_call,
     });
     steps.extend(evidence(h.tail.as_deref()));
+    let related = h.related.as_ref().map(|(p, line, note)| Evidence {
+        location: Location {
+            path: p.clone(),
+            start_line: *line,
+            start_col: 1,
+            end_line: *line,
+            end_col: 1,
+        },
+        note: note.clone(),
+    });
     let mut hit = Hit::span(h.start, h.end, confidence).detail(detail);
     hit.flow = steps;
+    hit.evidence.extend(related);
     hit
 }

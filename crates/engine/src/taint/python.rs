@@ -14,10 +14,12 @@ use super::summary::{self, Across, Frozen, ModuleSummaries, SharedSummaries, Sum
 use super::{
     Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
     MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
-    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect, is_flag,
-    join_env, last_segment, shown_text, squash,
+    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env, last_segment,
+    shown_text, squash,
 };
 use crate::project::Project;
+
+mod shapes;
 
 /// Deepest chain of helper summaries computed while another function is being analysed.
 const MAX_DEPTH: usize = 4;
@@ -47,6 +49,7 @@ pub(super) fn analyse<'c, 'a>(
     let mut w = Py::new(core, across, MODULE_LEVELS);
     let mut defs = Vec::new();
     w.index(root, &mut defs);
+    w.index_shapes(root);
     w.core.off.clone_from(&w.ix.off);
     // Module-level code (scripts: `sys.argv` → `os.system`).
     w.block(root);
@@ -104,6 +107,10 @@ struct Py<'c, 'a, 't> {
     across: Option<(&'c Across<'a>, &'a str)>,
     /// How many more modules deep calls are followed (see [`MODULE_LEVELS`]).
     levels: u8,
+    /// Module tables and enumerations (see `shapes`).
+    shapes: shapes::Facts,
+    /// Environments at the `break` / `continue` statements of the innermost loop being walked.
+    loop_exits: Vec<Env>,
 }
 
 impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
@@ -127,6 +134,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             view_returns: false,
             parsed_urls: HashMap::new(),
             across,
+            shapes: shapes::Facts::default(),
+            loop_exits: Vec::new(),
         }
     }
 
@@ -609,7 +618,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 }
                 true
             }
-            "continue_statement" | "break_statement" => true,
+            "continue_statement" | "break_statement" => {
+                self.exit_loop_here();
+                true
+            }
             "if_statement" => self.if_stmt(n),
             "for_statement" => self.for_stmt(n),
             "while_statement" => self.while_stmt(n),
@@ -814,6 +826,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     };
                     let value_node = stmt.child_by_field_name("right").unwrap_or(stmt);
                     if self.core.check_store(stmt, &callee, value_node, &v.taint) {
+                        self.check_store_key(stmt, &callee, target);
                         return;
                     }
                 }
@@ -965,6 +978,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             ..elem
         };
         let elem = Val::tainted(elem.taint);
+        let outer = std::mem::take(&mut self.loop_exits);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.snapshot();
@@ -978,7 +992,24 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         {
             self.block(b);
         }
+        self.join_loop_exits(outer);
         false
+    }
+
+    /// A `break` / `continue`: what the loop body knows here reaches the code after the loop (a search loop's
+    /// `param = name; break`), so it is kept for [`Self::join_loop_exits`] rather than dropped with the branch.
+    fn exit_loop_here(&mut self) {
+        if self.loop_depth > 0 {
+            let env = self.snapshot();
+            self.loop_exits.push(env);
+        }
+    }
+
+    /// After a loop: joins the environments of its `break`s and `continue`s, and restores the enclosing loop's.
+    fn join_loop_exits(&mut self, outer: Vec<Env>) {
+        for e in std::mem::replace(&mut self.loop_exits, outer) {
+            self.env = join_env(&self.env, &e);
+        }
     }
 
     fn bind_loop_target(&mut self, left: Node<'t>, elem: &Val, stmt: Node<'t>) {
@@ -1013,6 +1044,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         if self.konst(cond).is_some_and(|k| !k.truthy()) {
             return false;
         }
+        let outer = std::mem::take(&mut self.loop_exits);
         self.loop_depth += 1;
         for _ in 0..self.passes() {
             let pre = self.snapshot();
@@ -1022,6 +1054,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             self.eval(cond);
         }
         self.loop_depth -= 1;
+        self.join_loop_exits(outer);
         false
     }
 
@@ -1099,6 +1132,15 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         if let Some(s) = n.child_by_field_name("subject") {
             self.eval(s);
         }
+        match self.constant_case(n) {
+            Some(shapes::CaseChoice::Case(case)) => {
+                return case
+                    .child_by_field_name("consequence")
+                    .is_some_and(|b| self.block(b));
+            }
+            Some(shapes::CaseChoice::None) => return false,
+            None => {}
+        }
         let pre = self.snapshot();
         let mut acc = pre.clone();
         let Some(body) = n.child_by_field_name("body") else {
@@ -1173,6 +1215,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 ) else {
                     return;
                 };
+                self.quoted_literal_facts(cond, positive, out);
                 let (mut a, mut b) = (Vec::new(), Vec::new());
                 self.guards(l, positive, &mut a);
                 self.guards(r, positive, &mut b);
@@ -1204,7 +1247,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         let holds = matches!(op.as_str(), "==" | "in" | "is");
                         let negated = matches!(op.as_str(), "!=" | "not in" | "is not");
                         if (holds && positive) || (negated && !positive) {
-                            let mask = ["redirect", "ssrf"]
+                            let mask = ["redirect", "ssrf", "internal_url"]
                                 .iter()
                                 .filter_map(|c| self.core.t.class_bit(c))
                                 .fold(0, |a, b| a | b);
@@ -1212,6 +1255,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                         }
                         return;
                     }
+                }
+                if self.containment_facts(l, r, &op, positive, out) {
+                    return;
                 }
                 // `if "'" in x: return` — past it, `x` has no quote.
                 if matches!(op.as_str(), "in" | "not in")
@@ -1254,6 +1300,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     return;
                 };
                 let callee = self.callee_of(f, None);
+                if self.core.void_guards.contains(&callee.last) {
+                    return;
+                }
                 let guards: Vec<(GuardOperand, Mask)> =
                     self.core.t.guards.find(&callee).copied().collect();
                 for (operand, mask) in guards {
@@ -1274,6 +1323,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     }
                 }
             }
+            "call" => self.false_guard_facts(cond, out),
             _ => {}
         }
     }
@@ -1554,7 +1604,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     Some(v) => v.clone(),
                     None => match self.ix.module_consts.get(name).cloned().flatten() {
                         Some(k) => Val::konst(k),
-                        None => Val::default(),
+                        None => self.module_value(name),
                     },
                 }
             }
@@ -1577,9 +1627,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     .filter(|c| c.kind() == "string_content")
                     .map(|c| self.text(c))
                     .collect::<String>();
-                if fixed_origin(&prefix) {
-                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
-                }
+                taint.sanitize(self.core.t.prefix_mask(&prefix), self.core.t.all);
                 Val {
                     taint,
                     konst: self.string_const(n),
@@ -1636,10 +1684,16 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     .map(|c| self.eval(c))
                     .unwrap_or_default();
                 let mut taint = l.taint.joined(&r.taint);
-                if let Some(Const::Str(prefix)) = &l.konst
-                    && fixed_origin(prefix)
-                {
-                    taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+                if let Some(Const::Str(prefix)) = &l.konst {
+                    let percent = n
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "%");
+                    let prefix = if percent {
+                        prefix.split('%').next().unwrap_or("")
+                    } else {
+                        prefix
+                    };
+                    taint.sanitize(self.core.t.prefix_mask(prefix), self.core.t.all);
                 }
                 Val {
                     taint,
@@ -1713,7 +1767,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     }
                 }
                 if exact {
-                    Val::argv(items, &self.core.t.command_line_flags)
+                    Val::argv(items, self.core.t)
                 } else {
                     let mut all = rest;
                     for (i, _) in &items {
@@ -2010,6 +2064,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         if let Some(r) = &recv_val {
             input.join(&r.taint);
         }
+        if let Some(v) = self.shape_call(n, &callee, recv_val.as_ref(), &args, &input) {
+            return v;
+        }
         let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
         if mask != 0 {
             return Val::tainted(input.sanitized(mask, t.all));
@@ -2096,9 +2153,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             let mut args_taint = all_args();
             if callee.last == "format"
                 && let Some(Const::Str(prefix)) = &r.konst
-                && fixed_origin(prefix)
             {
-                args_taint.sanitize(t.origin_mask, t.all);
+                let prefix = prefix.split('{').next().unwrap_or("");
+                args_taint.sanitize(t.prefix_mask(prefix), t.all);
             }
             let propagates = t.propagators.any(&callee) || recv_is_text || args_taint.is_clean();
             let taint = if propagates {
@@ -2283,6 +2340,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 what,
                 tail: ps.tail(&shown),
                 sink: Some(ps.sink.clone()),
+                related: None,
             };
             // A parameter passed on is this function's summary, not a finding: the sink's own walk reports
             // parameter flows where they end, once.
@@ -2874,9 +2932,12 @@ fn summarise_module(
         off: Vec::new(),
         path: Some(Rc::from(path)),
         param_sinks: Vec::new(),
+        void_guards: &[],
+        project: Some(project),
     };
     let mut w = Py::new(&mut core, Some((&across, path)), levels);
     w.index(parsed.tree.root_node(), &mut Vec::new());
+    w.index_shapes(parsed.tree.root_node());
     w.core.off.clone_from(&w.ix.off);
     let mut out = ModuleSummaries::default();
     let root = parsed.tree.root_node();

@@ -13,8 +13,8 @@ use tree_sitter::Node;
 
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, fixed_origin, intersect,
-    join_env, join_val, last_segment, squash,
+    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, join_env, join_val,
+    last_segment, squash,
 };
 
 const MAX_DEPTH: usize = 4;
@@ -1406,9 +1406,9 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             if let Some(first) = named_children(tt).next()
                 && first.kind() == "string_literal"
                 && let Some(Const::Str(s)) = self.literal(first)
-                && fixed_origin(&s)
             {
-                taint.sanitize(self.core.t.origin_mask, self.core.t.all);
+                let prefix = s.split('{').next().unwrap_or("");
+                taint.sanitize(self.core.t.prefix_mask(prefix), self.core.t.all);
             }
         }
         Val::tainted(taint)
@@ -1582,6 +1582,9 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         let mask = t.sanitizers.find(&callee).fold(0, |a, m| a | m);
         if mask != 0 {
             return Val::tainted(input.sanitized(mask, t.all));
+        }
+        if let Some(out) = t.origin_sanitize(&callee, input.clone()) {
+            return Val::tainted(out);
         }
         if let Some(v) = self.helper(n, f, &callee, &args) {
             return v;

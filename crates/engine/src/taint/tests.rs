@@ -260,9 +260,7 @@ fn unknown_sanitizer_classes_are_setup_errors() {
         sanitizer: vec![TaintSanitizer {
             call: vec!["f".into()],
             classes: vec!["nosuch".into()],
-            guard: None,
-            removes: Vec::new(),
-            absent: Vec::new(),
+            ..TaintSanitizer::default()
         }],
         ..TaintTable::default()
     };
@@ -373,4 +371,59 @@ fn past_the_work_budget_the_rest_of_the_file_is_still_analysed() {
     body.push_str(&"if a:\n    y = 1\n".repeat(n));
     body.push_str("q = request.args['q']\ncur.execute(q)\ncur.execute(int(q))\n");
     assert_eq!(sql_in(&body), vec![n as u32 * 3 + 2]);
+}
+
+#[test]
+fn internal_hosts_are_dotless_suffixed_or_private() {
+    use super::internal_host;
+    let suffixes = vec![".internal".to_owned(), ".svc.cluster.local".to_owned()];
+    for host in [
+        "billing",
+        "billing:8080",
+        "localhost",
+        "api.internal",
+        "a.b.svc.cluster.local",
+        "10.0.0.3",
+        "127.0.0.1:5000",
+        "192.168.1.1",
+        "169.254.169.254",
+        "[::1]:80",
+    ] {
+        assert!(internal_host(host, &suffixes), "{host}");
+    }
+    for host in [
+        "api.github.com",
+        "8.8.8.8",
+        "example.internal.com",
+        "[2001:db8::1]",
+    ] {
+        assert!(!internal_host(host, &suffixes), "{host}");
+    }
+}
+
+#[test]
+fn a_prefix_decides_what_an_interpolated_value_can_reach() {
+    let rules = RuleSet::embedded().expect("embedded rules load");
+    let tables = super::Tables::new(
+        secreview_syntax::Lang::Python,
+        rules.taint_table(secreview_syntax::Lang::Python),
+    )
+    .expect("tables build");
+    let bit = |c: &str| tables.class_bit(c).unwrap();
+    // Host fixed and internal: no SSRF, but a path injection into the internal service.
+    let m = tables.prefix_mask("http://billing/api/");
+    assert_eq!(m & bit("ssrf"), bit("ssrf"));
+    assert_eq!(m & bit("internal_url"), 0);
+    // Host fixed and public: neither.
+    let m = tables.prefix_mask("https://api.github.com/users/");
+    assert_ne!(m & bit("internal_url"), 0);
+    // The value reaches the host: both stay.
+    assert_eq!(
+        tables.prefix_mask("http://") & (bit("ssrf") | bit("internal_url")),
+        0
+    );
+    // Argv words: a constant prefix keeps a word from starting with `-`, dashes do not.
+    assert_ne!(tables.prefix_mask("--branch=") & bit("argument"), 0);
+    assert_eq!(tables.prefix_mask("--") & bit("argument"), 0);
+    assert_eq!(tables.prefix_mask("") & bit("argument"), 0);
 }
