@@ -31,6 +31,23 @@ pub(crate) struct Redactor {
 /// not secret, and replacing it everywhere would garble unrelated text).
 const MIN_FRAGMENT: usize = 8;
 
+/// Longest value that may stand as a directory or file name in a path without being hidden there.
+const MAX_NAME_LIKE: usize = 12;
+
+/// Whether the match `start..end` of `value` is a directory or file name in a path (`saleor/` when a test
+/// password is `saleor`): a short plain word next to a `/` names a package, and hiding it would turn every path
+/// of the project into `…(6)/…` while hiding nothing a reader could use. Longer or non-word values (tokens)
+/// stay hidden wherever they are.
+fn is_path_segment(text: &str, start: usize, end: usize, value: &str) -> bool {
+    let word = value.len() <= MAX_NAME_LIKE
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let before = text[..start].bytes().next_back();
+    let after = text[end..].bytes().next();
+    word && (before == Some(b'/') || after == Some(b'/'))
+}
+
 impl Redactor {
     pub fn new(values: impl IntoIterator<Item = String>) -> Self {
         let mut r = Redactor::default();
@@ -112,8 +129,19 @@ impl Redactor {
         if !ac.is_match(text) {
             return Cow::Borrowed(text);
         }
-        let shown: Vec<&str> = self.pairs.iter().map(|(_, s)| s.as_str()).collect();
-        Cow::Owned(ac.replace_all(text, &shown))
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in ac.find_iter(text) {
+            let (value, shown) = &self.pairs[m.pattern().as_usize()];
+            if is_path_segment(text, m.start(), m.end(), value) {
+                continue;
+            }
+            out.push_str(&text[last..m.start()]);
+            out.push_str(shown);
+            last = m.end();
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
     }
 
     pub fn redact_in_place(&self, text: &mut String) {
@@ -247,6 +275,17 @@ mod tests {
         let out = r.redact(&collapsed);
         assert!(!out.contains("MIIEvQIBADAN"), "{out}");
         assert!(out.contains("-----BEGIN PRIVATE KEY-----"), "{out}");
+    }
+
+    #[test]
+    fn a_short_word_secret_is_hidden_in_text_but_not_as_a_path_name() {
+        let r = Redactor::new(["saleor".to_owned(), TOKEN.to_owned()]);
+        let out = r.redact("saleor/core/auth.py: password = \"saleor\" in saleor");
+        assert_eq!(out, "saleor/core/auth.py: password = \"…(6)\" in …(6)");
+        // A token stays hidden even as a directory name.
+        let path = format!("cache/{TOKEN}/x");
+        let out = r.redact(&path);
+        assert!(!out.contains(TOKEN), "{out}");
     }
 
     #[test]

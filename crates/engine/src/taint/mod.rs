@@ -12,9 +12,11 @@
 //!   the `propagator` table (string building, path joining: full confidence) and the sanitizers (clean for their
 //!   classes). Treating unknown calls as clean would miss `q = build(request.args["q"])`; the penalty keeps such
 //!   findings below the ones whose whole flow is understood.
-//! - **Same-file helpers get summaries**: a helper is analysed once with its parameters as labelled sources; the
-//!   labels that reach its `return` say which arguments flow to the result, with which sanitizers. Recursion and
-//!   depth > 4 fall back to the unknown-call rule.
+//! - **Helpers get summaries** (see `summary`): a helper is analysed once with its parameters as labelled sources;
+//!   the labels that reach its `return` say which arguments flow to the result, with which sanitizers, and the
+//!   sinks its parameters reach are reported at the call that passes request data. Python helpers in other
+//!   modules of the project are summarised too (three modules deep, shared by the scan's threads). Recursion and
+//!   same-file depth > 4 fall back to the unknown-call rule.
 //! - **Precision**: a variable overwritten with a constant is clean; a branch whose condition folds to a constant
 //!   is the only one walked; checks (`x in ALLOWED`, `x == "a"`, `re.fullmatch(p, x)`, `p.startswith(BASE)`,
 //!   `url_has_allowed_host_and_scheme(u)`) sanitize their operand in the branch where they hold, and after an

@@ -14,8 +14,8 @@ use super::summary::{self, Across, Frozen, ModuleSummaries, SharedSummaries, Sum
 use super::{
     Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
     MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
-    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env, last_segment,
-    shown_text, squash,
+    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env,
+    last_segment, shown_text, squash,
 };
 use crate::project::Project;
 
