@@ -1315,6 +1315,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                                 named_children(a)
                                     .filter(|c| c.kind() != "keyword_argument")
                                     .nth(i)
+                                    // Checked by keyword, in order (`url_has_allowed_host_and_scheme(url=u,
+                                    // allowed_hosts=…)`): the checked value comes first there too.
+                                    .or_else(|| {
+                                        named_children(a)
+                                            .filter(|c| c.kind() == "keyword_argument")
+                                            .nth(i)
+                                            .and_then(|k| k.child_by_field_name("value"))
+                                    })
                             })
                         }
                     };
@@ -2205,7 +2213,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             _ => return None,
         };
         let summary = self.function(def)?;
-        Some(self.apply(n, callee, &summary, args, offset))
+        Some(self.apply(n, callee, &summary, args, (offset, false)))
     }
 
     /// Applies the summary of a project function in another module, if the callee resolves to one. A project
@@ -2245,7 +2253,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 summary.params.first().map(String::as_str),
                 Some("self" | "cls")
             );
-        Some(self.apply(n, callee, &summary, args, usize::from(method)))
+        Some(self.apply(n, callee, &summary, args, (usize::from(method), true)))
     }
 
     /// The project module and qualified name a call names: a method of a project class's instance, or a name
@@ -2291,14 +2299,15 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     /// Applies a summary at a call: reports the arguments that reach the callee's sinks (at the call) and
-    /// returns the taint of the result.
+    /// returns the taint of the result. `(offset, other_module)`: 1 when the receiver is the first parameter;
+    /// whether the callee is in another module.
     fn apply(
         &mut self,
         n: Node<'t>,
         callee: &Callee,
         summary: &Summary,
         args: &[Arg<'t>],
-        offset: usize,
+        (offset, other_module): (usize, bool),
     ) -> Val {
         let all = self.core.t.all;
         let (start, end) = self.core.pos(n);
@@ -2358,7 +2367,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 Some(i) if l.kind == SourceKind::Param => {
                     if let Some(a) = Self::arg_for(args, &summary.params, usize::from(i), offset) {
                         let mut t = a.val.taint.clone().sanitized(l.sanitized, all);
-                        if l.via_call {
+                        // A helper in another module that hands its argument back is often a validator the
+                        // walker cannot read (`get_next_path(unsafe)` returning it only after its own checks):
+                        // the result keeps the confidence of an unknown call. Sinks inside it are seen, and
+                        // keep theirs.
+                        if l.via_call || other_module {
                             t = t.via_call();
                         }
                         out.join(&t.step_in(path.as_ref(), start, end, &note));
