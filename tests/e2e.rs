@@ -797,3 +797,41 @@ fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
     let push = with_path(&["push", "origin", "main", "bad2"]);
     assert!(!push.status.success());
 }
+
+/// Across modules: request data into a project helper's sink is reported at the call with every hop, and the
+/// same data first handed back by a validator whose check the walker cannot read stays below the gate.
+#[test]
+fn cross_module_flows_are_reported_at_the_call_and_validators_lower_confidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "flask-helpers-taint");
+    let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
+    let ssrf: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule_id"] == "ssrf-url-from-request")
+        .collect();
+    assert_eq!(ssrf.len(), 2, "{report:#}");
+    let direct = ssrf
+        .iter()
+        .find(|f| f["snippet"].as_str().unwrap().contains("request.form"))
+        .unwrap();
+    let checked = ssrf
+        .iter()
+        .find(|f| !f["snippet"].as_str().unwrap().contains("request.form"))
+        .unwrap();
+    assert!(direct["confidence"].as_f64().unwrap() >= 0.7, "{direct:#}");
+    assert!(checked["confidence"].as_f64().unwrap() < 0.7, "{checked:#}");
+    let hops: Vec<&str> = direct["flow"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["location"]["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        hops.first(),
+        Some(&"reports/views/exports.py"),
+        "{direct:#}"
+    );
+    assert_eq!(hops.last(), Some(&"reports/util/fetch.py"), "{direct:#}");
+}

@@ -107,6 +107,10 @@ struct Py<'c, 'a, 't> {
     across: Option<(&'c Across<'a>, &'a str)>,
     /// How many more modules deep calls are followed (see [`MODULE_LEVELS`]).
     levels: u8,
+    /// The function being walked returns one of its parameters untouched, and how many `return` / `raise`
+    /// statements it has: both together make it a validator (see [`Summary::validator`]).
+    returns_param: bool,
+    exits: u32,
     /// Module tables and enumerations (see `shapes`).
     shapes: shapes::Facts,
     /// Environments at the `break` / `continue` statements of the innermost loop being walked.
@@ -134,6 +138,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             view_returns: false,
             parsed_urls: HashMap::new(),
             across,
+            returns_param: false,
+            exits: 0,
             shapes: shapes::Facts::default(),
             loop_exits: Vec::new(),
         }
@@ -322,6 +328,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             self.view_returns,
             std::mem::take(&mut self.parsed_urls),
         );
+        let saved_shape = (
+            std::mem::take(&mut self.returns_param),
+            std::mem::take(&mut self.exits),
+        );
         self.depth += 1;
         self.loop_depth = 0;
         self.view_returns = self.is_handler(def) && self.has_return_sink();
@@ -340,7 +350,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         ) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
+        let validator = self.returns_param && self.exits >= 2;
+        (self.returns_param, self.exits) = saved_shape;
         let summary = Rc::new(Summary {
+            validator,
             ret,
             sinks: summary::sinks_of(&self.core.param_sinks, id, self.core.path.as_ref()),
             params: self.param_list(def).into_iter().map(|p| p.1).collect(),
@@ -603,16 +616,27 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 term
             }
             "return_statement" => {
+                self.exits += 1;
                 if let Some(e) = n.named_child(0) {
                     let v = self.eval(e);
                     if self.view_returns {
                         self.check_view_return(n, e, &v);
+                    }
+                    // `return url`: the parameter itself, its flow still only its source step.
+                    if e.kind() == "identifier"
+                        && v.taint.labels().iter().any(|l| {
+                            l.kind == SourceKind::Param
+                                && l.flow.as_ref().is_some_and(|f| f.len == 1)
+                        })
+                    {
+                        self.returns_param = true;
                     }
                     self.ret.join(&v.taint);
                 }
                 true
             }
             "raise_statement" => {
+                self.exits += 1;
                 for c in named_children(n) {
                     self.eval(c);
                 }
@@ -2213,7 +2237,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             _ => return None,
         };
         let summary = self.function(def)?;
-        Some(self.apply(n, callee, &summary, args, (offset, false)))
+        Some(self.apply(n, callee, &summary, args, offset))
     }
 
     /// Applies the summary of a project function in another module, if the callee resolves to one. A project
@@ -2253,7 +2277,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 summary.params.first().map(String::as_str),
                 Some("self" | "cls")
             );
-        Some(self.apply(n, callee, &summary, args, (usize::from(method), true)))
+        Some(self.apply(n, callee, &summary, args, usize::from(method)))
     }
 
     /// The project module and qualified name a call names: a method of a project class's instance, or a name
@@ -2299,15 +2323,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
     }
 
     /// Applies a summary at a call: reports the arguments that reach the callee's sinks (at the call) and
-    /// returns the taint of the result. `(offset, other_module)`: 1 when the receiver is the first parameter;
-    /// whether the callee is in another module.
+    /// returns the taint of the result. `offset`: 1 when the receiver is the first parameter.
     fn apply(
         &mut self,
         n: Node<'t>,
         callee: &Callee,
         summary: &Summary,
         args: &[Arg<'t>],
-        (offset, other_module): (usize, bool),
+        offset: usize,
     ) -> Val {
         let all = self.core.t.all;
         let (start, end) = self.core.pos(n);
@@ -2367,11 +2390,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 Some(i) if l.kind == SourceKind::Param => {
                     if let Some(a) = Self::arg_for(args, &summary.params, usize::from(i), offset) {
                         let mut t = a.val.taint.clone().sanitized(l.sanitized, all);
-                        // A helper in another module that hands its argument back is often a validator the
-                        // walker cannot read (`get_next_path(unsafe)` returning it only after its own checks):
-                        // the result keeps the confidence of an unknown call. Sinks inside it are seen, and
-                        // keep theirs.
-                        if l.via_call || other_module {
+                        // A validator hands its argument back only after checks the walker may not read
+                        // (`validate_url(u)` raising on private hosts, `get_next_path(u)` falling back to
+                        // "./"): the result keeps the confidence of an unknown call.
+                        if l.via_call || summary.validator {
                             t = t.via_call();
                         }
                         out.join(&t.step_in(path.as_ref(), start, end, &note));

@@ -31,6 +31,9 @@ pub(crate) struct Summary {
     pub sinks: Vec<ParamSink>,
     /// Parameter names in order (`self` / `cls` included), to map keyword arguments.
     pub params: Vec<String>,
+    /// Returns a parameter untouched on one path and leaves by another `return` or a `raise`: the shape of a
+    /// validator (`if not safe(u): raise …; return u`), whose checks may be ones the walker cannot read.
+    pub validator: bool,
 }
 
 /// A sink that the value of one parameter reaches.
@@ -162,6 +165,7 @@ pub(crate) struct Frozen {
     ret: Vec<FrozenLabel>,
     sinks: Vec<FrozenSink>,
     params: Vec<String>,
+    validator: bool,
 }
 
 #[derive(Debug)]
@@ -263,6 +267,7 @@ impl Frozen {
                 })
                 .collect(),
             params: s.params.clone(),
+            validator: s.validator,
         }
     }
 
@@ -301,6 +306,7 @@ impl Frozen {
             ret,
             sinks,
             params: self.params.clone(),
+            validator: self.validator,
         }
     }
 }
