@@ -835,3 +835,42 @@ fn cross_module_flows_are_reported_at_the_call_and_validators_lower_confidence()
     );
     assert_eq!(hops.last(), Some(&"reports/util/fetch.py"), "{direct:#}");
 }
+
+/// An open write beside protected siblings: with one protected sibling it is a warning below the gate, with
+/// four it blocks (a convention seen on one route is thin evidence).
+#[test]
+fn missing_authentication_confidence_grows_with_the_protected_siblings() {
+    let route = |name: &str, guarded: bool| {
+        let guard = if guarded { "\n@login_required" } else { "" };
+        format!(
+            "\n\n@bp.post(\"/{name}\"){guard}\ndef {name}():\n    db.session.add(Item(name=request.form[\"n\"]))\n    db.session.commit()\n    return \"ok\"\n"
+        )
+    };
+    let confidence = |protected: usize| {
+        let tmp = tempfile::tempdir().unwrap();
+        let head = "from flask import Blueprint, request\nfrom flask_login import login_required\n\nfrom app.models import Item, db\n\nbp = Blueprint(\"items\", __name__)\n";
+        let mut base = head.to_owned();
+        for i in 0..protected {
+            base.push_str(&route(&format!("guarded_{i}"), true));
+        }
+        let models = "from flask_sqlalchemy import SQLAlchemy\n\ndb = SQLAlchemy()\n\n\nclass Item(db.Model):\n    id = db.Column(db.Integer, primary_key=True)\n    name = db.Column(db.String(80))\n";
+        let repo = repo::init(
+            tmp.path(),
+            &[("app/items.py", &base), ("app/models.py", models)],
+        );
+        repo::branch(&repo, "feature");
+        let changed = format!("{base}{}", route("open_write", false));
+        repo::write(tmp.path(), &[("app/items.py", &changed)]);
+        repo::commit_all(&repo, "open write");
+        let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule_id"] == "route-missing-authentication")
+            .map(|f| f["confidence"].as_f64().unwrap())
+            .unwrap_or_else(|| panic!("no finding with {protected} protected siblings: {report:#}"))
+    };
+    assert!(confidence(1) < 0.7);
+    assert!(confidence(4) >= 0.7);
+}

@@ -262,6 +262,10 @@ const READ_PENALTY: f32 = 0.2;
 /// the share of sibling routes that authenticate: an open route among all-protected siblings is the strongest case.
 const LONE_OPEN_ROUTE_PENALTY: f32 = 0.2;
 const PROTECTED_SHARE_WEIGHT: f32 = 0.3;
+/// Siblings assumed unseen when weighing the share: a convention seen on one or two protected routes is thin
+/// evidence (CTFd's first-run `/setup` beside one protected `/setup/integrations`), so such an open route is a
+/// warning below the blocking confidence; from three protected siblings on it blocks.
+const SIBLING_PRIOR: f32 = 3.0;
 const MAX_AUTH_CONFIDENCE: f32 = 0.95;
 
 /// `permission-weakened` without a base version to compare (the route is new): an open permission is a choice
@@ -531,7 +535,8 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
         if protected.is_empty() || share < 0.5 {
             continue;
         }
-        let confidence = base - LONE_OPEN_ROUTE_PENALTY + PROTECTED_SHARE_WEIGHT * share;
+        let weighed = protected.len() as f32 / (siblings.len() as f32 + SIBLING_PRIOR);
+        let confidence = base - LONE_OPEN_ROUTE_PENALTY + PROTECTED_SHARE_WEIGHT * weighed;
         let mut hit = hit_at(&r.def, confidence.min(MAX_AUTH_CONFIDENCE)).detail(format!(
             "{} changes state without authentication while {} of {} sibling routes require it",
             r.describe(),
