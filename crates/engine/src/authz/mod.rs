@@ -263,7 +263,7 @@ const READ_PENALTY: f32 = 0.2;
 const LONE_OPEN_ROUTE_PENALTY: f32 = 0.2;
 const PROTECTED_SHARE_WEIGHT: f32 = 0.3;
 /// Siblings assumed unseen when weighing the share: a convention seen on one or two protected routes is thin
-/// evidence (CTFd's first-run `/setup` beside one protected `/setup/integrations`), so such an open route is a
+/// evidence (a first-run `/setup` beside one protected `/setup/integrations`), so such an open route is a
 /// warning below the blocking confidence; from three protected siblings on it blocks.
 const SIBLING_PRIOR: f32 = 3.0;
 const MAX_AUTH_CONFIDENCE: f32 = 0.95;
