@@ -868,8 +868,10 @@ fn missing_authentication_confidence_grows_with_the_protected_siblings() {
             .unwrap()
             .iter()
             .find(|f| f["rule_id"] == "route-missing-authentication")
-            .map(|f| f["confidence"].as_f64().unwrap())
-            .unwrap_or_else(|| panic!("no finding with {protected} protected siblings: {report:#}"))
+            .map_or_else(
+                || panic!("no finding with {protected} protected siblings: {report:#}"),
+                |f| f["confidence"].as_f64().unwrap(),
+            )
     };
     assert!(confidence(1) < 0.7);
     assert!(confidence(4) >= 0.7);
