@@ -804,7 +804,17 @@ fn pre_push_hook_blocks_a_high_finding_and_allows_the_fix() {
 fn cross_module_flows_are_reported_at_the_call_and_validators_lower_confidence() {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "flask-helpers-taint");
-    let (_, report, _) = scan_json(tmp.path(), &["--base", "main", "--fail-on", "never"]);
+    let (_, report, stderr) = scan_json(
+        tmp.path(),
+        &["--base", "main", "--fail-on", "never", "--stats"],
+    );
+    // The helpers' modules were summarised (`--stats` says how many module summaries the scan computed).
+    let summaries = stderr
+        .split(" module summaries for data flow")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse::<usize>().ok());
+    assert!(summaries.is_some_and(|n| n > 0), "{stderr}");
     let ssrf: Vec<&serde_json::Value> = report["findings"]
         .as_array()
         .unwrap()

@@ -607,6 +607,8 @@ pub(crate) struct Phases {
     pub context: Duration,
     /// Python modules in the project view, and how many of them were read beyond the changed files.
     pub context_modules: (usize, usize),
+    /// (module, levels) taint summaries computed for calls into other modules.
+    pub summarised: usize,
     pub scan: Duration,
 }
 
@@ -712,6 +714,7 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         .findings
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     phases.scan = lap(&mut clock);
+    phases.summarised = project.taint_summaries();
     // Files the parser refused were still scanned for secrets; list them so a reviewer sees what code rules missed.
     changes.skipped.extend(output.not_parsed.iter().cloned());
     changes.skipped.sort_by(|a, b| a.path.cmp(&b.path));
@@ -957,8 +960,8 @@ fn stats_text(outcome: &Outcome, report: Duration) -> String {
             "context",
             p.context,
             format!(
-                "{} Python modules in the project view, {} read for context",
-                p.context_modules.0, p.context_modules.1
+                "{} Python modules in the project view, {} read for context, {} module summaries for data flow",
+                p.context_modules.0, p.context_modules.1, p.summarised
             ),
         ),
         (

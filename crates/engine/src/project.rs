@@ -438,6 +438,11 @@ impl Project {
         self.modules.len()
     }
 
+    /// How many module summaries the taint analysis computed (a module counts once per level it was walked at).
+    pub fn taint_summaries(&self) -> usize {
+        self.taint.len()
+    }
+
     /// How many modules were read for context, beyond the changed files.
     pub fn context_len(&self) -> usize {
         self.context

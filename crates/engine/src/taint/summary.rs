@@ -322,6 +322,10 @@ impl SharedSummaries {
         self.0.lock().ok()?.get(key).cloned()
     }
 
+    pub fn len(&self) -> usize {
+        self.0.lock().map_or(0, |m| m.len())
+    }
+
     /// Keeps `m` unless another thread computed the same module first (the two are equal).
     pub fn keep(&self, key: (String, u8, Mask), m: ModuleSummaries) -> Arc<ModuleSummaries> {
         let m = Arc::new(m);
