@@ -786,11 +786,6 @@ impl Taint {
         self
     }
 
-    /// Appends a flow step to every label.
-    pub fn step(&self, start: (u32, u32), end: (u32, u32), note: &str) -> Taint {
-        self.step_in(None, start, end, note)
-    }
-
     /// Appends a flow step in file `path` (`None`: the scanned file) to every label.
     pub fn step_in(
         &self,

@@ -14,8 +14,8 @@ use super::summary::{self, Across, Frozen, ModuleSummaries, SharedSummaries, Sum
 use super::{
     Arg, COMMAND_LINE_KEY, CallSite, Callee, Const, Core, Env, Fields, GuardOperand,
     MAX_CONFIGURED, MAX_CONFIGURED_TEXT, MAX_FOLD_DEPTH, MAX_NESTING, MAX_PREFIX_SEGMENTS, Mask,
-    SinkHit, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env,
-    last_segment, shown_text, squash,
+    Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, is_flag, join_env, last_segment,
+    squash,
 };
 use crate::project::Project;
 
@@ -2305,25 +2305,7 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         Some((path, symbol.split('.').map(str::to_owned).collect()))
     }
 
-    /// The argument a call passes for parameter `i` of a function with parameters `params` (`offset`: 1 when
-    /// the receiver is the first parameter).
-    fn arg_for<'b>(
-        args: &'b [Arg<'t>],
-        params: &[String],
-        i: usize,
-        offset: usize,
-    ) -> Option<&'b Arg<'t>> {
-        let name = params.get(i).map(String::as_str);
-        i.checked_sub(offset)
-            .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
-            .or_else(|| {
-                args.iter()
-                    .find(|a| a.name.is_some() && a.name.as_deref() == name)
-            })
-    }
-
-    /// Applies a summary at a call: reports the arguments that reach the callee's sinks (at the call) and
-    /// returns the taint of the result. `offset`: 1 when the receiver is the first parameter.
+    /// Applies a summary at a call (see [`summary::apply`]).
     fn apply(
         &mut self,
         n: Node<'t>,
@@ -2332,80 +2314,14 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         args: &[Arg<'t>],
         offset: usize,
     ) -> Val {
-        let all = self.core.t.all;
-        let (start, end) = self.core.pos(n);
-        let shown = format!("{}()", callee.last);
-        for ps in &summary.sinks {
-            let bit: Mask = 1 << ps.class;
-            if self.core.active & bit == 0 {
-                continue;
-            }
-            let Some(a) = Self::arg_for(args, &summary.params, usize::from(ps.param), offset)
-            else {
-                continue;
-            };
-            let mut t = a.val.taint.clone().sanitized(ps.sanitized, all);
-            if ps.via_call {
-                t = t.via_call();
-            }
-            let Some(l) = t.live(bit) else { continue };
-            // `f` reads `user.id` off its parameter, and the caller's `user` is tainted only in another attribute
-            // (`user.website = form["w"]`), is an object built from request data (`Users(name=name)`), or one a
-            // call returned for it (an unknown call, or a query builder, which sanitizes for SQL:
-            // `Users.query.filter_by(name=name).first()`): its `id` is not the request's.
-            if ps.field && (l.partial || l.via_call || l.sanitized != 0 || a.val.ty.is_some()) {
-                continue;
-            }
-            let position = match &a.name {
-                Some(k) => format!("`{k}=`"),
-                None => format!("argument {}", usize::from(ps.param).saturating_sub(offset)),
-            };
-            let what = shown_text(self.text(a.node));
-            let hit = SinkHit {
-                class: ps.class,
-                start_byte: n.start_byte(),
-                start,
-                end,
-                label: l.clone(),
-                callee: shown.clone(),
-                position,
-                what,
-                tail: ps.tail(&shown),
-                sink: Some(ps.sink.clone()),
-                related: None,
-            };
-            // A parameter passed on is this function's summary, not a finding: the sink's own walk reports
-            // parameter flows where they end, once.
-            if hit.label.kind == SourceKind::Param {
-                self.core.keep_param_sink(&hit);
-            } else {
-                self.core.push_hit(hit);
-            }
-        }
-        let mut out = Taint::default();
-        let note = format!("returned by {shown} (line {})", start.0);
-        let path = self.core.path.clone();
-        for l in summary.ret.labels() {
-            match l.param {
-                Some(i) if l.kind == SourceKind::Param => {
-                    if let Some(a) = Self::arg_for(args, &summary.params, usize::from(i), offset) {
-                        let mut t = a.val.taint.clone().sanitized(l.sanitized, all);
-                        // A validator hands its argument back only after checks the walker may not read
-                        // (`validate_url(u)` raising on private hosts, `get_next_path(u)` falling back to
-                        // "./"): the result keeps the confidence of an unknown call.
-                        if l.via_call || summary.validator {
-                            t = t.via_call();
-                        }
-                        out.join(&t.step_in(path.as_ref(), start, end, &note));
-                    }
-                }
-                _ => {
-                    let t = Taint(vec![l.clone()]);
-                    out.join(&t.step_in(path.as_ref(), start, end, &note));
-                }
-            }
-        }
-        Val::tainted(out)
+        Val::tainted(summary::apply(
+            self.core,
+            n,
+            &callee.last,
+            summary,
+            args,
+            offset,
+        ))
     }
 
     fn mutate(&mut self, path: &str, method: &str, args: &[Arg<'t>], n: Node<'t>) {

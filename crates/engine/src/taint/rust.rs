@@ -11,6 +11,7 @@ use secreview_rules::data::SourceKind;
 use secreview_syntax::{named_children, walk};
 use tree_sitter::Node;
 
+use super::summary::{self, Summary};
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
     MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, join_env, join_val,
@@ -71,7 +72,7 @@ struct Rs<'c, 'a, 't> {
     uses: HashMap<String, String>,
     funcs: HashMap<String, Node<'t>>,
     methods: HashMap<String, Option<Node<'t>>>,
-    summaries: HashMap<usize, Taint>,
+    summaries: HashMap<usize, Rc<Summary>>,
     in_progress: HashSet<usize>,
     env: Env,
     ret: Taint,
@@ -205,10 +206,10 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     // Functions and parameters
     // --------------------------------------------------------------------------------------------------------------
 
-    fn function(&mut self, def: Node<'t>) -> Option<Taint> {
+    fn function(&mut self, def: Node<'t>) -> Option<Rc<Summary>> {
         let id = def.id();
         if let Some(s) = self.summaries.get(&id) {
-            return Some(s.clone());
+            return Some(Rc::clone(s));
         }
         if self.in_progress.contains(&id) || self.depth > MAX_DEPTH {
             return None;
@@ -234,8 +235,15 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         (self.env, self.ret, self.term, self.loop_depth) = saved;
         self.depth -= 1;
         self.in_progress.remove(&id);
-        self.summaries.insert(id, ret.clone());
-        Some(ret)
+        let summary = Rc::new(Summary {
+            ret,
+            sinks: summary::sinks_of(&self.core.param_sinks, id, None),
+            // Rust arguments are positional: names are not needed to map them.
+            params: Vec::new(),
+            validator: false,
+        });
+        self.summaries.insert(id, Rc::clone(&summary));
+        Some(summary)
     }
 
     fn param_nodes(def: Node<'t>) -> Vec<Node<'t>> {
@@ -399,7 +407,10 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
                 self.bind_param(pat, None, &Taint::default(), &typed);
                 continue;
             };
-            let taint = self.core.source(pat, kind, idx, &origin);
+            let mut taint = self.core.source(pat, kind, idx, &origin);
+            for l in &mut taint.0 {
+                l.scope = def.id();
+            }
             self.bind_param(pat, Some(ty), &taint, &typed);
         }
     }
@@ -1670,24 +1681,14 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             _ => return None,
         };
         let summary = self.function(def)?;
-        let mut out = Taint::default();
-        let (start, end) = self.core.pos(n);
-        let note = format!("returned by {}() (line {})", callee.last, start.0);
-        for l in summary.labels() {
-            match l.param {
-                Some(i) if l.kind == SourceKind::Param => {
-                    if let Some(a) = args.get(usize::from(i)) {
-                        let mut t = a.val.taint.clone().sanitized(l.sanitized, self.core.t.all);
-                        if l.via_call {
-                            t = t.via_call();
-                        }
-                        out.join(&t.step(start, end, &note));
-                    }
-                }
-                _ => out.join(&Taint(vec![l.clone()]).step(start, end, &note)),
-            }
-        }
-        Some(Val::tainted(out))
+        Some(Val::tainted(summary::apply(
+            self.core,
+            n,
+            &callee.last,
+            &summary,
+            args,
+            0,
+        )))
     }
 }
 

@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use secreview_rules::data::SourceKind;
 
-use super::{Label, Mask, SinkHit, Step, Taint};
+use tree_sitter::Node;
+
+use super::{Arg, Core, Label, Mask, SinkHit, Step, Taint, shown_text};
 use crate::project::Project;
 
 /// What a function does with its parameters.
@@ -147,6 +149,108 @@ pub(crate) fn sinks_of(hits: &[SinkHit], scope: usize, path: Option<&Rc<str>>) -
         .filter(|h| h.label.kind == SourceKind::Param && h.label.scope == scope)
         .filter_map(|h| ParamSink::from_hit(h, path))
         .collect()
+}
+
+/// The argument a call passes for parameter `i` of a function with parameters `params` (`offset`: 1 when the
+/// receiver is the first parameter).
+fn arg_for<'b, 't>(
+    args: &'b [Arg<'t>],
+    params: &[String],
+    i: usize,
+    offset: usize,
+) -> Option<&'b Arg<'t>> {
+    let name = params.get(i).map(String::as_str);
+    i.checked_sub(offset)
+        .and_then(|pi| args.iter().filter(|a| a.name.is_none()).nth(pi))
+        .or_else(|| {
+            args.iter()
+                .find(|a| a.name.is_some() && a.name.as_deref() == name)
+        })
+}
+
+/// Applies a summary at a call: reports the arguments that reach the callee's sinks (at the call) and
+/// returns the taint of the result. `offset`: 1 when the receiver is the first parameter.
+pub(crate) fn apply(
+    core: &mut Core<'_>,
+    n: Node<'_>,
+    callee: &str,
+    summary: &Summary,
+    args: &[Arg<'_>],
+    offset: usize,
+) -> Taint {
+    let all = core.t.all;
+    let (start, end) = core.pos(n);
+    let shown = format!("{callee}()");
+    for ps in &summary.sinks {
+        let bit: Mask = 1 << ps.class;
+        if core.active & bit == 0 {
+            continue;
+        }
+        let Some(a) = arg_for(args, &summary.params, usize::from(ps.param), offset) else {
+            continue;
+        };
+        let mut t = a.val.taint.clone().sanitized(ps.sanitized, all);
+        if ps.via_call {
+            t = t.via_call();
+        }
+        let Some(l) = t.live(bit) else { continue };
+        // `f` reads `user.id` off its parameter, and the caller's `user` is tainted only in another attribute
+        // (`user.website = form["w"]`), is an object built from request data (`Users(name=name)`), or one a
+        // call returned for it (an unknown call, or a query builder, which sanitizes for SQL:
+        // `Users.query.filter_by(name=name).first()`): its `id` is not the request's.
+        if ps.field && (l.partial || l.via_call || l.sanitized != 0 || a.val.ty.is_some()) {
+            continue;
+        }
+        let position = match &a.name {
+            Some(k) => format!("`{k}=`"),
+            None => format!("argument {}", usize::from(ps.param).saturating_sub(offset)),
+        };
+        let what = shown_text(core.text(a.node));
+        let hit = SinkHit {
+            class: ps.class,
+            start_byte: n.start_byte(),
+            start,
+            end,
+            label: l.clone(),
+            callee: shown.clone(),
+            position,
+            what,
+            tail: ps.tail(&shown),
+            sink: Some(ps.sink.clone()),
+            related: None,
+        };
+        // A parameter passed on is this function's summary, not a finding: the sink's own walk reports
+        // parameter flows where they end, once.
+        if hit.label.kind == SourceKind::Param {
+            core.keep_param_sink(&hit);
+        } else {
+            core.push_hit(hit);
+        }
+    }
+    let mut out = Taint::default();
+    let note = format!("returned by {shown} (line {})", start.0);
+    let path = core.path.clone();
+    for l in summary.ret.labels() {
+        match l.param {
+            Some(i) if l.kind == SourceKind::Param => {
+                if let Some(a) = arg_for(args, &summary.params, usize::from(i), offset) {
+                    let mut t = a.val.taint.clone().sanitized(l.sanitized, all);
+                    // A validator hands its argument back only after checks the walker may not read
+                    // (`validate_url(u)` raising on private hosts, `get_next_path(u)` falling back to
+                    // "./"): the result keeps the confidence of an unknown call.
+                    if l.via_call || summary.validator {
+                        t = t.via_call();
+                    }
+                    out.join(&t.step_in(path.as_ref(), start, end, &note));
+                }
+            }
+            _ => {
+                let t = Taint(vec![l.clone()]);
+                out.join(&t.step_in(path.as_ref(), start, end, &note));
+            }
+        }
+    }
+    out
 }
 
 /// Every function summary of one module, walked with a given number of module levels left to follow, in a
