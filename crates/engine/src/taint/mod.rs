@@ -1730,7 +1730,7 @@ pub(crate) fn run(
     let importer = project.module_path(&ctx.file.path);
     match parsed.lang {
         Lang::Python => python::analyse(&mut core, &ctx.file.added, importer.map(|p| (&across, p))),
-        Lang::Rust => rust::analyse(&mut core, &ctx.file.added),
+        Lang::Rust => rust::analyse(&mut core, &ctx.file.added, importer.map(|p| (&across, p))),
     }
     let path = &ctx.file.path;
     let subsumed = |h: &SinkHit| {

@@ -89,7 +89,7 @@ fn analyse(core: &mut Core<'_>, lines: &LineSet) {
     match core.parsed.lang {
         // Both versions are walked alone: a regression is what this file's change did.
         Lang::Python => python::analyse(core, lines, None),
-        Lang::Rust => rust::analyse(core, lines),
+        Lang::Rust => rust::analyse(core, lines, None),
     }
 }
 

@@ -5,18 +5,20 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use secreview_model::LineSet;
 use secreview_rules::data::SourceKind;
-use secreview_syntax::{named_children, walk};
+use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
-use super::summary::{self, Summary};
+use super::summary::{self, Across, Frozen, ModuleSummaries, SharedSummaries, Summary};
 use super::{
     Arg, CallSite, Callee, Const, Core, Env, Fields, GuardOperand, MAX_FOLD_DEPTH, MAX_NESTING,
-    MAX_PREFIX_SEGMENTS, Mask, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, join_env, join_val,
-    last_segment, squash,
+    MAX_PREFIX_SEGMENTS, Mask, Tables, Taint, Val, WORK_BASE, WORK_PER_BYTE, intersect, join_env,
+    join_val, last_segment, squash,
 };
+use crate::project::Project;
 
 const MAX_DEPTH: usize = 4;
 /// Longest callee text read as a path (`Command::new`); longer ones are computed callees, named `?`.
@@ -34,25 +36,13 @@ const TEXT_TYPES: [&str; 12] = [
     "Display", "Url",
 ];
 
-pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
-    let parsed = core.parsed;
-    let root = parsed.tree.root_node();
-    let mut w = Rs {
-        core,
-        uses: HashMap::new(),
-        funcs: HashMap::new(),
-        methods: HashMap::new(),
-        summaries: HashMap::new(),
-        in_progress: HashSet::new(),
-        env: Env::new(),
-        ret: Taint::default(),
-        term: false,
-        depth: 0,
-        loop_depth: 0,
-        nest: 0,
-        work: 0,
-        budget: WORK_BASE + WORK_PER_BYTE * parsed.text.len(),
-    };
+pub(super) fn analyse<'c, 'a>(
+    core: &'c mut Core<'a>,
+    added: &LineSet,
+    across: Option<(&'c Across<'a>, &'a str)>,
+) {
+    let root = core.parsed.tree.root_node();
+    let mut w = Rs::new(core, across, MODULE_LEVELS);
     let mut defs = Vec::new();
     w.index(root, &mut defs);
     for def in defs {
@@ -65,6 +55,11 @@ pub(super) fn analyse(core: &mut Core<'_>, added: &LineSet) {
         }
     }
 }
+
+/// How many modules deep a scanned file's calls are followed into the crate (handler → service → repository).
+const MODULE_LEVELS: u8 = 3;
+/// Stack for walking a module for its summaries (see the Python walker's `MODULE_STACK`).
+const MODULE_STACK: usize = 16 << 20;
 
 struct Rs<'c, 'a, 't> {
     core: &'c mut Core<'a>,
@@ -85,9 +80,35 @@ struct Rs<'c, 'a, 't> {
     /// Environment entries copied so far, and how many the file may copy (see [`WORK_BASE`]).
     work: usize,
     budget: usize,
+    /// The project around the file and the file's path in it, for calls into other modules.
+    across: Option<(&'c Across<'a>, &'a str)>,
+    /// How many more modules deep calls are followed.
+    levels: u8,
 }
 
-impl<'a: 't, 't> Rs<'_, 'a, 't> {
+impl<'c, 'a: 't, 't> Rs<'c, 'a, 't> {
+    fn new(core: &'c mut Core<'a>, across: Option<(&'c Across<'a>, &'a str)>, levels: u8) -> Self {
+        let budget = WORK_BASE + WORK_PER_BYTE * core.parsed.text.len();
+        Rs {
+            core,
+            uses: HashMap::new(),
+            funcs: HashMap::new(),
+            methods: HashMap::new(),
+            summaries: HashMap::new(),
+            in_progress: HashSet::new(),
+            env: Env::new(),
+            ret: Taint::default(),
+            term: false,
+            depth: 0,
+            loop_depth: 0,
+            nest: 0,
+            work: 0,
+            budget,
+            across,
+            levels,
+        }
+    }
+
     fn text(&self, n: Node<'_>) -> &'a str {
         self.core.text(n)
     }
@@ -1600,6 +1621,9 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
         if let Some(v) = self.helper(n, f, &callee, &args) {
             return v;
         }
+        if let Some(v) = self.foreign(n, &callee, &args) {
+            return v;
+        }
         if let Some(r) = &recv_val {
             if t.mutators.any(&callee) {
                 if let Some(path) = recv_node.and_then(|o| self.dotted(o)) {
@@ -1690,6 +1714,96 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             0,
         )))
     }
+}
+
+impl<'a: 't, 't> Rs<'_, 'a, 't> {
+    /// Applies the summary of a function in another module of the crate (`db::delete_note(&pool, id)` with
+    /// `use crate::db;`), if the callee resolves to one.
+    fn foreign(&mut self, n: Node<'t>, callee: &Callee, args: &[Arg<'t>]) -> Option<Val> {
+        let (across, importer) = self.across?;
+        let levels = self.levels.checked_sub(1)?;
+        if callee.raw.len() > MAX_CALLEE_BYTES || callee.raw.contains('.') {
+            return None;
+        }
+        let (path, name) = across.project.resolve_name(importer, &callee.raw)?;
+        if path == importer {
+            return None;
+        }
+        let path = across.project.module_path(&path)?;
+        let m = module_summaries(across, self.core.t, self.core.active, path, levels)?;
+        let summary = across.summary(&m, path, &name, levels)?;
+        Some(Val::tainted(summary::apply(
+            self.core,
+            n,
+            &callee.last,
+            &summary,
+            args,
+            0,
+        )))
+    }
+}
+
+/// The summaries of the Rust module `path` walked with `levels` left (see the Python walker's
+/// `module_summaries`: same cache, same keys).
+fn module_summaries(
+    across: &Across<'_>,
+    t: &Tables,
+    active: Mask,
+    path: &str,
+    levels: u8,
+) -> Option<Arc<ModuleSummaries>> {
+    let key = (path.to_owned(), levels, active);
+    if let Some(m) = across.shared.get(&key) {
+        return Some(m);
+    }
+    let (project, shared) = (across.project, across.shared);
+    let m = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(MODULE_STACK)
+            .spawn_scoped(scope, || {
+                project.with_parsed(path, |parsed| {
+                    summarise_module(project, shared, t, active, (parsed, path), levels)
+                })
+            })
+            .ok()?
+            .join()
+            .ok()?
+    })?;
+    Some(shared.keep(key, m))
+}
+
+/// Walks every free function of a Rust module for its summary.
+fn summarise_module(
+    project: &Project,
+    shared: &SharedSummaries,
+    t: &Tables,
+    active: Mask,
+    (parsed, path): (&ParsedFile, &str),
+    levels: u8,
+) -> ModuleSummaries {
+    let across = Across::new(project, shared);
+    let mut core = Core {
+        t,
+        parsed,
+        injected: &[],
+        active,
+        hits: Vec::new(),
+        off: Vec::new(),
+        path: Some(Rc::from(path)),
+        param_sinks: Vec::new(),
+        void_guards: &[],
+        project: Some(project),
+    };
+    let mut w = Rs::new(&mut core, Some((&across, path)), levels);
+    w.index(parsed.tree.root_node(), &mut Vec::new());
+    let mut out = ModuleSummaries::default();
+    let funcs: Vec<(String, Node<'_>)> = w.funcs.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    for (name, def) in funcs {
+        if let Some(s) = w.function(def) {
+            out.funcs.insert(name, Frozen::freeze(&s));
+        }
+    }
+    out
 }
 
 /// One step of [`Rs::flat`]'s explicit stack.
