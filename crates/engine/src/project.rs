@@ -157,6 +157,8 @@ struct Module {
     text: String,
     parsed: OnceLock<Option<ParsedFile>>,
     facts: OnceLock<Facts>,
+    /// Names an analysis reads off the module once per scan (see [`Project::memo_names`]).
+    names: OnceLock<HashSet<String>>,
 }
 
 /// The scanned tree's modules that matter for the changed files.
@@ -429,6 +431,7 @@ impl Project {
                 text,
                 parsed: OnceLock::new(),
                 facts: OnceLock::new(),
+                names: OnceLock::new(),
             },
         );
     }
@@ -530,6 +533,20 @@ impl Project {
             // A module the parser refuses (nested too deep) gives no facts; the scan reports it where it is changed.
             .get_or_init(|| secreview_syntax::parse(m.lang, m.text.clone()).ok())
             .as_ref()
+    }
+
+    /// A set of names read off the module at `path` by `compute`, once per scan (the handlers its router chains
+    /// register). One analysis owns the slot: it is computed by its first caller.
+    pub fn memo_names(
+        &self,
+        path: &str,
+        compute: impl FnOnce(&ParsedFile) -> HashSet<String>,
+    ) -> Option<&HashSet<String>> {
+        let m = self.modules.get(path)?;
+        Some(
+            m.names
+                .get_or_init(|| self.with_parsed(path, compute).unwrap_or_default()),
+        )
     }
 
     /// Calls `f` with the parsed module at `path`. A project of a few modules (the changed files' context)

@@ -6,6 +6,8 @@
 //! wrap only the routes added before them; actix `wrap` covers the whole `App` or `scope`. A router function
 //! whose own chain leaves a handler open is followed to the chains that compose it, up to [`MAX_LEVELS`] levels.
 
+use std::collections::HashSet;
+
 use secreview_syntax::{ParsedFile, named_children, walk};
 use tree_sitter::Node;
 
@@ -53,6 +55,9 @@ pub(crate) fn guard_of(
     }
     // Registered in another module: `App::new().wrap(auth).service(notes::create_note)` in `main.rs`.
     for wiring in project.rust_wiring().iter().filter(|w| *w != path) {
+        if !registers_name(project, wiring, handler, names) {
+            continue;
+        }
         let Some(wp) = project.parsed(wiring) else {
             continue;
         };
@@ -78,12 +83,12 @@ pub(crate) fn registered_elsewhere(
     names: &Names,
 ) -> Option<Registered> {
     for wiring in project.rust_wiring().iter().filter(|w| *w != path) {
+        if !registers_name(project, wiring, name, names) {
+            continue;
+        }
         let Some(wp) = project.parsed(wiring) else {
             continue;
         };
-        if !wp.text.contains(name) {
-            continue;
-        }
         for (_, items) in chains(wp, names) {
             if let Some(m) = method_in(project, wiring, &items, path, name) {
                 return Some(m);
@@ -111,6 +116,35 @@ fn method_in(
         Item::Inline(inner) => method_in(project, from, inner, path, name),
         _ => None,
     })
+}
+
+/// Whether the wiring module registers a handler whose last path segment is `name`: the router chains of a
+/// module are read once per scan for this (`Project::memo_names`), so asking it for every function of every
+/// file does not walk every wiring module again.
+fn registers_name(project: &Project, wiring: &str, name: &str, names: &Names) -> bool {
+    project
+        .memo_names(wiring, |wp| {
+            let mut out = HashSet::new();
+            for (_, items) in chains(wp, names) {
+                handler_names(&items, &mut out);
+            }
+            out
+        })
+        .is_some_and(|set| set.contains(name))
+}
+
+fn handler_names(items: &[Item<'_>], out: &mut HashSet<String>) {
+    for item in items {
+        match item {
+            Item::Handlers(hs) => {
+                for (written, _) in hs {
+                    out.insert(written.rsplit("::").next().unwrap_or(written).to_owned());
+                }
+            }
+            Item::Inline(inner) => handler_names(inner, out),
+            Item::Guard(_) | Item::SubFn(_) => {}
+        }
+    }
 }
 
 /// Router functions already followed upwards in this question, by (module, function).
