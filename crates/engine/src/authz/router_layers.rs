@@ -304,6 +304,10 @@ fn refers_to_fn(project: &Project, from: &str, written: &str, path: &str, name: 
 /// Every outermost method chain of the module, with the function it is written in.
 fn chains<'t>(p: &'t ParsedFile, names: &Names) -> Vec<(Option<String>, Vec<Item<'t>>)> {
     let mut out = Vec::new();
+    // Most modules build no router: a text check spares walking their whole tree for every question.
+    if !ROUTER_METHODS.iter().any(|m| p.text.contains(m)) {
+        return out;
+    }
     let mut current_fn: Vec<(usize, String)> = Vec::new();
     walk(p.tree.root_node(), &mut |n| {
         while current_fn
@@ -328,6 +332,16 @@ fn chains<'t>(p: &'t ParsedFile, names: &Names) -> Vec<(Option<String>, Vec<Item
     });
     out
 }
+
+/// The router methods as they appear in source, for the text check before a module's chains are walked.
+const ROUTER_METHODS: [&str; 6] = [
+    ".route(",
+    ".service(",
+    ".nest(",
+    ".merge(",
+    ".configure(",
+    ".nest_service(",
+];
 
 /// A method call chain with at least one router method: `.route(`, `.service(`, `.nest(`, `.merge(`,
 /// `.configure(`.
