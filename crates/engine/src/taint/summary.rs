@@ -10,7 +10,10 @@
 //! At a call, an argument's taint that is live for a parameter's sink is reported **at the call**, the flow
 //! continuing into the callee to the sink: the call is what the diff changed, and the message names both. A
 //! caller's own parameter passed on becomes a sink of the caller's summary, so wrappers of wrappers compose.
-//! The callee may be in another module of the project (see `python::Py::foreign`); its steps then carry its path.
+//! The callee may be in another module of the project (`python::Py::foreign`, `rust::Rs::foreign`); its steps
+//! then carry its path. Modules are walked for their summaries once per scan, all their functions at once, and
+//! kept frozen ([`Frozen`], no `Rc`) in [`SharedSummaries`] for every thread, keyed by the levels left so that
+//! a result never depends on which file asked first.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
