@@ -1225,6 +1225,28 @@ pub(crate) struct Core<'a> {
 }
 
 impl<'a> Core<'a> {
+    /// The state for walking a project module for its summaries: its hits are not reported, its steps carry its
+    /// path.
+    pub fn for_module(
+        t: &'a Tables,
+        (parsed, path): (&'a ParsedFile, &str),
+        active: Mask,
+        project: &'a Project,
+    ) -> Core<'a> {
+        Core {
+            t,
+            parsed,
+            injected: &[],
+            active,
+            hits: Vec::new(),
+            off: Vec::new(),
+            path: Some(Rc::from(path)),
+            param_sinks: Vec::new(),
+            void_guards: &[],
+            project: Some(project),
+        }
+    }
+
     pub fn text(&self, n: Node<'_>) -> &'a str {
         &self.parsed.text[n.byte_range()]
     }

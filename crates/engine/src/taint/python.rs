@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use secreview_model::LineSet;
 use secreview_rules::data::SourceKind;
@@ -30,8 +29,6 @@ const NON_HTML_TYPES: &[&str] = &["text/plain", "json", "text/csv", "octet-strea
 /// How many modules deep a scanned file's calls are followed into the project: route → service → repository
 /// → the helper with the sink.
 const MODULE_LEVELS: u8 = 3;
-/// Stack for walking a module for its summaries: each level is a walk of its own, nested in the caller's.
-const MODULE_STACK: usize = 16 << 20;
 /// Marks a [`Val::ty`] naming a project class as `@<module path>:<Class>` (not a dotted library type).
 const PROJECT_TYPE: &str = "@";
 /// Longest callee text resolved into the project (generated chains are not worth a lookup).
@@ -2257,7 +2254,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             return None;
         }
         let path = across.project.module_path(&path)?;
-        let m = module_summaries(across, self.core.t, self.core.active, path, levels)?;
+        let m = summary::module_summaries(
+            across,
+            (self.core.t, self.core.active),
+            path,
+            levels,
+            summarise_module,
+        )?;
         let qual = qual.join(".");
         if m.classes.contains(&qual) {
             let mut taint = Taint::default();
@@ -2834,36 +2837,6 @@ fn strip_optional(ty: &str) -> &str {
     t
 }
 
-/// The summaries of module `path` walked with `levels` left: from the scan's shared cache, or computed now.
-fn module_summaries(
-    across: &Across<'_>,
-    t: &Tables,
-    active: Mask,
-    path: &str,
-    levels: u8,
-) -> Option<Arc<ModuleSummaries>> {
-    let key = (path.to_owned(), levels, active);
-    if let Some(m) = across.shared.get(&key) {
-        return Some(m);
-    }
-    let (project, shared) = (across.project, across.shared);
-    // A thread of its own: the walk nests in the caller's (which may be deep in an expression already), and
-    // its own calls nest further; a fresh stack keeps every level's bound independent of who asked.
-    let m = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(MODULE_STACK)
-            .spawn_scoped(scope, || {
-                project.with_parsed(path, |parsed| {
-                    summarise_module(project, shared, t, active, (parsed, path), levels)
-                })
-            })
-            .ok()?
-            .join()
-            .ok()?
-    })?;
-    Some(shared.keep(key, m))
-}
-
 /// Walks every top-level function and method of a module for its summary.
 fn summarise_module(
     project: &Project,
@@ -2874,18 +2847,7 @@ fn summarise_module(
     levels: u8,
 ) -> ModuleSummaries {
     let across = Across::new(project, shared);
-    let mut core = Core {
-        t,
-        parsed,
-        injected: &[],
-        active,
-        hits: Vec::new(),
-        off: Vec::new(),
-        path: Some(Rc::from(path)),
-        param_sinks: Vec::new(),
-        void_guards: &[],
-        project: Some(project),
-    };
+    let mut core = Core::for_module(t, (parsed, path), active, project);
     let mut w = Py::new(&mut core, Some((&across, path)), levels);
     w.index(parsed.tree.root_node(), &mut Vec::new());
     w.index_shapes(parsed.tree.root_node());

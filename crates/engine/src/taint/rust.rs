@@ -5,7 +5,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
-use std::sync::Arc;
 
 use secreview_model::LineSet;
 use secreview_rules::data::SourceKind;
@@ -58,8 +57,6 @@ pub(super) fn analyse<'c, 'a>(
 
 /// How many modules deep a scanned file's calls are followed into the crate (handler → service → repository).
 const MODULE_LEVELS: u8 = 3;
-/// Stack for walking a module for its summaries (see the Python walker's `MODULE_STACK`).
-const MODULE_STACK: usize = 16 << 20;
 
 struct Rs<'c, 'a, 't> {
     core: &'c mut Core<'a>,
@@ -1730,7 +1727,13 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
             return None;
         }
         let path = across.project.module_path(&path)?;
-        let m = module_summaries(across, self.core.t, self.core.active, path, levels)?;
+        let m = summary::module_summaries(
+            across,
+            (self.core.t, self.core.active),
+            path,
+            levels,
+            summarise_module,
+        )?;
         let summary = across.summary(&m, path, &name, levels)?;
         Some(Val::tainted(summary::apply(
             self.core,
@@ -1743,35 +1746,6 @@ impl<'a: 't, 't> Rs<'_, 'a, 't> {
     }
 }
 
-/// The summaries of the Rust module `path` walked with `levels` left (see the Python walker's
-/// `module_summaries`: same cache, same keys).
-fn module_summaries(
-    across: &Across<'_>,
-    t: &Tables,
-    active: Mask,
-    path: &str,
-    levels: u8,
-) -> Option<Arc<ModuleSummaries>> {
-    let key = (path.to_owned(), levels, active);
-    if let Some(m) = across.shared.get(&key) {
-        return Some(m);
-    }
-    let (project, shared) = (across.project, across.shared);
-    let m = std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .stack_size(MODULE_STACK)
-            .spawn_scoped(scope, || {
-                project.with_parsed(path, |parsed| {
-                    summarise_module(project, shared, t, active, (parsed, path), levels)
-                })
-            })
-            .ok()?
-            .join()
-            .ok()?
-    })?;
-    Some(shared.keep(key, m))
-}
-
 /// Walks every free function of a Rust module for its summary.
 fn summarise_module(
     project: &Project,
@@ -1782,18 +1756,7 @@ fn summarise_module(
     levels: u8,
 ) -> ModuleSummaries {
     let across = Across::new(project, shared);
-    let mut core = Core {
-        t,
-        parsed,
-        injected: &[],
-        active,
-        hits: Vec::new(),
-        off: Vec::new(),
-        path: Some(Rc::from(path)),
-        param_sinks: Vec::new(),
-        void_guards: &[],
-        project: Some(project),
-    };
+    let mut core = Core::for_module(t, (parsed, path), active, project);
     let mut w = Rs::new(&mut core, Some((&across, path)), levels);
     w.index(parsed.tree.root_node(), &mut Vec::new());
     let mut out = ModuleSummaries::default();

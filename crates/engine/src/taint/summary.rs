@@ -24,7 +24,9 @@ use secreview_rules::data::SourceKind;
 
 use tree_sitter::Node;
 
-use super::{Arg, Core, Label, Mask, SinkHit, Step, Taint, shown_text};
+use secreview_syntax::ParsedFile;
+
+use super::{Arg, Core, Label, Mask, SinkHit, Step, Tables, Taint, shown_text};
 use crate::project::Project;
 
 /// What a function does with its parameters.
@@ -441,6 +443,45 @@ impl SharedSummaries {
             Err(_) => m,
         }
     }
+}
+
+/// Stack for walking a module for its summaries: each level is a walk of its own, nested in the caller's.
+const MODULE_STACK: usize = 16 << 20;
+
+/// A language's module walk for summaries: (project, shared cache, tables, sink classes wanted, the module and its
+/// path, levels left).
+pub(crate) type Summarise =
+    fn(&Project, &SharedSummaries, &Tables, Mask, (&ParsedFile, &str), u8) -> ModuleSummaries;
+
+/// The summaries of module `path` walked with `levels` left: from the scan's shared cache, or computed now by
+/// `summarise`.
+pub(crate) fn module_summaries(
+    across: &Across<'_>,
+    (t, active): (&Tables, Mask),
+    path: &str,
+    levels: u8,
+    summarise: Summarise,
+) -> Option<Arc<ModuleSummaries>> {
+    let key = (path.to_owned(), levels, active);
+    if let Some(m) = across.shared.get(&key) {
+        return Some(m);
+    }
+    let (project, shared) = (across.project, across.shared);
+    // A thread of its own: the walk nests in the caller's (which may be deep in an expression already), and
+    // its own calls nest further; a fresh stack keeps every level's bound independent of who asked.
+    let m = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(MODULE_STACK)
+            .spawn_scoped(scope, || {
+                project.with_parsed(path, |parsed| {
+                    summarise(project, shared, t, active, (parsed, path), levels)
+                })
+            })
+            .ok()?
+            .join()
+            .ok()?
+    })?;
+    Some(shared.keep(key, m))
 }
 
 /// What one scanned file's walk knows of the modules it calls into.
