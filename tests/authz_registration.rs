@@ -12,8 +12,6 @@ mod fake;
 #[allow(dead_code)]
 mod repo;
 
-use serde_json::Value;
-
 /// The `routes` table of a fixture repository's branch, one line per row.
 fn routes(fixture: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
@@ -94,20 +92,7 @@ fn rust_handlers_are_guarded_by_the_router_that_composes_theirs() {
 fn mass_assignment_points_at_the_schema_in_its_module() {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "mass-assignment-layered");
-    let out = cli::secreview()
-        .args([
-            "scan",
-            "--base",
-            "main",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, report) = cli::scan_branch_json(tmp.path());
     let evidence = |line: u64, path: &str| {
         let f = report["findings"]
             .as_array()

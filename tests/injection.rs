@@ -36,26 +36,13 @@ fn scan_change(head: &str) -> Vec<(String, u64, Vec<String>)> {
     repo::branch(&repo, "feature");
     repo::write(tmp.path(), &[("app.py", head)]);
     repo::commit_all(&repo, "change");
-    let out = cli::secreview()
-        .args([
-            "scan",
-            "--base",
-            "main",
-            "--format",
-            "json",
-            "--fail-on",
-            "never",
-        ])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let (out, json) = cli::scan_branch_json(tmp.path());
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     json["findings"]
         .as_array()
         .unwrap()

@@ -10,3 +10,23 @@ pub fn secreview() -> Command {
         .env("SECREVIEW_TODAY", "2026-11-24");
     c
 }
+
+/// `scan --base main --format json --fail-on never DIR`: the run's output and its JSON report.
+#[allow(dead_code)] // not every test crate that includes this module scans a branch
+pub fn scan_branch_json(dir: &std::path::Path) -> (std::process::Output, serde_json::Value) {
+    let out = secreview()
+        .args([
+            "scan",
+            "--base",
+            "main",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(dir)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap();
+    (out, report)
+}
