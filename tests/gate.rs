@@ -26,10 +26,20 @@ fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {
     (out.status.code().unwrap(), json)
 }
 
-/// A branch adding a helper that runs SQL built from its own parameter: a high-severity finding whose source is an
-/// unknown caller, so its confidence sits below the blocking confidence.
+/// A branch adding a helper that runs SQL built from its own parameter, called with a value the analysis cannot
+/// trace: a high-severity finding whose source is an unknown caller, so its confidence sits below the blocking
+/// confidence.
 fn low_confidence_branch(dir: &Path) {
-    let r = repo::init(dir, &[("app/__init__.py", "")]);
+    let r = repo::init(
+        dir,
+        &[
+            ("app/__init__.py", ""),
+            (
+                "app/cli.py",
+                "from app.report import count_rows\n\ndef main(db, argv):\n    print(count_rows(db, argv[1]))\n",
+            ),
+        ],
+    );
     repo::branch(&r, "feature");
     repo::write(
         dir,

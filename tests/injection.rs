@@ -98,3 +98,52 @@ fn check_rewritten_as_strictly_is_not_reported() {
         "{found:?}"
     );
 }
+
+/// A parameter flow is judged by the project's calls of its function, in files the branch did not touch: a
+/// helper only ever given constants is silent, one given something else keeps its finding with that call as
+/// evidence, and one nothing calls (an entry point for code outside the project) is at most low severity.
+#[test]
+fn parameter_flows_are_judged_by_their_callers_in_other_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let jobs = "from app.tools import run_report, archive\nfrom app import tools as t\n\nWEEKLY = \"weekly\"\n\n\
+                def nightly():\n    run_report(\"daily\")\n    run_report(WEEKLY)\n\n\
+                def forward(kind):\n    t.run_report(kind)\n\n\
+                def go():\n    forward(\"monthly\")\n\n\
+                def pack(names):\n    for n in names:\n        archive(n)\n";
+    let repo = repo::init(
+        tmp.path(),
+        &[
+            ("app/__init__.py", ""),
+            ("app/jobs.py", jobs),
+            ("app/tools.py", "import os\n"),
+        ],
+    );
+    repo::branch(&repo, "feature");
+    let tools = "import os\nimport subprocess\n\n\n\
+                 def run_report(kind):\n    subprocess.run(\"report --kind \" + kind, shell=True)\n\n\n\
+                 def archive(path):\n    os.system(\"tar czf out.tgz \" + path)\n\n\n\
+                 def purge(cursor, table):\n    cursor.execute(\"DELETE FROM \" + table)\n";
+    repo::write(tmp.path(), &[("app/tools.py", tools)]);
+    repo::commit_all(&repo, "tools");
+    let (out, json) = cli::scan_branch_json(tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{json:#}");
+    let findings = json["findings"].as_array().unwrap();
+    let at = |line: u64| {
+        findings
+            .iter()
+            .find(|f| f["location"]["start_line"] == line)
+    };
+    assert!(at(6).is_none(), "constant callers only: {json:#}");
+    let archive = at(10).expect("an open caller keeps the finding");
+    assert_eq!(archive["severity"], "high", "{archive:#}");
+    let evidence = &archive["evidence"][0]["location"];
+    assert_eq!(
+        (evidence["path"].as_str(), evidence["start_line"].as_u64()),
+        (Some("app/jobs.py"), Some(18)),
+        "{archive:#}"
+    );
+    let purge = at(14).expect("an uncalled helper is still reported");
+    assert_eq!(purge["rule_id"], "sql-string-built");
+    assert_eq!(purge["severity"], "low", "{purge:#}");
+    assert_eq!(findings.len(), 2, "{json:#}");
+}

@@ -28,7 +28,9 @@ use secreview_model::ChangedFile;
 use secreview_syntax::ir::{self, ExprKind, StmtKind};
 use secreview_syntax::{Lang, ParsedFile};
 
+mod callers;
 mod templates;
+pub use callers::{Callers, Site, Target, TreeReader};
 pub use templates::is_template;
 
 /// Import levels followed from the changed files: route → deps module → the auth module it imports. Deeper
@@ -180,6 +182,8 @@ pub struct Project {
     pub(crate) taint: crate::taint::SharedSummaries,
     /// Templates the changed Python modules name (see `templates`).
     templates: templates::Templates,
+    /// Call sites of the project's functions, searched on demand (see `callers`).
+    calls: callers::CallIndex,
 }
 
 impl Project {
@@ -291,6 +295,14 @@ impl Project {
         }
         project.finish();
         project
+    }
+
+    /// Lets the project read the rest of the tree when a question needs it (the callers of a function, see
+    /// [`Project::callers`]); without a reader only the modules read at build are searched.
+    #[must_use]
+    pub fn with_reader(mut self, reader: TreeReader) -> Project {
+        self.calls.set_reader(reader);
+        self
     }
 
     fn finish(&mut self) {

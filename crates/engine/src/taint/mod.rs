@@ -46,16 +46,17 @@ mod tests;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
-use secreview_model::{Evidence, Location};
+use secreview_model::{Evidence, Location, Severity};
 use secreview_rules::data::{SourceKind, TaintTable};
 use secreview_rules::{CompiledRule, Matcher};
+use secreview_syntax::ir::walk;
 use secreview_syntax::{Lang, ParsedFile};
 use tree_sitter::Node;
 
 use crate::EngineError;
 use crate::emit::Hit;
 use crate::file::FileCtx;
-use crate::project::Project;
+use crate::project::{Callers, Project, Target};
 use crate::redact::excerpt;
 
 /// A set of sink classes, one bit per class (at most 32 classes per language).
@@ -1766,6 +1767,10 @@ pub(crate) fn run(
     };
     for h in core.hits.iter().filter(|h| !subsumed(h)) {
         let bit = 1 << h.class;
+        let callers = param_callers(h, ctx, parsed, project);
+        if matches!(callers, Some(Callers::Constants { .. })) {
+            continue;
+        }
         for (ri, rule, m) in &wanted {
             let reported = match &rule.matcher {
                 Matcher::Taint { sources, .. } => {
@@ -1776,8 +1781,69 @@ pub(crate) fn run(
             if m & bit == 0 || !reported {
                 continue;
             }
-            hits.push((*ri, to_hit(h, rule.meta.confidence, path)));
+            let mut hit = to_hit(h, rule.meta.confidence, path);
+            if let Some(c) = &callers {
+                weigh_callers(&mut hit, c, rule.meta.severity);
+            }
+            hits.push((*ri, hit));
         }
+    }
+}
+
+/// What the project's calls pass for the parameter a hit starts at (see `project::callers`): asked only for a
+/// parameter of a function of this file, on a changed line.
+fn param_callers(
+    h: &SinkHit,
+    ctx: &FileCtx<'_>,
+    parsed: &ParsedFile,
+    project: &Project,
+) -> Option<Callers> {
+    if h.label.kind != SourceKind::Param || !ctx.file.added.intersects(h.start.0, h.end.0) {
+        return None;
+    }
+    let mut root = h.label.flow.as_deref()?;
+    while let Some(prev) = root.prev.as_deref() {
+        root = prev;
+    }
+    if root.path.is_some() {
+        return None;
+    }
+    let target = param_target(parsed, &ctx.file.path, root.start)?;
+    Some(project.callers(&target))
+}
+
+/// The function whose parameter starts at `at` (line, column), as a callers question.
+fn param_target(parsed: &ParsedFile, path: &str, at: (u32, u32)) -> Option<Target> {
+    let module = secreview_syntax::ir::lower(parsed);
+    walk::functions(&module).into_iter().find_map(|s| {
+        let p = s
+            .function
+            .params
+            .iter()
+            .find(|p| parsed.line_col(p.span.start as usize) == at)?;
+        Some(Target {
+            path: path.to_owned(),
+            function: s.function.name.to_owned(),
+            class: s.class.map(|c| c.name.to_owned()),
+            param: p.name.to_owned(),
+        })
+    })
+}
+
+/// A parameter flow of a function nobody in the project calls is an entry point for callers we cannot see:
+/// reported, but never above low severity. One whose callers pass values we cannot follow says where.
+fn weigh_callers(hit: &mut Hit, callers: &Callers, severity: Severity) {
+    match callers {
+        Callers::None => {
+            hit.severity = Some(severity.min(Severity::Low));
+            hit.detail
+                .push_str(" (nothing in the project calls the function: low severity)");
+        }
+        Callers::Open(site) => hit.evidence.push(Evidence {
+            location: Location::line(&site.path, site.line),
+            note: "called here with a value that is not a constant".to_owned(),
+        }),
+        Callers::Constants { .. } | Callers::Unknown => {}
     }
 }
 

@@ -27,6 +27,7 @@
 pub(crate) mod print;
 pub mod python;
 pub mod rust;
+pub mod walk;
 
 use crate::{Lang, ParsedFile};
 

@@ -463,3 +463,67 @@ fn half_written_code_lowers_without_panicking() {
         }
     }
 }
+
+/// The functions a walk finds (class.name) and the calls each body evaluates, nested definitions excluded.
+fn walked(lang: Lang, src: &str) -> String {
+    let f = parse(lang, src.to_owned()).unwrap();
+    let m = lower(&f);
+    let calls = |body: &[Stmt<'_>]| {
+        let mut out = Vec::new();
+        walk::exprs(body, &mut |e| {
+            if let ExprKind::Call(c) = &e.kind {
+                out.push(c.callee.dotted().unwrap_or_default());
+            }
+        });
+        out.join(",")
+    };
+    let mut out = format!("module: {}\n", calls(&m.body));
+    for c in walk::classes(&m) {
+        let _ = writeln!(out, "class {}: {}", c.name, calls(&c.body));
+    }
+    for s in walk::functions(&m) {
+        let owner = s.class.map_or(String::new(), |c| format!("{}.", c.name));
+        let _ = writeln!(
+            out,
+            "{owner}{}: {}",
+            s.function.name,
+            calls(&s.function.body)
+        );
+    }
+    out
+}
+
+#[test]
+fn walks_find_every_function_and_stay_in_their_scope() {
+    insta::assert_snapshot!(walked(
+        Lang::Python,
+        r#"
+@register(name())
+class Jobs(Base):
+    limit = default_limit()
+    class Meta:
+        ordering = order()
+
+    @cached(ttl())
+    def run(self, x=fallback()):
+        helper(lambda: inner(x))
+        def nested():
+            deep()
+        return [fmt(i) for i in items()]
+
+if cond():
+    def conditional():
+        branch()
+"#
+    ));
+    insta::assert_snapshot!(walked(
+        Lang::Rust,
+        r#"
+mod inner { fn hidden() { secret(); } }
+impl Repo {
+    fn get(&self) -> i32 { self.pool.query(make()).unwrap_or(0) }
+}
+fn main() { let f = |x| call(x); println!("{}", fmt_it()); }
+"#
+    ));
+}
