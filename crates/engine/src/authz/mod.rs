@@ -773,12 +773,19 @@ fn lowered_arguments(
 /// A check the diff made bypassable: an `or` added beside it in a granting condition, or an `and` in a
 /// rejecting one (`if note.owner_id != user.id and not note.shared: raise`).
 fn loosened_checks(r: &Route, old: &Route, ctx: &FileCtx<'_>, base: f32, out: &mut Vec<Hit>) {
-    for l in &r.loosened {
-        if !ctx.file.added.contains(l.line) || old.loosened.iter().any(|o| o.note == l.note) {
+    for loosened in &r.loosened {
+        let l = &loosened.at;
+        if !ctx.file.added.contains(l.line) || old.loosened.iter().any(|o| o.at.note == l.note) {
             continue;
         }
         // The base version checked here without the bypass: the check existed and the condition was changed.
         if old.ownership.is_empty() && old.privilege.is_empty() {
+            continue;
+        }
+        // A rejecting `if` the change added whole (`if not is_admin() and not can_access(c): abort(404)`) only
+        // rejects more callers than before: the bypass is part of a new restriction, not a loosened one.
+        let (first, last) = loosened.body;
+        if loosened.rejecting && (first..=last).all(|line| ctx.file.added.contains(line)) {
             continue;
         }
         let mut hit = hit_at(l, base).detail(format!(

@@ -4,6 +4,17 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use secreview_rules::data::AuthzNames;
 
+/// A check an `or` (or, in a rejecting `if`, an `and`) lets another condition bypass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Loosened {
+    /// The boolean operator, with the bypass in the note.
+    pub at: Ev,
+    /// The `if` rejects (raises, aborts) when its condition holds, rather than granting.
+    pub rejecting: bool,
+    /// The lines of the `if`'s body.
+    pub body: (u32, u32),
+}
+
 /// A place in the file and what it shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Ev {
@@ -222,7 +233,7 @@ pub(crate) struct Route {
     pub privilege_args: Vec<(String, Ev)>,
     /// Checks an `or` (or, in a rejecting `if`, an `and`) lets a non-check condition bypass:
     /// `if note.owner_id == user.id or note.is_public:`.
-    pub loosened: Vec<Ev>,
+    pub loosened: Vec<Loosened>,
     /// The project's `DEFAULT_PERMISSION_CLASSES` apply (a DRF view without its own), with where they are set:
     /// the view's protection is known, whatever it is.
     pub default_permissions: Option<Ev>,

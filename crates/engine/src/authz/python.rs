@@ -11,7 +11,7 @@ use super::defaults;
 use super::imported;
 use super::layers::{self, Layers};
 use super::model::{
-    Ev, Framework, Lookup, Names, Owner, Route, contains_word, loads_one, sql_writes,
+    Ev, Framework, Lookup, Loosened, Names, Owner, Route, contains_word, loads_one, sql_writes,
 };
 use super::schema;
 use super::wiring;
@@ -1759,7 +1759,7 @@ fn loosened_check(
     names: &Names,
     op: Node<'_>,
     parent: Option<Node<'_>>,
-) -> Option<Ev> {
+) -> Option<Loosened> {
     let operator = op.child_by_field_name("operator").map(|o| t(p, o))?;
     let cond = parent.filter(|par| {
         matches!(par.kind(), "if_statement" | "elif_clause")
@@ -1767,9 +1767,8 @@ fn loosened_check(
                 .child_by_field_name("condition")
                 .is_some_and(|c| c.id() == op.id())
     })?;
-    let consequence = cond
-        .child_by_field_name("consequence")
-        .map_or("", |c| t(p, c));
+    let body = cond.child_by_field_name("consequence")?;
+    let consequence = t(p, body);
     let rejecting = [
         "raise ",
         "abort(",
@@ -1808,15 +1807,19 @@ fn loosened_check(
         (false, true) => *left,
         _ => return None,
     };
-    Some(ev(
-        p,
-        op,
-        format!(
-            "`{}`: `{}` bypasses the check",
-            truncate(t(p, op)),
-            truncate(t(p, bypass))
+    Some(Loosened {
+        at: ev(
+            p,
+            op,
+            format!(
+                "`{}`: `{}` bypasses the check",
+                truncate(t(p, op)),
+                truncate(t(p, bypass))
+            ),
         ),
-    ))
+        rejecting,
+        body: p.lines(body),
+    })
 }
 
 /// The string and name arguments of a privilege decorator (`@permission_required("app.delete_x")`), recorded for
