@@ -198,6 +198,9 @@ impl<'a> PyFile<'a> {
                     r.methods
                         .extend(["GET", "POST", "PUT", "PATCH", "DELETE"].map(str::to_owned));
                     file.class_evidence(p, names, n, &mut r);
+                    if let Some(m) = file.serializer_class_writes(p, names, n, bases) {
+                        r.mass_assignment.push(m);
+                    }
                     file.default_permissions(p, names, n, &mut r);
                     file.url_guards(p, names, n, &mut r);
                     // Without its own `permission_classes` a DRF view takes the settings' defaults, which may
@@ -706,6 +709,53 @@ impl<'a> PyFile<'a> {
             &format!(
                 "`{}` built from every field of `{param}`",
                 truncate(t(p, call))
+            ),
+            &found,
+        ))
+    }
+
+    /// A DRF view whose framework `create`/`update` write through `serializer_class = X`, where `X` (in any
+    /// module) lets the client set privileged fields: the stock actions save whatever the serializer accepts.
+    fn serializer_class_writes(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        class: Node<'_>,
+        bases: &str,
+    ) -> Option<Ev> {
+        const WRITERS: &[&str] = &[
+            "ModelViewSet",
+            "CreateModelMixin",
+            "UpdateModelMixin",
+            "CreateAPIView",
+            "UpdateAPIView",
+            "ListCreateAPIView",
+            "RetrieveUpdateAPIView",
+            "RetrieveUpdateDestroyAPIView",
+        ];
+        if !WRITERS.iter().any(|w| bases.contains(w)) {
+            return None;
+        }
+        let body = class.child_by_field_name("body")?;
+        let assign = named_children(body)
+            .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind() == "assignment"))
+            .find(|a| {
+                a.child_by_field_name("left")
+                    .is_some_and(|l| t(p, l) == "serializer_class")
+            })?;
+        let value = assign.child_by_field_name("right")?;
+        if !matches!(value.kind(), "identifier" | "attribute") {
+            return None;
+        }
+        let serializer = t(p, value);
+        let found =
+            schema::privileged_fields(self.scope.project, self.scope.path, p, serializer, names)?;
+        Some(privileged_ev(
+            p,
+            assign,
+            &format!(
+                "the view's stock create/update save `{}` as the client sends it",
+                last_segment(serializer)
             ),
             &found,
         ))
