@@ -461,7 +461,9 @@ impl SecretsMatcher {
         {
             return true;
         }
-        self.is_generic(rule) && self.identifier_or_hash(value, key_of(whole, value))
+        self.is_generic(rule)
+            && (self.identifier_or_hash(value, key_of(whole, value))
+                || echoes_key(value, key_of(whole, value)))
     }
 
     /// UUIDs and hex digests a generic rule drops, unless the value is hex (not a 40-hex git object id) or a
@@ -521,6 +523,23 @@ struct FileKind {
 }
 
 /// The text of a match before its value: the key, operator and quotes.
+/// A value that spells its own key again (`{"csrftoken": "CSRFTOKEN"}`, `api_key = "API-KEY"`, `db_password:
+/// "PASSWORD"`): a placeholder naming what belongs there, not a credential.
+fn echoes_key(value: &str, key: &str) -> bool {
+    let squash = |s: &str| -> String {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let trimmed = key.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+    let start = trimmed
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    let (key, value) = (squash(&trimmed[start..]), squash(value));
+    value.len() >= 4 && !key.is_empty() && key.ends_with(&value)
+}
+
 fn key_of<'a>(whole: &'a str, value: &str) -> &'a str {
     whole.find(value).map_or(whole, |i| &whole[..i])
 }

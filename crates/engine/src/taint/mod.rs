@@ -629,7 +629,9 @@ impl Tables {
     }
 
     pub(crate) fn is_clean_type(&self, ty: &str) -> bool {
-        let last = last_segment(ty);
+        // `sa.Select[t.Any]` is a `Select` whatever it selects.
+        let head = ty.split_once('[').map_or(ty, |(h, _)| h).trim();
+        let last = last_segment(head);
         self.clean_types.iter().any(|c| c == ty || c == last)
     }
 }
