@@ -406,6 +406,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         self.core.check_return(stmt, body, &taint);
     }
 
+    /// A function named as private to its module or class (`_helper`, not a dunder).
+    fn is_private(&self, def: Node<'t>) -> bool {
+        def.child_by_field_name("name")
+            .map(|n| self.text(n))
+            .is_some_and(|n| n.starts_with('_') && !n.starts_with("__"))
+    }
+
     fn is_handler(&self, def: Node<'t>) -> bool {
         let Some(p) = def.parent().filter(|p| p.kind() == "decorated_definition") else {
             return false;
@@ -539,7 +546,9 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 if name != "request" {
                     self.aliases.push(name.clone());
                 }
-                django = t.request_param_names.contains(&name) || django;
+                // A private helper (`_handle_action(self, request, action)`) takes `request` from the view that
+                // calls it: its other parameters are what that view passes, not URL captures.
+                django = (t.request_param_names.contains(&name) && !self.is_private(def)) || django;
                 continue;
             }
             if (!core_ty.is_empty() && t.is_clean_type(core_ty))
@@ -1643,12 +1652,25 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             "float" | "ellipsis" | "comment" | "lambda" => Val::default(),
             "string" => {
                 let mut taint = Taint::default();
-                for c in named_children(n).filter(|c| c.kind() == "interpolation") {
+                // Past a literal `?` or `#`, an interpolation is in the query or fragment: it cannot change
+                // where the URL points (`f"{url}?{query.urlencode()}"`).
+                let mut in_query = false;
+                for c in named_children(n) {
+                    if c.kind() == "string_content" && self.text(c).contains(['?', '#']) {
+                        in_query = true;
+                    }
+                    if c.kind() != "interpolation" {
+                        continue;
+                    }
                     if let Some(e) = c
                         .child_by_field_name("expression")
                         .or_else(|| c.named_child(0))
                     {
-                        taint.join(&self.eval(e).taint);
+                        let mut part = self.eval(e).taint;
+                        if in_query {
+                            part.sanitize(self.core.t.origin_mask, self.core.t.all);
+                        }
+                        taint.join(&part);
                     }
                 }
                 let prefix = named_children(n)
