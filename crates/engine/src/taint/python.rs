@@ -1808,9 +1808,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 let mut items = Vec::new();
                 let mut rest = Taint::default();
                 let mut exact = true;
+                let mut lead = 0;
                 for c in named_children(n) {
                     if matches!(c.kind(), "list_splat" | "list_splat_pattern") {
                         rest.join(&self.eval(c).taint);
+                        if exact {
+                            lead = items.len();
+                        }
                         exact = false;
                     } else {
                         let v = self.eval(c);
@@ -1820,11 +1824,20 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                 if exact {
                     Val::argv(items, self.core.t)
                 } else {
-                    let mut all = rest;
-                    for (i, _) in &items {
-                        all.join(i);
+                    // The words before the first splat keep their places (`["uv", "run", *args]` runs `uv`);
+                    // the splat and everything after it is one word of unknown length.
+                    let mut tail = rest;
+                    for (t, _) in items.drain(lead..) {
+                        tail.join(&t);
                     }
-                    Val::tainted(all)
+                    items.push((tail.clone(), None));
+                    let mut v = Val::argv(items, self.core.t);
+                    if let Some(f) = &mut v.fields {
+                        f.len = None;
+                        f.rest.join(&tail);
+                    }
+                    v.recompute();
+                    v
                 }
             }
             "dictionary" => {
