@@ -406,6 +406,36 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         self.core.check_return(stmt, body, &taint);
     }
 
+    /// The right operand of a binary operator. For `"%s?next=%s" % (url, target)`, the operands formatted past
+    /// the template's first `?` or `#` are in the query or fragment: they cannot change where the URL points.
+    fn percent_operands(&mut self, op: Node<'t>, left: &Val, right: Node<'t>) -> Val {
+        let template = match &left.konst {
+            Some(Const::Str(t))
+                if right.kind() == "tuple"
+                    && op
+                        .child_by_field_name("operator")
+                        .is_some_and(|o| self.text(o) == "%") =>
+            {
+                t.clone()
+            }
+            _ => return self.eval(right),
+        };
+        let Some(cut) = template.find(['?', '#']) else {
+            return self.eval(right);
+        };
+        let before =
+            template[..cut].matches('%').count() - 2 * template[..cut].matches("%%").count();
+        let mut taint = Taint::default();
+        for (i, c) in named_children(right).enumerate() {
+            let mut part = self.eval(c).taint;
+            if i >= before {
+                part.sanitize(self.core.t.origin_mask, self.core.t.all);
+            }
+            taint.join(&part);
+        }
+        Val::tainted(taint)
+    }
+
     /// A function named as private to its module or class (`_helper`, not a dunder).
     fn is_private(&self, def: Node<'t>) -> bool {
         def.child_by_field_name("name")
@@ -1730,10 +1760,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     .child_by_field_name("left")
                     .map(|c| self.eval(c))
                     .unwrap_or_default();
-                let r = n
-                    .child_by_field_name("right")
-                    .map(|c| self.eval(c))
-                    .unwrap_or_default();
+                let r = match n.child_by_field_name("right") {
+                    Some(right) => self.percent_operands(n, &l, right),
+                    None => Val::default(),
+                };
                 let mut taint = l.taint.joined(&r.taint);
                 if let Some(Const::Str(prefix)) = &l.konst {
                     let percent = n
