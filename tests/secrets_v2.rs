@@ -23,6 +23,7 @@ struct Found {
     path: String,
     line: u64,
     confidence: f64,
+    severity: String,
     snippet: String,
 }
 
@@ -73,6 +74,7 @@ fn scan_branch(files: &[(&str, &str)]) -> (Vec<Found>, String, Vec<String>) {
             path: f["location"]["path"].as_str().unwrap().to_owned(),
             line: f["location"]["start_line"].as_u64().unwrap(),
             confidence: f["confidence"].as_f64().unwrap(),
+            severity: f["severity"].as_str().unwrap().to_owned(),
             snippet: f["snippet"].as_str().unwrap_or_default().to_owned(),
         })
         .collect();
@@ -149,6 +151,25 @@ fn provider_token_in_a_test_file_keeps_its_confidence_and_generic_ones_do_not() 
     assert!(
         generic_test < 0.7,
         "generic findings in tests stay below the blocking confidence"
+    );
+    // ... and at most low severity, while the provider token keeps its own.
+    let severity = |rule: &str, path: &str| {
+        found
+            .iter()
+            .find(|f| f.rule == rule && f.path == path)
+            .map(|f| f.severity.as_str())
+    };
+    assert_eq!(
+        severity("generic-secret-assignment", "scripts/notify_test.py"),
+        Some("low")
+    );
+    assert_eq!(
+        severity("generic-secret-assignment", "app/notify.py"),
+        Some("high")
+    );
+    assert_ne!(
+        severity("slack-token", "scripts/notify_test.py"),
+        Some("low")
     );
     // A URL with a password has no issuer's format to verify: discounted in tests like a generic finding.
     let url_test = get("credentials-in-url", "scripts/notify_test.py").unwrap();

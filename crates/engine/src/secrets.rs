@@ -5,7 +5,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use secreview_model::redact_secret;
+use secreview_model::{Severity, redact_secret};
 use secreview_rules::{CompiledPattern, CompiledRule, Matcher, RuleSet};
 
 use crate::EngineError;
@@ -337,7 +337,7 @@ impl SecretsMatcher {
             Some(false) => confidence *= 0.6,
             None => {}
         }
-        let format_free = self.is_keyed(rule) || self.test_discount_rules.contains(&rule.meta.id);
+        let format_free = self.is_format_free(rule);
         if file.in_tests && (format_free || structure == Some(false)) {
             confidence *= 0.75;
         }
@@ -402,7 +402,7 @@ impl SecretsMatcher {
                 continue;
             }
             let confidence = self.confidence(rule, p, value, file);
-            emit(Self::hit(
+            let mut hit = Self::hit(
                 ctx,
                 (offset + m.start(), offset + m.end()),
                 value,
@@ -410,8 +410,21 @@ impl SecretsMatcher {
                 confidence,
                 p,
                 show,
-            ));
+            );
+            // A password or secret literal found by its key alone, in a test, is a fixture far more often than a
+            // credential (`"password1": "StrongPass123!"` for a form test): still listed, never above low.
+            if file.in_tests && self.is_keyed(rule) {
+                let severity = hit.severity.unwrap_or(rule.meta.severity);
+                hit.severity = Some(severity.min(Severity::Low));
+            }
+            emit(hit);
         }
+    }
+
+    /// A rule whose values have no provider format (a `password = "…"` literal, a secret-named key), judged by
+    /// names and entropy alone.
+    fn is_format_free(&self, rule: &CompiledRule) -> bool {
+        self.is_keyed(rule) || self.test_discount_rules.contains(&rule.meta.id)
     }
 
     /// Whether a packaging manifest's key names a credential outright (`password`, `api_token`), not a purpose
