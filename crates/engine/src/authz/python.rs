@@ -716,6 +716,7 @@ impl<'a> PyFile<'a> {
 
     /// A DRF view whose framework `create`/`update` write through `serializer_class = X`, where `X` (in any
     /// module) lets the client set privileged fields: the stock actions save whatever the serializer accepts.
+    /// Likewise a Django `UpdateView` whose `fields` (or `form_class`) include privileged model fields.
     fn serializer_class_writes(
         &self,
         p: &ParsedFile,
@@ -733,32 +734,52 @@ impl<'a> PyFile<'a> {
             "RetrieveUpdateAPIView",
             "RetrieveUpdateDestroyAPIView",
         ];
+        // Django's `UpdateView` builds its form from `model` and `fields` (or `form_class`) on the view itself.
+        if bases.contains("UpdateView") && !bases.contains("APIView") {
+            let found =
+                schema::view_form_fields(self.scope.project, self.scope.path, p, class, names)
+                    .or_else(|| self.class_attr_schema(p, names, class, "form_class"))?;
+            let at = class_attr(p, class, "fields")
+                .or_else(|| class_attr(p, class, "form_class"))
+                .unwrap_or(class);
+            return Some(privileged_ev(
+                p,
+                at,
+                "the view's form saves every field it lists",
+                &found,
+            ));
+        }
         if !WRITERS.iter().any(|w| bases.contains(w)) {
             return None;
         }
-        let body = class.child_by_field_name("body")?;
-        let assign = named_children(body)
-            .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind() == "assignment"))
-            .find(|a| {
-                a.child_by_field_name("left")
-                    .is_some_and(|l| t(p, l) == "serializer_class")
-            })?;
-        let value = assign.child_by_field_name("right")?;
-        if !matches!(value.kind(), "identifier" | "attribute") {
-            return None;
-        }
-        let serializer = t(p, value);
-        let found =
-            schema::privileged_fields(self.scope.project, self.scope.path, p, serializer, names)?;
+        let found = self.class_attr_schema(p, names, class, "serializer_class")?;
+        let assign = class_attr(p, class, "serializer_class")?;
         Some(privileged_ev(
             p,
             assign,
             &format!(
                 "the view's stock create/update save `{}` as the client sends it",
-                last_segment(serializer)
+                assign
+                    .child_by_field_name("right")
+                    .map_or("", |v| last_segment(t(p, v)))
             ),
             &found,
         ))
+    }
+
+    /// The privileged fields of the schema class a view names in `attr` (`serializer_class = X`, `form_class = X`).
+    fn class_attr_schema(
+        &self,
+        p: &ParsedFile,
+        names: &Names,
+        class: Node<'_>,
+        attr: &str,
+    ) -> Option<schema::Privileged> {
+        let value = class_attr(p, class, attr)?.child_by_field_name("right")?;
+        if !matches!(value.kind(), "identifier" | "attribute") {
+            return None;
+        }
+        schema::privileged_fields(self.scope.project, self.scope.path, p, t(p, value), names)
     }
 
     /// Adds the guards the project's Django URL configurations put around the view (see
@@ -2582,6 +2603,17 @@ fn dumped_schema_param<'p>(
 }
 
 /// Mass-assignment evidence at `n`, proven where the schema declares its privileged fields.
+/// The `attr = …` assignment of a class body (`serializer_class = NoteSerializer`).
+fn class_attr<'t>(p: &ParsedFile, class: Node<'t>, attr: &str) -> Option<Node<'t>> {
+    let body = class.child_by_field_name("body")?;
+    named_children(body)
+        .filter_map(|stmt| stmt.named_child(0).filter(|a| a.kind() == "assignment"))
+        .find(|a| {
+            a.child_by_field_name("left")
+                .is_some_and(|l| t(p, l) == attr)
+        })
+}
+
 fn privileged_ev(p: &ParsedFile, n: Node<'_>, what: &str, found: &schema::Privileged) -> Ev {
     let (line, col) = p.line_col(n.start_byte());
     let mut e = Ev::new(line, col, format!("{what}: {}", found.at.note));

@@ -34,6 +34,44 @@ pub(crate) fn privileged_fields(
     let mut fields = Vec::new();
     let mut first: Option<Node<'_>> = None;
     collect(project, path, p, class, names, 0, &mut fields, &mut first);
+    privileged_at(path, p, class, name, fields, first)
+}
+
+/// The privileged model fields a Django generic editing view's own form lets the client set: its `model =` and
+/// `fields =` (`"__all__"` or a list), less `read_only_fields` — the same keys a DRF or `ModelForm` `Meta` holds.
+pub(crate) fn view_form_fields(
+    project: &Project,
+    path: &str,
+    p: &ParsedFile,
+    view: Node<'_>,
+    names: &Names,
+) -> Option<Privileged> {
+    let mut fields = Vec::new();
+    let mut first: Option<Node<'_>> = None;
+    let mut read_only = Vec::new();
+    meta_fields(
+        project,
+        path,
+        p,
+        view,
+        names,
+        &mut fields,
+        &mut first,
+        &mut read_only,
+    );
+    fields.retain(|f| !read_only.contains(f));
+    privileged_at(path, p, view, "the view", fields, first)
+}
+
+/// A [`Privileged`] naming `fields` at the first declaration that lets one through (or the class).
+fn privileged_at(
+    path: &str,
+    p: &ParsedFile,
+    class: Node<'_>,
+    name: &str,
+    mut fields: Vec<String>,
+    first: Option<Node<'_>>,
+) -> Option<Privileged> {
     fields.sort();
     fields.dedup();
     if fields.is_empty() {
