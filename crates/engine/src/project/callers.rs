@@ -420,18 +420,13 @@ fn classify<'m>(e: &'m Expr<'_>, scope: Option<walk::Scope<'m, '_>>) -> Arg<'m> 
     }
     if let ExprKind::Name(n) = &e.kind
         && let Some(s) = scope
-        && s.function
+        && let Some(p) = s
+            .function
             .params
             .iter()
-            .any(|p| p.name == *n && p.kind == ParamKind::Normal)
+            .find(|p| p.name == *n && p.kind == ParamKind::Normal)
     {
-        return Arg::Forwarded(
-            s.function
-                .params
-                .iter()
-                .find(|p| p.name == *n)
-                .map_or("", |p| p.name),
-        );
+        return Arg::Forwarded(p.name);
     }
     Arg::Open
 }

@@ -2,7 +2,7 @@
 //! every expression of a body. Chains in the IR can be [`super::MAX_CHAIN`] links long, so a recursive visitor
 //! could need thousands of frames; these walks keep their own stack.
 
-use super::{Class, Expr, ExprKind, Function, Module, Stmt, StmtKind};
+use super::{Class, Expr, ExprKind, Function, Module, Param, Stmt, StmtKind};
 
 /// A function of a module and the class it is a method of (`None` for a free or nested function).
 #[derive(Debug, Clone, Copy)]
@@ -163,15 +163,7 @@ fn push_stmt<'m, 'a>(s: &'m Stmt<'a>, stack: &mut Vec<Item<'m, 'a>>) {
         }
         StmtKind::Return(e) | StmtKind::Raise(e) => items.extend(e.iter().map(Item::Expr)),
         StmtKind::Expr(e) | StmtKind::Value(e) => items.push(Item::Expr(e)),
-        StmtKind::FunctionDef(f) => {
-            items.extend(f.decorators.iter().map(Item::Expr));
-            items.extend(
-                f.params
-                    .iter()
-                    .filter_map(|p| p.default.as_ref())
-                    .map(Item::Expr),
-            );
-        }
+        StmtKind::FunctionDef(f) => push_definition_header(f, &mut items),
         StmtKind::ClassDef(c) => {
             // What the class statement evaluates where it stands: decorators, bases, attribute values, and its
             // methods' decorators and defaults (the rest of its body is a scope of its own, see [`classes`]).
@@ -183,18 +175,27 @@ fn push_stmt<'m, 'a>(s: &'m Stmt<'a>, stack: &mut Vec<Item<'m, 'a>>) {
                 items.extend(f.value.iter().map(Item::Expr));
             }
             for m in &c.methods {
-                items.extend(m.decorators.iter().map(Item::Expr));
-                items.extend(
-                    m.params
-                        .iter()
-                        .filter_map(|p| p.default.as_ref())
-                        .map(Item::Expr),
-                );
+                push_definition_header(m, &mut items);
             }
         }
         StmtKind::Break | StmtKind::Continue | StmtKind::Mod(_) => {}
     }
     stack.extend(items.into_iter().rev());
+}
+
+/// What a `def` evaluates where it stands: its decorators and its parameters' defaults.
+fn push_definition_header<'m, 'a>(f: &'m Function<'a>, items: &mut Vec<Item<'m, 'a>>) {
+    items.extend(f.decorators.iter().map(Item::Expr));
+    push_defaults(&f.params, items);
+}
+
+fn push_defaults<'m, 'a>(params: &'m [Param<'a>], items: &mut Vec<Item<'m, 'a>>) {
+    items.extend(
+        params
+            .iter()
+            .filter_map(|p| p.default.as_ref())
+            .map(Item::Expr),
+    );
 }
 
 fn push_expr<'m, 'a>(e: &'m Expr<'a>, stack: &mut Vec<Item<'m, 'a>>) {
@@ -228,12 +229,7 @@ fn push_expr<'m, 'a>(e: &'m Expr<'a>, stack: &mut Vec<Item<'m, 'a>>) {
         | ExprKind::Try(x)
         | ExprKind::Spread(x, _) => items.push(Item::Expr(x)),
         ExprKind::Lambda(l) => {
-            items.extend(
-                l.params
-                    .iter()
-                    .filter_map(|p| p.default.as_ref())
-                    .map(Item::Expr),
-            );
+            push_defaults(&l.params, &mut items);
             items.extend(l.body.iter().map(Item::Stmt));
         }
         ExprKind::Comprehension(c) => {
