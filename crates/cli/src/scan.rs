@@ -599,6 +599,10 @@ pub(crate) struct Outcome {
     pub root_uri: Option<String>,
 }
 
+/// Above this many changed files the scan's workers compile queries in parallel anyway (and nearly every
+/// query is needed), so a separate thread would only contend with them.
+const PRECOMPILE_MAX_FILES: usize = 200;
+
 /// Wall time of each phase of `run_scan`, for `--stats`.
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct Phases {
@@ -610,6 +614,18 @@ pub(crate) struct Phases {
     /// (module, levels) taint summaries computed for calls into other modules.
     pub summarised: usize,
     pub scan: Duration,
+}
+
+fn load_engine(settings: &Settings) -> Result<Engine> {
+    let rules = load_rules(settings)?;
+    Ok(Engine::new(
+        rules,
+        secreview_engine::Settings {
+            today: crate::today(),
+            show_secrets: settings.show_secrets,
+        },
+    )?
+    .with_inline_suppressions(settings.inline))
 }
 
 /// Collects the changed files and runs the engine: the shared core of `scan`, `baseline` and the hooks.
@@ -626,18 +642,26 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         ..Options::default()
     };
     let mut phases = Phases::default();
+    // Loading the rules and reading the diff are independent: on two cores, the start-up costs the longer one.
+    let (engine, changes) = std::thread::scope(|s| {
+        let engine = s.spawn(|| {
+            let clock = Instant::now();
+            let engine = load_engine(settings);
+            (engine, clock.elapsed())
+        });
+        let clock = Instant::now();
+        let changes = secreview_diff::collect(&settings.path, &settings.mode, &opts);
+        let diff = clock.elapsed();
+        let (engine, rules) = engine
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (phases.rules, phases.diff) = (rules, diff);
+        (engine, changes)
+    });
+    // A broken rule file is reported before a diff problem, as when the two ran in turn.
+    let engine = engine?;
+    let mut changes = changes?;
     let mut clock = Instant::now();
-    let rules = load_rules(settings)?;
-    let engine = Engine::new(
-        rules,
-        secreview_engine::Settings {
-            today: crate::today(),
-            show_secrets: settings.show_secrets,
-        },
-    )?
-    .with_inline_suppressions(settings.inline);
-    phases.rules = lap(&mut clock);
-    let mut changes = secreview_diff::collect(&settings.path, &settings.mode, &opts)?;
     let whole_tree = settings.mode == Mode::All;
     let subtree = subtrees(&settings.paths, &changes.root);
     let selected = |p: &str| settings.selects(p, &subtree);
@@ -656,18 +680,25 @@ pub(crate) fn run_scan(settings: &Settings, baselines: &Baselines) -> Result<Out
         Vec::new()
     };
     apply_path_filters(&mut changes, settings);
-    phases.diff = lap(&mut clock);
+    phases.diff += lap(&mut clock);
     let progress = progress_spinner(changes.files.len(), settings.quiet);
     let total = changes.files.len();
     phase(
         progress.as_ref(),
         format!("[1/3] project view: {total} changed files, reading the modules they import"),
     );
-    let project = project_for(
-        &changes,
-        ContextSide::of(&settings.mode),
-        settings.max_file_bytes,
-    )?;
+    // Compiling the queries the changed files need costs milliseconds each: on a second core, beside the
+    // project build's blob reads, it is off the critical path.
+    let project = std::thread::scope(|s| {
+        if changes.files.len() <= PRECOMPILE_MAX_FILES {
+            s.spawn(|| engine.precompile_queries(&changes.files));
+        }
+        project_for(
+            &changes,
+            ContextSide::of(&settings.mode),
+            settings.max_file_bytes,
+        )
+    })?;
     phases.context = lap(&mut clock);
     phases.context_modules = (project.len(), project.context_len());
     // The counter first, so the phase line's draw already shows `0/N`.
@@ -1021,6 +1052,10 @@ pub(crate) fn project_for(
     side: ContextSide,
     max_file_bytes: u64,
 ) -> Result<Project> {
+    // Nothing to analyse needs no view of the tree (an empty pre-push range is the common case).
+    if changes.files.is_empty() {
+        return Ok(Project::build(&[], Vec::new(), |_| None));
+    }
     let snapshot = match side {
         ContextSide::ChangedFiles => None,
         ContextSide::HeadCommit | ContextSide::WorkTree => {

@@ -65,6 +65,20 @@ pub(crate) fn tree_diff_options() -> DiffOptions {
     o
 }
 
+/// The diff of two trees. Equal trees (an empty pre-push range, a branch level with its base) give the empty
+/// diff at once: libgit2 would still walk every directory of both to find nothing.
+pub(crate) fn diff_trees<'r>(
+    repo: &'r git2::Repository,
+    old: Option<&git2::Tree<'_>>,
+    new: Option<&git2::Tree<'_>>,
+    opts: &mut DiffOptions,
+) -> Result<Diff<'r>, git2::Error> {
+    match (old, new) {
+        (Some(a), Some(b)) if a.id() == b.id() => repo.diff_tree_to_tree(None, None, Some(opts)),
+        _ => repo.diff_tree_to_tree(old, new, Some(opts)),
+    }
+}
+
 /// Rename detection only (no copies, no rewrites), bounded like git's `diff.renameLimit`.
 pub(crate) fn find_renames(
     diff: &mut Diff<'_>,

@@ -233,13 +233,13 @@ pub fn collect_pushed(path: &Path, range: &PushRange, opts: &Options) -> Result<
     let git = |e| DiffError::git(format!("cannot diff the push of {}", range.local_ref), e);
     let old_tree = from.as_ref().map(Commit::tree).transpose().map_err(git)?;
     let new_tree = to.tree().map_err(git)?;
-    let mut diff = repo
-        .diff_tree_to_tree(
-            old_tree.as_ref(),
-            Some(&new_tree),
-            Some(&mut tree_diff_options()),
-        )
-        .map_err(git)?;
+    let mut diff = build::diff_trees(
+        &repo,
+        old_tree.as_ref(),
+        Some(&new_tree),
+        &mut tree_diff_options(),
+    )
+    .map_err(git)?;
     find_renames(&mut diff, opts, false)?;
     let hide = range
         .hide
@@ -280,8 +280,7 @@ fn commit_changes(
         let mut parents = commit.parents().filter_map(|p| p.tree().ok());
         let first = parents.next();
         let others: Vec<_> = parents.collect();
-        let mut diff = repo
-            .diff_tree_to_tree(first.as_ref(), Some(&tree), Some(&mut tree_opts))
+        let mut diff = build::diff_trees(repo, first.as_ref(), Some(&tree), &mut tree_opts)
             .map_err(commit_err)?;
         find_renames(&mut diff, opts, false)?;
         let sha = oid.to_string();
@@ -460,13 +459,13 @@ fn branch(repo: &Repository, base: Option<&str>, opts: &Options) -> Result<Chang
     let new_tree = head
         .tree()
         .map_err(|e| DiffError::git("cannot read HEAD's tree", e))?;
-    let mut diff = repo
-        .diff_tree_to_tree(
-            Some(&old_tree),
-            Some(&new_tree),
-            Some(&mut tree_diff_options()),
-        )
-        .map_err(|e| DiffError::git(format!("cannot diff {mb}..HEAD"), e))?;
+    let mut diff = build::diff_trees(
+        repo,
+        Some(&old_tree),
+        Some(&new_tree),
+        &mut tree_diff_options(),
+    )
+    .map_err(|e| DiffError::git(format!("cannot diff {mb}..HEAD"), e))?;
     find_renames(&mut diff, opts, false)?;
     let meta = ScanMeta {
         mode: "branch".to_owned(),
@@ -541,13 +540,13 @@ fn range(repo: &Repository, from: &str, to: &str, opts: &Options) -> Result<Chan
     let trees = from_commit.tree().and_then(|a| Ok((a, to_commit.tree()?)));
     let (old_tree, new_tree) =
         trees.map_err(|e| DiffError::git(format!("cannot read the trees of {from}..{to}"), e))?;
-    let mut diff = repo
-        .diff_tree_to_tree(
-            Some(&old_tree),
-            Some(&new_tree),
-            Some(&mut tree_diff_options()),
-        )
-        .map_err(|e| DiffError::git(format!("cannot diff {from}..{to}"), e))?;
+    let mut diff = build::diff_trees(
+        repo,
+        Some(&old_tree),
+        Some(&new_tree),
+        &mut tree_diff_options(),
+    )
+    .map_err(|e| DiffError::git(format!("cannot diff {from}..{to}"), e))?;
     find_renames(&mut diff, opts, false)?;
     let meta = ScanMeta {
         mode: "range".to_owned(),

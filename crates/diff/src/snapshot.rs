@@ -2,7 +2,8 @@
 //! (an auth dependency in `api/deps.py`), not only the changed files.
 
 use std::cell::RefCell;
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use git2::{Oid, Repository, TreeWalkMode, TreeWalkResult};
 
@@ -16,11 +17,14 @@ pub struct Snapshot {
     repo: Repository,
     side: Side,
     paths: Vec<String>,
+    /// Each path's blob, from the same walk (a lookup by path would walk the trees again per read).
+    blobs: HashMap<String, Oid>,
     limit: u64,
 }
 
 enum Side {
-    Tree(Oid),
+    /// The head commit's tree, read through [`Snapshot::blobs`].
+    Tree,
     /// The working tree, read without leaving it (a symlinked directory pointing outside is not followed).
     Disk(PathBuf, RefCell<DiskRoot>),
 }
@@ -48,25 +52,30 @@ impl Snapshot {
             .and_then(|c| c.tree())
             .map_err(|e| DiffError::git(format!("cannot read the tree of {head}"), e))?;
         let mut paths = Vec::new();
+        let mut blobs = HashMap::new();
         tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
             if entry.kind() == Some(git2::ObjectType::Blob) {
-                paths.push(format!("{dir}{}", entry.name().unwrap_or_default()));
+                let path = format!("{dir}{}", entry.name().unwrap_or_default());
+                blobs.insert(path.clone(), entry.id());
+                paths.push(path);
             }
             TreeWalkResult::Ok
         })
         .map_err(|e| DiffError::git("cannot list the tree", e))?;
+
         let side = if working_tree {
             let root = repo::require_worktree(&repo, "worktree")?;
             let disk = RefCell::new(DiskRoot::new(&root)?);
             Side::Disk(root, disk)
         } else {
-            Side::Tree(tree.id())
+            Side::Tree
         };
         drop(tree);
         Ok(Some(Snapshot {
             repo,
             side,
             paths,
+            blobs,
             limit: max_file_bytes,
         }))
     }
@@ -83,22 +92,19 @@ impl Snapshot {
             Side::Disk(root, disk) => {
                 content::read_disk(&mut disk.borrow_mut(), &root.join(path), self.limit).ok()?
             }
-            Side::Tree(tree) => {
-                let entry = self
-                    .repo
-                    .find_tree(*tree)
-                    .ok()?
-                    .get_path(Path::new(path))
-                    .ok()?;
+            Side::Tree => {
+                let oid = *self.blobs.get(path)?;
                 let odb = self.repo.odb().ok()?;
                 // A damaged object was already refused by the scan; here a missing fact only means fewer facts.
-                content::read_blob(&self.repo, &odb, entry.id(), self.limit)
+                content::read_blob(&self.repo, &odb, oid, self.limit)
                     .ok()?
                     .ok()?
             }
         };
-        // Lossily decoded text is not what the code rules read, so it is no context for them either.
-        content::to_text(content, Some(&self.repo), path)
+        // Lossily decoded text is not what the code rules read, so it is no context for them either. A file that
+        // `.gitattributes` marks binary is still code the application runs, so its facts count: no attribute
+        // lookup, which would cost libgit2 a walk up every directory of the path and a read of the index.
+        content::to_text(content, None, path)
             .ok()
             .filter(|t| !t.lossy)
             .map(|t| t.text)

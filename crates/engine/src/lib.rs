@@ -427,6 +427,32 @@ impl Engine {
         out
     }
 
+    /// Compiles the queries the code scan of `files` will run, so the compiling can overlap with other work (the
+    /// CLI runs it beside the project build). The scan would compile the same ones on first use; this only
+    /// moves the cost.
+    pub fn precompile_queries(&self, files: &[ChangedFile]) {
+        for file in files.iter().filter(|f| !f.lossy) {
+            let Some(lang) = secreview_syntax::detect(&file.path, &file.new_text) else {
+                continue;
+            };
+            let ctx = FileCtx::new(file);
+            for &ri in &self.query_rules[lang_slot(lang)] {
+                let rule = &self.set.rules[ri];
+                let Matcher::Query(queries) = &rule.matcher else {
+                    continue;
+                };
+                if !rule.applies_to_path(&file.path) {
+                    continue;
+                }
+                for q in queries.iter().filter(|q| q.lang == lang) {
+                    if q.may_match(ctx.text(), &|k| ctx.lower_contains(k)) {
+                        q.parts();
+                    }
+                }
+            }
+        }
+    }
+
     /// `redactor`: the secret values of the whole scan.
     fn scan_file(
         &self,

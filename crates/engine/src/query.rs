@@ -13,10 +13,9 @@ pub(crate) fn run(rule: &CompiledRule, ctx: &FileCtx<'_>, parsed: &ParsedFile, o
         return;
     };
     for q in queries.iter().filter(|q| q.lang == parsed.lang) {
-        if !q.keywords.is_empty() && !q.keywords.iter().any(|k| ctx.lower_contains(k)) {
-            continue;
+        if q.may_match(ctx.text(), &|k| ctx.lower_contains(k)) {
+            run_query(q, rule.meta.confidence, ctx, parsed, out);
         }
-        run_query(q, rule.meta.confidence, ctx, parsed, out);
     }
 }
 
@@ -30,13 +29,6 @@ fn run_query(
     let Some(parts) = q.parts() else {
         return;
     };
-    if parts
-        .file_matches
-        .as_ref()
-        .is_some_and(|rx| !rx.is_match(ctx.text()))
-    {
-        return;
-    }
     let confidence = q.confidence.unwrap_or(confidence);
     let root = parsed.tree.root_node();
     let text = parsed.text.as_bytes();

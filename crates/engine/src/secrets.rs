@@ -146,7 +146,7 @@ impl SecretsMatcher {
                 continue;
             };
             for caps in regex.captures_iter(text) {
-                let Some(m) = caps.get(p.group).or_else(|| caps.get(0)) else {
+                let Some(m) = caps.get(p.group()).or_else(|| caps.get(0)) else {
                     continue;
                 };
                 let whole = caps.get(0).map_or(m.as_str(), |w| w.as_str());
@@ -268,7 +268,7 @@ impl SecretsMatcher {
             let p = &patterns[pi];
             let Some(regex) = p.regex() else { continue };
             for caps in regex.captures_iter(text) {
-                let Some(m) = caps.get(p.group).or_else(|| caps.get(0)) else {
+                let Some(m) = caps.get(p.group()).or_else(|| caps.get(0)) else {
                     continue;
                 };
                 let whole = caps.get(0).map_or(m.as_str(), |w| w.as_str());
@@ -390,7 +390,7 @@ impl SecretsMatcher {
         };
         let generic = self.is_generic(rule);
         for caps in regex.captures_iter(hunk) {
-            let Some(m) = caps.get(p.group).or_else(|| caps.get(0)) else {
+            let Some(m) = caps.get(p.group()).or_else(|| caps.get(0)) else {
                 continue;
             };
             let value = m.as_str();

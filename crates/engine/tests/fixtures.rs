@@ -372,11 +372,21 @@ fn every_rule_has_fixtures_with_positive_and_negative_cases() {
             problems.push(format!("rule `{}`: a query does not compile", rule.meta.id));
         }
         if let Matcher::Regex { patterns, .. } = &rule.matcher {
-            for p in patterns.iter().filter(|p| p.regex().is_none()) {
-                problems.push(format!(
-                    "rule `{}`: pattern `{}` does not compile",
-                    rule.meta.id, p.name
-                ));
+            for p in patterns {
+                match p.regex() {
+                    None => problems.push(format!(
+                        "rule `{}`: pattern `{}` does not compile",
+                        rule.meta.id, p.name
+                    )),
+                    // The embedded packs' groups are not checked at load (see `compile_pattern`).
+                    Some(rx) if p.group() >= rx.captures_len() => problems.push(format!(
+                        "rule `{}`: pattern `{}` has no capture group {}",
+                        rule.meta.id,
+                        p.name,
+                        p.group()
+                    )),
+                    Some(_) => {}
+                }
             }
         }
         for cwe in &rule.meta.cwe {

@@ -1,7 +1,8 @@
 //! Raw rule → compiled rule ("parse, don't validate"): everything a matcher needs is checked and built once here,
 //! so the engine never re-parses a query or a regex per file.
 
-use std::sync::{Arc, OnceLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use regex::Regex;
@@ -41,6 +42,9 @@ pub struct CompiledQuery {
     /// The `{detail}` template (`{@capture}`, `{context}`); `None`: the match's first line.
     pub detail: Option<String>,
     compiled: OnceLock<Option<QueryParts>>,
+    /// What [`crate::prefilter::required_literals`] derives from the pattern, on first use.
+    requires: OnceLock<Option<crate::prefilter::Requirement>>,
+    file_matches_rx: OnceLock<Option<Regex>>,
 }
 
 /// The compiled pieces of a [`CompiledQuery`], shared by every worker.
@@ -49,8 +53,6 @@ pub struct QueryParts {
     pub query: Arc<Query>,
     pub capture: u32,
     pub not_inside: Option<Arc<Query>>,
-    /// The whole file must match it.
-    pub file_matches: Option<Regex>,
     /// Every requirement must hold (see [`crate::schema::RawContext`]).
     pub context: Vec<ContextRule>,
     /// `(capture index, name)` of the captures the detail template names.
@@ -86,9 +88,29 @@ impl CompiledQuery {
         self.compiled.get_or_init(|| self.build().ok()).as_ref()
     }
 
+    /// Whether the query can match a file with this text, judged without compiling it: the keywords (against
+    /// the lowercased text, which `lower` supplies on demand), the literals its predicates need, and
+    /// `file_matches`.
+    pub fn may_match(&self, text: &str, lower_contains: &dyn Fn(&str) -> bool) -> bool {
+        if !self.keywords.is_empty() && !self.keywords.iter().any(|k| lower_contains(k)) {
+            return false;
+        }
+        let requires = self
+            .requires
+            .get_or_init(|| crate::prefilter::required_literals(&self.pattern));
+        if requires.as_ref().is_some_and(|r| !r.holds(text)) {
+            return false;
+        }
+        let file_matches = self.file_matches_rx.get_or_init(|| {
+            self.file_matches
+                .as_deref()
+                .and_then(|rx| Regex::new(rx).ok())
+        });
+        file_matches.as_ref().is_none_or(|rx| rx.is_match(text))
+    }
+
     fn build(&self) -> Result<QueryParts, QueryBuildError> {
-        let query =
-            Query::new(&self.lang.grammar(), &self.pattern).map_err(QueryBuildError::Query)?;
+        let query = shared_query(self.lang, &self.pattern)?;
         stray_predicate(&query, &self.pattern)?;
         let capture = query
             .capture_index_for_name(&self.capture_name)
@@ -100,20 +122,21 @@ impl CompiledQuery {
             })?;
         let not_inside = match &self.not_inside {
             Some(src) => {
-                let nq = Query::new(&self.lang.grammar(), src).map_err(QueryBuildError::Query)?;
-                stray_predicate(&nq, src)?;
+                let nq = shared_query(self.lang, src)?;
                 if nq.capture_index_for_name("scope").is_none() {
                     return Err(QueryBuildError::Invalid(
                         "`not_inside` must capture `@scope`".into(),
                     ));
                 }
-                Some(Arc::new(nq))
+                Some(nq)
             }
             None => None,
         };
         let regex =
             |src: &str| Regex::new(src).map_err(|e| QueryBuildError::Invalid(e.to_string()));
-        let file_matches = self.file_matches.as_deref().map(regex).transpose()?;
+        if let Some(rx) = &self.file_matches {
+            regex(rx)?;
+        }
         let mut context = Vec::new();
         for c in &self.context {
             context.push(ContextRule {
@@ -143,14 +166,42 @@ impl CompiledQuery {
             detail_captures.push((i, name));
         }
         Ok(QueryParts {
-            query: Arc::new(query),
+            query,
             capture,
             not_inside,
-            file_matches,
             context,
             detail_captures,
         })
     }
+}
+
+/// Rules share query texts (one pattern, several `context` variants): each distinct text is compiled once per
+/// process and shared, since compiling is what a small scan spends most of its time on.
+fn shared_query(lang: Lang, src: &str) -> Result<Arc<Query>, QueryBuildError> {
+    type Cell = Arc<OnceLock<Option<Arc<Query>>>>;
+    static COMPILED: OnceLock<Mutex<HashMap<(Lang, String), Cell>>> = OnceLock::new();
+    let cell: Cell = {
+        let mut map = COMPILED
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(map.entry((lang, src.to_owned())).or_default())
+    };
+    // Compiled outside the lock, so workers compile different queries in parallel.
+    let compiled = cell.get_or_init(|| {
+        let query = Query::new(&lang.grammar(), src).ok()?;
+        stray_predicate(&query, src).ok()?;
+        Some(Arc::new(query))
+    });
+    if let Some(q) = compiled {
+        return Ok(Arc::clone(q));
+    }
+    // The failure is rare (a user rule's typo): compile again for its message.
+    let query = Query::new(&lang.grammar(), src).map_err(QueryBuildError::Query)?;
+    stray_predicate(&query, src)?;
+    Err(QueryBuildError::Invalid(
+        "the query does not compile".into(),
+    ))
 }
 
 /// tree-sitter parses a predicate written after a pattern at the top level (`(identifier) @x (#eq? @x "a")`) as a
@@ -199,7 +250,8 @@ pub struct CompiledPattern {
     /// The regex source; validated at load, compiled on first use (see [`CompiledPattern::regex`]).
     pub source: String,
     regex: OnceLock<Option<Regex>>,
-    pub group: usize,
+    /// The capture group holding the secret; `None`: group 1 if the regex has one, else the whole match.
+    group: Option<usize>,
     pub keywords: Vec<String>,
     pub entropy: Option<f32>,
     pub checksum: Option<Checksum>,
@@ -232,8 +284,8 @@ pub struct CompiledRule {
     pub meta: RuleMeta,
     pub matcher: Matcher,
     pub langs: Vec<Lang>,
-    pub paths: Option<GlobSet>,
-    pub exclude_paths: Option<GlobSet>,
+    paths: Globs,
+    exclude_paths: Globs,
     /// Where the rule came from (`embedded:authz/x.toml` or a file path), for messages.
     pub source: String,
 }
@@ -248,16 +300,49 @@ impl CompiledPattern {
             .get_or_init(|| Regex::new(&self.source).ok())
             .as_ref()
     }
+
+    /// The capture group that holds the value (0: the whole match).
+    pub fn group(&self) -> usize {
+        self.group.unwrap_or_else(|| {
+            let explicit = self
+                .regex()
+                .map_or(0, |r| r.captures_len().saturating_sub(1));
+            usize::from(explicit >= 1)
+        })
+    }
+}
+
+/// A rule's `paths` or `exclude_paths`: each glob is checked at load, the set is built on first use (building
+/// the sets of every rule was a third of an empty scan's start-up).
+#[derive(Debug)]
+struct Globs {
+    patterns: Vec<String>,
+    set: OnceLock<Option<GlobSet>>,
+}
+
+impl Globs {
+    /// `None` when there are no globs.
+    fn set(&self) -> Option<&GlobSet> {
+        self.set
+            .get_or_init(|| {
+                if self.patterns.is_empty() {
+                    return None;
+                }
+                let mut b = GlobSetBuilder::new();
+                for p in &self.patterns {
+                    b.add(Glob::new(p).ok()?);
+                }
+                b.build().ok()
+            })
+            .as_ref()
+    }
 }
 
 impl CompiledRule {
     /// Whether the rule applies to a file at `path` at all.
     pub fn applies_to_path(&self, path: &str) -> bool {
-        self.paths.as_ref().is_none_or(|g| g.is_match(path))
-            && !self
-                .exclude_paths
-                .as_ref()
-                .is_some_and(|g| g.is_match(path))
+        self.paths.set().is_none_or(|g| g.is_match(path))
+            && !self.exclude_paths.set().is_some_and(|g| g.is_match(path))
     }
 
     pub fn id(&self) -> &str {
@@ -386,20 +471,14 @@ fn category(
         .transpose()
 }
 
-fn globs(
-    patterns: &[String],
-    invalid: &impl Fn(String) -> RuleError,
-) -> Result<Option<GlobSet>, RuleError> {
-    if patterns.is_empty() {
-        return Ok(None);
-    }
-    let mut b = GlobSetBuilder::new();
+fn globs(patterns: &[String], invalid: &impl Fn(String) -> RuleError) -> Result<Globs, RuleError> {
     for p in patterns {
-        b.add(Glob::new(p).map_err(|e| invalid(format!("bad glob `{p}`: {e}")))?);
+        Glob::new(p).map_err(|e| invalid(format!("bad glob `{p}`: {e}")))?;
     }
-    b.build()
-        .map(Some)
-        .map_err(|e| invalid(format!("bad globs: {e}")))
+    Ok(Globs {
+        patterns: patterns.to_vec(),
+        set: OnceLock::new(),
+    })
 }
 
 fn matcher(
@@ -442,7 +521,7 @@ fn matcher(
             let patterns = raw
                 .pattern
                 .iter()
-                .map(|p| compile_pattern(raw, p, source))
+                .map(|p| compile_pattern(raw, p, source, eager))
                 .collect::<Result<_, _>>()?;
             let allow = raw
                 .allow
@@ -497,7 +576,7 @@ fn compile_query(
             "a [[query]] confidence is outside 0.0..=1.0".into(),
         ));
     }
-    // Regex syntax is checked now, so a typo names the rule at load even when the query compiles lazily.
+    // A user rule's regex typo is named with its place; the embedded packs' regexes are the meta-test's job.
     let regexes =
         q.file_matches
             .iter()
@@ -509,7 +588,7 @@ fn compile_query(
                     .chain(c.not_names.iter().map(|r| ("context not_names", r)))
                     .chain(c.unless.iter().map(|r| ("context unless", r)))
             }));
-    for (what, rx) in regexes {
+    for (what, rx) in regexes.filter(|_| eager) {
         regex_syntax::ast::parse::Parser::new()
             .parse(rx)
             .map_err(|e| RuleError::Regex {
@@ -531,6 +610,8 @@ fn compile_query(
         severity: q.severity,
         detail: q.detail.clone(),
         compiled: OnceLock::new(),
+        requires: OnceLock::new(),
+        file_matches_rx: OnceLock::new(),
     };
     if eager {
         let parts = cq.build().map_err(|e| match e {
@@ -624,29 +705,34 @@ fn regex_or_err(raw: &RawRule, what: &str, rx: &str, source: &str) -> Result<Reg
     })
 }
 
+/// `validate`: check the regex's syntax and group now, so a user rule's mistake names the rule at load. The
+/// embedded packs are checked by the rules meta-test instead, which keeps their parsing off every start-up.
 fn compile_pattern(
     raw: &RawRule,
     p: &crate::schema::RawPattern,
     source: &str,
+    validate: bool,
 ) -> Result<CompiledPattern, RuleError> {
-    // The syntax tree only: translating to HIR (Unicode case folding of every class) for a few hundred
-    // detectors cost ~30 ms of every start-up, and the regex itself is compiled on first use anyway.
-    let ast = regex_syntax::ast::parse::Parser::new()
-        .parse(&p.regex)
-        .map_err(|e| RuleError::Regex {
-            file: source.to_owned(),
-            id: raw.id.clone(),
-            what: format!("pattern `{}`", p.name),
-            message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
-        })?;
-    let groups = capture_groups(&ast);
-    let group = p.group.unwrap_or(usize::from(groups >= 1));
-    if group > groups {
-        return Err(RuleError::Invalid {
-            file: source.to_owned(),
-            id: raw.id.clone(),
-            message: format!("pattern `{}` has no capture group {group}", p.name),
-        });
+    if validate {
+        // The syntax tree only: translating to HIR (Unicode case folding of every class) costs far more, and
+        // the regex itself is compiled on first use anyway.
+        let ast = regex_syntax::ast::parse::Parser::new()
+            .parse(&p.regex)
+            .map_err(|e| RuleError::Regex {
+                file: source.to_owned(),
+                id: raw.id.clone(),
+                what: format!("pattern `{}`", p.name),
+                message: e.to_string().lines().last().unwrap_or("").trim().to_owned(),
+            })?;
+        let groups = capture_groups(&ast);
+        let group = p.group.unwrap_or(usize::from(groups >= 1));
+        if group > groups {
+            return Err(RuleError::Invalid {
+                file: source.to_owned(),
+                id: raw.id.clone(),
+                message: format!("pattern `{}` has no capture group {group}", p.name),
+            });
+        }
     }
     if p.confidence.is_some_and(|c| !(0.0..=1.0).contains(&c)) {
         return Err(RuleError::Invalid {
@@ -659,7 +745,7 @@ fn compile_pattern(
         name: p.name.clone(),
         source: p.regex.clone(),
         regex: OnceLock::new(),
-        group,
+        group: p.group,
         keywords: p.keywords.iter().map(|k| k.to_ascii_lowercase()).collect(),
         entropy: p.entropy,
         checksum: p.checksum,

@@ -10,6 +10,7 @@
 mod compile;
 pub mod data;
 mod load;
+pub mod prefilter;
 pub mod schema;
 
 use std::path::PathBuf;

@@ -45,12 +45,87 @@ pub fn embedded_files() -> Vec<(String, &'static str)> {
     out
 }
 
+/// One rule file, parsed and compiled; pack data files are merged in order, so they stay text until then.
+enum Parsed {
+    Rule(Box<CompiledRule>),
+    Data {
+        source: String,
+        pack: String,
+        name: String,
+        text: String,
+    },
+}
+
+/// Parses a rule file (or sets a data file aside) without touching a set, so files can be parsed in parallel.
+fn parse_file(source: &str, rel: &str, text: &str, eager: bool) -> Result<Parsed, RuleError> {
+    let (folder, name) = match rel.rsplit_once('/') {
+        Some((dir, name)) => (dir.rsplit('/').next(), name),
+        None => (None, rel),
+    };
+    let stem = name.strip_suffix(".toml").unwrap_or(name);
+    if let Some(data) = stem.strip_prefix('_') {
+        return Ok(Parsed::Data {
+            source: source.to_owned(),
+            pack: folder.unwrap_or("").to_owned(),
+            name: data.to_owned(),
+            text: text.to_owned(),
+        });
+    }
+    let raw: RawRule = parse_toml(source, text)?;
+    if let Some(folder) = folder
+        && folder != raw.pack
+    {
+        return Err(RuleError::Invalid {
+            file: source.to_owned(),
+            id: raw.id,
+            message: format!("`pack = \"{}\"` must equal its folder `{folder}`", raw.pack),
+        });
+    }
+    Ok(Parsed::Rule(Box::new(compile(
+        raw,
+        source,
+        Some(stem),
+        eager,
+    )?)))
+}
+
+/// The embedded files parsed on two threads: TOML parsing is most of the start-up of an empty scan. The
+/// results keep the files' sorted order, so data files merge and duplicates are reported as before.
+fn parse_embedded() -> Vec<Result<Parsed, RuleError>> {
+    let files = embedded_files();
+    let parse =
+        |(path, text): &(String, &str)| parse_file(&format!("rules/{path}"), path, text, false);
+    let (evens, odds): (Vec<_>, Vec<_>) = std::thread::scope(|s| {
+        let odds = s.spawn(|| {
+            files
+                .iter()
+                .skip(1)
+                .step_by(2)
+                .map(parse)
+                .collect::<Vec<_>>()
+        });
+        let evens: Vec<_> = files.iter().step_by(2).map(parse).collect();
+        // A panic in the other half must not drop its rules silently: it goes on here.
+        (
+            evens,
+            odds.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+        )
+    });
+    let mut out = Vec::with_capacity(files.len());
+    let mut odds = odds.into_iter();
+    for even in evens {
+        out.push(even);
+        out.extend(odds.next());
+    }
+    out
+}
+
 impl RuleSet {
     /// The embedded packs plus every `*.toml` under each of `user_dirs`.
     pub fn load(user_dirs: &[PathBuf]) -> Result<RuleSet, RuleError> {
         let mut set = RuleSet::default();
-        for (path, text) in embedded_files() {
-            set.add_file(&format!("rules/{path}"), &path, text, false)?;
+        for parsed in parse_embedded() {
+            set.apply(parsed?)?;
         }
         for dir in user_dirs {
             for file in toml_files(dir)? {
@@ -111,34 +186,29 @@ impl RuleSet {
         text: &str,
         eager: bool,
     ) -> Result<(), RuleError> {
-        let (folder, name) = match rel.rsplit_once('/') {
-            Some((dir, name)) => (dir.rsplit('/').next(), name),
-            None => (None, rel),
-        };
-        let stem = name.strip_suffix(".toml").unwrap_or(name);
-        if let Some(data) = stem.strip_prefix('_') {
-            return self.add_data(source, folder.unwrap_or(""), data, text);
+        self.apply(parse_file(source, rel, text, eager)?)
+    }
+
+    fn apply(&mut self, parsed: Parsed) -> Result<(), RuleError> {
+        match parsed {
+            Parsed::Rule(rule) => {
+                if let Some(prev) = self.get(&rule.meta.id) {
+                    return Err(RuleError::Duplicate {
+                        id: rule.meta.id.clone(),
+                        first: prev.source.clone(),
+                        second: rule.source.clone(),
+                    });
+                }
+                self.rules.push(*rule);
+                Ok(())
+            }
+            Parsed::Data {
+                source,
+                pack,
+                name,
+                text,
+            } => self.add_data(&source, &pack, &name, &text),
         }
-        let raw: RawRule = parse_toml(source, text)?;
-        if let Some(folder) = folder
-            && folder != raw.pack
-        {
-            return Err(RuleError::Invalid {
-                file: source.to_owned(),
-                id: raw.id,
-                message: format!("`pack = \"{}\"` must equal its folder `{folder}`", raw.pack),
-            });
-        }
-        let rule = compile(raw, source, Some(stem), eager)?;
-        if let Some(prev) = self.get(&rule.meta.id) {
-            return Err(RuleError::Duplicate {
-                id: rule.meta.id.clone(),
-                first: prev.source.clone(),
-                second: source.to_owned(),
-            });
-        }
-        self.rules.push(rule);
-        Ok(())
     }
 
     fn add_data(
