@@ -1066,11 +1066,11 @@ pub(crate) fn project_for(
         let paths = changes.files.iter().map(|f| f.path.clone());
         return Ok(Project::build(&changes.files, paths, |_| None));
     };
-    let project = Project::build(&changes.files, snapshot.paths().iter().cloned(), |p| {
-        snapshot.read(p)
+    let project = Project::build_batched(&changes.files, snapshot.paths().iter().cloned(), |ps| {
+        snapshot.read_many(ps)
     });
     // The callers of a changed function live anywhere in the tree: read on demand, and only then.
-    Ok(project.with_reader(Box::new(move |p| snapshot.read(p))))
+    Ok(project.with_reader(Box::new(move |ps| snapshot.read_many(ps))))
 }
 
 /// The rule for changed files the scan could not read, made only under `--policy-from-base`: by default the

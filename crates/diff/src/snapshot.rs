@@ -92,21 +92,73 @@ impl Snapshot {
             Side::Disk(root, disk) => {
                 content::read_disk(&mut disk.borrow_mut(), &root.join(path), self.limit).ok()?
             }
-            Side::Tree => {
-                let oid = *self.blobs.get(path)?;
-                let odb = self.repo.odb().ok()?;
-                // A damaged object was already refused by the scan; here a missing fact only means fewer facts.
-                content::read_blob(&self.repo, &odb, oid, self.limit)
-                    .ok()?
-                    .ok()?
-            }
+            Side::Tree => return blob_text(&self.repo, *self.blobs.get(path)?, self.limit, path),
         };
-        // Lossily decoded text is not what the code rules read, so it is no context for them either. A file that
-        // `.gitattributes` marks binary is still code the application runs, so its facts count: no attribute
-        // lookup, which would cost libgit2 a walk up every directory of the path and a read of the index.
-        content::to_text(content, None, path)
-            .ok()
-            .filter(|t| !t.lossy)
-            .map(|t| t.text)
+        context_text(content, path)
     }
+
+    /// [`Snapshot::read`] of every path, in order. From the object database the paths are shared among up to
+    /// [`MAX_READ_THREADS`] threads, each with its own handle on the repository (libgit2 handles are not
+    /// `Sync`): inflating blobs is most of what reading the project's context costs.
+    pub fn read_many(&self, paths: &[String]) -> Vec<Option<String>> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZero::get)
+            .min(MAX_READ_THREADS);
+        let parallel =
+            matches!(self.side, Side::Tree) && paths.len() >= PARALLEL_READS_MIN && workers > 1;
+        // Opened here, so a handle that cannot be opened only means fewer threads.
+        let handles: Vec<Repository> = if parallel {
+            (1..workers)
+                .filter_map(|_| Repository::open(self.repo.path()).ok())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if handles.is_empty() {
+            return paths.iter().map(|p| self.read(p)).collect();
+        }
+        let chunk = paths.len().div_ceil(handles.len() + 1);
+        let mut parts = paths.chunks(chunk);
+        let own = parts.next().unwrap_or_default();
+        let (blobs, limit) = (&self.blobs, self.limit);
+        std::thread::scope(|s| {
+            let others: Vec<_> = parts
+                .zip(handles)
+                .map(|(part, repo)| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|p| blob_text(&repo, *blobs.get(p)?, limit, p))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            let mut out: Vec<Option<String>> = own.iter().map(|p| self.read(p)).collect();
+            for h in others {
+                out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
+        })
+    }
+}
+
+/// Below this many files a batch is read on one thread: opening another handle costs more than it saves.
+const PARALLEL_READS_MIN: usize = 32;
+const MAX_READ_THREADS: usize = 4;
+
+/// A blob's text for context. A damaged object was already refused by the scan; here a missing fact only
+/// means fewer facts.
+fn blob_text(repo: &Repository, oid: Oid, limit: u64, path: &str) -> Option<String> {
+    let odb = repo.odb().ok()?;
+    let content = content::read_blob(repo, &odb, oid, limit).ok()?.ok()?;
+    context_text(content, path)
+}
+
+/// Lossily decoded text is not what the code rules read, so it is no context for them either. A file that
+/// `.gitattributes` marks binary is still code the application runs, so its facts count: no attribute lookup,
+/// which would cost libgit2 a walk up every directory of the path and a read of the index.
+fn context_text(content: content::Content<'_>, path: &str) -> Option<String> {
+    content::to_text(content, None, path)
+        .ok()
+        .filter(|t| !t.lossy)
+        .map(|t| t.text)
 }

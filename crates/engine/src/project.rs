@@ -186,6 +186,59 @@ pub struct Project {
     calls: callers::CallIndex,
 }
 
+/// The context files the project build has read, against [`CONTEXT_MAX_FILES`]: a file two modules import is
+/// read once, and a file read but not kept (a crate root that is no wiring file) is kept aside for a later
+/// level that imports it.
+#[derive(Default)]
+struct Reads {
+    asked: HashSet<String>,
+    unused: HashMap<String, String>,
+}
+
+impl Reads {
+    /// The texts of the candidates the project does not hold yet, in order, up to what the budget leaves.
+    fn fetch(
+        &mut self,
+        project: &Project,
+        candidates: Vec<String>,
+        read_many: &mut impl FnMut(&[String]) -> Vec<Option<String>>,
+    ) -> Vec<(String, Option<String>)> {
+        let mut wanted = Vec::new();
+        for c in candidates {
+            if project.modules.contains_key(&c) || wanted.contains(&c) {
+                continue;
+            }
+            if self.unused.contains_key(&c) || self.asked.len() < CONTEXT_MAX_FILES {
+                wanted.push(c);
+            }
+        }
+        let to_read: Vec<String> = wanted
+            .iter()
+            .filter(|c| !self.unused.contains_key(*c) && !self.asked.contains(*c))
+            .cloned()
+            .collect();
+        self.asked.extend(to_read.iter().cloned());
+        let mut texts: HashMap<String, Option<String>> =
+            to_read.iter().cloned().zip(read_many(&to_read)).collect();
+        wanted
+            .into_iter()
+            .filter_map(|c| {
+                let text = match self.unused.remove(&c) {
+                    Some(t) => Some(t),
+                    // Asked at an earlier level and unreadable then: still unreadable.
+                    None => texts.remove(&c)?,
+                };
+                Some((c, text))
+            })
+            .collect()
+    }
+
+    /// Keeps a text read but not kept, for a later level that imports the file.
+    fn set_aside(&mut self, path: String, text: String) {
+        self.unused.insert(path, text);
+    }
+}
+
 impl Project {
     /// A project that knows nothing beyond each file itself (for `--all`, where every file is scanned anyway
     /// but no context is read, and for callers without a tree).
@@ -201,8 +254,21 @@ impl Project {
         paths: impl IntoIterator<Item = String>,
         mut read: impl FnMut(&str) -> Option<String>,
     ) -> Project {
+        Project::build_batched(changed, paths, |batch| {
+            batch.iter().map(|p| read(p)).collect()
+        })
+    }
+
+    /// As [`Project::build`], reading a level's files in one call, so the reader can read them in parallel:
+    /// `read_many` returns one text (or `None`) per path, in order.
+    pub fn build_batched(
+        changed: &[ChangedFile],
+        paths: impl IntoIterator<Item = String>,
+        mut read_many: impl FnMut(&[String]) -> Vec<Option<String>>,
+    ) -> Project {
         let paths: Vec<String> = paths.into_iter().collect();
-        let templates = templates::Templates::collect(changed, &paths, &mut read);
+        let mut read_one = |p: &str| read_many(&[p.to_owned()]).pop().flatten();
+        let templates = templates::Templates::collect(changed, &paths, &mut read_one);
         let mut project = Project {
             paths: PathIndex::new(paths),
             templates,
@@ -216,48 +282,47 @@ impl Project {
             }
         }
         if project.modules.values().any(|m| m.lang == Lang::Rust) {
-            project.paths.read_crate_names(&mut read);
+            project.paths.read_crate_names(&mut read_one);
         }
         // With every module of the tree already here (`--all`), there is nothing to read: keep parsing lazy.
         if project.modules.len() >= project.paths.module_count {
             project.finish();
             return project;
         }
-        let mut read_count = 0;
+        let mut reads = Reads::default();
         // Settings apply to every view without importing it: read them by path, like wiring files.
-        for target in project.paths.settings.clone() {
-            if read_count >= CONTEXT_MAX_FILES || project.modules.contains_key(&target) {
-                continue;
-            }
-            read_count += 1;
-            if let Some(text) = read(&target).filter(|t| t.contains(SETTINGS_MARKER)) {
-                project.insert(target, Lang::Python, text);
-                project.context += 1;
-            }
-        }
-        for target in project.rust_wiring_candidates(&frontier) {
-            if read_count >= CONTEXT_MAX_FILES {
-                break;
-            }
-            read_count += 1;
-            if let Some(text) = read(&target).filter(|t| is_rust_wiring(t)) {
-                project.insert(target.clone(), Lang::Rust, text);
-                project.context += 1;
-                frontier.push(target);
+        let settings = project.paths.settings.clone();
+        for (target, text) in reads.fetch(&project, settings, &mut read_many) {
+            match text {
+                Some(text) if text.contains(SETTINGS_MARKER) => {
+                    project.insert(target, Lang::Python, text);
+                    project.context += 1;
+                }
+                Some(text) => reads.set_aside(target, text),
+                None => {}
             }
         }
-        for target in project.wiring_candidates(&frontier) {
-            if read_count >= CONTEXT_MAX_FILES {
-                break;
+        let wiring = project.rust_wiring_candidates(&frontier);
+        for (target, text) in reads.fetch(&project, wiring, &mut read_many) {
+            match text {
+                Some(text) if is_rust_wiring(&text) => {
+                    project.insert(target.clone(), Lang::Rust, text);
+                    project.context += 1;
+                    frontier.push(target);
+                }
+                Some(text) => reads.set_aside(target, text),
+                None => {}
             }
-            read_count += 1;
+        }
+        let wiring = project.wiring_candidates(&frontier);
+        for (target, text) in reads.fetch(&project, wiring, &mut read_many) {
             // Kept either way (an import may name it later, and a second read would be wasted); only wiring
             // files have their imports followed.
-            if let Some(text) = read(&target) {
-                let wiring = is_wiring(&text);
+            if let Some(text) = text {
+                let is_wiring = is_wiring(&text);
                 project.insert(target.clone(), Lang::Python, text);
                 project.context += 1;
-                if wiring {
+                if is_wiring {
                     frontier.push(target);
                 }
             }
@@ -271,23 +336,22 @@ impl Project {
                 .for_each(|p| {
                     project.facts(p);
                 });
+            let targets: Vec<String> = frontier
+                .iter()
+                .flat_map(|path| project.import_targets(path))
+                .filter(|t| module_lang(t).is_some())
+                .collect();
             let mut next = Vec::new();
-            for path in &frontier {
-                for target in project.import_targets(path) {
-                    if project.modules.contains_key(&target) || read_count >= CONTEXT_MAX_FILES {
-                        continue;
-                    }
-                    read_count += 1;
-                    let Some(lang) = module_lang(&target) else {
-                        continue;
-                    };
-                    if let Some(text) = read(&target) {
-                        project.insert(target.clone(), lang, text);
-                        project.context += 1;
-                        next.push(target);
-                    }
-                }
-            }
+            project.insert_read(reads.fetch(&project, targets, &mut read_many), &mut next);
+            // A Rust `mod` may be placed by a `#[path]` in a crate root this level just read: ask the Rust
+            // files of the level again (what is held already is not read twice).
+            let again: Vec<String> = frontier
+                .iter()
+                .filter(|p| module_lang(p) == Some(Lang::Rust))
+                .flat_map(|path| project.import_targets(path))
+                .filter(|t| module_lang(t).is_some())
+                .collect();
+            project.insert_read(reads.fetch(&project, again, &mut read_many), &mut next);
             if next.is_empty() {
                 break;
             }
@@ -433,6 +497,17 @@ impl Project {
     /// The project's own copy of a module's path, borrowed for as long as the project lives.
     pub fn module_path(&self, path: &str) -> Option<&str> {
         self.modules.get_key_value(path).map(|(k, _)| k.as_str())
+    }
+
+    /// Inserts each module read for context, adding its path to `next`.
+    fn insert_read(&mut self, read: Vec<(String, Option<String>)>, next: &mut Vec<String>) {
+        for (target, text) in read {
+            if let (Some(lang), Some(text)) = (module_lang(&target), text) {
+                self.insert(target.clone(), lang, text);
+                self.context += 1;
+                next.push(target);
+            }
+        }
     }
 
     fn insert(&mut self, path: String, lang: Lang, text: String) {

@@ -23,7 +23,7 @@ use secreview_syntax::{Lang, ParsedFile};
 use super::{Project, module_lang};
 
 /// Reads a file of the scanned tree that the project did not read when it was built.
-pub type TreeReader = Box<dyn FnMut(&str) -> Option<String> + Send>;
+pub type TreeReader = Box<dyn FnMut(&[String]) -> Vec<Option<String>> + Send>;
 
 /// Callers forwarding their own parameter are followed this many levels (`view → service → helper`).
 pub const MAX_CALLER_DEPTH: usize = 3;
@@ -292,9 +292,10 @@ impl Project {
                 }));
                 if !others.is_empty() {
                     let mut guard = self.calls.reader.lock().ok()?;
-                    let read = guard.as_mut()?;
-                    for p in others {
-                        if let (Some(lang), Some(text)) = (module_lang(p), read(p)) {
+                    let read_many = guard.as_mut()?;
+                    let others: Vec<String> = others.into_iter().cloned().collect();
+                    for (p, text) in others.iter().zip(read_many(&others)) {
+                        if let (Some(lang), Some(text)) = (module_lang(p), text) {
                             all.push(Source {
                                 path: p.clone(),
                                 lang,
