@@ -173,6 +173,7 @@ impl<'a> PyFile<'a> {
                     "RetrieveUpdateAPIView",
                     "RetrieveDestroyAPIView",
                     "ListCreateAPIView",
+                    "CreateView",
                     "UpdateView",
                     "DeleteView",
                 ];
@@ -183,7 +184,7 @@ impl<'a> PyFile<'a> {
                     && writes.iter().any(|w| bases.contains(w))
                 {
                     let cname = t(p, name).to_owned();
-                    let django = ["UpdateView", "DeleteView"]
+                    let django = ["CreateView", "UpdateView", "DeleteView"]
                         .iter()
                         .any(|g| bases.contains(g))
                         && !bases.contains("APIView");
@@ -716,7 +717,8 @@ impl<'a> PyFile<'a> {
 
     /// A DRF view whose framework `create`/`update` write through `serializer_class = X`, where `X` (in any
     /// module) lets the client set privileged fields: the stock actions save whatever the serializer accepts.
-    /// Likewise a Django `UpdateView` whose `fields` (or `form_class`) include privileged model fields.
+    /// Likewise a Django `CreateView` or `UpdateView` whose `fields` (or `form_class`) include privileged model
+    /// fields.
     fn serializer_class_writes(
         &self,
         p: &ParsedFile,
@@ -734,8 +736,9 @@ impl<'a> PyFile<'a> {
             "RetrieveUpdateAPIView",
             "RetrieveUpdateDestroyAPIView",
         ];
-        // Django's `UpdateView` builds its form from `model` and `fields` (or `form_class`) on the view itself.
-        if bases.contains("UpdateView") && !bases.contains("APIView") {
+        // Django's `CreateView` and `UpdateView` build their form from `model` and `fields` (or `form_class`) on
+        // the view itself.
+        if (bases.contains("UpdateView") || bases.contains("CreateView")) && !bases.contains("APIView") {
             let found =
                 schema::view_form_fields(self.scope.project, self.scope.path, p, class, names)
                     .or_else(|| self.class_attr_schema(p, names, class, "form_class"))?;
