@@ -738,7 +738,9 @@ impl<'a> PyFile<'a> {
         ];
         // Django's `CreateView` and `UpdateView` build their form from `model` and `fields` (or `form_class`) on
         // the view itself.
-        if (bases.contains("UpdateView") || bases.contains("CreateView")) && !bases.contains("APIView") {
+        if (bases.contains("UpdateView") || bases.contains("CreateView"))
+            && !bases.contains("APIView")
+        {
             let found =
                 schema::view_form_fields(self.scope.project, self.scope.path, p, class, names)
                     .or_else(|| self.class_attr_schema(p, names, class, "form_class"))?;

@@ -72,6 +72,9 @@ struct FileIndex<'t> {
     funcs: HashMap<String, Node<'t>>,
     /// Methods by name (`None` when several classes define it).
     methods: HashMap<String, Option<Node<'t>>>,
+    /// Method node id → its class's node id, and each class's methods (for instance attributes).
+    class_of: HashMap<usize, usize>,
+    class_methods: HashMap<usize, Vec<Node<'t>>>,
     /// Module-level names assigned a literal exactly once.
     module_consts: HashMap<String, Option<Const>>,
     /// Per sink of the table: off in this module (see [`Py::sinks_off`]).
@@ -112,6 +115,10 @@ struct Py<'c, 'a, 't> {
     shapes: shapes::Facts,
     /// Environments at the `break` / `continue` statements of the innermost loop being walked.
     loop_exits: Vec<Env>,
+    /// Per class node id: the `self.x` attributes its methods set from a source (see [`Py::instance_attrs`]).
+    instance_attrs: HashMap<usize, Rc<Vec<(String, Val)>>>,
+    /// While a class's attributes are collected: what the walked methods left in `self.x`.
+    collecting: Option<Vec<(String, Val)>>,
 }
 
 impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
@@ -139,6 +146,8 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
             exits: 0,
             shapes: shapes::Facts::default(),
             loop_exits: Vec::new(),
+            instance_attrs: HashMap::new(),
+            collecting: None,
         }
     }
 
@@ -229,6 +238,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                                 .entry(name)
                                 .and_modify(|e| *e = None)
                                 .or_insert(Some(n));
+                            if let Some(class) = parent.and_then(|p| p.parent()) {
+                                ix.class_of.insert(n.id(), class.id());
+                                ix.class_methods.entry(class.id()).or_default().push(n);
+                            }
                         }
                         _ => {}
                     }
@@ -333,8 +346,17 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         self.loop_depth = 0;
         self.view_returns = self.is_handler(def) && self.has_return_sink();
         self.params(def);
+        self.seed_instance_attrs(def);
         if let Some(body) = def.child_by_field_name("body") {
             self.block(body);
+        }
+        if let Some(out) = &mut self.collecting {
+            out.extend(
+                self.env
+                    .iter()
+                    .filter(|(k, v)| k.starts_with("self.") && carries_source(v))
+                    .map(|(k, v)| (k.clone(), v.clone())),
+            );
         }
         let ret = std::mem::take(&mut self.ret);
         (
@@ -357,6 +379,99 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         });
         self.summaries.insert(id, Rc::clone(&summary));
         Some(summary)
+    }
+
+    /// Starts a method with what the class's other methods store in `self.x` from request or local data
+    /// (`self.query = request.GET["q"]` in `get`, read in `build_sql`): the object carries it between them.
+    fn seed_instance_attrs(&mut self, def: Node<'t>) {
+        let Some(&class) = self.ix.class_of.get(&def.id()) else {
+            return;
+        };
+        let first = self.param_list(def).into_iter().next();
+        if first.is_none_or(|(_, name, _, _)| name != "self") {
+            return;
+        }
+        for (path, v) in self.instance_attrs(class).iter() {
+            self.env.entry(path.clone()).or_insert_with(|| v.clone());
+        }
+    }
+
+    /// The `self.x` attributes that some method of the class sets from a source, walking each method that
+    /// assigns an attribute of `self` once. Parameters' flows are left out: a parameter of one method says
+    /// nothing in another. Collected walks seed nothing and their summaries are dropped, so the result does not
+    /// depend on which method asked first.
+    fn instance_attrs(&mut self, class: usize) -> Rc<Vec<(String, Val)>> {
+        if let Some(found) = self.instance_attrs.get(&class) {
+            return Rc::clone(found);
+        }
+        if self.collecting.is_some() {
+            return Rc::default();
+        }
+        let setters: Vec<Node<'t>> = self
+            .ix
+            .class_methods
+            .get(&class)
+            .map(|ms| {
+                ms.iter()
+                    .copied()
+                    .filter(|m| self.assigns_self_attr(*m))
+                    .take(MAX_ATTR_SETTERS)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut merged: Vec<(String, Val)> = Vec::new();
+        if !setters.is_empty() {
+            // From a clean slate: a method being walked must not be skipped as in progress.
+            let saved = (
+                std::mem::take(&mut self.summaries),
+                std::mem::take(&mut self.in_progress),
+                std::mem::take(&mut self.depth),
+            );
+            self.collecting = Some(Vec::new());
+            for m in setters {
+                self.function(m);
+            }
+            let found = self.collecting.take().unwrap_or_default();
+            (self.summaries, self.in_progress, self.depth) = saved;
+            for (path, mut v) in found {
+                v.taint.0.retain(|l| l.kind != SourceKind::Param);
+                match merged.iter_mut().find(|(p, _)| *p == path) {
+                    Some((_, e)) => e.taint.join(&v.taint),
+                    None => merged.push((path, v)),
+                }
+            }
+        }
+        let merged = Rc::new(merged);
+        self.instance_attrs.insert(class, Rc::clone(&merged));
+        merged
+    }
+
+    /// Whether the method's own body (not a nested function's) assigns `self.<attr> = …`.
+    fn assigns_self_attr(&self, def: Node<'t>) -> bool {
+        let Some(body) = def.child_by_field_name("body") else {
+            return false;
+        };
+        let mut found = false;
+        walk(body, &mut |n| {
+            if found
+                || matches!(
+                    n.kind(),
+                    "function_definition" | "lambda" | "class_definition"
+                )
+            {
+                return false;
+            }
+            if n.kind() == "assignment"
+                && let Some(l) = n.child_by_field_name("left")
+                && l.kind() == "attribute"
+                && l.child_by_field_name("object")
+                    .is_some_and(|o| o.kind() == "identifier" && self.text(o) == "self")
+            {
+                found = true;
+            }
+            true
+        });
+        found
     }
 
     fn has_return_sink(&self) -> bool {
@@ -441,6 +556,13 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         def.child_by_field_name("name")
             .map(|n| self.text(n))
             .is_some_and(|n| n.starts_with('_') && !n.starts_with("__"))
+    }
+
+    /// `__init__`, `__call__`: a special method is called by Python on the code's behalf, never routed.
+    fn is_dunder(&self, def: Node<'t>) -> bool {
+        def.child_by_field_name("name")
+            .map(|n| self.text(n))
+            .is_some_and(|n| n.starts_with("__") && n.ends_with("__"))
     }
 
     fn is_handler(&self, def: Node<'t>) -> bool {
@@ -577,8 +699,12 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     self.aliases.push(name.clone());
                 }
                 // A private helper (`_handle_action(self, request, action)`) takes `request` from the view that
-                // calls it: its other parameters are what that view passes, not URL captures.
-                django = (t.request_param_names.contains(&name) && !self.is_private(def)) || django;
+                // calls it, and a constructor (`__init__(self, panel, request, form)`) from the code that builds
+                // it: their other parameters are what the caller passes, not URL captures.
+                django = (t.request_param_names.contains(&name)
+                    && !self.is_private(def)
+                    && !self.is_dunder(def))
+                    || django;
                 continue;
             }
             if (!core_ty.is_empty() && t.is_clean_type(core_ty))
@@ -2852,6 +2978,17 @@ impl<'a: 't, 't> Py<'_, 'a, 't> {
 
 /// The text of a non-raw string literal's content with its simple escapes decoded (`\'` → `'`); other
 /// escapes (`\x41`, `\N{…}`) are kept as written.
+/// A value one method can hand another through `self`: tainted by a source, not only by a parameter.
+fn carries_source(v: &Val) -> bool {
+    v.taint
+        .labels()
+        .iter()
+        .any(|l| l.kind != SourceKind::Param && !l.partial)
+}
+
+/// How many methods of one class are walked to collect its instance attributes.
+const MAX_ATTR_SETTERS: usize = 16;
+
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
