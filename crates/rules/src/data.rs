@@ -344,6 +344,10 @@ pub struct AuthzNames {
     /// Permission classes / decorators that allow everyone.
     #[serde(default)]
     pub allow_all_names: Vec<String>,
+    /// Calls that ask whether the application's first-run setup is done (`is_setup`, `is_installed`): a route
+    /// that branches on one is an install wizard, open until setup completes and closed after.
+    #[serde(default)]
+    pub first_run_checks: Vec<String>,
     /// Names of calls that load a record by key (`get`, `get_or_404`, `filter_by`, `objects.get`, `query` …).
     #[serde(default)]
     pub lookup_calls: Vec<String>,

@@ -276,6 +276,7 @@ impl AuthzNames {
         self.owner_fields.extend(more.owner_fields);
         self.principal_markers.extend(more.principal_markers);
         self.public_route_words.extend(more.public_route_words);
+        self.first_run_checks.extend(more.first_run_checks);
         self.allow_all_names.extend(more.allow_all_names);
         self.lookup_calls.extend(more.lookup_calls);
         self.mutation_calls.extend(more.mutation_calls);

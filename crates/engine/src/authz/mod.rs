@@ -508,6 +508,7 @@ fn authentication(names: &Names, routes: &[Route], base: f32, path: &str, out: &
             || names.is_public_route(r)
             || r.capability.is_some()
             || r.signed.is_some()
+            || r.first_run.is_some()
             || r.allow_any.is_some()
             || drf_defaults
             || r.inherits_unknown

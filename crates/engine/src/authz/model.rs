@@ -244,6 +244,9 @@ pub(crate) struct Route {
     pub misordered: Option<Ev>,
     /// The body verifies a signature (`hmac.compare_digest`, `unsign`): a signed webhook or link, public by design.
     pub signed: Option<Ev>,
+    /// The body branches on whether first-run setup is done (`if not config.is_setup():`): an install wizard,
+    /// public by design until the application is set up.
+    pub first_run: Option<Ev>,
     /// `get_queryset()` / `get_object()` of the view class scoped to the requesting user.
     pub class_scope: Option<Ev>,
 }
@@ -277,6 +280,7 @@ impl Route {
             capability: None,
             misordered: None,
             signed: None,
+            first_run: None,
             class_scope: None,
         }
     }
@@ -333,6 +337,7 @@ pub(crate) struct Names {
     pub owner_fields: Vec<String>,
     principal_markers: Markers,
     pub public_route_words: Vec<String>,
+    pub first_run_checks: Vec<String>,
     pub allow_all_names: Vec<String>,
     pub lookup_calls: Vec<String>,
     pub mutation_calls: Vec<String>,
@@ -384,6 +389,7 @@ impl Names {
             owner_fields: lower(&n.owner_fields),
             principal_markers: Markers::new(&n.principal_markers),
             public_route_words: lower(&n.public_route_words),
+            first_run_checks: lower(&n.first_run_checks),
             allow_all_names: n.allow_all_names.clone(),
             lookup_calls: lower(&n.lookup_calls),
             mutation_calls: lower(&n.mutation_calls),
@@ -424,6 +430,14 @@ impl Names {
 
     pub fn mentions_principal(&self, text: &str) -> bool {
         self.principal_markers.any_in(text)
+    }
+
+    /// A call asking whether first-run setup is done: `config.is_setup()`, `is_installed()`.
+    pub fn is_first_run_check(&self, callee: &str) -> bool {
+        let name = short_name(callee);
+        self.first_run_checks
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(name))
     }
 
     /// Whole words of the handler name or the path (`shipping` is not `ping`, `auth/token` is `token`).

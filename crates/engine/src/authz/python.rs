@@ -1326,6 +1326,16 @@ impl<'a> PyFile<'a> {
                         }
                     })
                 });
+                // A branch on whether setup is done makes the route a first-run wizard, closed once it ran.
+                if names.is_first_run_check(c) && in_condition(n) {
+                    route.first_run.get_or_insert_with(|| {
+                        ev(
+                            p,
+                            n,
+                            format!("a first-run setup route: it branches on `{c}()`"),
+                        )
+                    });
+                }
                 // A signature check makes an anonymous endpoint (a webhook, a signed link) public by design.
                 if verifies_signature(lc) {
                     route.signed.get_or_insert_with(|| {
@@ -2642,4 +2652,21 @@ fn is_whole_payload_call(p: &ParsedFile, call: Node<'_>, body_params: &[&str]) -
                     inner.starts_with(&format!("{b}.")) && inner.contains("__dict__")
                 })
         })
+}
+
+/// Whether `n` is part of an `if` / `elif` condition (up to the enclosing statement).
+fn in_condition(n: Node<'_>) -> bool {
+    let mut cur = n;
+    while let Some(parent) = cur.parent() {
+        match parent.kind() {
+            "if_statement" | "elif_clause" => {
+                return parent
+                    .child_by_field_name("condition")
+                    .is_some_and(|c| c.id() == cur.id());
+            }
+            "block" | "function_definition" | "module" => return false,
+            _ => cur = parent,
+        }
+    }
+    false
 }
