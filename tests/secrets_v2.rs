@@ -214,3 +214,30 @@ fn django_secret_key_is_found_but_a_module_path_setting_is_not() {
         found.iter().map(|f| &f.rule).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn an_access_key_id_in_a_links_query_is_published_with_the_page_so_it_does_not_block() {
+    let (found, report, _) = scan_branch(&[
+        (
+            "site/recipe.html",
+            "<a href=\"https://shop.example/dp/B0?psc=1&amp;SubscriptionId={{fake:AKIA:16:base32}}&amp;tag=x\">knife</a>\n",
+        ),
+        (
+            "deploy/aws.env",
+            "aws_access_key_id = {{fake:AKIA:16:base32}}\n",
+        ),
+    ]);
+    let get = |path: &str| {
+        found
+            .iter()
+            .find(|f| f.rule == "aws-access-key" && f.path == path)
+            .unwrap_or_else(|| panic!("aws-access-key in {path}: {report}"))
+    };
+    let link = get("site/recipe.html");
+    assert_eq!(link.severity, "low");
+    assert!(link.confidence < 0.7, "{}", link.confidence);
+    // The same key ID in a configuration file is a leak, as before.
+    let env = get("deploy/aws.env");
+    assert_eq!(env.severity, "critical");
+    assert!(env.confidence >= 0.9, "{}", env.confidence);
+}

@@ -34,6 +34,7 @@ pub(crate) struct SecretsMatcher {
     generic_rules: Vec<String>,
     context_rules: Vec<String>,
     test_discount_rules: Vec<String>,
+    url_query_rules: Vec<String>,
     packaging_paths: GlobSet,
     credential_key: Option<Regex>,
     hex_secret_key: Option<Regex>,
@@ -109,6 +110,7 @@ impl SecretsMatcher {
             generic_rules: a.generic_rules.clone(),
             context_rules: a.context_rules.clone(),
             test_discount_rules: a.test_discount_rules.clone(),
+            url_query_rules: a.url_query_rules.clone(),
             packaging_paths: globs(&a.packaging_paths)?,
             credential_key: allowlist_regex("credential_key", a.credential_key.as_deref())?,
             hex_secret_key: allowlist_regex("hex_secret_key", a.hex_secret_key.as_deref())?,
@@ -417,6 +419,13 @@ impl SecretsMatcher {
                 let severity = hit.severity.unwrap_or(rule.meta.severity);
                 hit.severity = Some(severity.min(Severity::Low));
             }
+            if self.url_query_rules.contains(&rule.meta.id) && in_url_query(hunk, m.start()) {
+                let severity = hit.severity.unwrap_or(rule.meta.severity);
+                hit.severity = Some(severity.min(Severity::Low));
+                hit.confidence *= PUBLISHED_IN_LINK;
+                hit.detail
+                    .push_str(" (a link's query parameter: published with the page)");
+            }
             emit(hit);
         }
     }
@@ -688,6 +697,35 @@ fn looks_like_uuid(value: &str) -> bool {
                 c.is_ascii_hexdigit()
             }
         })
+}
+
+/// A key ID carried in a link's query is public to everyone who loads the page (an affiliate link, a presigned
+/// URL): it still names the account, so it is listed, but below the blocking confidence.
+const PUBLISHED_IN_LINK: f32 = 0.6;
+
+/// Whether the match at `start` is the value of a query parameter of an `http(s)://` URL on its line:
+/// `https://host/p?a=1&amp;SubscriptionId=<match>`.
+fn in_url_query(hunk: &str, start: usize) -> bool {
+    let line_start = hunk[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = &hunk[line_start..start];
+    let Some(name_end) = before.strip_suffix('=') else {
+        return false;
+    };
+    let name_len = name_end
+        .bytes()
+        .rev()
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+        .count();
+    let head = &name_end[..name_end.len() - name_len];
+    if name_len == 0 || !(head.ends_with('?') || head.ends_with('&') || head.ends_with("&amp;")) {
+        return false;
+    }
+    let Some(url) = head.rfind("https://").or_else(|| head.rfind("http://")) else {
+        return false;
+    };
+    !head[url..]
+        .chars()
+        .any(|c| c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
 }
 
 #[cfg(test)]

@@ -36,6 +36,11 @@ pub struct SecretsAllowlist {
     /// PEM keys), and tests hold many generated ones.
     #[serde(default)]
     pub test_discount_rules: Vec<String>,
+    /// Rules (by id) whose match is the public half of a credential pair (an AWS access key ID): as the value of
+    /// a link's query parameter (`…?SubscriptionId=AKIA…`, a presigned URL's `AWSAccessKeyId=`) it is published
+    /// with the page, so it is at most low severity there.
+    #[serde(default)]
+    pub url_query_rules: Vec<String>,
     /// Globs of packaging manifests (`pyproject.toml`, `setup.cfg`, `package.json`, `Cargo.toml`): their entry
     /// points and scripts are named after what they do (`foo_auth = "pkg.mod:Class"`), so a generic rule reports
     /// there only when the key matches [`Self::credential_key`].
@@ -332,6 +337,10 @@ pub struct AuthzNames {
     /// Names that grant authority beyond authentication (admin/superuser/permission checks).
     #[serde(default)]
     pub privilege_markers: Vec<String>,
+    /// Texts that contain a privilege marker without being a privilege check: OAuth client calls
+    /// (`authorize_redirect`, `authorize_access_token`) start a login, they check no role.
+    #[serde(default)]
+    pub not_privilege_markers: Vec<String>,
     /// Fields naming an object's owner.
     #[serde(default)]
     pub owner_fields: Vec<String>,

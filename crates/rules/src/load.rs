@@ -230,6 +230,7 @@ impl RuleSet {
                 s.generic_rules.extend(more.generic_rules);
                 s.context_rules.extend(more.context_rules);
                 s.test_discount_rules.extend(more.test_discount_rules);
+                s.url_query_rules.extend(more.url_query_rules);
                 s.packaging_paths.extend(more.packaging_paths);
                 s.decode_paths.extend(more.decode_paths);
                 // A user's allowlist file narrows or widens the embedded regexes by replacing them.
@@ -273,6 +274,8 @@ impl AuthzNames {
         self.auth_markers.extend(more.auth_markers);
         self.auth_names.extend(more.auth_names);
         self.privilege_markers.extend(more.privilege_markers);
+        self.not_privilege_markers
+            .extend(more.not_privilege_markers);
         self.owner_fields.extend(more.owner_fields);
         self.principal_markers.extend(more.principal_markers);
         self.public_route_words.extend(more.public_route_words);
