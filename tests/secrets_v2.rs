@@ -241,3 +241,35 @@ fn an_access_key_id_in_a_links_query_is_published_with_the_page_so_it_does_not_b
     assert_eq!(env.severity, "critical");
     assert!(env.confidence >= 0.9, "{}", env.confidence);
 }
+
+#[test]
+fn a_translation_catalogue_names_interface_strings_not_credentials() {
+    let (found, report, _) = scan_branch(&[
+        (
+            "frontend/lang/messages/es-ES.json",
+            "{\"user\": {\"password\": \"Contraseña\", \"change-password\": \"パスワードの変更\"},\n \
+             \"deploy\": \"ghp_{{fake::36}}\"}\n",
+        ),
+        (
+            "app/settings.json",
+            "{\"password\": \"Zq8r2LmP0vXw7KcT\"}\n",
+        ),
+    ]);
+    let rules_in = |path: &str| -> Vec<&str> {
+        found
+            .iter()
+            .filter(|f| f.path == path)
+            .map(|f| f.rule.as_str())
+            .collect()
+    };
+    // A provider token is a leak wherever it is; a key's name alone says nothing in a catalogue.
+    assert_eq!(
+        rules_in("frontend/lang/messages/es-ES.json"),
+        vec!["github-token"],
+        "{report}"
+    );
+    assert!(
+        rules_in("app/settings.json").contains(&"hardcoded-password"),
+        "{report}"
+    );
+}

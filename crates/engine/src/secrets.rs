@@ -36,6 +36,7 @@ pub(crate) struct SecretsMatcher {
     test_discount_rules: Vec<String>,
     url_query_rules: Vec<String>,
     packaging_paths: GlobSet,
+    locale_paths: GlobSet,
     credential_key: Option<Regex>,
     hex_secret_key: Option<Regex>,
     decode_paths: GlobSet,
@@ -112,6 +113,7 @@ impl SecretsMatcher {
             test_discount_rules: a.test_discount_rules.clone(),
             url_query_rules: a.url_query_rules.clone(),
             packaging_paths: globs(&a.packaging_paths)?,
+            locale_paths: globs(&a.locale_paths)?,
             credential_key: allowlist_regex("credential_key", a.credential_key.as_deref())?,
             hex_secret_key: allowlist_regex("hex_secret_key", a.hex_secret_key.as_deref())?,
             decode_paths: globs(&a.decode_paths)?,
@@ -204,6 +206,7 @@ impl SecretsMatcher {
         let file = FileKind {
             in_tests: self.test_paths.is_match(path),
             packaging: self.packaging_paths.is_match(path),
+            locale: self.locale_paths.is_match(path),
         };
         let decode = self.decode_paths.is_match(path);
         for (offset, hunk) in ctx.added_hunks() {
@@ -403,6 +406,9 @@ impl SecretsMatcher {
             if generic && file.packaging && !self.names_credential(key_of(whole, value)) {
                 continue;
             }
+            if file.locale && self.is_keyed(rule) {
+                continue;
+            }
             let confidence = self.confidence(rule, p, value, file);
             let mut hit = Self::hit(
                 ctx,
@@ -542,6 +548,8 @@ fn drop_same_rule_overlaps(out: &mut Vec<(usize, Hit)>, first: usize) {
 struct FileKind {
     in_tests: bool,
     packaging: bool,
+    /// A translation catalogue: keys name interface strings, values are prose.
+    locale: bool,
 }
 
 /// The text of a match before its value: the key, operator and quotes.

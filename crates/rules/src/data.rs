@@ -46,6 +46,10 @@ pub struct SecretsAllowlist {
     /// there only when the key matches [`Self::credential_key`].
     #[serde(default)]
     pub packaging_paths: Vec<String>,
+    /// Globs of translation catalogues (`locales/**`, `lang/**/*.json`, `*.po`): their values are interface text
+    /// in a language (`"password": "Contraseña"`), so rules judged by a key's name do not report there.
+    #[serde(default)]
+    pub locale_paths: Vec<String>,
     /// Regex a key must match for a generic finding in a packaging manifest (it names a credential outright).
     #[serde(default)]
     pub credential_key: Option<String>,

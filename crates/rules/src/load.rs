@@ -232,6 +232,7 @@ impl RuleSet {
                 s.test_discount_rules.extend(more.test_discount_rules);
                 s.url_query_rules.extend(more.url_query_rules);
                 s.packaging_paths.extend(more.packaging_paths);
+                s.locale_paths.extend(more.locale_paths);
                 s.decode_paths.extend(more.decode_paths);
                 // A user's allowlist file narrows or widens the embedded regexes by replacing them.
                 if more.credential_key.is_some() {
