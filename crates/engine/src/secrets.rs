@@ -712,23 +712,41 @@ fn looks_like_uuid(value: &str) -> bool {
 const PUBLISHED_IN_LINK: f32 = 0.6;
 
 /// Whether the match at `start` is the value of a query parameter of an `http(s)://` URL on its line:
-/// `https://host/p?a=1&amp;SubscriptionId=<match>`.
+/// `https://host/p?a=1&amp;SubscriptionId=<match>`, also as a JSON string in a page's script
+/// (`https:\u002F\u002Fhost\u002Fp?a=1\u0026SubscriptionId=<match>`).
 fn in_url_query(hunk: &str, start: usize) -> bool {
+    const SEPARATORS: [&str; 5] = ["?", "&", "&amp;", "\\u0026", "%26"];
+    const SCHEMES: [&str; 6] = [
+        "https://",
+        "http://",
+        "https:\\/\\/",
+        "http:\\/\\/",
+        "https:\\u002F\\u002F",
+        "http:\\u002F\\u002F",
+    ];
     let line_start = hunk[..start].rfind('\n').map_or(0, |i| i + 1);
     let before = &hunk[line_start..start];
     let Some(name_end) = before.strip_suffix('=') else {
         return false;
     };
-    let name_len = name_end
-        .bytes()
-        .rev()
-        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
-        .count();
-    let head = &name_end[..name_end.len() - name_len];
-    if name_len == 0 || !(head.ends_with('?') || head.ends_with('&') || head.ends_with("&amp;")) {
+    // The parameter's name runs back to a separator (`\u0026` ends in digits, so the name is not simply the
+    // alphanumeric run before `=`).
+    let is_name = |n: &str| {
+        !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'))
+    };
+    let Some(head) = SEPARATORS
+        .iter()
+        .filter_map(|sep| {
+            let i = name_end.rfind(sep)?;
+            is_name(&name_end[i + sep.len()..]).then_some(&name_end[..i])
+        })
+        .max_by_key(|h| h.len())
+    else {
         return false;
-    }
-    let Some(url) = head.rfind("https://").or_else(|| head.rfind("http://")) else {
+    };
+    let Some(url) = SCHEMES.iter().filter_map(|s| head.rfind(s)).max() else {
         return false;
     };
     !head[url..]
