@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
-use secreview_syntax::ir::{self, Expr, ExprKind, Function, ParamKind, Stmt, walk};
+use secreview_syntax::ir::{self, Expr, ExprKind, Function, ParamKind, Stmt, StmtKind, walk};
 use secreview_syntax::{Lang, ParsedFile};
 
 use super::{Project, module_lang};
@@ -207,13 +207,14 @@ impl Project {
                 .map(|s| (Some(*s), s.function.body.as_slice())),
         );
         for (scope, body) in bodies {
+            let fixed = loop_constants(body);
             let mut uses: Vec<(u32, Arg<'_>)> = Vec::new();
             let mut callees: HashSet<(u32, u32)> = HashSet::new();
             walk::exprs(body, &mut |e| {
                 if let ExprKind::Call(c) = &e.kind {
                     if !c.is_macro && last_name(&c.callee).is_some_and(|n| names.contains(&n)) {
                         callees.insert((c.callee.span.start, c.callee.span.end));
-                        uses.push((e.span.line, shape.arg(c, scope)));
+                        uses.push((e.span.line, shape.arg(c, scope, &fixed)));
                     }
                 } else if last_name(e).is_some_and(|n| names.contains(&n))
                     && !callees.contains(&(e.span.start, e.span.end))
@@ -378,9 +379,14 @@ impl Shape {
     }
 
     /// How the call `c`, made inside `scope`, passes the parameter.
-    fn arg<'m>(&self, c: &'m ir::Call<'_>, scope: Option<walk::Scope<'m, '_>>) -> Arg<'m> {
+    fn arg<'m>(
+        &self,
+        c: &'m ir::Call<'_>,
+        scope: Option<walk::Scope<'m, '_>>,
+        fixed: &HashSet<&str>,
+    ) -> Arg<'m> {
         if let Some(k) = c.kwargs.iter().find(|k| k.name == self.name) {
-            return classify(&k.value, scope);
+            return classify(&k.value, scope, fixed);
         }
         // `obj.f(a)` binds the receiver; `Class.f(obj, a)` and Rust's `Type::f(&obj, a)` pass it.
         let bound = self.receiver
@@ -406,7 +412,7 @@ impl Shape {
             return Arg::Open;
         }
         match c.args.get(at) {
-            Some(a) => classify(a, scope),
+            Some(a) => classify(a, scope, fixed),
             // A call that leaves out a required parameter is another function of the same name.
             None if !self.has_default => Arg::Neutral,
             None if self.default_constant => Arg::Constant,
@@ -415,8 +421,13 @@ impl Shape {
     }
 }
 
-fn classify<'m>(e: &'m Expr<'_>, scope: Option<walk::Scope<'m, '_>>) -> Arg<'m> {
-    if is_constant(e) {
+/// `fixed`: names of the body that only ever hold constants (see [`loop_constants`]).
+fn classify<'m>(
+    e: &'m Expr<'_>,
+    scope: Option<walk::Scope<'m, '_>>,
+    fixed: &HashSet<&str>,
+) -> Arg<'m> {
+    if is_constant(e) || matches!(&e.kind, ExprKind::Name(n) if fixed.contains(n)) {
         return Arg::Constant;
     }
     if let ExprKind::Name(n) = &e.kind
@@ -430,6 +441,73 @@ fn classify<'m>(e: &'m Expr<'_>, scope: Option<walk::Scope<'m, '_>>) -> Arg<'m> 
         return Arg::Forwarded(p.name);
     }
     Arg::Open
+}
+
+/// Names a body binds only as the target of `for` loops over constant containers (`for table in ["a", "b"]:`,
+/// a migration's usual shape): every value they take is in the source. A name also bound any other way
+/// (assigned, a parameter, another loop, a `with … as`, an `except … as`) is not one of them.
+fn loop_constants<'m>(body: &'m [Stmt<'_>]) -> HashSet<&'m str> {
+    let mut fixed: HashSet<&str> = HashSet::new();
+    let mut other: HashSet<&str> = HashSet::new();
+    let mut stack: Vec<&'m Stmt<'_>> = body.iter().collect();
+    let name = |e: &Expr<'m>| match &e.kind {
+        ExprKind::Name(n) => Some(*n),
+        _ => None,
+    };
+    while let Some(st) = stack.pop() {
+        match &st.kind {
+            StmtKind::Loop(l) => {
+                if let Some(t) = &l.target {
+                    match (name(t), &l.iter) {
+                        (Some(n), Some(it)) if is_constant(it) => {
+                            fixed.insert(n);
+                        }
+                        (Some(n), _) => {
+                            other.insert(n);
+                        }
+                        // A tuple target (`for a, b in …`): its names are not followed.
+                        (None, _) => walk::names_in(t, &mut |n| {
+                            other.insert(n);
+                        }),
+                    }
+                }
+                stack.extend(l.body.iter().chain(&l.else_));
+            }
+            StmtKind::Assign(a) => {
+                for t in &a.targets {
+                    walk::names_in(t, &mut |n| {
+                        other.insert(n);
+                    });
+                }
+                stack.extend(a.else_.iter());
+            }
+            StmtKind::AugAssign(a) => walk::names_in(&a.target, &mut |n| {
+                other.insert(n);
+            }),
+            StmtKind::If(i) => stack.extend(i.then.iter().chain(&i.else_)),
+            StmtKind::Match(m) => stack.extend(m.arms.iter().flat_map(|a| &a.body)),
+            StmtKind::Try(t) => {
+                for h in &t.handlers {
+                    other.extend(h.name);
+                    stack.extend(h.body.iter());
+                }
+                stack.extend(t.body.iter().chain(&t.else_).chain(&t.finally));
+            }
+            StmtKind::With(w) => {
+                for item in &w.items {
+                    if let Some(t) = &item.target {
+                        walk::names_in(t, &mut |n| {
+                            other.insert(n);
+                        });
+                    }
+                }
+                stack.extend(w.body.iter());
+            }
+            _ => {}
+        }
+    }
+    fixed.retain(|n| !other.contains(n));
+    fixed
 }
 
 /// A value fixed in the source: a literal, a string built from literals, a container of constants, or a name

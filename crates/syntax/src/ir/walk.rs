@@ -98,6 +98,20 @@ enum Item<'m, 'a> {
 /// function or class definitions (each is a scope of its own, see [`functions`]); lambdas and closures are
 /// entered, since they run with the enclosing function's values. Decorators and parameter defaults of a nested
 /// definition are evaluated by the enclosing body, so they are visited.
+/// The names an assignment target binds: `x`, each name of `a, (b, *rest)`. Attribute and subscript targets
+/// (`self.x`, `d[k]`) bind no name.
+pub fn names_in<'a>(target: &Expr<'a>, f: &mut impl FnMut(&'a str)) {
+    let mut stack = vec![target];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Name(n) => f(n),
+            ExprKind::Container(c) => stack.extend(c.items.iter()),
+            ExprKind::Spread(x, _) => stack.push(x),
+            _ => {}
+        }
+    }
+}
+
 pub fn exprs<'m, 'a>(body: &'m [Stmt<'a>], f: &mut impl FnMut(&'m Expr<'a>)) {
     let mut stack: Vec<Item<'m, 'a>> = body.iter().rev().map(Item::Stmt).collect();
     while let Some(item) = stack.pop() {
