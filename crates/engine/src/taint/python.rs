@@ -350,7 +350,11 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
         if let Some(body) = def.child_by_field_name("body") {
             self.block(body);
         }
-        if let Some(out) = &mut self.collecting {
+        // Only the class's own methods (walked at depth 1 of the collection), not what they call: another
+        // class's `self` is another object.
+        if self.depth == 1
+            && let Some(out) = &mut self.collecting
+        {
             out.extend(
                 self.env
                     .iter()
