@@ -711,7 +711,10 @@ impl<'c, 'a: 't, 't> Py<'c, 'a, 't> {
                     || django;
                 continue;
             }
-            if (!core_ty.is_empty() && t.is_clean_type(core_ty))
+            // A member of one of the module's enumerations (`kind: ImageKind`) is one of its fixed values:
+            // FastAPI and pydantic refuse anything else.
+            if (!core_ty.is_empty()
+                && (t.is_clean_type(core_ty) || self.shapes.enums.contains(last_segment(core_ty))))
                 || converted.contains(&name.as_str())
             {
                 continue;

@@ -19,7 +19,7 @@ pub(super) struct Facts {
     /// before any request, so what such a table holds is the author's.
     tables: HashSet<String>,
     /// Classes of this module that derive from an `enum_bases` class.
-    enums: HashSet<String>,
+    pub(super) enums: HashSet<String>,
 }
 
 /// One part of a command line as written: constant text or an interpolated value.
