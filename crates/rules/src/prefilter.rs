@@ -257,11 +257,12 @@ impl Parser<'_> {
         Some(())
     }
 
-    /// `#name? @capture "string" …)`, the opening `(` already consumed.
+    /// `#name? @capture "string" …)`, the opening `(` already consumed. A predicate over two captures
+    /// (`(#eq? @a @b)`) compares them with each other and yields no literal.
     fn predicate(&mut self) -> Option<Predicate> {
         self.chars.next();
-        let name = self.word();
-        let mut capture = None;
+        let mut name = self.word();
+        let mut captures = Vec::new();
         let mut strings = Vec::new();
         loop {
             match self.skip_trivia()? {
@@ -271,47 +272,24 @@ impl Parser<'_> {
                 }
                 '@' => {
                     self.chars.next();
-                    let c = self.word();
-                    // `(#eq? @a @b)` compares two captures: no literal.
-                    if capture.replace(c).is_some() {
-                        strings.clear();
-                        return self.rest_of_predicate();
-                    }
+                    captures.push(self.word());
                 }
                 '"' => strings.push(self.string()?),
                 _ => {
-                    self.word();
-                    self.chars.next();
+                    // A bare word argument (`#set!` directives); anything else is skipped one character at a time.
+                    if self.word().is_empty() {
+                        self.chars.next();
+                    }
                 }
             }
+        }
+        if captures.len() != 1 {
+            name.push_str("-between-captures");
         }
         Some(Predicate {
             name,
-            capture: capture.unwrap_or_default(),
+            capture: captures.pop().unwrap_or_default(),
             strings,
-        })
-    }
-
-    /// Consumes the rest of a predicate that yields no literal.
-    fn rest_of_predicate(&mut self) -> Option<Predicate> {
-        loop {
-            match self.skip_trivia()? {
-                ')' => {
-                    self.chars.next();
-                    break;
-                }
-                '"' => {
-                    self.string()?;
-                }
-                _ => {
-                    self.chars.next();
-                }
-            }
-        }
-        Some(Predicate {
-            name: "between-captures".to_owned(),
-            capture: String::new(),
-            strings: Vec::new(),
         })
     }
 
@@ -435,6 +413,12 @@ mod tests {
             req(r"((pair key: (_) @a value: (_) @b) (#eq? @a @b))"),
             None
         );
+    }
+
+    #[test]
+    fn a_directive_with_bare_words_ends_at_its_own_parenthesis() {
+        let q = r#"((identifier) @a (#set! kind value) (#eq? @a "alpha"))"#;
+        assert_eq!(req(q), one(&[&["alpha"]]));
     }
 
     #[test]
