@@ -208,3 +208,58 @@ fn routes_say_where_auth_and_ownership_come_from() {
     let purge = row("purge_board");
     assert!(purge.contains("┆ yes  ┆ yes  ┆ yes"), "{purge}");
 }
+
+#[test]
+fn routes_json_lists_every_handler_with_its_whole_evidence() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-service-layer");
+    let out = cli::secreview()
+        .args(["routes", "--base", "main", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let routes: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let by_handler = |h: &str| {
+        routes
+            .iter()
+            .find(|r| r["handler"] == h)
+            .unwrap_or_else(|| panic!("no route {h}: {routes:#?}"))
+    };
+    let read = by_handler("read_board");
+    assert_eq!(read["authenticated"], true, "{read:#}");
+    // The table cuts long evidence; JSON keeps the whole location and note.
+    assert!(
+        read["auth_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("app/api/main.py:12"),
+        "{read:#}"
+    );
+    assert!(
+        read["ownership_from"]
+            .as_str()
+            .unwrap()
+            .starts_with("app/repositories/boards.py:18"),
+        "{read:#}"
+    );
+    assert_eq!(by_handler("rename_board")["ownership_checked"], false);
+    let purge = by_handler("purge_board");
+    assert_eq!(purge["role_checked"], true, "{purge:#}");
+}
+
+#[test]
+fn routes_rejects_an_unknown_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    repo::from_fixture(tmp.path(), "fastapi-service-layer");
+    let out = cli::secreview()
+        .args(["routes", "--all", "--format", "xml"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -283,6 +283,9 @@ pub struct RoutesArgs {
     pub path: PathBuf,
     #[command(flatten)]
     pub mode: ModeArgs,
+    /// `table` for people; `json` (an array of routes with the whole evidence) for scripts.
+    #[arg(long, short = 'f', default_value = "table", value_parser = ["table", "json"])]
+    pub format: String,
 }
 
 #[derive(Debug, Args)]

@@ -234,6 +234,12 @@ pub(crate) fn routes(a: &RoutesArgs) -> Result<Exit> {
     };
     let settings = Settings::from_args(&args)?;
     let outcome = run_scan(&settings, &crate::policy::Baselines::default())?;
+    if a.format == "json" {
+        // serde_json escapes control characters, so branch-controlled names are safe here too.
+        let json = serde_json::to_string_pretty(&outcome.output.routes)?;
+        crate::print_out(&format!("{json}\n"))?;
+        return Ok(Exit::Clean);
+    }
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     // The `why` column wraps to the terminal (160 columns when not on one).
