@@ -177,16 +177,22 @@ fn service_layer_idor_shows_every_layer_and_the_router_guard() {
     );
 }
 
-#[test]
-fn routes_say_where_auth_and_ownership_come_from() {
+/// `secreview routes ARGS` on a real repository of the `fastapi-service-layer` fixture, with a wide table.
+fn routes_of_service_layer(args: &[&str]) -> std::process::Output {
     let tmp = tempfile::tempdir().unwrap();
     repo::from_fixture(tmp.path(), "fastapi-service-layer");
-    let out = cli::secreview()
+    cli::secreview()
         .env("COLUMNS", "400")
-        .args(["routes", "--base", "main"])
+        .arg("routes")
+        .args(args)
         .arg(tmp.path())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn routes_say_where_auth_and_ownership_come_from() {
+    let out = routes_of_service_layer(&["--base", "main"]);
     let text = String::from_utf8_lossy(&out.stdout);
     let row = |handler: &str| {
         text.lines()
@@ -211,13 +217,7 @@ fn routes_say_where_auth_and_ownership_come_from() {
 
 #[test]
 fn routes_json_lists_every_handler_with_its_whole_evidence() {
-    let tmp = tempfile::tempdir().unwrap();
-    repo::from_fixture(tmp.path(), "fastapi-service-layer");
-    let out = cli::secreview()
-        .args(["routes", "--base", "main", "--format", "json"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let out = routes_of_service_layer(&["--base", "main", "--format", "json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -254,12 +254,6 @@ fn routes_json_lists_every_handler_with_its_whole_evidence() {
 
 #[test]
 fn routes_rejects_an_unknown_format() {
-    let tmp = tempfile::tempdir().unwrap();
-    repo::from_fixture(tmp.path(), "fastapi-service-layer");
-    let out = cli::secreview()
-        .args(["routes", "--all", "--format", "xml"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
+    let out = routes_of_service_layer(&["--all", "--format", "xml"]);
     assert_eq!(out.status.code(), Some(2));
 }
